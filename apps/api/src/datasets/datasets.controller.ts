@@ -1,0 +1,88 @@
+import { Controller, Delete, Get, HttpCode, Param, Post, Put, Query, Req, Res } from '@nestjs/common';
+import { ApiBody, ApiConsumes, ApiOperation, ApiProduces, ApiQuery, ApiTags } from '@nestjs/swagger';
+import type { TenantContext } from '@omega/core';
+import { ARROW_MEDIA_TYPE, CSV_MEDIA_TYPE, DatasetsService, uploadFormat } from '@omega/datasets';
+import type { Request, Response } from 'express';
+import { listEnvelope, ListQueryDto } from '../http/list-query.dto';
+import { sendStream } from '../http/send-answer';
+import { Tenant } from '../http/tenant.decorator';
+import { validateBody } from '../http/validate-body';
+import { PutDatasetDto, QueryDatasetDto, StreamUploadQueryDto } from './dataset.dto';
+
+@ApiTags('datasets')
+@Controller('api/v1/dataset')
+export class DatasetsController {
+  constructor(private readonly datasets: DatasetsService) {}
+
+  @Get()
+  @ApiOperation({ summary: 'List datasets' })
+  async list(@Tenant() ctx: TenantContext, @Query() query: ListQueryDto) {
+    const { items, total } = await this.datasets.list(ctx, { ...query, skip: query.offset });
+    return listEnvelope(items, total, query);
+  }
+
+  @Get(':name/metadata')
+  @ApiOperation({ summary: "A dataset's Metadata" })
+  metadata(@Tenant() ctx: TenantContext, @Param('name') name: string) {
+    return this.datasets.metadata(ctx, name);
+  }
+
+  @Get(':name')
+  @ApiOperation({
+    summary: 'Read a dataset',
+    description:
+      'Filters as `column__op=value` (eq ne lt lte gt gte in nin contains startswith endswith isnull), plus ' +
+      '`columns`, `sort` (`a,-b`), `skip`, `limit`, `orient` (dict | records). Format by Accept or `format`.',
+  })
+  @ApiProduces('application/json', CSV_MEDIA_TYPE, ARROW_MEDIA_TYPE)
+  @ApiQuery({ name: 'orient', required: false, enum: ['dict', 'records'] })
+  async read(
+    @Tenant() ctx: TenantContext,
+    @Param('name') name: string,
+    @Query() params: Record<string, unknown>,
+    @Req() req: Request,
+    @Res() res: Response,
+  ): Promise<void> {
+    const answer = await this.datasets.read(ctx, name, params, req.header('accept'));
+    await sendStream(res, answer.mediaType, answer.write);
+  }
+
+  @Put(':name')
+  @ApiOperation({ summary: 'Store a dataset (replace, or append with append=true)' })
+  @ApiConsumes('application/json', CSV_MEDIA_TYPE, ARROW_MEDIA_TYPE)
+  @ApiBody({ type: PutDatasetDto })
+  async put(
+    @Tenant() ctx: TenantContext,
+    @Param('name') name: string,
+    @Query() query: StreamUploadQueryDto,
+    @Req() req: Request,
+  ) {
+    if (uploadFormat(req.header('content-type')) === 'json') {
+      const body = await validateBody(PutDatasetDto, req.body);
+      return this.datasets.putJson(ctx, name, body);
+    }
+    return this.datasets.putStream(ctx, name, req.header('content-type'), req, query);
+  }
+
+  @Post(':name/query')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Query with filters, sort, paging, and groupby/agg (count, sum, mean, min, max)' })
+  @ApiProduces('application/json', CSV_MEDIA_TYPE, ARROW_MEDIA_TYPE)
+  async query(
+    @Tenant() ctx: TenantContext,
+    @Param('name') name: string,
+    @Req() req: Request,
+    @Res() res: Response,
+  ): Promise<void> {
+    const body = await validateBody(QueryDatasetDto, req.body);
+    const answer = await this.datasets.query(ctx, name, body, req.header('accept'));
+    await sendStream(res, answer.mediaType, answer.write);
+  }
+
+  @Delete(':name')
+  @ApiOperation({ summary: 'Drop a dataset' })
+  async drop(@Tenant() ctx: TenantContext, @Param('name') name: string) {
+    await this.datasets.drop(ctx, name);
+    return { deleted: name };
+  }
+}

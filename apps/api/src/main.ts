@@ -1,0 +1,66 @@
+import { Logger } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { ConfigValidationError, loadConfig, OmegaConfig } from '@omega/core';
+import { EmbeddedMongo } from '@omega/embedded';
+import { ApiModule } from './api.module';
+import { configureApp } from './configure-app';
+
+/**
+ * Starts the platform. With no OMEGA_MONGO_URL it is the embedded default: a FerretDB on SQLite under
+ * the data directory, started and stopped with this process.
+ */
+async function main(): Promise<void> {
+  const logger = new Logger('omega');
+  let config: OmegaConfig;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigValidationError) {
+      logger.error(error.message);
+      process.exit(2);
+    }
+    throw error;
+  }
+
+  let embedded: EmbeddedMongo | undefined;
+  if (!config.mongoUrl) {
+    embedded = new EmbeddedMongo({ dataDir: config.dataDir, port: config.embeddedMongoPort });
+    config = { ...config, mongoUrl: await embedded.start() };
+  }
+
+  const app = await NestFactory.create(ApiModule.forRoot(config), {
+    bodyParser: false,
+    logger: logLevels(config.logLevel),
+  });
+  configureApp(app, config);
+  await app.listen(config.apiPort, config.apiHost);
+  // Ctrl-C (or a SIGTERM from Kubernetes): close the API, then stop what this process started.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      logger.log(`${signal}: stopping`);
+      void app
+        .close()
+        .finally(() => embedded?.stop())
+        .finally(() => process.exit(0));
+    });
+  }
+
+  const base = `http://${config.apiHost}:${config.apiPort}`;
+  logger.log(`omega-ts is up${embedded ? ' (embedded mode, data in ' + config.dataDir + ')' : ''}`);
+  logger.log(`  REST API      ${base}/api/v1/`);
+  logger.log(`  Swagger UI    ${base}/api/docs`);
+  logger.log(`  health        ${base}/health`);
+  logger.log(`  metrics       ${base}/metrics`);
+  logger.log(`  MongoDB       ${embedded ? embedded.url + ' (embedded FerretDB)' : '(from OMEGA_MONGO_URL)'}`);
+  logger.log('Press Ctrl-C to stop.');
+}
+
+function logLevels(level: OmegaConfig['logLevel']) {
+  const order = ['error', 'warn', 'log', 'debug', 'verbose'] as const;
+  return order.slice(0, order.indexOf(level) + 1) as ('error' | 'warn' | 'log' | 'debug' | 'verbose')[];
+}
+
+main().catch((error: Error) => {
+  new Logger('omega').error(`Could not start: ${error.message}`);
+  process.exit(1);
+});

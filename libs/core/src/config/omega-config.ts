@@ -1,0 +1,142 @@
+import { plainToInstance, Transform } from 'class-transformer';
+import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength, validateSync } from 'class-validator';
+import { resolve } from 'node:path';
+
+const toInt = ({ value }: { value: unknown }) => (value === undefined || value === '' ? undefined : Number(value));
+
+/**
+ * The environment as the platform reads it. Every variable is optional where a sane default exists, so
+ * `npm start` on a laptop needs none of them; a deployment sets the URLs.
+ */
+export class OmegaEnvironment {
+  @IsOptional()
+  @Matches(/^mongodb(\+srv)?:\/\/\S+$/, { message: 'must be a mongodb:// or mongodb+srv:// URL' })
+  OMEGA_MONGO_URL?: string;
+
+  @IsOptional()
+  @Matches(/^[a-z][a-z0-9_]{0,19}$/, { message: 'must be 1-20 lowercase letters, digits or _' })
+  OMEGA_MONGO_DB_PREFIX?: string;
+
+  @IsOptional()
+  @Matches(/^amqps?:\/\/\S+$/, { message: 'must be an amqp:// or amqps:// URL' })
+  OMEGA_BROKER_URL?: string;
+
+  @IsOptional()
+  @Matches(/^(postgres(ql)?|mysql|mariadb|mssql|sqlite):\/?\/?\S*$/, {
+    message: 'must be a postgres://, mysql://, mariadb://, mssql:// or sqlite: URL',
+  })
+  OMEGA_SQL_URL?: string;
+
+  @IsOptional()
+  @IsString()
+  @MinLength(32, { message: 'must be at least 32 characters' })
+  OMEGA_SECRET_KEY?: string;
+
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt({ message: 'must be an integer port' })
+  @Min(1)
+  @Max(65535)
+  OMEGA_API_PORT?: number;
+
+  @IsOptional()
+  @IsString()
+  OMEGA_API_HOST?: string;
+
+  @IsOptional()
+  @Matches(/^[a-z0-9][a-z0-9_-]*(,[a-z0-9][a-z0-9_-]*)*$/, {
+    message: 'must be a comma-separated list of labels (lowercase letters, digits, - and _)',
+  })
+  OMEGA_WORKER_LABELS?: string;
+
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt({ message: 'must be an integer' })
+  @Min(1)
+  @Max(1024)
+  OMEGA_WORKER_CONCURRENCY?: number;
+
+  @IsOptional()
+  @IsString()
+  OMEGA_DATA_DIR?: string;
+
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt({ message: 'must be an integer port' })
+  @Min(1)
+  @Max(65535)
+  OMEGA_EMBEDDED_MONGO_PORT?: number;
+
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt({ message: 'must be a number of bytes' })
+  @Min(1024)
+  OMEGA_MAX_JSON_BYTES?: number;
+
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt({ message: 'must be a number of bytes' })
+  @Min(1024)
+  OMEGA_MAX_UPLOAD_BYTES?: number;
+
+  @IsOptional()
+  @IsIn(['error', 'warn', 'log', 'debug', 'verbose'])
+  OMEGA_LOG_LEVEL?: 'error' | 'warn' | 'log' | 'debug' | 'verbose';
+}
+
+/** The validated, typed configuration handed to every part of the platform. */
+export interface OmegaConfig {
+  /** Absent means: start the embedded MongoDB-wire server under `dataDir`. */
+  readonly mongoUrl?: string;
+  readonly mongoDbPrefix: string;
+  /** Absent means: run tasks in-process (embedded mode). */
+  readonly brokerUrl?: string;
+  readonly sqlUrl?: string;
+  readonly secretKey?: string;
+  readonly apiPort: number;
+  readonly apiHost: string;
+  readonly workerLabels: string[];
+  readonly workerConcurrency: number;
+  readonly dataDir: string;
+  readonly embeddedMongoPort: number;
+  readonly maxJsonBytes: number;
+  readonly maxUploadBytes: number;
+  readonly logLevel: 'error' | 'warn' | 'log' | 'debug' | 'verbose';
+}
+
+export class ConfigValidationError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'ConfigValidationError';
+  }
+}
+
+/** Reads and validates the environment once; names every bad variable in one error. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): OmegaConfig {
+  const raw = Object.fromEntries(Object.entries(env).filter(([key]) => key.startsWith('OMEGA_')));
+  const parsed = plainToInstance(OmegaEnvironment, raw);
+  const errors = validateSync(parsed, { whitelist: false, forbidUnknownValues: false });
+  if (errors.length > 0) {
+    const problems = errors.map((error) => {
+      const value = error.property.includes('SECRET') || error.property.includes('URL') ? '(hidden)' : JSON.stringify(raw[error.property]);
+      return `${error.property}=${value}: ${Object.values(error.constraints ?? {}).join('; ')}`;
+    });
+    throw new ConfigValidationError(problems);
+  }
+  return {
+    mongoUrl: parsed.OMEGA_MONGO_URL,
+    mongoDbPrefix: parsed.OMEGA_MONGO_DB_PREFIX ?? 'omega',
+    brokerUrl: parsed.OMEGA_BROKER_URL,
+    sqlUrl: parsed.OMEGA_SQL_URL,
+    secretKey: parsed.OMEGA_SECRET_KEY,
+    apiPort: parsed.OMEGA_API_PORT ?? 5000,
+    apiHost: parsed.OMEGA_API_HOST ?? '127.0.0.1',
+    workerLabels: (parsed.OMEGA_WORKER_LABELS ?? 'default').split(','),
+    workerConcurrency: parsed.OMEGA_WORKER_CONCURRENCY ?? 4,
+    dataDir: resolve(parsed.OMEGA_DATA_DIR ?? '.omega'),
+    embeddedMongoPort: parsed.OMEGA_EMBEDDED_MONGO_PORT ?? 27018,
+    maxJsonBytes: parsed.OMEGA_MAX_JSON_BYTES ?? 64 * 1024 * 1024,
+    maxUploadBytes: parsed.OMEGA_MAX_UPLOAD_BYTES ?? 20 * 1024 * 1024 * 1024,
+    logLevel: parsed.OMEGA_LOG_LEVEL ?? 'log',
+  };
+}

@@ -1,0 +1,49 @@
+/** Stable codes a client can switch on; the HTTP status each maps to lives beside it. */
+export enum OmegaErrorCode {
+  NotFound = 'NOT_FOUND',
+  AlreadyExists = 'ALREADY_EXISTS',
+  InvalidName = 'INVALID_NAME',
+  InvalidInput = 'INVALID_INPUT',
+  UnknownKind = 'UNKNOWN_KIND',
+  DuplicateKind = 'DUPLICATE_KIND',
+  UnsupportedMediaType = 'UNSUPPORTED_MEDIA_TYPE',
+  NotAcceptable = 'NOT_ACCEPTABLE',
+  PayloadTooLarge = 'PAYLOAD_TOO_LARGE',
+  RangeNotSatisfiable = 'RANGE_NOT_SATISFIABLE',
+  Conflict = 'CONFLICT',
+  ServiceUnavailable = 'SERVICE_UNAVAILABLE',
+}
+
+export const HTTP_STATUS_BY_CODE: Record<OmegaErrorCode, number> = {
+  [OmegaErrorCode.NotFound]: 404,
+  [OmegaErrorCode.AlreadyExists]: 409,
+  [OmegaErrorCode.InvalidName]: 400,
+  [OmegaErrorCode.InvalidInput]: 400,
+  [OmegaErrorCode.UnknownKind]: 400,
+  [OmegaErrorCode.DuplicateKind]: 500,
+  [OmegaErrorCode.UnsupportedMediaType]: 415,
+  [OmegaErrorCode.NotAcceptable]: 406,
+  [OmegaErrorCode.PayloadTooLarge]: 413,
+  [OmegaErrorCode.RangeNotSatisfiable]: 416,
+  [OmegaErrorCode.Conflict]: 409,
+  [OmegaErrorCode.ServiceUnavailable]: 503,
+};
+
+/** A failure the platform expects and can explain; its message is safe to show to the caller. */
+export class OmegaError extends Error {
+  constructor(
+    readonly code: OmegaErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'OmegaError';
+  }
+
+  static notFound(what: string): OmegaError {
+    return new OmegaError(OmegaErrorCode.NotFound, `${what} not found`);
+  }
+
+  static invalidInput(message: string): OmegaError {
+    return new OmegaError(OmegaErrorCode.InvalidInput, message);
+  }
+}

@@ -1,0 +1,95 @@
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
+import type { Response } from 'express';
+import { randomUUID } from 'node:crypto';
+import { HTTP_STATUS_BY_CODE, OmegaError } from './omega-error';
+
+export interface ErrorBody {
+  statusCode: number;
+  error: string;
+  message: string;
+  code: string;
+  errorId?: string;
+}
+
+/** Errors raised by Express' body parsers carry a status and a type but are not HttpExceptions. */
+interface BodyParserError {
+  status?: number;
+  statusCode?: number;
+  type?: string;
+  message?: string;
+}
+
+const PARSER_MESSAGES: Record<string, { code: string; message: string }> = {
+  'entity.parse.failed': { code: 'MALFORMED_BODY', message: 'The request body is not valid JSON' },
+  'entity.too.large': { code: 'PAYLOAD_TOO_LARGE', message: 'The request body is larger than allowed' },
+  'encoding.unsupported': { code: 'UNSUPPORTED_MEDIA_TYPE', message: 'Unsupported content encoding' },
+  'charset.unsupported': { code: 'UNSUPPORTED_MEDIA_TYPE', message: 'Unsupported charset' },
+  'request.aborted': { code: 'REQUEST_ABORTED', message: 'The request was aborted' },
+};
+
+/**
+ * The one place errors become HTTP answers, all with the same body shape. Anything unexpected is logged
+ * with an id and answered 500 without internals.
+ */
+@Catch()
+export class OmegaExceptionFilter implements ExceptionFilter {
+  private readonly logger = new Logger('Errors');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const response = host.switchToHttp().getResponse<Response>();
+    const body = this.toBody(exception);
+    if (response.headersSent) {
+      // A streamed answer already started: the only honest signal left is to cut the connection.
+      response.destroy();
+      return;
+    }
+    response.status(body.statusCode).json(body);
+  }
+
+  toBody(exception: unknown): ErrorBody {
+    if (exception instanceof OmegaError) {
+      const statusCode = HTTP_STATUS_BY_CODE[exception.code];
+      return { statusCode, error: statusName(statusCode), message: exception.message, code: exception.code };
+    }
+    if (exception instanceof HttpException) {
+      const statusCode = exception.getStatus();
+      const payload = exception.getResponse();
+      const message =
+        typeof payload === 'string'
+          ? payload
+          : Array.isArray((payload as { message?: unknown }).message)
+            ? ((payload as { message: string[] }).message ?? []).join('; ')
+            : String((payload as { message?: unknown }).message ?? exception.message);
+      return { statusCode, error: statusName(statusCode), message, code: codeForStatus(statusCode) };
+    }
+    const parserError = exception as BodyParserError;
+    if (parserError && typeof parserError === 'object' && parserError.type && PARSER_MESSAGES[parserError.type]) {
+      const statusCode = parserError.status ?? parserError.statusCode ?? 400;
+      const known = PARSER_MESSAGES[parserError.type];
+      return { statusCode, error: statusName(statusCode), message: known.message, code: known.code };
+    }
+    const errorId = randomUUID();
+    this.logger.error(`Unexpected error ${errorId}`, exception instanceof Error ? exception.stack : String(exception));
+    return {
+      statusCode: 500,
+      error: 'Internal Server Error',
+      message: `An unexpected error occurred (error id ${errorId})`,
+      code: 'INTERNAL',
+      errorId,
+    };
+  }
+}
+
+function statusName(status: number): string {
+  const name = HttpStatus[status];
+  if (!name) return 'Error';
+  return name
+    .toLowerCase()
+    .split('_')
+    .map((word) => word[0].toUpperCase() + word.slice(1))
+    .join(' ');
+}
+
+function codeForStatus(status: number): string {
+  return HttpStatus[status] ?? 'ERROR';
+}

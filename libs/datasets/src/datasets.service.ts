@@ -1,0 +1,208 @@
+import { Injectable } from '@nestjs/common';
+import { MetadataRecord, OmegaError, OmegaStores, TenantContext } from '@omega/core';
+import type { Readable, Writable } from 'node:stream';
+import { negotiateFormat, TableFormat, uploadFormat } from './dataset-output';
+import { JSON_DOCS_KIND } from './json-docs/json-docs.plugin';
+import { parseDtypes } from './table-rows/column-types';
+import { arrowTableSource, writeArrow } from './table-rows/formats/arrow';
+import { csvTableSource, writeCsv } from './table-rows/formats/csv';
+import { writeJsonDict, writeJsonRecords } from './table-rows/formats/json';
+import {
+  Condition,
+  parseColumns,
+  parseCount,
+  parseFilters,
+  parseSort,
+  RESERVED_PARAMS,
+} from './table-rows/table-filter';
+import { TABLE_ROWS_KIND } from './table-rows/table-rows.plugin';
+import { TableKindMeta } from './table-rows/table-schema';
+import { AGGREGATES, Aggregate, TableQuery, TableView } from './table-rows/table-view';
+
+export const MAX_PAGE = 1000;
+const MAX_ROWS = Number.MAX_SAFE_INTEGER;
+
+export interface DatasetPutJson {
+  data: unknown;
+  dtypes?: Record<string, string>;
+  append?: boolean;
+  kind?: string;
+  attributes?: Record<string, unknown>;
+}
+
+export interface DatasetQueryBody {
+  filter?: Record<string, unknown>;
+  columns?: string[];
+  sort?: string[] | string;
+  skip?: number;
+  limit?: number;
+  groupby?: string[];
+  agg?: Record<string, string | string[]>;
+}
+
+/** A read ready to be written: the media type to announce and the writer that streams the body. */
+export interface DatasetAnswer {
+  mediaType: string;
+  format: TableFormat;
+  write(out: Writable): Promise<void>;
+}
+
+export interface DatasetSummary {
+  name: string;
+  kind: string;
+  bucket: string;
+  attributes: Record<string, unknown>;
+  kindMeta: Record<string, unknown>;
+  created: Date;
+  modified: Date;
+}
+
+/**
+ * The dataset use cases behind the REST API (and later the SDK and CLI): put from JSON or a stream,
+ * read in the negotiated format with filters, query with aggregates, list, drop.
+ */
+@Injectable()
+export class DatasetsService {
+  constructor(private readonly stores: OmegaStores) {}
+
+  async list(ctx: TenantContext, options: { pattern?: string; kind?: string; skip?: number; limit?: number }) {
+    const { items, total } = await this.stores.datasets.list(ctx, options);
+    return { items: items.map(summarize), total };
+  }
+
+  async metadata(ctx: TenantContext, name: string): Promise<DatasetSummary> {
+    return summarize(await this.stores.datasets.metadata(ctx, name));
+  }
+
+  async putJson(ctx: TenantContext, name: string, body: DatasetPutJson): Promise<DatasetSummary> {
+    const dtypes = body.dtypes ? parseDtypes(body.dtypes) : undefined;
+    const meta = await this.stores.datasets.put(ctx, name, body.data, {
+      kind: body.kind,
+      append: body.append,
+      attributes: body.attributes,
+      options: { dtypes },
+    });
+    return summarize(meta);
+  }
+
+  async putStream(
+    ctx: TenantContext,
+    name: string,
+    contentType: string | undefined,
+    body: Readable,
+    options: { append?: boolean; dtypes?: unknown },
+  ): Promise<DatasetSummary> {
+    const format = uploadFormat(contentType);
+    const dtypes = parseDtypes(options.dtypes);
+    const source = format === 'csv' ? csvTableSource(body, dtypes) : arrowTableSource(body);
+    const meta = await this.stores.datasets.put(ctx, name, source, {
+      kind: TABLE_ROWS_KIND,
+      append: options.append,
+      options: { dtypes },
+    });
+    return summarize(meta);
+  }
+
+  /** GET: filters and paging from query parameters, format from Accept (or `?format=`). */
+  async read(ctx: TenantContext, name: string, params: Record<string, unknown>, accept?: string): Promise<DatasetAnswer> {
+    const meta = await this.stores.datasets.metadata(ctx, name);
+    const format = negotiateFormat(accept, params.format);
+    if (meta.kind === JSON_DOCS_KIND) {
+      const filters = Object.keys(params).filter((key) => !RESERVED_PARAMS.has(key));
+      if (filters.length > 0 || format !== 'json') {
+        throw OmegaError.invalidInput(`${name} holds JSON documents: no filters, and JSON output only`);
+      }
+      const value = await this.stores.datasets.get(ctx, name);
+      return json(value);
+    }
+    const view = await this.stores.datasets.get<TableView>(ctx, name);
+    const filters = Object.fromEntries(Object.entries(params).filter(([key]) => !RESERVED_PARAMS.has(key)));
+    const query: TableQuery = {
+      conditions: parseFilters(filters, view.columns, 'text'),
+      columns: parseColumns(params.columns, view.columns),
+      sort: parseSort(params.sort, view.columns),
+      skip: parseCount(params.skip, 'skip', MAX_ROWS),
+      limit: parseCount(params.limit, 'limit', MAX_ROWS),
+    };
+    const orient = params.orient ?? 'dict';
+    if (orient !== 'dict' && orient !== 'records') throw OmegaError.invalidInput('orient must be dict or records');
+    return tableAnswer(view, query, format, orient);
+  }
+
+  /** POST .../query: the same filters as JSON, plus groupby and aggregates. */
+  async query(ctx: TenantContext, name: string, body: DatasetQueryBody, accept?: string): Promise<DatasetAnswer> {
+    const meta = await this.stores.datasets.metadata(ctx, name);
+    if (meta.kind !== TABLE_ROWS_KIND) throw OmegaError.invalidInput(`${name} is ${meta.kind}; only tables can be queried`);
+    const view = await this.stores.datasets.get<TableView>(ctx, name);
+    const conditions: Condition[] = parseFilters(body.filter ?? {}, view.columns, 'json');
+    if (body.agg && Object.keys(body.agg).length > 0) {
+      const groupby = parseColumns(body.groupby ?? [], view.columns) ?? [];
+      const aggregates = Object.entries(body.agg).flatMap(([columnName, fns]) => {
+        const [column] = parseColumns([columnName], view.columns) ?? [];
+        return (Array.isArray(fns) ? fns : [fns]).map((fn) => {
+          if (!(AGGREGATES as readonly string[]).includes(fn)) {
+            throw OmegaError.invalidInput(`unknown aggregate ${JSON.stringify(fn)}; use one of ${AGGREGATES.join(', ')}`);
+          }
+          return { column, fn: fn as Aggregate };
+        });
+      });
+      return json(await view.aggregate({ conditions, groupby, aggregates }));
+    }
+    if (body.groupby && body.groupby.length > 0) throw OmegaError.invalidInput('groupby needs agg');
+    const query: TableQuery = {
+      conditions,
+      columns: parseColumns(body.columns, view.columns),
+      sort: parseSort(body.sort, view.columns),
+      skip: body.skip,
+      limit: body.limit,
+    };
+    return tableAnswer(view, query, negotiateFormat(accept, undefined), 'records');
+  }
+
+  async drop(ctx: TenantContext, name: string): Promise<void> {
+    await this.stores.datasets.drop(ctx, name);
+  }
+}
+
+function json(value: unknown): DatasetAnswer {
+  return {
+    mediaType: 'application/json; charset=utf-8',
+    format: 'json',
+    write: async (out) => {
+      out.write(JSON.stringify(value));
+    },
+  };
+}
+
+function tableAnswer(view: TableView, query: TableQuery, format: TableFormat, orient: 'dict' | 'records'): DatasetAnswer {
+  switch (format) {
+    case 'csv':
+      return { mediaType: 'text/csv; charset=utf-8', format, write: (out) => writeCsv(view, query, out) };
+    case 'arrow':
+      return { mediaType: 'application/vnd.apache.arrow.stream', format, write: (out) => writeArrow(view, query, out) };
+    default:
+      return {
+        mediaType: 'application/json; charset=utf-8',
+        format,
+        write: (out) => (orient === 'dict' ? writeJsonDict(view, query, out) : writeJsonRecords(view, query, out)),
+      };
+  }
+}
+
+/** Metadata as clients see it: no storage internals (collection names, escaped keys). */
+export function summarize(meta: MetadataRecord): DatasetSummary {
+  let kindMeta = meta.kindMeta ?? {};
+  if (meta.kind === TABLE_ROWS_KIND) {
+    const table = kindMeta as TableKindMeta;
+    kindMeta = { columns: table.columns.map(({ name, type }) => ({ name, type })), rows: table.rows };
+  }
+  return {
+    name: meta.name,
+    kind: meta.kind,
+    bucket: meta.bucket,
+    attributes: meta.attributes ?? {},
+    kindMeta,
+    created: meta.created,
+    modified: meta.modified,
+  };
+}

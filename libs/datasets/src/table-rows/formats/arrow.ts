@@ -1,0 +1,161 @@
+import { OmegaError } from '@omega/core';
+import {
+  Bool,
+  DataType,
+  Field,
+  Float64,
+  Int64,
+  makeData,
+  Null,
+  RecordBatch,
+  RecordBatchReader,
+  RecordBatchStreamWriter,
+  Schema,
+  Struct,
+  TimestampMillisecond,
+  Type,
+  Utf8,
+  Vector,
+  vectorFromArray,
+} from 'apache-arrow';
+import { Readable, Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { ColumnSchema, ColumnType } from '../column-types';
+import { TableRecord, TableSource } from '../table-source';
+import type { TableQuery, TableView } from '../table-view';
+
+export const ARROW_MEDIA_TYPE = 'application/vnd.apache.arrow.stream';
+const ARROW_BATCH_ROWS = 10_000;
+
+/** Reads an Arrow IPC stream batch by batch; each batch becomes one chunk of records. */
+export function arrowTableSource(body: Readable): TableSource {
+  async function* chunks(): AsyncGenerator<TableRecord[]> {
+    let reader;
+    try {
+      reader = await RecordBatchReader.from(body);
+    } catch (error) {
+      throw OmegaError.invalidInput(`Arrow stream could not be read: ${(error as Error).message}`);
+    }
+    try {
+      for await (const batch of reader) yield batchToRecords(batch);
+    } catch (error) {
+      if (error instanceof OmegaError) throw error;
+      throw OmegaError.invalidInput(`Arrow stream could not be read: ${(error as Error).message}`);
+    }
+  }
+  return new TableSource(chunks());
+}
+
+function batchToRecords(batch: RecordBatch): TableRecord[] {
+  const names = batch.schema.fields.map((field) => field.name);
+  const readers = batch.schema.fields.map((field, index) => cellReader(field, batch.getChildAt(index) as Vector));
+  const records = new Array<TableRecord>(batch.numRows);
+  for (let row = 0; row < batch.numRows; row++) {
+    const record: TableRecord = {};
+    for (let column = 0; column < names.length; column++) record[names[column]] = readers[column](row);
+    records[row] = record;
+  }
+  return records;
+}
+
+/** A fast accessor per column: typed arrays where there are no nulls, `get()` otherwise. */
+function cellReader(field: Field, vector: Vector): (row: number) => unknown {
+  const type = field.type as DataType;
+  switch (type.typeId) {
+    case Type.Float:
+    case Type.Int: {
+      const is64 = type.typeId === Type.Int && (type as unknown as { bitWidth: number }).bitWidth === 64;
+      if (!is64 && vector.nullCount === 0) {
+        const values = vector.toArray() as ArrayLike<number>;
+        return (row) => values[row];
+      }
+      return (row) => {
+        const value = vector.get(row) as number | bigint | null;
+        if (typeof value !== 'bigint') return value;
+        if (value > BigInt(Number.MAX_SAFE_INTEGER) || value < BigInt(Number.MIN_SAFE_INTEGER)) {
+          throw OmegaError.invalidInput(`column ${field.name}: ${value} is beyond the exactly storable integers`);
+        }
+        return Number(value);
+      };
+    }
+    case Type.Timestamp:
+    case Type.Date:
+      return (row) => {
+        const value = vector.get(row) as number | Date | null;
+        return value === null ? null : value instanceof Date ? value : new Date(value);
+      };
+    case Type.Utf8:
+    case Type.LargeUtf8:
+    case Type.Bool:
+    case Type.Null:
+    case Type.Dictionary:
+      return (row) => vector.get(row) ?? null;
+    default:
+      throw OmegaError.invalidInput(`column ${field.name}: Arrow type ${String(type)} is not supported in tables`);
+  }
+}
+
+function arrowType(type: ColumnType): DataType {
+  switch (type) {
+    case 'integer':
+      return new Int64();
+    case 'number':
+      return new Float64();
+    case 'boolean':
+      return new Bool();
+    case 'datetime':
+      return new TimestampMillisecond();
+    case 'null':
+      return new Null();
+    default:
+      return new Utf8();
+  }
+}
+
+function columnData(column: ColumnSchema, type: DataType, records: readonly TableRecord[]) {
+  const length = records.length;
+  const values = new Array<unknown>(length);
+  let nulls = 0;
+  for (let row = 0; row < length; row++) {
+    const value = records[row][column.name] ?? null;
+    if (value === null) nulls++;
+    values[row] = value;
+  }
+  if (nulls === 0 && column.type === 'number') {
+    return makeData({ type: type as Float64, length, data: Float64Array.from(values as number[]) });
+  }
+  if (column.type === 'integer') {
+    return vectorFromArray(
+      values.map((value) => (value === null ? null : BigInt(value as number))),
+      type as Int64,
+    ).data[0];
+  }
+  if (column.type === 'datetime') {
+    return vectorFromArray(values.map((value) => (value === null ? null : (value as Date))), type as TimestampMillisecond).data[0];
+  }
+  return vectorFromArray(values, type).data[0];
+}
+
+/** Streams the query's rows as an Arrow IPC stream, one record batch per chunk. */
+export async function writeArrow(view: TableView, query: TableQuery, out: Writable): Promise<void> {
+  const columns = query.columns ?? view.columns;
+  const types = columns.map((column) => arrowType(column.type));
+  const schema = new Schema(columns.map((column, index) => new Field(column.name, types[index], true)));
+  async function* batches(): AsyncGenerator<RecordBatch> {
+    let sent = false;
+    for await (const chunk of view.chunks(query, ARROW_BATCH_ROWS)) {
+      sent = true;
+      yield toBatch(schema, columns, types, chunk);
+    }
+    if (!sent) yield toBatch(schema, columns, types, []);
+  }
+  await pipeline(Readable.from(batches(), { objectMode: true }), RecordBatchStreamWriter.throughNode(), out, {
+    end: false,
+  });
+}
+
+function toBatch(schema: Schema, columns: readonly ColumnSchema[], types: DataType[], records: readonly TableRecord[]) {
+  const children = columns.map((column, index) => columnData(column, types[index], records));
+  const data = makeData({ type: new Struct(schema.fields), length: records.length, nullCount: 0, children });
+  return new RecordBatch(schema, data);
+}

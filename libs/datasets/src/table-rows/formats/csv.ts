@@ -1,0 +1,105 @@
+import { OmegaError } from '@omega/core';
+import { parse } from 'csv-parse';
+import type { Readable, Writable } from 'node:stream';
+import { ColumnSchema, ColumnType, parseText } from '../column-types';
+import { TableRecord, TableSource, WRITE_CHUNK_ROWS } from '../table-source';
+import type { TableQuery, TableView } from '../table-view';
+import { writeWithBackpressure } from './stream-writes';
+
+export const CSV_MEDIA_TYPE = 'text/csv';
+/** Rows looked at to infer column types when no dtypes are given. */
+const INFER_ROWS = 1000;
+
+/**
+ * Parses CSV as it arrives. Column types come from `dtypes` or are inferred from the first rows
+ * (numbers, booleans, else strings; empty cells are null); later rows must fit them.
+ */
+export function csvTableSource(body: Readable, dtypes: Record<string, ColumnType> = {}): TableSource {
+  async function* chunks(): AsyncGenerator<TableRecord[]> {
+    const parser = body.pipe(parse({ columns: true, skip_empty_lines: true, relax_column_count: false, bom: true }));
+    body.on('error', (error) => parser.destroy(error));
+    let types: Record<string, ColumnType> | undefined;
+    let pending: Record<string, string>[] = [];
+    let line = 1;
+    const convert = (rows: Record<string, string>[]): TableRecord[] =>
+      rows.map((row) => {
+        line++;
+        const record: TableRecord = {};
+        for (const [name, text] of Object.entries(row)) {
+          const type = (types as Record<string, ColumnType>)[name] ?? 'string';
+          try {
+            record[name] = text === '' ? null : type === 'string' ? text : parseText(type, text, name);
+          } catch (error) {
+            throw OmegaError.invalidInput(`CSV line ${line}: ${(error as Error).message}`);
+          }
+        }
+        return record;
+      });
+    try {
+      for await (const row of parser as AsyncIterable<Record<string, string>>) {
+        pending.push(row);
+        if (!types && pending.length >= INFER_ROWS) types = inferTypes(pending, dtypes);
+        if (types && pending.length >= WRITE_CHUNK_ROWS) {
+          yield convert(pending);
+          pending = [];
+        }
+      }
+    } catch (error) {
+      if (error instanceof OmegaError) throw error;
+      throw OmegaError.invalidInput(`CSV could not be parsed: ${(error as Error).message}`);
+    }
+    if (!types) types = inferTypes(pending, dtypes);
+    if (pending.length > 0) yield convert(pending);
+  }
+  return new TableSource(chunks(), dtypes);
+}
+
+function inferTypes(rows: Record<string, string>[], dtypes: Record<string, ColumnType>): Record<string, ColumnType> {
+  const types: Record<string, ColumnType> = {};
+  const names = rows.length > 0 ? Object.keys(rows[0]) : [];
+  for (const name of names) {
+    if (dtypes[name]) {
+      types[name] = dtypes[name];
+      continue;
+    }
+    let type: ColumnType = 'null';
+    for (const row of rows) {
+      const text = row[name];
+      if (text === '' || text === undefined) continue;
+      const seen: ColumnType =
+        text.trim() !== '' && Number.isFinite(Number(text))
+          ? Number.isInteger(Number(text)) && !/[.eE]/.test(text)
+            ? 'integer'
+            : 'number'
+          : text === 'true' || text === 'false' || text === 'True' || text === 'False'
+            ? 'boolean'
+            : 'string';
+      type = type === 'null' ? seen : type === seen ? type : type !== 'string' && seen !== 'string' && type !== 'boolean' && seen !== 'boolean' ? 'number' : 'string';
+    }
+    types[name] = type === 'null' ? 'string' : type;
+  }
+  return types;
+}
+
+function csvCell(value: unknown): string {
+  if (value === null || value === undefined) return '';
+  if (value instanceof Date) return value.toISOString();
+  const text = String(value);
+  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+export async function writeCsv(view: TableView, query: TableQuery, out: Writable): Promise<void> {
+  const columns: readonly ColumnSchema[] = query.columns ?? view.columns;
+  await writeWithBackpressure(out, `${columns.map((column) => csvCell(column.name)).join(',')}\n`);
+  for await (const chunk of view.chunks(query)) {
+    let text = '';
+    for (const record of chunk) {
+      for (let index = 0; index < columns.length; index++) {
+        if (index > 0) text += ',';
+        text += csvCell(record[columns[index].name]);
+      }
+      text += '\n';
+    }
+    await writeWithBackpressure(out, text);
+  }
+}

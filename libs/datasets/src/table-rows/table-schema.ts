@@ -1,0 +1,133 @@
+import { escapeKey, isPlainKey, OmegaError } from '@omega/core';
+import { ColumnSchema, ColumnType, parseDate, typeOfValue, widen } from './column-types';
+
+/** Key of the row id stored in every row document; never collides with an escaped user key. */
+export const ROW_ID_KEY = '~i';
+
+/** What `kindMeta` of a `table.rows` entry holds. */
+export interface TableKindMeta {
+  columns: ColumnSchema[];
+  rows: number;
+  /** True when some rows lack some columns (a later append added them): reads then fill nulls. */
+  sparse: boolean;
+  [key: string]: unknown;
+}
+
+export const MAX_COLUMNS = 4096;
+
+/**
+ * The schema a table grows while rows are written: column order as first seen, types widened as values
+ * arrive (integer → number), declared dtypes fixed. Turns records into row documents in one pass.
+ */
+export class TableSchema {
+  private readonly byName = new Map<string, ColumnSchema>();
+  readonly columns: ColumnSchema[] = [];
+  private readonly declared: Record<string, ColumnType>;
+  sparse: boolean;
+  /** True once every key equals its name: then reads can hand documents out as they are. */
+  private plain = true;
+
+  constructor(existing: ColumnSchema[] = [], declared: Record<string, ColumnType> = {}, sparse = false) {
+    this.declared = declared;
+    this.sparse = sparse;
+    for (const column of existing) this.add(column.name, column.type);
+    for (const [name, type] of Object.entries(declared)) {
+      const column = this.byName.get(name);
+      if (!column) this.add(name, type);
+      else if (column.type !== type && column.type !== 'null') {
+        throw OmegaError.invalidInput(`column ${JSON.stringify(name)} is stored as ${column.type}, not ${type}`);
+      } else column.type = type;
+    }
+  }
+
+  get allPlain(): boolean {
+    return this.plain;
+  }
+
+  /** Converts one chunk of records to row documents with ids from `firstRowId`. */
+  toDocuments(records: readonly Record<string, unknown>[], firstRowId: number): Record<string, unknown>[] {
+    const documents = new Array<Record<string, unknown>>(records.length);
+    for (let index = 0; index < records.length; index++) {
+      const record = records[index];
+      if (typeof record !== 'object' || record === null || Array.isArray(record)) {
+        throw OmegaError.invalidInput(`row ${firstRowId + index} is not an object`);
+      }
+      const known = this.columns.length;
+      let matched = 0;
+      const document: Record<string, unknown> = { [ROW_ID_KEY]: firstRowId + index };
+      for (let c = 0; c < known; c++) {
+        const column = this.columns[c];
+        const raw = record[column.name];
+        if (raw !== undefined) matched++;
+        document[column.key] = this.cell(column, raw, firstRowId + index);
+      }
+      if (matched < Object.keys(record).length) {
+        // New columns: add them; earlier rows lack them, so the table becomes sparse.
+        for (const name of Object.keys(record)) {
+          if (this.byName.has(name)) continue;
+          if (firstRowId + index > 0) this.sparse = true;
+          const column = this.add(name, 'null');
+          document[column.key] = this.cell(column, record[name], firstRowId + index);
+        }
+      }
+      documents[index] = document;
+    }
+    return documents;
+  }
+
+  private cell(column: ColumnSchema, raw: unknown, rowId: number): unknown {
+    if (raw === undefined || raw === null) return null;
+    let value = raw;
+    if (typeof value === 'number' && !Number.isFinite(value)) {
+      // NaN is pandas' "missing"; infinities cannot be stored by every MongoDB-wire server.
+      if (Number.isNaN(value)) return null;
+      throw OmegaError.invalidInput(`column ${JSON.stringify(column.name)} row ${rowId}: infinite numbers cannot be stored`);
+    }
+    if (column.type === 'datetime' && (typeof value === 'string' || typeof value === 'number')) {
+      value = parseDate(value, column.name);
+    }
+    const type = typeOfValue(value);
+    if (type === undefined) {
+      throw OmegaError.invalidInput(
+        `column ${JSON.stringify(column.name)} row ${rowId}: ${Array.isArray(value) ? 'arrays' : 'objects'} are not table values (store nested data as json.docs)`,
+      );
+    }
+    if (type === column.type) return value;
+    const declared = this.declared[column.name];
+    const widened = widen(column.type, type);
+    if (!widened || (declared && widened !== declared)) {
+      throw OmegaError.invalidInput(
+        `column ${JSON.stringify(column.name)} row ${rowId}: expected ${declared ?? column.type}, got ${type}`,
+      );
+    }
+    column.type = widened;
+    return value;
+  }
+
+  private add(name: string, type: ColumnType): ColumnSchema {
+    if (this.columns.length >= MAX_COLUMNS) throw OmegaError.invalidInput(`tables may have at most ${MAX_COLUMNS} columns`);
+    if (name.length === 0) throw OmegaError.invalidInput('column names must not be empty');
+    const column: ColumnSchema = { name, key: escapeKey(name), type };
+    if (!isPlainKey(name)) this.plain = false;
+    this.columns.push(column);
+    this.byName.set(name, column);
+    return column;
+  }
+}
+
+/** Turns a stored row document back into a record with the user's column names, in column order. */
+export function documentReader(
+  columns: readonly ColumnSchema[],
+  options: { plain: boolean; sparse: boolean },
+): (document: Record<string, unknown>) => Record<string, unknown> {
+  if (options.plain && !options.sparse) return (document) => document;
+  return (document) => {
+    const record: Record<string, unknown> = {};
+    for (const column of columns) record[column.name] = document[column.key] ?? null;
+    return record;
+  };
+}
+
+export function columnsArePlain(columns: readonly ColumnSchema[]): boolean {
+  return columns.every((column) => column.key === column.name);
+}

@@ -16,7 +16,13 @@ export class ApiModule {
   static forRoot(config: OmegaConfig): DynamicModule {
     return {
       module: ApiModule,
-      imports: [OmegaConfigModule.forRoot(config), OmegaCoreModule, MetricsModule, DatasetsModule, FilesModule],
+      imports: [
+        OmegaConfigModule.forRoot(config),
+        OmegaCoreModule,
+        MetricsModule,
+        DatasetsModule,
+        FilesModule,
+      ],
       controllers: [SystemController, DatasetsController, FilesController],
     };
   }

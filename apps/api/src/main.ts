@@ -51,7 +51,9 @@ async function main(): Promise<void> {
   logger.log(`  Swagger UI    ${base}/api/docs`);
   logger.log(`  health        ${base}/health`);
   logger.log(`  metrics       ${base}/metrics`);
-  logger.log(`  MongoDB       ${embedded ? embedded.url + ' (embedded FerretDB)' : '(from OMEGA_MONGO_URL)'}`);
+  logger.log(
+    `  MongoDB       ${embedded ? embedded.url + ' (embedded FerretDB)' : '(from OMEGA_MONGO_URL)'}`,
+  );
   logger.log('Press Ctrl-C to stop.');
 }
 

@@ -65,7 +65,10 @@ export interface DatasetSummary {
 export class DatasetsService {
   constructor(private readonly stores: OmegaStores) {}
 
-  async list(ctx: TenantContext, options: { pattern?: string; kind?: string; skip?: number; limit?: number }) {
+  async list(
+    ctx: TenantContext,
+    options: { pattern?: string; kind?: string; skip?: number; limit?: number },
+  ) {
     const { items, total } = await this.stores.datasets.list(ctx, options);
     return { items: items.map(summarize), total };
   }
@@ -104,7 +107,12 @@ export class DatasetsService {
   }
 
   /** GET: filters and paging from query parameters, format from Accept (or `?format=`). */
-  async read(ctx: TenantContext, name: string, params: Record<string, unknown>, accept?: string): Promise<DatasetAnswer> {
+  async read(
+    ctx: TenantContext,
+    name: string,
+    params: Record<string, unknown>,
+    accept?: string,
+  ): Promise<DatasetAnswer> {
     const meta = await this.stores.datasets.metadata(ctx, name);
     const format = negotiateFormat(accept, params.format);
     if (meta.kind === JSON_DOCS_KIND) {
@@ -125,14 +133,21 @@ export class DatasetsService {
       limit: parseCount(params.limit, 'limit', MAX_ROWS),
     };
     const orient = params.orient ?? 'dict';
-    if (orient !== 'dict' && orient !== 'records') throw OmegaError.invalidInput('orient must be dict or records');
+    if (orient !== 'dict' && orient !== 'records')
+      throw OmegaError.invalidInput('orient must be dict or records');
     return tableAnswer(view, query, format, orient);
   }
 
   /** POST .../query: the same filters as JSON, plus groupby and aggregates. */
-  async query(ctx: TenantContext, name: string, body: DatasetQueryBody, accept?: string): Promise<DatasetAnswer> {
+  async query(
+    ctx: TenantContext,
+    name: string,
+    body: DatasetQueryBody,
+    accept?: string,
+  ): Promise<DatasetAnswer> {
     const meta = await this.stores.datasets.metadata(ctx, name);
-    if (meta.kind !== TABLE_ROWS_KIND) throw OmegaError.invalidInput(`${name} is ${meta.kind}; only tables can be queried`);
+    if (meta.kind !== TABLE_ROWS_KIND)
+      throw OmegaError.invalidInput(`${name} is ${meta.kind}; only tables can be queried`);
     const view = await this.stores.datasets.get<TableView>(ctx, name);
     const conditions: Condition[] = parseFilters(body.filter ?? {}, view.columns, 'json');
     if (body.agg && Object.keys(body.agg).length > 0) {
@@ -141,7 +156,9 @@ export class DatasetsService {
         const [column] = parseColumns([columnName], view.columns) ?? [];
         return (Array.isArray(fns) ? fns : [fns]).map((fn) => {
           if (!(AGGREGATES as readonly string[]).includes(fn)) {
-            throw OmegaError.invalidInput(`unknown aggregate ${JSON.stringify(fn)}; use one of ${AGGREGATES.join(', ')}`);
+            throw OmegaError.invalidInput(
+              `unknown aggregate ${JSON.stringify(fn)}; use one of ${AGGREGATES.join(', ')}`,
+            );
           }
           return { column, fn: fn as Aggregate };
         });
@@ -174,17 +191,27 @@ function json(value: unknown): DatasetAnswer {
   };
 }
 
-function tableAnswer(view: TableView, query: TableQuery, format: TableFormat, orient: 'dict' | 'records'): DatasetAnswer {
+function tableAnswer(
+  view: TableView,
+  query: TableQuery,
+  format: TableFormat,
+  orient: 'dict' | 'records',
+): DatasetAnswer {
   switch (format) {
     case 'csv':
       return { mediaType: 'text/csv; charset=utf-8', format, write: (out) => writeCsv(view, query, out) };
     case 'arrow':
-      return { mediaType: 'application/vnd.apache.arrow.stream', format, write: (out) => writeArrow(view, query, out) };
+      return {
+        mediaType: 'application/vnd.apache.arrow.stream',
+        format,
+        write: (out) => writeArrow(view, query, out),
+      };
     default:
       return {
         mediaType: 'application/json; charset=utf-8',
         format,
-        write: (out) => (orient === 'dict' ? writeJsonDict(view, query, out) : writeJsonRecords(view, query, out)),
+        write: (out) =>
+          orient === 'dict' ? writeJsonDict(view, query, out) : writeJsonRecords(view, query, out),
       };
   }
 }

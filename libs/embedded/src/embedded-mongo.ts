@@ -86,7 +86,10 @@ function projectRoot(): string {
   let dir = __dirname;
   while (dir !== dirname(dir)) {
     const manifest = join(dir, 'package.json');
-    if (existsSync(manifest) && (JSON.parse(readFileSync(manifest, 'utf8')) as { name?: string }).name === 'omega-ts') {
+    if (
+      existsSync(manifest) &&
+      (JSON.parse(readFileSync(manifest, 'utf8')) as { name?: string }).name === 'omega-ts'
+    ) {
       return dir;
     }
     dir = dirname(dir);
@@ -97,9 +100,12 @@ function projectRoot(): string {
 async function findFerretDb(): Promise<string> {
   if (process.env.OMEGA_FERRETDB_BIN) return resolve(process.env.OMEGA_FERRETDB_BIN);
   const script = join(projectRoot(), 'scripts', 'services.sh');
-  const { stdout } = await execFileAsync('bash', [script, 'ensure-ferretdb'], { maxBuffer: 16 * 1024 * 1024 });
+  const { stdout } = await execFileAsync('bash', [script, 'ensure-ferretdb'], {
+    maxBuffer: 16 * 1024 * 1024,
+  });
   const binary = stdout.trim().split('\n').pop() ?? '';
-  if (!binary || !existsSync(binary)) throw new Error(`Could not find or build FerretDB (got ${JSON.stringify(binary)})`);
+  if (!binary || !existsSync(binary))
+    throw new Error(`Could not find or build FerretDB (got ${JSON.stringify(binary)})`);
   return binary;
 }
 

@@ -4,12 +4,18 @@ import { OmegaError, OmegaErrorCode } from '@omega/core';
  * One `bytes=` range of an HTTP Range header, resolved against the file size (inclusive ends).
  * Multiple ranges are answered with the whole file, as RFC 9110 allows.
  */
-export function parseByteRange(header: string | undefined, size: number): { start: number; end: number } | undefined {
+export function parseByteRange(
+  header: string | undefined,
+  size: number,
+): { start: number; end: number } | undefined {
   if (!header) return undefined;
   const match = /^bytes=(\d*)-(\d*)$/.exec(header.trim());
   if (!match) {
     if (/^bytes=.*,/.test(header)) return undefined;
-    throw new OmegaError(OmegaErrorCode.RangeNotSatisfiable, `Range ${JSON.stringify(header.slice(0, 60))} is not a byte range`);
+    throw new OmegaError(
+      OmegaErrorCode.RangeNotSatisfiable,
+      `Range ${JSON.stringify(header.slice(0, 60))} is not a byte range`,
+    );
   }
   const [, from, to] = match;
   let start: number;
@@ -23,7 +29,10 @@ export function parseByteRange(header: string | undefined, size: number): { star
     end = to === '' ? size - 1 : Math.min(Number(to), size - 1);
   }
   if (start >= size || start > end) {
-    throw new OmegaError(OmegaErrorCode.RangeNotSatisfiable, `Range ${header} is outside the file's ${size} bytes`);
+    throw new OmegaError(
+      OmegaErrorCode.RangeNotSatisfiable,
+      `Range ${header} is outside the file's ${size} bytes`,
+    );
   }
   return { start, end };
 }

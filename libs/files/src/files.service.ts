@@ -26,9 +26,14 @@ export class FilesService {
     body: Readable,
     options: { contentType?: string; filename?: string; attributes?: Record<string, unknown> },
   ): Promise<FileSummary> {
-    const meta = await this.stores.files.put(ctx, name, new FileInput(body, options.contentType, options.filename), {
-      attributes: options.attributes,
-    });
+    const meta = await this.stores.files.put(
+      ctx,
+      name,
+      new FileInput(body, options.contentType, options.filename),
+      {
+        attributes: options.attributes,
+      },
+    );
     return summarizeFile(meta);
   }
 

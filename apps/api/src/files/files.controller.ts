@@ -19,7 +19,11 @@ export class FilesController {
   @Get()
   @ApiOperation({ summary: 'List files' })
   async list(@Tenant() ctx: TenantContext, @Query() query: ListQueryDto) {
-    const { items, total } = await this.files.list(ctx, { pattern: query.pattern, skip: query.offset, limit: query.limit });
+    const { items, total } = await this.files.list(ctx, {
+      pattern: query.pattern,
+      skip: query.offset,
+      limit: query.limit,
+    });
     return listEnvelope(items, total, query);
   }
 
@@ -35,7 +39,10 @@ export class FilesController {
   async put(@Tenant() ctx: TenantContext, @Param('name') name: string, @Req() req: Request) {
     const declared = Number(req.header('content-length') ?? 0);
     if (declared > this.config.maxUploadBytes) {
-      throw new OmegaError(OmegaErrorCode.PayloadTooLarge, `Upload is larger than ${this.config.maxUploadBytes} bytes`);
+      throw new OmegaError(
+        OmegaErrorCode.PayloadTooLarge,
+        `Upload is larger than ${this.config.maxUploadBytes} bytes`,
+      );
     }
     const contentType = req.header('content-type') ?? 'application/octet-stream';
     if (!contentType.toLowerCase().startsWith('multipart/form-data')) {
@@ -46,7 +53,12 @@ export class FilesController {
 
   @Get(':name')
   @ApiOperation({ summary: 'Read a file (streams; supports Range)' })
-  async read(@Tenant() ctx: TenantContext, @Param('name') name: string, @Req() req: Request, @Res() res: Response) {
+  async read(
+    @Tenant() ctx: TenantContext,
+    @Param('name') name: string,
+    @Req() req: Request,
+    @Res() res: Response,
+  ) {
     const file = await this.files.open(ctx, name);
     const range = parseByteRange(req.header('range'), file.size);
     res.setHeader('Content-Type', file.contentType);
@@ -98,7 +110,9 @@ export class FilesController {
           .put(ctx, name, stream, { contentType: info.mimeType, filename: info.filename })
           .then(resolve, reject);
       });
-      parser.on('error', (error: Error) => reject(OmegaError.invalidInput(`multipart body could not be read: ${error.message}`)));
+      parser.on('error', (error: Error) =>
+        reject(OmegaError.invalidInput(`multipart body could not be read: ${error.message}`)),
+      );
       parser.on('close', () => {
         if (!seenFile) reject(OmegaError.invalidInput('multipart body has no file part'));
       });

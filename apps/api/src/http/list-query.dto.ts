@@ -33,5 +33,8 @@ export class ListQueryDto {
 
 /** omega-ml's (tastypie's) list envelope. */
 export function listEnvelope<T>(items: T[], total: number, query: ListQueryDto) {
-  return { objects: items, meta: { limit: query.limit ?? 100, offset: query.offset ?? 0, total_count: total } };
+  return {
+    objects: items,
+    meta: { limit: query.limit ?? 100, offset: query.offset ?? 0, total_count: total },
+  };
 }

@@ -40,7 +40,10 @@ export class SystemController {
 }
 
 function readVersion(): string {
-  for (const candidate of [join(process.cwd(), 'package.json'), join(__dirname, '../../../../package.json')]) {
+  for (const candidate of [
+    join(process.cwd(), 'package.json'),
+    join(__dirname, '../../../../package.json'),
+  ]) {
     try {
       return (JSON.parse(readFileSync(candidate, 'utf8')) as { version: string }).version;
     } catch {

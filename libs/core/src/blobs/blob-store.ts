@@ -43,7 +43,10 @@ export class BlobStore {
     } catch (error) {
       await bucket.delete(id).catch(() => undefined);
       if (counter.exceeded) {
-        throw new OmegaError(OmegaErrorCode.PayloadTooLarge, `Upload is larger than ${options.maxBytes} bytes`);
+        throw new OmegaError(
+          OmegaErrorCode.PayloadTooLarge,
+          `Upload is larger than ${options.maxBytes} bytes`,
+        );
       }
       throw error;
     }
@@ -65,7 +68,10 @@ export class BlobStore {
   }
 
   private bucket(ctx: TenantContext): GridFSBucket {
-    return new GridFSBucket(this.databases.db(ctx), { bucketName: GRIDFS_BUCKET, chunkSizeBytes: BLOB_CHUNK_BYTES });
+    return new GridFSBucket(this.databases.db(ctx), {
+      bucketName: GRIDFS_BUCKET,
+      chunkSizeBytes: BLOB_CHUNK_BYTES,
+    });
   }
 }
 

@@ -1,8 +1,19 @@
 import { plainToInstance, Transform } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength, validateSync } from 'class-validator';
+import {
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  Min,
+  MinLength,
+  validateSync,
+} from 'class-validator';
 import { resolve } from 'node:path';
 
-const toInt = ({ value }: { value: unknown }) => (value === undefined || value === '' ? undefined : Number(value));
+const toInt = ({ value }: { value: unknown }) =>
+  value === undefined || value === '' ? undefined : Number(value);
 
 /**
  * The environment as the platform reads it. Every variable is optional where a sane default exists, so
@@ -118,7 +129,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): OmegaConfig {
   const errors = validateSync(parsed, { whitelist: false, forbidUnknownValues: false });
   if (errors.length > 0) {
     const problems = errors.map((error) => {
-      const value = error.property.includes('SECRET') || error.property.includes('URL') ? '(hidden)' : JSON.stringify(raw[error.property]);
+      const value =
+        error.property.includes('SECRET') || error.property.includes('URL')
+          ? '(hidden)'
+          : JSON.stringify(raw[error.property]);
       return `${error.property}=${value}: ${Object.values(error.constraints ?? {}).join('; ')}`;
     });
     throw new ConfigValidationError(problems);

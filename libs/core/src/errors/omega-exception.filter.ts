@@ -63,13 +63,21 @@ export class OmegaExceptionFilter implements ExceptionFilter {
       return { statusCode, error: statusName(statusCode), message, code: codeForStatus(statusCode) };
     }
     const parserError = exception as BodyParserError;
-    if (parserError && typeof parserError === 'object' && parserError.type && PARSER_MESSAGES[parserError.type]) {
+    if (
+      parserError &&
+      typeof parserError === 'object' &&
+      parserError.type &&
+      PARSER_MESSAGES[parserError.type]
+    ) {
       const statusCode = parserError.status ?? parserError.statusCode ?? 400;
       const known = PARSER_MESSAGES[parserError.type];
       return { statusCode, error: statusName(statusCode), message: known.message, code: known.code };
     }
     const errorId = randomUUID();
-    this.logger.error(`Unexpected error ${errorId}`, exception instanceof Error ? exception.stack : String(exception));
+    this.logger.error(
+      `Unexpected error ${errorId}`,
+      exception instanceof Error ? exception.stack : String(exception),
+    );
     return {
       statusCode: 500,
       error: 'Internal Server Error',

@@ -30,7 +30,10 @@ export class MetadataRepository {
     return model.findOne({ bucket: ctx.bucket, prefix, name }, { _id: 0 }).lean<MetadataRecord>().exec();
   }
 
-  async list(ctx: TenantContext, query: MetadataListQuery): Promise<{ items: MetadataRecord[]; total: number }> {
+  async list(
+    ctx: TenantContext,
+    query: MetadataListQuery,
+  ): Promise<{ items: MetadataRecord[]; total: number }> {
     const model = await this.model(ctx);
     const filter: Record<string, unknown> = { bucket: ctx.bucket, prefix: query.prefix };
     if (query.pattern) filter.name = { $regex: query.pattern.source };
@@ -68,7 +71,9 @@ export class MetadataRepository {
   async update(
     ctx: TenantContext,
     current: MetadataRecord,
-    changes: Partial<Pick<MetadataRecord, 'kind' | 'attributes' | 'kindMeta' | 'collection' | 'gridFile' | 'uri'>>,
+    changes: Partial<
+      Pick<MetadataRecord, 'kind' | 'attributes' | 'kindMeta' | 'collection' | 'gridFile' | 'uri'>
+    >,
   ): Promise<MetadataRecord> {
     const model = await this.model(ctx);
     const modified = new Date();
@@ -80,7 +85,10 @@ export class MetadataRepository {
     }
     const update: Record<string, unknown> = { $set: set };
     if (Object.keys(unset).length > 0) update.$unset = unset;
-    await model.collection.updateOne({ bucket: ctx.bucket, prefix: current.prefix, name: current.name }, update);
+    await model.collection.updateOne(
+      { bucket: ctx.bucket, prefix: current.prefix, name: current.name },
+      update,
+    );
     const next: MetadataRecord = { ...current, ...changes, modified };
     for (const key of Object.keys(unset)) delete (next as unknown as Record<string, unknown>)[key];
     return next;

@@ -15,7 +15,8 @@ import { TenantDatabases } from './tenant-databases';
     MongooseModule.forRootAsync({
       inject: [OMEGA_CONFIG],
       useFactory: (config: OmegaConfig) => {
-        if (!config.mongoUrl) throw new Error('OMEGA_MONGO_URL is not set and no embedded server was started');
+        if (!config.mongoUrl)
+          throw new Error('OMEGA_MONGO_URL is not set and no embedded server was started');
         return {
           uri: config.mongoUrl,
           serverSelectionTimeoutMS: 5000,

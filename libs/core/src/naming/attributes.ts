@@ -1,6 +1,8 @@
 import { OmegaError, OmegaErrorCode } from '../errors/omega-error';
 
 const MAX_ATTRIBUTE_DEPTH = 8;
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f]/;
 
 /**
  * User attributes are stored as they are, so their keys must be safe MongoDB keys: no `$` operators,
@@ -11,19 +13,28 @@ export function assertSafeAttributes(attributes: unknown, depth = 0): void {
     throw new OmegaError(OmegaErrorCode.InvalidInput, 'attributes must be an object');
   }
   if (depth > MAX_ATTRIBUTE_DEPTH) {
-    throw new OmegaError(OmegaErrorCode.InvalidInput, `attributes nest deeper than ${MAX_ATTRIBUTE_DEPTH} levels`);
+    throw new OmegaError(
+      OmegaErrorCode.InvalidInput,
+      `attributes nest deeper than ${MAX_ATTRIBUTE_DEPTH} levels`,
+    );
   }
   if (Array.isArray(attributes)) {
     for (const item of attributes) {
-      if (Array.isArray(item)) throw new OmegaError(OmegaErrorCode.InvalidInput, 'attributes must not nest arrays in arrays');
+      if (Array.isArray(item))
+        throw new OmegaError(OmegaErrorCode.InvalidInput, 'attributes must not nest arrays in arrays');
       assertSafeAttributes(item, depth + 1);
     }
     return;
   }
   if (typeof attributes !== 'object' || attributes === null) return;
   for (const [key, value] of Object.entries(attributes)) {
-    // eslint-disable-next-line no-control-regex
-    if (key.length === 0 || key.length > 200 || key.startsWith('$') || key.includes('.') || /[\u0000-\u001f]/.test(key)) {
+    if (
+      key.length === 0 ||
+      key.length > 200 ||
+      key.startsWith('$') ||
+      key.includes('.') ||
+      CONTROL.test(key)
+    ) {
       throw new OmegaError(
         OmegaErrorCode.InvalidInput,
         `attribute key ${JSON.stringify(key.slice(0, 40))} is not allowed (no $ prefix, dots or control characters)`,

@@ -1,7 +1,18 @@
 import { escapeKey, isPlainKey, unescapeKey } from './document-keys';
 
 describe('document keys', () => {
-  const awkward = ['a.b', '$price', '~tilde', '_id', 'x\u0000y', 'plain', '$a.b~c', '~u', '~i', 'naïve ünïcode'];
+  const awkward = [
+    'a.b',
+    '$price',
+    '~tilde',
+    '_id',
+    'x\u0000y',
+    'plain',
+    '$a.b~c',
+    '~u',
+    '~i',
+    'naïve ünïcode',
+  ];
 
   it.each(awkward)('round-trips %j', (key) => {
     const escaped = escapeKey(key);

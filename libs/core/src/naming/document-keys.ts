@@ -14,9 +14,13 @@ export const MAX_KEY_LENGTH = 1024;
 
 export function escapeKey(key: string): string {
   if (key.length > MAX_KEY_LENGTH) {
-    throw new OmegaError(OmegaErrorCode.InvalidInput, `key "${key.slice(0, 40)}…" is longer than ${MAX_KEY_LENGTH}`);
+    throw new OmegaError(
+      OmegaErrorCode.InvalidInput,
+      `key "${key.slice(0, 40)}…" is longer than ${MAX_KEY_LENGTH}`,
+    );
   }
   if (key === '_id') return '~u';
+  // eslint-disable-next-line no-control-regex
   let escaped = key.replace(/[~.\u0000]/g, (char) => ESCAPES[char]);
   if (escaped.startsWith('$')) escaped = `~s${escaped.slice(1)}`;
   return escaped;
@@ -29,5 +33,6 @@ export function unescapeKey(key: string): string {
 
 /** True when a key needs no escaping: the common case, checked once per column rather than per row. */
 export function isPlainKey(key: string): boolean {
+  // eslint-disable-next-line no-control-regex
   return key !== '_id' && !/[~.\u0000]/.test(key) && !key.startsWith('$');
 }

@@ -37,8 +37,14 @@ export function assertValidBucket(bucket: unknown): asserts bucket is string {
 /** A glob such as `sales/*` or `model?` as an anchored regular expression over names. */
 export function globToRegExp(pattern: string): RegExp {
   if (pattern.length > MAX_NAME_LENGTH) {
-    throw new OmegaError(OmegaErrorCode.InvalidInput, `pattern must be at most ${MAX_NAME_LENGTH} characters`);
+    throw new OmegaError(
+      OmegaErrorCode.InvalidInput,
+      `pattern must be at most ${MAX_NAME_LENGTH} characters`,
+    );
   }
-  const escaped = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  const escaped = pattern
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replace(/\*/g, '.*')
+    .replace(/\?/g, '.');
   return new RegExp(`^${escaped}$`);
 }

@@ -54,7 +54,9 @@ export class PluginRegistry implements OnModuleInit {
     this.byKind.set(options.kind, entry);
     for (const prefix of options.prefixes) {
       const list = [...(this.byPrefix.get(prefix) ?? []), entry];
-      list.sort((a, b) => b.options.priority - a.options.priority || a.options.kind.localeCompare(b.options.kind));
+      list.sort(
+        (a, b) => b.options.priority - a.options.priority || a.options.kind.localeCompare(b.options.kind),
+      );
       this.byPrefix.set(prefix, list);
     }
   }

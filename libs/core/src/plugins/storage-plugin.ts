@@ -45,5 +45,8 @@ export interface StoragePluginContract<TGet = unknown> {
   put(ctx: TenantContext, input: unknown, target: PutTarget): Promise<StoredPayload>;
   get(ctx: TenantContext, meta: MetadataRecord, options: Record<string, unknown>): Promise<TGet>;
   /** Frees the storage an entry points to (collections, GridFS files). Must tolerate missing data. */
-  release(ctx: TenantContext, meta: Pick<MetadataRecord, 'collection' | 'gridFile' | 'kindMeta'>): Promise<void>;
+  release(
+    ctx: TenantContext,
+    meta: Pick<MetadataRecord, 'collection' | 'gridFile' | 'kindMeta'>,
+  ): Promise<void>;
 }

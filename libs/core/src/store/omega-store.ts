@@ -39,7 +39,12 @@ export class OmegaStore {
     this.logger = new Logger(`OmegaStore(${prefix})`);
   }
 
-  async put(ctx: TenantContext, name: string, input: unknown, options: PutOptions = {}): Promise<MetadataRecord> {
+  async put(
+    ctx: TenantContext,
+    name: string,
+    input: unknown,
+    options: PutOptions = {},
+  ): Promise<MetadataRecord> {
     assertValidName(name);
     if (options.attributes !== undefined) assertSafeAttributes(options.attributes);
     const existing = (await this.metadataRepository.find(ctx, this.prefix, name)) ?? undefined;
@@ -93,7 +98,11 @@ export class OmegaStore {
     return updated;
   }
 
-  async get<T = unknown>(ctx: TenantContext, name: string, options: Record<string, unknown> = {}): Promise<T> {
+  async get<T = unknown>(
+    ctx: TenantContext,
+    name: string,
+    options: Record<string, unknown> = {},
+  ): Promise<T> {
     const meta = await this.metadata(ctx, name);
     return (await this.registry.get(meta.kind, this.prefix).get(ctx, meta, options)) as T;
   }
@@ -110,7 +119,10 @@ export class OmegaStore {
     return (await this.metadataRepository.find(ctx, this.prefix, name)) !== null;
   }
 
-  async list(ctx: TenantContext, options: ListOptions = {}): Promise<{ items: MetadataRecord[]; total: number }> {
+  async list(
+    ctx: TenantContext,
+    options: ListOptions = {},
+  ): Promise<{ items: MetadataRecord[]; total: number }> {
     return this.metadataRepository.list(ctx, {
       prefix: this.prefix,
       pattern: options.pattern ? globToRegExp(options.pattern) : undefined,
@@ -133,17 +145,25 @@ export class OmegaStore {
     return true;
   }
 
-  async setAttributes(ctx: TenantContext, name: string, attributes: Record<string, unknown>): Promise<MetadataRecord> {
+  async setAttributes(
+    ctx: TenantContext,
+    name: string,
+    attributes: Record<string, unknown>,
+  ): Promise<MetadataRecord> {
     assertSafeAttributes(attributes);
     const meta = await this.metadata(ctx, name);
-    return this.metadataRepository.update(ctx, meta, { attributes: mergeAttributes(meta.attributes, attributes) });
+    return this.metadataRepository.update(ctx, meta, {
+      attributes: mergeAttributes(meta.attributes, attributes),
+    });
   }
 
   private async releaseQuietly(ctx: TenantContext, meta: MetadataRecord): Promise<void> {
     try {
       await this.registry.get(meta.kind, this.prefix).release(ctx, meta);
     } catch (error) {
-      this.logger.warn(`Could not release storage of ${meta.prefix}/${meta.name}: ${(error as Error).message}`);
+      this.logger.warn(
+        `Could not release storage of ${meta.prefix}/${meta.name}: ${(error as Error).message}`,
+      );
     }
   }
 }

@@ -10,7 +10,9 @@ export class OmegaStores {
   private readonly stores: Map<StorePrefix, OmegaStore>;
 
   constructor(metadataRepository: MetadataRepository, registry: PluginRegistry) {
-    this.stores = new Map(STORE_PREFIXES.map((prefix) => [prefix, new OmegaStore(prefix, metadataRepository, registry)]));
+    this.stores = new Map(
+      STORE_PREFIXES.map((prefix) => [prefix, new OmegaStore(prefix, metadataRepository, registry)]),
+    );
   }
 
   for(prefix: StorePrefix): OmegaStore {

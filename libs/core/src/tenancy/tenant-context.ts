@@ -18,7 +18,10 @@ export class TenantContext {
 
   static of(tenant: string, bucket: string = DEFAULT_BUCKET): TenantContext {
     if (!TENANT_PATTERN.test(tenant)) {
-      throw new OmegaError(OmegaErrorCode.InvalidName, 'Invalid tenant: use 1-40 lowercase letters, digits or _');
+      throw new OmegaError(
+        OmegaErrorCode.InvalidName,
+        'Invalid tenant: use 1-40 lowercase letters, digits or _',
+      );
     }
     assertValidBucket(bucket);
     return new TenantContext(tenant, bucket);

@@ -6,14 +6,16 @@ export const MAX_JSON_DEPTH = 64;
 
 /** A JSON value as a storable document value: keys escaped, arrays in arrays wrapped. */
 export function encodeJson(value: unknown, depth = 0, inArray = false): unknown {
-  if (depth > MAX_JSON_DEPTH) throw OmegaError.invalidInput(`JSON nests deeper than ${MAX_JSON_DEPTH} levels`);
+  if (depth > MAX_JSON_DEPTH)
+    throw OmegaError.invalidInput(`JSON nests deeper than ${MAX_JSON_DEPTH} levels`);
   if (Array.isArray(value)) {
     const items = value.map((item) => encodeJson(item, depth + 1, true));
     return inArray ? { [NESTED_ARRAY_KEY]: items } : items;
   }
   if (value !== null && typeof value === 'object' && !(value instanceof Date)) {
     const encoded: Record<string, unknown> = {};
-    for (const [key, item] of Object.entries(value)) encoded[escapeKey(key)] = encodeJson(item, depth + 1, false);
+    for (const [key, item] of Object.entries(value))
+      encoded[escapeKey(key)] = encodeJson(item, depth + 1, false);
     return encoded;
   }
   if (typeof value === 'number' && !Number.isFinite(value)) {

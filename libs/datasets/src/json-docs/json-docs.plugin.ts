@@ -45,14 +45,21 @@ export class JsonDocsPlugin implements StoragePluginContract<unknown> {
   async put(ctx: TenantContext, input: unknown, target: PutTarget): Promise<StoredPayload> {
     const previous = target.append ? (target.existing?.kindMeta as JsonDocsKindMeta | undefined) : undefined;
     if (previous && previous.shape !== 'list') {
-      throw OmegaError.invalidInput(`${target.name} holds a single JSON value; only lists can be appended to`);
+      throw OmegaError.invalidInput(
+        `${target.name} holds a single JSON value; only lists can be appended to`,
+      );
     }
     const shape = previous ? 'list' : Array.isArray(input) ? 'list' : 'value';
     const items = shape === 'list' ? (Array.isArray(input) ? input : [input]) : [input];
     const first = previous?.count ?? 0;
-    const documents = items.map((item, index) => ({ [ORDER_KEY]: first + index, [VALUE_KEY]: encodeJson(item) }));
+    const documents = items.map((item, index) => ({
+      [ORDER_KEY]: first + index,
+      [VALUE_KEY]: encodeJson(item),
+    }));
     const db = this.databases.db(ctx);
-    const collectionName = previous ? (target.existing?.collection as string) : storageCollectionName('docs', ctx, target.prefix, target.name);
+    const collectionName = previous
+      ? (target.existing?.collection as string)
+      : storageCollectionName('docs', ctx, target.prefix, target.name);
     const collection = db.collection(collectionName);
     try {
       if (documents.length > 0) await collection.insertMany(documents, { ordered: true });
@@ -90,4 +97,3 @@ export class JsonDocsPlugin implements StoragePluginContract<unknown> {
 function isStream(input: unknown): boolean {
   return typeof (input as { pipe?: unknown })?.pipe === 'function';
 }
-

@@ -53,8 +53,11 @@ export function parseDtype(column: string, dtype: unknown): ColumnType {
 
 export function parseDtypes(dtypes: unknown): Record<string, ColumnType> {
   if (dtypes === undefined || dtypes === null) return {};
-  if (typeof dtypes !== 'object' || Array.isArray(dtypes)) throw OmegaError.invalidInput('dtypes must be an object of column: type');
-  return Object.fromEntries(Object.entries(dtypes).map(([column, dtype]) => [column, parseDtype(column, dtype)]));
+  if (typeof dtypes !== 'object' || Array.isArray(dtypes))
+    throw OmegaError.invalidInput('dtypes must be an object of column: type');
+  return Object.fromEntries(
+    Object.entries(dtypes).map(([column, dtype]) => [column, parseDtype(column, dtype)]),
+  );
 }
 
 /** The type of one JavaScript value as stored, or undefined when it cannot be stored in a table cell. */
@@ -87,7 +90,8 @@ export function parseText(type: ColumnType, text: string, column: string): unkno
     case 'integer':
     case 'number': {
       const value = text.trim() === '' ? NaN : Number(text);
-      if (!Number.isFinite(value)) throw OmegaError.invalidInput(`${JSON.stringify(text)} is not a number (column ${column})`);
+      if (!Number.isFinite(value))
+        throw OmegaError.invalidInput(`${JSON.stringify(text)} is not a number (column ${column})`);
       return value;
     }
     case 'boolean': {

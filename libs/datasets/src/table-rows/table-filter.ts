@@ -56,9 +56,14 @@ export function parseFilters(
       const name = param.slice(0, split);
       const opText = param.slice(split + 2);
       column = byName.get(name);
-      if (!column) throw OmegaError.invalidInput(`unknown column ${JSON.stringify(name)} in filter ${JSON.stringify(param)}`);
+      if (!column)
+        throw OmegaError.invalidInput(
+          `unknown column ${JSON.stringify(name)} in filter ${JSON.stringify(param)}`,
+        );
       if (!(FILTER_OPS as readonly string[]).includes(opText)) {
-        throw OmegaError.invalidInput(`unknown filter operator ${JSON.stringify(opText)}; use one of ${FILTER_OPS.join(', ')}`);
+        throw OmegaError.invalidInput(
+          `unknown filter operator ${JSON.stringify(opText)}; use one of ${FILTER_OPS.join(', ')}`,
+        );
       }
       op = opText as FilterOp;
     }
@@ -78,14 +83,23 @@ function castFilterValue(column: ColumnSchema, op: FilterOp, raw: unknown, sourc
     throw OmegaError.invalidInput(`${column.name}__isnull takes true or false`);
   }
   if (op === 'in' || op === 'nin') {
-    const items = Array.isArray(raw) ? raw : typeof raw === 'string' ? (raw === '' ? [] : raw.split(',')) : undefined;
+    const items = Array.isArray(raw)
+      ? raw
+      : typeof raw === 'string'
+        ? raw === ''
+          ? []
+          : raw.split(',')
+        : undefined;
     if (!items) throw OmegaError.invalidInput(`${column.name}__${op} takes a list`);
-    if (items.length > MAX_IN_VALUES) throw OmegaError.invalidInput(`${column.name}__${op} takes at most ${MAX_IN_VALUES} values`);
+    if (items.length > MAX_IN_VALUES)
+      throw OmegaError.invalidInput(`${column.name}__${op} takes at most ${MAX_IN_VALUES} values`);
     return items.map((item) => castOne(column, item, source));
   }
   if (op === 'contains' || op === 'startswith' || op === 'endswith') {
     if (column.type !== 'string') {
-      throw OmegaError.invalidInput(`${column.name}__${op} needs a string column; ${column.name} is ${column.type}`);
+      throw OmegaError.invalidInput(
+        `${column.name}__${op} needs a string column; ${column.name} is ${column.type}`,
+      );
     }
     if (typeof raw !== 'string') throw OmegaError.invalidInput(`${column.name}__${op} takes a string`);
     return raw;
@@ -113,7 +127,9 @@ function castOne(column: ColumnSchema, raw: unknown, source: 'text' | 'json'): u
     default:
       break;
   }
-  throw OmegaError.invalidInput(`value ${JSON.stringify(raw)} does not fit column ${column.name} (${column.type})`);
+  throw OmegaError.invalidInput(
+    `value ${JSON.stringify(raw)} does not fit column ${column.name} (${column.type})`,
+  );
 }
 
 function escapeRegex(text: string): string {
@@ -158,7 +174,8 @@ export function toMongoFilter(conditions: readonly Condition[]): Record<string, 
 export function parseColumns(spec: unknown, columns: readonly ColumnSchema[]): ColumnSchema[] | undefined {
   if (spec === undefined || spec === '' || spec === null) return undefined;
   const names = Array.isArray(spec) ? spec : typeof spec === 'string' ? spec.split(',') : undefined;
-  if (!names || names.some((name) => typeof name !== 'string')) throw OmegaError.invalidInput('columns must be a list of names');
+  if (!names || names.some((name) => typeof name !== 'string'))
+    throw OmegaError.invalidInput('columns must be a list of names');
   const byName = new Map(columns.map((column) => [column.name, column]));
   return (names as string[]).map((name) => {
     const column = byName.get(name);
@@ -171,7 +188,8 @@ export function parseColumns(spec: unknown, columns: readonly ColumnSchema[]): C
 export function parseSort(spec: unknown, columns: readonly ColumnSchema[]): SortKey[] {
   if (spec === undefined || spec === '' || spec === null) return [];
   const items = Array.isArray(spec) ? spec : typeof spec === 'string' ? spec.split(',') : undefined;
-  if (!items || items.some((item) => typeof item !== 'string')) throw OmegaError.invalidInput('sort must be a list of columns');
+  if (!items || items.some((item) => typeof item !== 'string'))
+    throw OmegaError.invalidInput('sort must be a list of columns');
   const byName = new Map(columns.map((column) => [column.name, column]));
   return (items as string[]).map((item) => {
     const descending = item.startsWith('-');

@@ -36,24 +36,36 @@ export class TableRowsPlugin implements StoragePluginContract<TableView> {
     const source = toSource(input, target.options.dtypes);
     const db = this.databases.db(ctx);
     const previous = target.append ? (target.existing?.kindMeta as TableKindMeta | undefined) : undefined;
-    const collectionName = previous ? (target.existing?.collection as string) : storageCollectionName('rows', ctx, target.prefix, target.name);
+    const collectionName = previous
+      ? (target.existing?.collection as string)
+      : storageCollectionName('rows', ctx, target.prefix, target.name);
     const collection = db.collection(collectionName);
     const schema = new TableSchema(previous?.columns, source.dtypes, previous?.sparse);
     const reserved: number[] = [];
     let written = 0;
+    // One insert in flight while the next chunk is converted: the server and Node work side by side.
+    let inFlight: Promise<unknown> = Promise.resolve();
     try {
       for await (const chunk of source.chunks) {
         if (chunk.length === 0) continue;
         const firstRowId = previous ? await reserveRowIds(db, collectionName, chunk.length) : written;
         if (previous) reserved.push(firstRowId, firstRowId + chunk.length);
-        await collection.insertMany(schema.toDocuments(chunk, firstRowId), { ordered: false });
+        const documents = schema.toDocuments(chunk, firstRowId);
         written += chunk.length;
+        await inFlight;
+        inFlight = collection.insertMany(documents, { ordered: false });
+        // Marked handled now; the error is still raised where `inFlight` is awaited.
+        inFlight.catch(() => undefined);
       }
+      await inFlight;
       if (!previous) {
         await collection.createIndex({ [ROW_ID_KEY]: 1 });
-        await db.collection<{ _id: string; next: number }>(COUNTERS).insertOne({ _id: collectionName, next: written });
+        await db
+          .collection<{ _id: string; next: number }>(COUNTERS)
+          .insertOne({ _id: collectionName, next: written });
       }
     } catch (error) {
+      await inFlight.catch(() => undefined);
       if (!previous) await collection.drop().catch(() => undefined);
       else await removeRanges(db, collectionName, reserved);
       throw error;
@@ -84,18 +96,23 @@ export class TableRowsPlugin implements StoragePluginContract<TableView> {
 
 function toSource(input: unknown, dtypes: unknown): TableSource {
   if (input instanceof TableSource) {
-    return Object.keys(input.dtypes).length > 0 || !dtypes ? input : new TableSource(input.chunks, parseDtypes(dtypes));
+    return Object.keys(input.dtypes).length > 0 || !dtypes
+      ? input
+      : new TableSource(input.chunks, parseDtypes(dtypes));
   }
   const declared = parseDtypes(dtypes);
   if (isRecords(input)) return TableSource.fromRecords(input, declared);
   return TableSource.fromColumns(input as Record<string, unknown[]>, declared);
 }
 
-
 async function reserveRowIds(db: Db, collectionName: string, count: number): Promise<number> {
   const before = await db
     .collection<{ _id: string; next: number }>(COUNTERS)
-    .findOneAndUpdate({ _id: collectionName }, { $inc: { next: count } }, { upsert: true, returnDocument: 'before' });
+    .findOneAndUpdate(
+      { _id: collectionName },
+      { $inc: { next: count } },
+      { upsert: true, returnDocument: 'before' },
+    );
   return before?.next ?? 0;
 }
 

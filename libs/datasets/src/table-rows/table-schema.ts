@@ -35,7 +35,9 @@ export class TableSchema {
       const column = this.byName.get(name);
       if (!column) this.add(name, type);
       else if (column.type !== type && column.type !== 'null') {
-        throw OmegaError.invalidInput(`column ${JSON.stringify(name)} is stored as ${column.type}, not ${type}`);
+        throw OmegaError.invalidInput(
+          `column ${JSON.stringify(name)} is stored as ${column.type}, not ${type}`,
+        );
       } else column.type = type;
     }
   }
@@ -81,7 +83,9 @@ export class TableSchema {
     if (typeof value === 'number' && !Number.isFinite(value)) {
       // NaN is pandas' "missing"; infinities cannot be stored by every MongoDB-wire server.
       if (Number.isNaN(value)) return null;
-      throw OmegaError.invalidInput(`column ${JSON.stringify(column.name)} row ${rowId}: infinite numbers cannot be stored`);
+      throw OmegaError.invalidInput(
+        `column ${JSON.stringify(column.name)} row ${rowId}: infinite numbers cannot be stored`,
+      );
     }
     if (column.type === 'datetime' && (typeof value === 'string' || typeof value === 'number')) {
       value = parseDate(value, column.name);
@@ -105,7 +109,8 @@ export class TableSchema {
   }
 
   private add(name: string, type: ColumnType): ColumnSchema {
-    if (this.columns.length >= MAX_COLUMNS) throw OmegaError.invalidInput(`tables may have at most ${MAX_COLUMNS} columns`);
+    if (this.columns.length >= MAX_COLUMNS)
+      throw OmegaError.invalidInput(`tables may have at most ${MAX_COLUMNS} columns`);
     if (name.length === 0) throw OmegaError.invalidInput('column names must not be empty');
     const column: ColumnSchema = { name, key: escapeKey(name), type };
     if (!isPlainKey(name)) this.plain = false;

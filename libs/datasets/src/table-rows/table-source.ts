@@ -20,12 +20,17 @@ export class TableSource {
     return new TableSource(chunked(records), dtypes);
   }
 
-  static fromColumns(columns: Record<string, readonly unknown[]>, dtypes?: Record<string, ColumnType>): TableSource {
+  static fromColumns(
+    columns: Record<string, readonly unknown[]>,
+    dtypes?: Record<string, ColumnType>,
+  ): TableSource {
     const names = Object.keys(columns);
     const length = names.length === 0 ? 0 : columns[names[0]].length;
     for (const name of names) {
       if (columns[name].length !== length) {
-        throw OmegaError.invalidInput(`column ${JSON.stringify(name)} has ${columns[name].length} values, expected ${length}`);
+        throw OmegaError.invalidInput(
+          `column ${JSON.stringify(name)} has ${columns[name].length} values, expected ${length}`,
+        );
       }
     }
     async function* rows(): AsyncGenerator<TableRecord[]> {

@@ -75,7 +75,10 @@ export class TableView {
   /** One column's `[rowId, value]` pairs, in query order: lets column-major output stream. */
   async *columnValues(query: TableQuery, column: ColumnSchema): AsyncGenerator<[number, unknown][]> {
     const cursor = this.cursor(query, { _id: 0, [ROW_ID_KEY]: 1, [column.key]: 1 }, READ_CHUNK_ROWS);
-    yield* batches(cursor, READ_CHUNK_ROWS, (document) => [document[ROW_ID_KEY] as number, document[column.key] ?? null]);
+    yield* batches(cursor, READ_CHUNK_ROWS, (document) => [
+      document[ROW_ID_KEY] as number,
+      document[column.key] ?? null,
+    ]);
   }
 
   async count(conditions: readonly Condition[] = []): Promise<number> {
@@ -92,14 +95,18 @@ export class TableView {
     const base = toMongoFilter(spec.conditions ?? []);
     const groupId = Object.fromEntries(spec.groupby.map((column, index) => [`g${index}`, `$${column.key}`]));
     const groups = new Map<string, TableRecord>();
-    const keyOf = (id: Record<string, unknown> | null) => JSON.stringify(spec.groupby.map((_c, index) => id?.[`g${index}`] ?? null));
+    const keyOf = (id: Record<string, unknown> | null) =>
+      JSON.stringify(spec.groupby.map((_c, index) => id?.[`g${index}`] ?? null));
     const groupRow = (id: Record<string, unknown> | null): TableRecord => {
       const key = keyOf(id);
       let row = groups.get(key);
       if (!row) {
-        row = Object.fromEntries(spec.groupby.map((column, index) => [column.name, id?.[`g${index}`] ?? null]));
+        row = Object.fromEntries(
+          spec.groupby.map((column, index) => [column.name, id?.[`g${index}`] ?? null]),
+        );
         groups.set(key, row);
-        if (groups.size > MAX_GROUPS) throw OmegaError.invalidInput(`aggregation has more than ${MAX_GROUPS} groups`);
+        if (groups.size > MAX_GROUPS)
+          throw OmegaError.invalidInput(`aggregation has more than ${MAX_GROUPS} groups`);
       }
       return row;
     };
@@ -115,7 +122,12 @@ export class TableView {
 
     const byColumn = new Map<string, { column: ColumnSchema; fns: Set<Aggregate> }>();
     for (const { column, fn } of spec.aggregates) {
-      if (fn !== 'count' && column.type !== 'number' && column.type !== 'integer' && !(fn === 'min' || fn === 'max')) {
+      if (
+        fn !== 'count' &&
+        column.type !== 'number' &&
+        column.type !== 'integer' &&
+        !(fn === 'min' || fn === 'max')
+      ) {
         throw OmegaError.invalidInput(`${fn} needs a numeric column; ${column.name} is ${column.type}`);
       }
       const entry = byColumn.get(column.name) ?? { column, fns: new Set<Aggregate>() };
@@ -129,7 +141,13 @@ export class TableView {
         const sums = await this.collection
           .aggregate<{ _id: Record<string, unknown> | null; s: number; n: number }>([
             { $match: nonNull },
-            { $group: { _id: spec.groupby.length ? groupId : null, s: { $sum: `$${column.key}` }, n: { $count: {} } } },
+            {
+              $group: {
+                _id: spec.groupby.length ? groupId : null,
+                s: { $sum: `$${column.key}` },
+                n: { $count: {} },
+              },
+            },
           ])
           .toArray();
         const found = new Map(sums.map((entry) => [keyOf(entry._id), entry]));
@@ -145,7 +163,9 @@ export class TableView {
         if (!fns.has(fn)) continue;
         for (const [key, row] of groups) {
           const values = JSON.parse(key) as unknown[];
-          const groupFilter = Object.fromEntries(spec.groupby.map((group, index) => [group.key, { $eq: values[index] }]));
+          const groupFilter = Object.fromEntries(
+            spec.groupby.map((group, index) => [group.key, { $eq: values[index] }]),
+          );
           const [first] = await this.collection
             .find(mergeFilter(nonNull, groupFilter), { projection: { _id: 0, [column.key]: 1 } })
             .sort({ [column.key]: fn === 'min' ? 1 : -1 })

@@ -18,7 +18,7 @@ import {
   Vector,
   vectorFromArray,
 } from 'apache-arrow';
-import { Readable, Writable } from 'node:stream';
+import { PassThrough, Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ColumnSchema, ColumnType } from '../column-types';
 import { TableRecord, TableSource } from '../table-source';
@@ -32,7 +32,9 @@ export function arrowTableSource(body: Readable): TableSource {
   async function* chunks(): AsyncGenerator<TableRecord[]> {
     let reader;
     try {
-      reader = await RecordBatchReader.from(body);
+      // The reader destroys its source once it sees the end-of-stream marker; destroying an HTTP request
+      // before its end aborts the response, so the reader gets a stream of its own.
+      reader = await RecordBatchReader.from(body.pipe(new PassThrough()));
     } catch (error) {
       throw OmegaError.invalidInput(`Arrow stream could not be read: ${(error as Error).message}`);
     }
@@ -48,7 +50,9 @@ export function arrowTableSource(body: Readable): TableSource {
 
 function batchToRecords(batch: RecordBatch): TableRecord[] {
   const names = batch.schema.fields.map((field) => field.name);
-  const readers = batch.schema.fields.map((field, index) => cellReader(field, batch.getChildAt(index) as Vector));
+  const readers = batch.schema.fields.map((field, index) =>
+    cellReader(field, batch.getChildAt(index) as Vector),
+  );
   const records = new Array<TableRecord>(batch.numRows);
   for (let row = 0; row < batch.numRows; row++) {
     const record: TableRecord = {};
@@ -73,7 +77,9 @@ function cellReader(field: Field, vector: Vector): (row: number) => unknown {
         const value = vector.get(row) as number | bigint | null;
         if (typeof value !== 'bigint') return value;
         if (value > BigInt(Number.MAX_SAFE_INTEGER) || value < BigInt(Number.MIN_SAFE_INTEGER)) {
-          throw OmegaError.invalidInput(`column ${field.name}: ${value} is beyond the exactly storable integers`);
+          throw OmegaError.invalidInput(
+            `column ${field.name}: ${value} is beyond the exactly storable integers`,
+          );
         }
         return Number(value);
       };
@@ -91,7 +97,9 @@ function cellReader(field: Field, vector: Vector): (row: number) => unknown {
     case Type.Dictionary:
       return (row) => vector.get(row) ?? null;
     default:
-      throw OmegaError.invalidInput(`column ${field.name}: Arrow type ${String(type)} is not supported in tables`);
+      throw OmegaError.invalidInput(
+        `column ${field.name}: Arrow type ${String(type)} is not supported in tables`,
+      );
   }
 }
 
@@ -131,7 +139,10 @@ function columnData(column: ColumnSchema, type: DataType, records: readonly Tabl
     ).data[0];
   }
   if (column.type === 'datetime') {
-    return vectorFromArray(values.map((value) => (value === null ? null : (value as Date))), type as TimestampMillisecond).data[0];
+    return vectorFromArray(
+      values.map((value) => (value === null ? null : (value as Date))),
+      type as TimestampMillisecond,
+    ).data[0];
   }
   return vectorFromArray(values, type).data[0];
 }
@@ -154,7 +165,12 @@ export async function writeArrow(view: TableView, query: TableQuery, out: Writab
   });
 }
 
-function toBatch(schema: Schema, columns: readonly ColumnSchema[], types: DataType[], records: readonly TableRecord[]) {
+function toBatch(
+  schema: Schema,
+  columns: readonly ColumnSchema[],
+  types: DataType[],
+  records: readonly TableRecord[],
+) {
   const children = columns.map((column, index) => columnData(column, types[index], records));
   const data = makeData({ type: new Struct(schema.fields), length: records.length, nullCount: 0, children });
   return new RecordBatch(schema, data);

@@ -16,7 +16,9 @@ const INFER_ROWS = 1000;
  */
 export function csvTableSource(body: Readable, dtypes: Record<string, ColumnType> = {}): TableSource {
   async function* chunks(): AsyncGenerator<TableRecord[]> {
-    const parser = body.pipe(parse({ columns: true, skip_empty_lines: true, relax_column_count: false, bom: true }));
+    const parser = body.pipe(
+      parse({ columns: true, skip_empty_lines: true, relax_column_count: false, bom: true }),
+    );
     body.on('error', (error) => parser.destroy(error));
     let types: Record<string, ColumnType> | undefined;
     let pending: Record<string, string>[] = [];
@@ -54,7 +56,10 @@ export function csvTableSource(body: Readable, dtypes: Record<string, ColumnType
   return new TableSource(chunks(), dtypes);
 }
 
-function inferTypes(rows: Record<string, string>[], dtypes: Record<string, ColumnType>): Record<string, ColumnType> {
+function inferTypes(
+  rows: Record<string, string>[],
+  dtypes: Record<string, ColumnType>,
+): Record<string, ColumnType> {
   const types: Record<string, ColumnType> = {};
   const names = rows.length > 0 ? Object.keys(rows[0]) : [];
   for (const name of names) {
@@ -74,7 +79,14 @@ function inferTypes(rows: Record<string, string>[], dtypes: Record<string, Colum
           : text === 'true' || text === 'false' || text === 'True' || text === 'False'
             ? 'boolean'
             : 'string';
-      type = type === 'null' ? seen : type === seen ? type : type !== 'string' && seen !== 'string' && type !== 'boolean' && seen !== 'boolean' ? 'number' : 'string';
+      type =
+        type === 'null'
+          ? seen
+          : type === seen
+            ? type
+            : type !== 'string' && seen !== 'string' && type !== 'boolean' && seen !== 'boolean'
+              ? 'number'
+              : 'string';
     }
     types[name] = type === 'null' ? 'string' : type;
   }

@@ -1,0 +1,61 @@
+import { DynamicModule, INestApplicationContext, Module } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { loadConfig, OmegaConfig, OmegaConfigModule, OmegaCoreModule, OmegaStores } from '@omega/core';
+import { DatasetsModule } from '@omega/datasets';
+import type { AddressInfo } from 'node:net';
+import { ApiModule } from '../../apps/api/src/api.module';
+import { configureApp } from '../../apps/api/src/configure-app';
+
+/** Database prefix of everything the platform writes during a run: the tenant database is `bench_default`. */
+export const BENCH_DB_PREFIX = 'bench';
+/** Database of the raw-driver baselines. */
+export const RAW_DB = 'bench_raw';
+
+/** The platform's own configuration, pointed at the bench server and databases. */
+export function benchConfig(mongoUrl: string): OmegaConfig {
+  return loadConfig({ ...process.env, OMEGA_MONGO_URL: mongoUrl, OMEGA_MONGO_DB_PREFIX: BENCH_DB_PREFIX });
+}
+
+/** Just the storage core and the dataset kinds: the store path without any HTTP in the way. */
+@Module({})
+class BenchStoreModule {
+  static forRoot(config: OmegaConfig): DynamicModule {
+    return {
+      module: BenchStoreModule,
+      imports: [OmegaConfigModule.forRoot(config), OmegaCoreModule, DatasetsModule],
+    };
+  }
+}
+
+export interface StoreHandle {
+  stores: OmegaStores;
+  close(): Promise<void>;
+}
+
+export async function openStores(config: OmegaConfig): Promise<StoreHandle> {
+  const context: INestApplicationContext = await NestFactory.createApplicationContext(
+    BenchStoreModule.forRoot(config),
+    {
+      logger: ['error', 'warn'],
+    },
+  );
+  return { stores: context.get(OmegaStores), close: () => context.close() };
+}
+
+export interface ApiHandle {
+  /** `http://127.0.0.1:<port>`. */
+  url: string;
+  close(): Promise<void>;
+}
+
+/** The real REST API, set up as `main.ts` does, listening on a free local port. */
+export async function startApi(config: OmegaConfig): Promise<ApiHandle> {
+  const app = await NestFactory.create(ApiModule.forRoot(config), {
+    bodyParser: false,
+    logger: ['error', 'warn'],
+  });
+  configureApp(app, config);
+  await app.listen(0, '127.0.0.1');
+  const { port } = app.getHttpServer().address() as AddressInfo;
+  return { url: `http://127.0.0.1:${port}`, close: () => app.close() };
+}

@@ -1,0 +1,35 @@
+/** Unit tests sit beside the code (`*.spec.ts`); integration and end-to-end tests in test/ (`*.e2e-spec.ts`). */
+const moduleNameMapper = {
+  '^@omega/(core|datasets|files|embedded|metrics)$': '<rootDir>/libs/$1/src',
+  '^@omega/(core|datasets|files|embedded|metrics)/(.*)$': '<rootDir>/libs/$1/src/$2',
+};
+const transform = { '^.+\\.ts$': ['ts-jest', {}] };
+
+module.exports = {
+  testTimeout: 120000,
+  // The Mongoose pool of an app whose boot is meant to fail cannot always be closed; do not let it hold the run.
+  forceExit: true,
+  projects: [
+    {
+      displayName: 'unit',
+      testEnvironment: 'node',
+      rootDir: __dirname,
+      roots: ['<rootDir>/libs', '<rootDir>/apps'],
+      testRegex: '\\.spec\\.ts$',
+      moduleFileExtensions: ['ts', 'js', 'json'],
+      moduleNameMapper,
+      transform,
+    },
+    {
+      displayName: 'integration',
+      testEnvironment: 'node',
+      rootDir: __dirname,
+      roots: ['<rootDir>/test'],
+      testRegex: '\\.e2e-spec\\.ts$',
+      moduleFileExtensions: ['ts', 'js', 'json'],
+      moduleNameMapper,
+      transform,
+      setupFiles: ['<rootDir>/test/support/load-services-env.ts'],
+    },
+  ],
+};

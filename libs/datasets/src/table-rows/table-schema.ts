@@ -31,14 +31,16 @@ export class TableSchema {
     this.declared = declared;
     this.sparse = sparse;
     for (const column of existing) this.add(column.name, column.type);
+    // Declared types of new columns apply when the column first appears, so column order stays the data's.
     for (const [name, type] of Object.entries(declared)) {
       const column = this.byName.get(name);
-      if (!column) this.add(name, type);
-      else if (column.type !== type && column.type !== 'null') {
+      if (!column) continue;
+      if (column.type !== type && column.type !== 'null') {
         throw OmegaError.invalidInput(
           `column ${JSON.stringify(name)} is stored as ${column.type}, not ${type}`,
         );
-      } else column.type = type;
+      }
+      column.type = type;
     }
   }
 
@@ -68,7 +70,7 @@ export class TableSchema {
         for (const name of Object.keys(record)) {
           if (this.byName.has(name)) continue;
           if (firstRowId + index > 0) this.sparse = true;
-          const column = this.add(name, 'null');
+          const column = this.add(name, this.declared[name] ?? 'null');
           document[column.key] = this.cell(column, record[name], firstRowId + index);
         }
       }

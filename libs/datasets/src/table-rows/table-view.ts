@@ -138,25 +138,29 @@ export class TableView {
     for (const { column, fns } of byColumn.values()) {
       const nonNull = mergeFilter(base, { [column.key]: { $ne: null } });
       if (fns.has('count') || fns.has('sum') || fns.has('mean')) {
-        const sums = await this.collection
-          .aggregate<{ _id: Record<string, unknown> | null; s: number; n: number }>([
-            { $match: nonNull },
-            {
-              $group: {
-                _id: spec.groupby.length ? groupId : null,
-                s: { $sum: `$${column.key}` },
-                n: { $count: {} },
-              },
-            },
-          ])
-          .toArray();
-        const found = new Map(sums.map((entry) => [keyOf(entry._id), entry]));
+        const numeric = column.type === 'number' || column.type === 'integer';
+        const counts = await this.groupTotals(
+          nonNull,
+          groupId,
+          spec.groupby.length > 0,
+          { $count: {} },
+          keyOf,
+        );
+        const sums = numeric
+          ? await this.groupTotals(
+              nonNull,
+              groupId,
+              spec.groupby.length > 0,
+              { $sum: `$${column.key}` },
+              keyOf,
+            )
+          : new Map<string, number>();
         for (const [key, row] of groups) {
-          const entry = found.get(key);
-          const numeric = column.type === 'number' || column.type === 'integer';
-          if (fns.has('count')) row[`${column.name}_count`] = entry?.n ?? 0;
-          if (fns.has('sum')) row[`${column.name}_sum`] = numeric ? (entry?.s ?? 0) : null;
-          if (fns.has('mean')) row[`${column.name}_mean`] = entry && entry.n > 0 ? entry.s / entry.n : null;
+          const n = counts.get(key) ?? 0;
+          const sum = sums.get(key) ?? 0;
+          if (fns.has('count')) row[`${column.name}_count`] = n;
+          if (fns.has('sum')) row[`${column.name}_sum`] = numeric ? sum : null;
+          if (fns.has('mean')) row[`${column.name}_mean`] = numeric && n > 0 ? sum / n : null;
         }
       }
       for (const fn of ['min', 'max'] as const) {
@@ -176,6 +180,26 @@ export class TableView {
       }
     }
     return [...groups.values()].sort((a, b) => compareGroups(a, b, spec.groupby));
+  }
+
+  /**
+   * One accumulator per `$group`: FerretDB 1.24 computes only the first accumulator of a stage correctly
+   * (the others come back as 0), so counts and sums are asked for separately.
+   */
+  private async groupTotals(
+    match: Record<string, unknown>,
+    groupId: Record<string, string>,
+    grouped: boolean,
+    accumulator: Record<string, unknown>,
+    keyOf: (id: Record<string, unknown> | null) => string,
+  ): Promise<Map<string, number>> {
+    const totals = await this.collection
+      .aggregate<{ _id: Record<string, unknown> | null; v: number }>([
+        { $match: match },
+        { $group: { _id: grouped ? groupId : null, v: accumulator } },
+      ])
+      .toArray();
+    return new Map(totals.map((entry) => [keyOf(entry._id), entry.v]));
   }
 
   private cursor(query: TableQuery, projection: Document, batchSize: number): FindCursor<Document> {

@@ -1,8 +1,8 @@
 import { INestApplication, ValidationPipe } from '@nestjs/common';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import { OmegaConfig, OmegaExceptionFilter } from '@omega/core';
-import { json, Request } from 'express';
+import { OmegaConfig, OmegaError, OmegaErrorCode, OmegaExceptionFilter } from '@omega/core';
+import { json, NextFunction, Request, Response } from 'express';
 import { VALIDATION_OPTIONS } from './http/validation-options';
 
 /** Routes whose bodies are streamed as they are, whatever their content type. */
@@ -16,14 +16,15 @@ export function configureApp(app: INestApplication, config: OmegaConfig): void {
   const express = app as NestExpressApplication;
   express.disable('x-powered-by');
   express.set('query parser', 'simple');
-  express.use(
-    json({
-      limit: config.maxJsonBytes,
-      strict: true,
-      type: (req) => !RAW_BODY_ROUTES.test((req as Request).url ?? '') && isJson(req.headers['content-type']),
-    }),
+  const parseJson = json({
+    limit: config.maxJsonBytes,
+    strict: true,
+    type: (req) => !RAW_BODY_ROUTES.test((req as Request).url ?? '') && isJson(req.headers['content-type']),
+  });
+  express.use((req: Request, res: Response, next: NextFunction) =>
+    parseJson(req, res, (error?: unknown) => next(error ? bodyParserError(error) : undefined)),
   );
-  express.use((_req: Request, res: { setHeader(name: string, value: string): void }, next: () => void) => {
+  express.use((_req: Request, res: Response, next: NextFunction) => {
     res.setHeader('X-Content-Type-Options', 'nosniff');
     res.setHeader('X-Frame-Options', 'DENY');
     res.setHeader('Referrer-Policy', 'no-referrer');
@@ -47,4 +48,20 @@ export function configureApp(app: INestApplication, config: OmegaConfig): void {
 function isJson(contentType: string | undefined): boolean {
   const type = (contentType ?? '').split(';')[0].trim().toLowerCase();
   return type === 'application/json' || type.endsWith('+json');
+}
+
+/** Body-parser failures as domain errors, so they answer in the one error shape with a stable code. */
+function bodyParserError(error: unknown): unknown {
+  const type = (error as { type?: string }).type;
+  switch (type) {
+    case 'entity.parse.failed':
+      return new OmegaError(OmegaErrorCode.MalformedBody, 'The request body is not valid JSON');
+    case 'entity.too.large':
+      return new OmegaError(OmegaErrorCode.PayloadTooLarge, 'The request body is larger than allowed');
+    case 'encoding.unsupported':
+    case 'charset.unsupported':
+      return new OmegaError(OmegaErrorCode.UnsupportedMediaType, 'Unsupported body encoding or charset');
+    default:
+      return error;
+  }
 }

@@ -11,22 +11,6 @@ export interface ErrorBody {
   errorId?: string;
 }
 
-/** Errors raised by Express' body parsers carry a status and a type but are not HttpExceptions. */
-interface BodyParserError {
-  status?: number;
-  statusCode?: number;
-  type?: string;
-  message?: string;
-}
-
-const PARSER_MESSAGES: Record<string, { code: string; message: string }> = {
-  'entity.parse.failed': { code: 'MALFORMED_BODY', message: 'The request body is not valid JSON' },
-  'entity.too.large': { code: 'PAYLOAD_TOO_LARGE', message: 'The request body is larger than allowed' },
-  'encoding.unsupported': { code: 'UNSUPPORTED_MEDIA_TYPE', message: 'Unsupported content encoding' },
-  'charset.unsupported': { code: 'UNSUPPORTED_MEDIA_TYPE', message: 'Unsupported charset' },
-  'request.aborted': { code: 'REQUEST_ABORTED', message: 'The request was aborted' },
-};
-
 /**
  * The one place errors become HTTP answers, all with the same body shape. Anything unexpected is logged
  * with an id and answered 500 without internals.
@@ -61,17 +45,6 @@ export class OmegaExceptionFilter implements ExceptionFilter {
             ? ((payload as { message: string[] }).message ?? []).join('; ')
             : String((payload as { message?: unknown }).message ?? exception.message);
       return { statusCode, error: statusName(statusCode), message, code: codeForStatus(statusCode) };
-    }
-    const parserError = exception as BodyParserError;
-    if (
-      parserError &&
-      typeof parserError === 'object' &&
-      parserError.type &&
-      PARSER_MESSAGES[parserError.type]
-    ) {
-      const statusCode = parserError.status ?? parserError.statusCode ?? 400;
-      const known = PARSER_MESSAGES[parserError.type];
-      return { statusCode, error: statusName(statusCode), message: known.message, code: known.code };
     }
     const errorId = randomUUID();
     this.logger.error(

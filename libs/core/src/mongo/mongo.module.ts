@@ -22,6 +22,8 @@ import { TenantDatabases } from './tenant-databases';
           serverSelectionTimeoutMS: 5000,
           maxPoolSize: 20,
           autoIndex: false,
+          // Boot without waiting for MongoDB: /health answers 503 until it is reachable.
+          lazyConnection: true,
           connectionFactory: (connection: Connection) => {
             const logger = new Logger('MongoDB');
             connection.on('error', (error: Error) => logger.error(`connection error: ${error.message}`));

@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { GridFSBucket, ObjectId } from 'mongodb';
+import { Binary, GridFSBucket, ObjectId } from 'mongodb';
 import { Readable, Transform, TransformCallback } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { OmegaError, OmegaErrorCode } from '../errors/omega-error';
 import { TenantDatabases } from '../mongo/tenant-databases';
 import { TenantContext } from '../tenancy/tenant-context';
@@ -9,6 +8,8 @@ import { TenantContext } from '../tenancy/tenant-context';
 /** GridFS chunk size: larger chunks mean fewer round trips per megabyte; well under the 16 MB document cap. */
 export const BLOB_CHUNK_BYTES = 1024 * 1024;
 const GRIDFS_BUCKET = 'blobs';
+/** Chunks fetched per round trip when reading: bounds a download's memory to a few megabytes. */
+const DOWNLOAD_BATCH_CHUNKS = 4;
 
 export interface StoredBlob {
   id: string;
@@ -38,25 +39,66 @@ export class BlobStore {
       metadata: { contentType: options.contentType, tenantBucket: ctx.bucket },
     });
     const counter = new ByteLimit(options.maxBytes ?? Number.MAX_SAFE_INTEGER);
+    // Past the limit the source is let go and the upload ends normally, so the partial file is complete
+    // in GridFS and one delete removes all of it (no chunk write is still in flight).
+    counter.once('limit', () => {
+      source.unpipe(counter);
+      counter.end();
+    });
+    const done = new Promise<void>((resolve, reject) => {
+      upload.once('finish', resolve);
+      for (const stream of [source, counter, upload]) stream.once('error', reject);
+      source.once('close', () => {
+        if (!source.readableEnded && !counter.exceeded) reject(new Error('upload aborted by the client'));
+      });
+    });
+    source.pipe(counter).pipe(upload);
     try {
-      await pipeline(source, counter, upload);
+      await done;
     } catch (error) {
+      source.unpipe(counter);
+      await upload.abort().catch(() => undefined);
       await bucket.delete(id).catch(() => undefined);
-      if (counter.exceeded) {
-        throw new OmegaError(
-          OmegaErrorCode.PayloadTooLarge,
-          `Upload is larger than ${options.maxBytes} bytes`,
-        );
-      }
       throw error;
+    }
+    if (counter.exceeded) {
+      await bucket.delete(id);
+      throw new OmegaError(OmegaErrorCode.PayloadTooLarge, `Upload is larger than ${options.maxBytes} bytes`);
     }
     return { id: id.toHexString(), length: counter.bytes };
   }
 
-  /** A stream of the blob's bytes, or of `[start, end]` inclusive. */
+  /**
+   * A stream of the blob's bytes, or of `[start, end]` inclusive. Chunks are read a few at a time: the
+   * driver's own download stream fetches ~100 chunks per batch (100 MB at our chunk size).
+   */
   download(ctx: TenantContext, id: string, range?: { start: number; end: number }): Readable {
-    const options = range ? { start: range.start, end: range.end + 1 } : undefined;
-    return this.bucket(ctx).openDownloadStream(toObjectId(id), options);
+    const chunks = this.databases
+      .db(ctx)
+      .collection<{ files_id: ObjectId; n: number; data: Binary }>(`${GRIDFS_BUCKET}.chunks`);
+    const filesId = toObjectId(id);
+    async function* bytes(): AsyncGenerator<Buffer> {
+      const first = range ? Math.floor(range.start / BLOB_CHUNK_BYTES) : 0;
+      const last = range ? Math.floor(range.end / BLOB_CHUNK_BYTES) : Number.MAX_SAFE_INTEGER;
+      const cursor = chunks
+        .find({ files_id: filesId, n: { $gte: first, $lte: last } }, { batchSize: DOWNLOAD_BATCH_CHUNKS })
+        .sort({ n: 1 });
+      let expected = first;
+      try {
+        for await (const chunk of cursor) {
+          if (chunk.n !== expected) throw new Error(`blob ${id} is missing chunk ${expected}`);
+          expected++;
+          let data = Buffer.from(chunk.data.buffer);
+          const offset = chunk.n * BLOB_CHUNK_BYTES;
+          if (range)
+            data = data.subarray(Math.max(0, range.start - offset), Math.max(0, range.end + 1 - offset));
+          yield data;
+        }
+      } finally {
+        await cursor.close();
+      }
+    }
+    return Readable.from(bytes(), { objectMode: false, highWaterMark: BLOB_CHUNK_BYTES });
   }
 
   async remove(ctx: TenantContext, id: string): Promise<void> {
@@ -80,7 +122,7 @@ function toObjectId(id: string): ObjectId {
   return new ObjectId(id);
 }
 
-/** Counts bytes as they pass and fails the stream once a limit is crossed. */
+/** Counts bytes as they pass; past the limit it passes nothing more and emits `limit` once. */
 class ByteLimit extends Transform {
   bytes = 0;
   exceeded = false;
@@ -90,10 +132,15 @@ class ByteLimit extends Transform {
   }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+    if (this.exceeded) {
+      callback();
+      return;
+    }
     this.bytes += chunk.length;
     if (this.bytes > this.limit) {
       this.exceeded = true;
-      callback(new OmegaError(OmegaErrorCode.PayloadTooLarge, `Upload is larger than ${this.limit} bytes`));
+      this.emit('limit');
+      callback();
       return;
     }
     callback(null, chunk);

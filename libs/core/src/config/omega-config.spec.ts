@@ -1,0 +1,43 @@
+import { ConfigValidationError, loadConfig } from './omega-config';
+
+describe('loadConfig', () => {
+  it('needs no variables at all: the embedded default', () => {
+    const config = loadConfig({});
+    expect(config.mongoUrl).toBeUndefined();
+    expect(config.apiPort).toBe(5000);
+    expect(config.workerLabels).toEqual(['default']);
+    expect(config.mongoDbPrefix).toBe('omega');
+  });
+
+  it('reads typed values', () => {
+    const config = loadConfig({
+      OMEGA_API_PORT: '8080',
+      OMEGA_WORKER_LABELS: 'default,gpu',
+      OMEGA_WORKER_CONCURRENCY: '8',
+    });
+    expect(config).toMatchObject({ apiPort: 8080, workerLabels: ['default', 'gpu'], workerConcurrency: 8 });
+  });
+
+  it('names every bad variable in one error, hiding URLs and secrets', () => {
+    let error: ConfigValidationError | undefined;
+    try {
+      loadConfig({
+        OMEGA_API_PORT: 'eighty',
+        OMEGA_MONGO_URL: 'http://user:pw@host',
+        OMEGA_SECRET_KEY: 'short',
+        OMEGA_WORKER_LABELS: 'GPU!',
+      });
+    } catch (caught) {
+      error = caught as ConfigValidationError;
+    }
+    expect(error).toBeInstanceOf(ConfigValidationError);
+    expect(error?.problems.map((problem) => problem.split('=')[0]).sort()).toEqual([
+      'OMEGA_API_PORT',
+      'OMEGA_MONGO_URL',
+      'OMEGA_SECRET_KEY',
+      'OMEGA_WORKER_LABELS',
+    ]);
+    expect(error?.message).not.toContain('pw@host');
+    expect(error?.message).not.toContain('short');
+  });
+});

@@ -1,0 +1,97 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const root = join(__dirname, '..');
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+    server.on('error', reject);
+  });
+}
+
+function portAnswers(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host: '127.0.0.1', port });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+/** Starts `apps/api/src/main.ts` as `npm start` does, with no OMEGA_MONGO_URL: the embedded default. */
+async function startPlatform(
+  env: NodeJS.ProcessEnv,
+  apiPort: number,
+): Promise<{ child: ChildProcess; output: () => string }> {
+  const clean = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('OMEGA_')));
+  const child = spawn(
+    process.execPath,
+    ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register', 'apps/api/src/main.ts'],
+    { cwd: root, env: { ...clean, ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const deadline = Date.now() + 90_000;
+  while (!output.includes('Press Ctrl-C to stop')) {
+    if (child.exitCode !== null || Date.now() > deadline)
+      throw new Error(`platform did not start:\n${output}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  expect(await portAnswers(apiPort)).toBe(true);
+  return { child, output: () => output };
+}
+
+async function interrupt(child: ChildProcess): Promise<number | null> {
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  child.kill('SIGINT');
+  return exited;
+}
+
+describe('embedded default (npm start with no OMEGA_* variables)', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'omega-embedded-'));
+  afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+  it('starts FerretDB on SQLite, keeps data across a restart, and stops everything on Ctrl-C', async () => {
+    const apiPort = await freePort();
+    const mongoPort = await freePort();
+    const env = {
+      OMEGA_DATA_DIR: dataDir,
+      OMEGA_API_PORT: String(apiPort),
+      OMEGA_EMBEDDED_MONGO_PORT: String(mongoPort),
+    };
+    const base = `http://127.0.0.1:${apiPort}`;
+
+    const first = await startPlatform(env, apiPort);
+    expect(first.output()).toContain('embedded mode');
+    expect(first.output()).toContain(`${base}/api/docs`);
+    const put = await fetch(`${base}/api/v1/dataset/persisted`, {
+      method: 'PUT',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ data: [{ city: 'Zurich', temp: 21.5 }] }),
+    });
+    expect(put.status).toBe(200);
+    expect(await interrupt(first.child)).toBe(0);
+    expect(await portAnswers(apiPort)).toBe(false);
+    expect(await portAnswers(mongoPort)).toBe(false);
+
+    const second = await startPlatform(env, apiPort);
+    try {
+      const back = await fetch(`${base}/api/v1/dataset/persisted?orient=records`);
+      expect(await back.json()).toEqual([{ city: 'Zurich', temp: 21.5 }]);
+    } finally {
+      expect(await interrupt(second.child)).toBe(0);
+    }
+    expect(await portAnswers(mongoPort)).toBe(false);
+  });
+});

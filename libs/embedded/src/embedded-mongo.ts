@@ -109,7 +109,8 @@ async function findFerretDb(): Promise<string> {
   return binary;
 }
 
-function portAnswers(port: number): Promise<boolean> {
+/** True when something accepts TCP connections on the loopback port. */
+export function portAnswers(port: number): Promise<boolean> {
   return new Promise((done) => {
     const socket = connect({ host: '127.0.0.1', port });
     socket.once('connect', () => {

@@ -11,7 +11,7 @@ import {
 } from '@omega/core';
 import type { Db } from 'mongodb';
 import { parseDtypes } from './column-types';
-import { ROW_ID_KEY, TableKindMeta, TableSchema } from './table-schema';
+import { TableKindMeta, TableSchema } from './table-schema';
 import { isColumns, isRecords, TableSource } from './table-source';
 import { TableView } from './table-view';
 
@@ -59,7 +59,6 @@ export class TableRowsPlugin implements StoragePluginContract<TableView> {
       }
       await inFlight;
       if (!previous) {
-        await collection.createIndex({ [ROW_ID_KEY]: 1 });
         await db
           .collection<{ _id: string; next: number }>(COUNTERS)
           .insertOne({ _id: collectionName, next: written });
@@ -120,10 +119,10 @@ async function removeRanges(db: Db, collectionName: string, bounds: number[]): P
   if (bounds.length === 0) return;
   const ranges = [];
   for (let index = 0; index < bounds.length; index += 2) {
-    ranges.push({ [ROW_ID_KEY]: { $gte: bounds[index], $lt: bounds[index + 1] } });
+    ranges.push({ _id: { $gte: bounds[index], $lt: bounds[index + 1] } });
   }
   await db
-    .collection(collectionName)
+    .collection<{ _id: number }>(collectionName)
     .deleteMany({ $or: ranges })
     .catch(() => undefined);
 }

@@ -1,8 +1,11 @@
 import { escapeKey, isPlainKey, OmegaError } from '@omega/core';
 import { ColumnSchema, ColumnType, parseDate, typeOfValue, widen } from './column-types';
 
-/** Key of the row id stored in every row document; never collides with an escaped user key. */
-export const ROW_ID_KEY = '~i';
+/**
+ * The row id is the document's `_id`: no extra field or index per table, and the primary key orders rows.
+ * A user column named `_id` is stored escaped (`~u`), so it never collides.
+ */
+export const ROW_ID_KEY = '_id';
 
 /** What `kindMeta` of a `table.rows` entry holds. */
 export interface TableKindMeta {

@@ -54,7 +54,7 @@ export class TableView {
     });
     const projection: Document = subset
       ? Object.fromEntries([['_id', 0], ...selected.map((column) => [column.key, 1])])
-      : { _id: 0, [ROW_ID_KEY]: 0 };
+      : { [ROW_ID_KEY]: 0 };
     const cursor = this.cursor(query, projection, chunkRows);
     yield* batches(cursor, chunkRows, read);
   }
@@ -68,13 +68,13 @@ export class TableView {
 
   /** Row ids of the matching rows, in query order (the index of the `dict` orientation). */
   async *rowIds(query: TableQuery = {}): AsyncGenerator<number[]> {
-    const cursor = this.cursor(query, { _id: 0, [ROW_ID_KEY]: 1 }, READ_CHUNK_ROWS);
+    const cursor = this.cursor(query, { [ROW_ID_KEY]: 1 }, READ_CHUNK_ROWS);
     yield* batches(cursor, READ_CHUNK_ROWS, (document) => document[ROW_ID_KEY] as number);
   }
 
   /** One column's `[rowId, value]` pairs, in query order: lets column-major output stream. */
   async *columnValues(query: TableQuery, column: ColumnSchema): AsyncGenerator<[number, unknown][]> {
-    const cursor = this.cursor(query, { _id: 0, [ROW_ID_KEY]: 1, [column.key]: 1 }, READ_CHUNK_ROWS);
+    const cursor = this.cursor(query, { [ROW_ID_KEY]: 1, [column.key]: 1 }, READ_CHUNK_ROWS);
     yield* batches(cursor, READ_CHUNK_ROWS, (document) => [
       document[ROW_ID_KEY] as number,
       document[column.key] ?? null,

@@ -39,7 +39,6 @@ async function main(): Promise<void> {
       apiUrl: api.url,
     });
     console.log(`\n${datasets.table}`);
-    for (const line of datasets.notes) console.log(`note: ${line}`);
 
     console.log('\nfiles: one generated file, streamed both ways');
     const files = await runFilesBench({ fileMb: settings.fileMb, client, apiUrl: api.url });
@@ -54,7 +53,6 @@ async function main(): Promise<void> {
         rows: datasets.rows,
         columns: datasets.columns,
         paths: datasets.paths,
-        notes: datasets.notes,
       },
       files: { bytes: files.bytes, chunkSizeBytes: files.chunkSizeBytes, paths: files.paths },
     });

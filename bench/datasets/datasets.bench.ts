@@ -12,7 +12,7 @@ import {
   floatChunks,
   toRecords,
 } from '../support/data';
-import { expectOk, readText, send, sendForJson } from '../support/http';
+import { expectOk, send, sendForJson } from '../support/http';
 import { JsonArrayStream } from '../support/json-array';
 import { RAW_DB } from '../support/platform';
 import { formatInt, formatRatio, formatTable, formatTarget, note } from '../support/report';
@@ -24,12 +24,6 @@ const RAW_BATCH = 5000;
 const JSON_APPEND_ROWS = 200_000;
 /** Rows of the untimed first pass of every path (connections, JIT, collection creation). */
 const WARMUP_ROWS = 10_000;
-/** How long a write the API did not answer may take to show up in Metadata. */
-const UNANSWERED_WRITE_TIMEOUT_MS = 30 * 60 * 1000;
-
-const ARROW_PUT_UNANSWERED =
-  'REST Arrow PUT: the API stored the rows but closed the connection without an HTTP answer ' +
-  '(socket hang up); the write was timed until its Metadata showed all rows.';
 
 export interface DatasetsBenchDeps {
   rows: number;
@@ -75,19 +69,16 @@ export interface DatasetsBenchResult {
   columns: number;
   paths: DatasetPathResult[];
   table: string;
-  /** Problems met on the way (a path that misbehaved but could still be measured). */
-  notes: string[];
 }
 
 /** Writes and reads N rows × 10 float columns by every path; the raw driver is the baseline. */
 export async function runDatasetsBench(deps: DatasetsBenchDeps): Promise<DatasetsBenchResult> {
   const expected = { rows: deps.rows, checksum: expectedChecksum(deps.rows) };
   const warmup = { rows: WARMUP_ROWS, checksum: expectedChecksum(WARMUP_ROWS) };
-  const notes: string[] = [];
   const paths = [
     rawPath(deps.client),
     storePath(deps.stores),
-    restArrowPath(deps.apiUrl, notes),
+    restArrowPath(deps.apiUrl),
     restJsonPath(deps.apiUrl),
   ];
 
@@ -142,7 +133,7 @@ export async function runDatasetsBench(deps: DatasetsBenchDeps): Promise<Dataset
       `${result.writeNodeCpuSeconds.toFixed(1)} / ${result.readNodeCpuSeconds.toFixed(1)}`,
     ]),
   );
-  return { rows: deps.rows, columns: COLUMNS.length, paths: results, table, notes };
+  return { rows: deps.rows, columns: COLUMNS.length, paths: results, table };
 }
 
 /** The baseline: the MongoDB driver alone, no platform code. */
@@ -200,7 +191,7 @@ interface PutAnswer {
 }
 
 /** REST with Arrow IPC streams both ways, as a pyarrow or arrow-js client would use it. */
-function restArrowPath(apiUrl: string, notes: string[]): TablePath {
+function restArrowPath(apiUrl: string): TablePath {
   return {
     key: 'rest-arrow',
     label: 'REST Arrow',
@@ -211,20 +202,11 @@ function restArrowPath(apiUrl: string, notes: string[]): TablePath {
       pipeline(Readable.from(arrowBatches(rows), { objectMode: true }), encoder).catch((error: Error) =>
         encoder.destroy(error),
       );
-      let answer: PutAnswer;
-      try {
-        answer = await sendForJson<PutAnswer>(
-          datasetUrl(apiUrl, name),
-          { method: 'PUT', headers: { 'content-type': ARROW_MEDIA_TYPE }, body: encoder },
-          `PUT ${name} (arrow)`,
-        );
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'ECONNRESET') throw error;
-        // The upload went through but the answer never came: measure the write up to its completion
-        // as Metadata shows it (a new dataset's entry appears once all rows are in), and say so.
-        if (!notes.includes(ARROW_PUT_UNANSWERED)) notes.push(ARROW_PUT_UNANSWERED);
-        answer = await waitForRows(apiUrl, name, rows);
-      }
+      const answer = await sendForJson<PutAnswer>(
+        datasetUrl(apiUrl, name),
+        { method: 'PUT', headers: { 'content-type': ARROW_MEDIA_TYPE }, body: encoder },
+        `PUT ${name} (arrow)`,
+      );
       assertStoredRows(name, answer, rows);
     },
     async read(name) {
@@ -309,22 +291,6 @@ function jsonColumnsBody(chunk: FloatChunk, append: boolean): string {
 
 function datasetUrl(apiUrl: string, name: string): string {
   return `${apiUrl}/api/v1/dataset/${encodeURIComponent(name)}`;
-}
-
-/** Polls the dataset's Metadata until it reports `rows` rows. */
-async function waitForRows(apiUrl: string, name: string, rows: number): Promise<PutAnswer> {
-  const deadline = Date.now() + UNANSWERED_WRITE_TIMEOUT_MS;
-  while (Date.now() < deadline) {
-    const response = await send(`${datasetUrl(apiUrl, name)}/metadata`, { method: 'GET' });
-    if (response.statusCode === 200) {
-      const answer = JSON.parse(await readText(response)) as PutAnswer;
-      if (answer.kindMeta?.rows === rows) return answer;
-    } else {
-      response.resume();
-    }
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  throw new Error(`PUT ${name}: no answer, and the rows did not show up in Metadata`);
 }
 
 function assertStoredRows(name: string, answer: PutAnswer, rows: number): void {

@@ -1,7 +1,7 @@
 /** Unit tests sit beside the code (`*.spec.ts`); integration and end-to-end tests in test/ (`*.e2e-spec.ts`). */
 const moduleNameMapper = {
-  '^@omega/(core|datasets|files|embedded|metrics)$': '<rootDir>/libs/$1/src',
-  '^@omega/(core|datasets|files|embedded|metrics)/(.*)$': '<rootDir>/libs/$1/src/$2',
+  '^@omega/(core|datasets|files|embedded|metrics|runtime|models|onnx|mljs)$': '<rootDir>/libs/$1/src',
+  '^@omega/(core|datasets|files|embedded|metrics|runtime|models|onnx|mljs)/(.*)$': '<rootDir>/libs/$1/src/$2',
 };
 const transform = { '^.+\\.ts$': ['ts-jest', {}] };
 
@@ -12,7 +12,7 @@ module.exports = {
   projects: [
     {
       displayName: 'unit',
-      testEnvironment: 'node',
+      testEnvironment: '<rootDir>/test/support/typed-arrays-environment.ts',
       rootDir: __dirname,
       roots: ['<rootDir>/libs', '<rootDir>/apps'],
       testRegex: '\\.spec\\.ts$',
@@ -22,7 +22,7 @@ module.exports = {
     },
     {
       displayName: 'integration',
-      testEnvironment: 'node',
+      testEnvironment: '<rootDir>/test/support/typed-arrays-environment.ts',
       rootDir: __dirname,
       roots: ['<rootDir>/test'],
       testRegex: '\\.e2e-spec\\.ts$',

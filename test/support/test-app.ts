@@ -5,6 +5,8 @@ import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { ApiModule } from '../../apps/api/src/api.module';
 import { configureApp } from '../../apps/api/src/configure-app';
+import { deleteQueues } from './broker';
+import { testBrokerUrl } from './worker-process';
 
 export function testMongoUrl(): string {
   const url = process.env.OMEGA_TEST_MONGO_URL;
@@ -13,10 +15,14 @@ export function testMongoUrl(): string {
 }
 
 /** A configuration of its own for one test file: a fresh database prefix, so suites never share data. */
-export function testConfig(overrides: Partial<OmegaConfig> = {}): OmegaConfig {
+export function testConfig(
+  overrides: Partial<OmegaConfig> = {},
+  options: { broker?: boolean } = {},
+): OmegaConfig {
   const base = loadConfig({
     OMEGA_MONGO_URL: testMongoUrl(),
     OMEGA_MONGO_DB_PREFIX: `t${randomBytes(4).toString('hex')}`,
+    ...(options.broker ? { OMEGA_BROKER_URL: testBrokerUrl() } : {}),
   });
   return { ...base, ...overrides };
 }
@@ -33,9 +39,14 @@ export interface TestApp {
 
 /** Boots the real API on a free port against the real MongoDB-wire server; `close()` drops its databases. */
 export async function startTestApp(
-  options: { config?: Partial<OmegaConfig>; extra?: Pick<ModuleMetadata, 'imports' | 'controllers'> } = {},
+  options: {
+    config?: Partial<OmegaConfig>;
+    /** Tasks go through the real RabbitMQ (to worker processes) instead of the in-process runner. */
+    broker?: boolean;
+    extra?: Pick<ModuleMetadata, 'imports' | 'controllers'>;
+  } = {},
 ): Promise<TestApp> {
-  const config = testConfig(options.config);
+  const config = testConfig(options.config, { broker: options.broker });
   const root = ApiModule.forRoot(config);
   root.imports = [...(root.imports ?? []), ...(options.extra?.imports ?? [])];
   root.controllers = [...(root.controllers ?? []), ...(options.extra?.controllers ?? [])];
@@ -57,6 +68,7 @@ export async function startTestApp(
         if (name.startsWith(`${config.mongoDbPrefix}_`)) await client.db(name).dropDatabase();
       }
       await app.close();
+      if (config.brokerUrl) await deleteQueues(config.brokerUrl, config.mongoDbPrefix, config.workerLabels);
     },
   };
 }

@@ -3,8 +3,13 @@ import { OmegaConfig, OmegaConfigModule, OmegaCoreModule } from '@omega/core';
 import { DatasetsModule } from '@omega/datasets';
 import { FilesModule } from '@omega/files';
 import { MetricsModule } from '@omega/metrics';
+// MLJS import { MljsModule } from '@omega/mljs';
+import { ModelRunsModule } from '@omega/models';
+import { OnnxModule } from '@omega/onnx';
 import { DatasetsController } from './datasets/datasets.controller';
 import { FilesController } from './files/files.controller';
+import { ModelsController } from './models/models.controller';
+import { RuntimeController } from './runtime/runtime.controller';
 import { SystemController } from './system/system.controller';
 
 /**
@@ -22,8 +27,17 @@ export class ApiModule {
         MetricsModule,
         DatasetsModule,
         FilesModule,
+        ModelRunsModule,
+        OnnxModule,
+        // MLJS MljsModule,
       ],
-      controllers: [SystemController, DatasetsController, FilesController],
+      controllers: [
+        SystemController,
+        DatasetsController,
+        FilesController,
+        ModelsController,
+        RuntimeController,
+      ],
     };
   }
 }

@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { ConfigValidationError, loadConfig, OmegaConfig } from '@omega/core';
+import { ConfigValidationError, loadConfig, nestLogLevels, OmegaConfig } from '@omega/core';
 import { EmbeddedMongo } from '@omega/embedded';
 import { ApiModule } from './api.module';
 import { configureApp } from './configure-app';
@@ -30,7 +30,7 @@ async function main(): Promise<void> {
 
   const app = await NestFactory.create(ApiModule.forRoot(config), {
     bodyParser: false,
-    logger: logLevels(config.logLevel),
+    logger: nestLogLevels(config.logLevel),
   });
   configureApp(app, config);
   await app.listen(config.apiPort, config.apiHost);
@@ -55,11 +55,6 @@ async function main(): Promise<void> {
     `  MongoDB       ${embedded ? embedded.url + ' (embedded FerretDB)' : '(from OMEGA_MONGO_URL)'}`,
   );
   logger.log('Press Ctrl-C to stop.');
-}
-
-function logLevels(level: OmegaConfig['logLevel']) {
-  const order = ['error', 'warn', 'log', 'debug', 'verbose'] as const;
-  return order.slice(0, order.indexOf(level) + 1) as ('error' | 'warn' | 'log' | 'debug' | 'verbose')[];
 }
 
 main().catch((error: Error) => {

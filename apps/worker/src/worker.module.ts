@@ -1,9 +1,28 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { OmegaConfig, OmegaConfigModule, OmegaCoreModule } from '@omega/core';
+import { DatasetsModule } from '@omega/datasets';
+// MLJS import { MljsModule } from '@omega/mljs';
+import { ModelsModule } from '@omega/models';
+import { OnnxModule } from '@omega/onnx';
+import { RuntimeWorkerModule } from '@omega/runtime';
+import { TaskConsumerController } from './task-consumer.controller';
 
+/** The worker: the runtime's consumer plus the kinds whose tasks it runs, each registering its handlers. */
 @Module({})
 export class WorkerModule {
   static forRoot(config: OmegaConfig): DynamicModule {
-    return { module: WorkerModule, imports: [OmegaConfigModule.forRoot(config), OmegaCoreModule] };
+    return {
+      module: WorkerModule,
+      imports: [
+        OmegaConfigModule.forRoot(config),
+        OmegaCoreModule,
+        RuntimeWorkerModule,
+        DatasetsModule,
+        ModelsModule,
+        OnnxModule,
+        // MLJS MljsModule,
+      ],
+      controllers: [TaskConsumerController],
+    };
   }
 }

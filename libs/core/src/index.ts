@@ -1,5 +1,6 @@
 export * from './config/omega-config';
 export * from './config/config.module';
+export * from './config/log-levels';
 export * from './errors/omega-error';
 export * from './errors/omega-exception.filter';
 export * from './naming/object-names';

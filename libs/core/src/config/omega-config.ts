@@ -90,6 +90,22 @@ export class OmegaEnvironment {
   @Min(1024)
   OMEGA_MAX_UPLOAD_BYTES?: number;
 
+  /** How long a synchronous REST call waits for its task before answering 504 (the task keeps running). */
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt({ message: 'must be a number of seconds' })
+  @Min(1)
+  @Max(86400)
+  OMEGA_TASK_TIMEOUT_SECONDS?: number;
+
+  /** Deliveries of one task before it is declared poison: FAILURE record, dead-letter queue. */
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt({ message: 'must be an integer' })
+  @Min(1)
+  @Max(100)
+  OMEGA_TASK_MAX_ATTEMPTS?: number;
+
   @IsOptional()
   @IsIn(['error', 'warn', 'log', 'debug', 'verbose'])
   OMEGA_LOG_LEVEL?: 'error' | 'warn' | 'log' | 'debug' | 'verbose';
@@ -112,6 +128,8 @@ export interface OmegaConfig {
   readonly embeddedMongoPort: number;
   readonly maxJsonBytes: number;
   readonly maxUploadBytes: number;
+  readonly taskTimeoutSeconds: number;
+  readonly taskMaxAttempts: number;
   readonly logLevel: 'error' | 'warn' | 'log' | 'debug' | 'verbose';
 }
 
@@ -151,6 +169,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): OmegaConfig {
     embeddedMongoPort: parsed.OMEGA_EMBEDDED_MONGO_PORT ?? 27018,
     maxJsonBytes: parsed.OMEGA_MAX_JSON_BYTES ?? 64 * 1024 * 1024,
     maxUploadBytes: parsed.OMEGA_MAX_UPLOAD_BYTES ?? 20 * 1024 * 1024 * 1024,
+    taskTimeoutSeconds: parsed.OMEGA_TASK_TIMEOUT_SECONDS ?? 60,
+    taskMaxAttempts: parsed.OMEGA_TASK_MAX_ATTEMPTS ?? 3,
     logLevel: parsed.OMEGA_LOG_LEVEL ?? 'log',
   };
 }

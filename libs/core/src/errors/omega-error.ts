@@ -13,6 +13,10 @@ export enum OmegaErrorCode {
   RangeNotSatisfiable = 'RANGE_NOT_SATISFIABLE',
   Conflict = 'CONFLICT',
   ServiceUnavailable = 'SERVICE_UNAVAILABLE',
+  /** A synchronous call outlived its wait; the task itself goes on and can be polled. */
+  Timeout = 'TIMEOUT',
+  /** A task ran and failed in the user's model or code (not the platform). */
+  TaskFailed = 'TASK_FAILED',
 }
 
 export const HTTP_STATUS_BY_CODE: Record<OmegaErrorCode, number> = {
@@ -29,6 +33,8 @@ export const HTTP_STATUS_BY_CODE: Record<OmegaErrorCode, number> = {
   [OmegaErrorCode.RangeNotSatisfiable]: 416,
   [OmegaErrorCode.Conflict]: 409,
   [OmegaErrorCode.ServiceUnavailable]: 503,
+  [OmegaErrorCode.Timeout]: 504,
+  [OmegaErrorCode.TaskFailed]: 422,
 };
 
 /** A failure the platform expects and can explain; its message is safe to show to the caller. */

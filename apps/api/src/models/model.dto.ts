@@ -1,0 +1,119 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform } from 'class-transformer';
+import {
+  ArrayMaxSize,
+  IsArray,
+  IsBoolean,
+  IsInt,
+  IsObject,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+} from 'class-validator';
+
+const LABEL = /^[a-z0-9][a-z0-9_-]{0,62}$/;
+const TAG = /^[A-Za-z][A-Za-z0-9_.-]{0,63}$/;
+
+/** `POST /api/v1/model/` with JSON: a model created from a spec, fitted later on a worker. */
+export class CreateModelDto {
+  @ApiProperty({ example: 'iris-forest' })
+  @IsString()
+  @MaxLength(200)
+  name!: string;
+
+  @ApiProperty({ example: 'random-forest-classifier', description: 'an algorithm the platform can fit' })
+  @IsString()
+  @MaxLength(100)
+  algorithm!: string;
+
+  @ApiPropertyOptional({ example: { nEstimators: 50, seed: 42 } })
+  @IsOptional()
+  @IsObject()
+  params?: Record<string, unknown>;
+
+  @ApiPropertyOptional({ example: { require: 'default' } })
+  @IsOptional()
+  @IsObject()
+  attributes?: Record<string, unknown>;
+
+  @ApiPropertyOptional({ example: ['candidate'] })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(20)
+  @Matches(TAG, { each: true, message: 'each tag: letters, digits, _ . -, starting with a letter' })
+  tags?: string[];
+}
+
+/** The text fields of a multipart model upload (the file part is the model). */
+export class UploadModelFieldsDto {
+  @IsString()
+  @MaxLength(200)
+  name!: string;
+
+  @IsOptional()
+  @Matches(/^[a-z0-9][a-z0-9_.-]{0,63}$/, { message: 'kind must be a kind name such as onnx.model' })
+  kind?: string;
+
+  /** JSON object, as a form field. */
+  @IsOptional()
+  @IsString()
+  @MaxLength(64 * 1024)
+  attributes?: string;
+
+  /** Comma-separated. */
+  @IsOptional()
+  @IsString()
+  @MaxLength(2000)
+  tags?: string;
+}
+
+const toBoolean = ({ value }: { value: unknown }) =>
+  value === 'true' || value === '1' ? true : value === 'false' || value === '0' ? false : value;
+
+/** The query parameters of a model action the platform itself reads; any others are the action's kwargs. */
+export class ModelActionQueryDto {
+  @ApiPropertyOptional({ description: 'dataset holding X' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  datax?: string;
+
+  @ApiPropertyOptional({ description: 'dataset holding Y (fit, partial_fit, score)' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  datay?: string;
+
+  @ApiPropertyOptional({ description: 'answer 202 at once with the task location' })
+  @IsOptional()
+  @Transform(toBoolean)
+  @IsBoolean()
+  async?: boolean;
+
+  @ApiPropertyOptional({ description: 'worker label to run on, e.g. gpu' })
+  @IsOptional()
+  @Matches(LABEL, { message: 'require must be a worker label' })
+  require?: string;
+
+  @ApiPropertyOptional({ description: 'seconds to wait for a synchronous result' })
+  @IsOptional()
+  @Transform(({ value }) => Number(value))
+  @IsInt()
+  @Min(1)
+  @Max(3600)
+  timeout?: number;
+}
+
+export const MODEL_ACTION_QUERY_KEYS = new Set(['datax', 'datay', 'async', 'require', 'timeout']);
+
+export class PromoteModelDto {
+  @ApiProperty({ example: 'prod', description: 'bucket to copy the model and its versions to' })
+  @IsString()
+  @MaxLength(63)
+  to!: string;
+}
+
+export { LABEL as WORKER_LABEL_PATTERN };

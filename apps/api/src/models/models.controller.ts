@@ -1,0 +1,131 @@
+import { Controller, Delete, Get, HttpCode, Param, Post, Put, Query, Req, Res } from '@nestjs/common';
+import { ApiBody, ApiConsumes, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { OmegaError, TenantContext } from '@omega/core';
+import { ModelRunsService, ModelsService } from '@omega/models';
+import type { Request, Response } from 'express';
+import { listEnvelope, ListQueryDto } from '../http/list-query.dto';
+import { readMultipart } from '../http/read-multipart';
+import { Tenant } from '../http/tenant.decorator';
+import { validateBody } from '../http/validate-body';
+import { modelRunRequest, parseUploadFields } from './model-requests';
+import { CreateModelDto, ModelActionQueryDto, MODEL_ACTION_QUERY_KEYS, PromoteModelDto } from './model.dto';
+
+/** Model files are parsed whole before they are stored; this bounds what one upload may hold in memory. */
+export const MAX_MODEL_BYTES = 1024 * 1024 * 1024;
+
+@ApiTags('models')
+@Controller('api/v1/model')
+export class ModelsController {
+  constructor(
+    private readonly models: ModelsService,
+    private readonly runs: ModelRunsService,
+  ) {}
+
+  @Get()
+  @ApiOperation({ summary: 'List models' })
+  async list(@Tenant() ctx: TenantContext, @Query() query: ListQueryDto) {
+    const { items, total } = await this.models.list(ctx, { ...query, skip: query.offset });
+    return listEnvelope(items, total, query);
+  }
+
+  @Post()
+  @ApiOperation({
+    summary:
+      'Store a model: upload a file (multipart: file, name, kind, attributes, tags) or create one from a spec (JSON)',
+  })
+  @ApiConsumes('multipart/form-data', 'application/json')
+  @ApiBody({ type: CreateModelDto })
+  async put(@Tenant() ctx: TenantContext, @Req() req: Request) {
+    if ((req.header('content-type') ?? '').toLowerCase().startsWith('multipart/form-data')) {
+      const { fields, file } = await readMultipart(req, MAX_MODEL_BYTES);
+      if (!file || file.buffer.length === 0)
+        throw OmegaError.invalidInput('multipart body has no model file');
+      const upload = await parseUploadFields(fields, file.filename);
+      return this.models.putArtifact(ctx, upload.name, upload.kind, file.buffer, upload);
+    }
+    const body = await validateBody(CreateModelDto, req.body);
+    return this.models.create(ctx, body.name, { algorithm: body.algorithm, params: body.params }, body);
+  }
+
+  @Get(':name/versions')
+  @ApiOperation({ summary: "A model's versions (newest first) and tags" })
+  versions(@Tenant() ctx: TenantContext, @Param('name') name: string) {
+    return this.models.versions(ctx, name);
+  }
+
+  @Post(':name/promote')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Copy a model with all its versions and their lineage to another bucket' })
+  async promote(@Tenant() ctx: TenantContext, @Param('name') name: string, @Req() req: Request) {
+    const body = await validateBody(PromoteModelDto, req.body);
+    return this.models.promote(ctx, name, body.to);
+  }
+
+  @Get(':name')
+  @ApiOperation({ summary: "A model's Metadata (`name`, `name@tag`, `name@3`, `name^`)" })
+  metadata(@Tenant() ctx: TenantContext, @Param('name') name: string) {
+    return this.models.metadata(ctx, name);
+  }
+
+  @Put(':name/:action')
+  @ApiOperation({
+    summary: 'Run a model action: predict, predict_proba, fit, partial_fit, score, transform',
+    description:
+      'X and Y come from `?datax=` / `?datay=` (dataset names) or the body (`{columns, data, shape}` for X, or ' +
+      '`{X, Y}`). Other query parameters are passed to the action. `?async=true` answers 202 with a Location.',
+  })
+  action(
+    @Tenant() ctx: TenantContext,
+    @Param('name') name: string,
+    @Param('action') action: string,
+    @Query() query: Record<string, unknown>,
+    @Req() req: Request,
+    @Res({ passthrough: true }) res: Response,
+  ) {
+    return this.runAction(ctx, name, action, query, req, res);
+  }
+
+  @Post(':name/:action')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Run a model action (same as PUT)' })
+  actionByPost(
+    @Tenant() ctx: TenantContext,
+    @Param('name') name: string,
+    @Param('action') action: string,
+    @Query() query: Record<string, unknown>,
+    @Req() req: Request,
+    @Res({ passthrough: true }) res: Response,
+  ) {
+    return this.runAction(ctx, name, action, query, req, res);
+  }
+
+  @Delete(':name')
+  @ApiOperation({ summary: 'Drop a model and all its versions' })
+  async drop(@Tenant() ctx: TenantContext, @Param('name') name: string) {
+    await this.models.drop(ctx, name);
+    return { deleted: name };
+  }
+
+  private async runAction(
+    ctx: TenantContext,
+    name: string,
+    action: string,
+    query: Record<string, unknown>,
+    req: Request,
+    res: Response,
+  ) {
+    const known = Object.fromEntries(
+      Object.entries(query).filter(([key]) => MODEL_ACTION_QUERY_KEYS.has(key)),
+    );
+    const options = await validateBody(ModelActionQueryDto, known);
+    const request = modelRunRequest(options, query, req.body, req.header('x-request-id'));
+    if (options.async) {
+      const task = await this.runs.submit(ctx, name, action, request);
+      const location = `/api/v1/task/${task.id}/result`;
+      res.status(202).setHeader('Location', location);
+      return { model: name, task_id: task.id, status: 'PENDING', resource_uri: location };
+    }
+    const result = await this.runs.call(ctx, name, action, request);
+    return { model: name, result, resource_uri: name };
+  }
+}

@@ -1,0 +1,18 @@
+import { Module } from '@nestjs/common';
+import { DiscoveryModule } from '@nestjs/core';
+import { ModelEngineRegistry } from './engine/model-engine.registry';
+import { ModelsService } from './models.service';
+import { DatasetInput } from './runtime/dataset-input';
+import { ModelCache } from './runtime/model-cache';
+import { ModelTaskHandler } from './runtime/model-task.handler';
+
+/**
+ * Models in `models/`: versions, references, promotion, and the worker-side handler of model actions.
+ * Engines (ONNX, ml.js) are separate libs an app imports next to this one.
+ */
+@Module({
+  imports: [DiscoveryModule],
+  providers: [ModelEngineRegistry, ModelsService, ModelCache, DatasetInput, ModelTaskHandler],
+  exports: [ModelsService, ModelEngineRegistry],
+})
+export class ModelsModule {}

@@ -1,0 +1,71 @@
+import { Injectable } from '@nestjs/common';
+import { OmegaError, OmegaStores, TenantContext } from '@omega/core';
+import { TABLE_ROWS_KIND, TableView } from '@omega/datasets';
+import type { FeatureMatrix, TargetVector } from '../engine/model-engine';
+import { MAX_CELLS } from './feature-input';
+
+/**
+ * Model inputs named by dataset (`?datax=iris_X`): read from the caller's tenant and bucket, all columns
+ * in stored order, in chunks, up to the same cell limit as inline input.
+ */
+@Injectable()
+export class DatasetInput {
+  constructor(private readonly stores: OmegaStores) {}
+
+  async features(ctx: TenantContext, name: string): Promise<FeatureMatrix> {
+    const view = await this.table(ctx, name);
+    const columns = view.columns.map((column) => column.name);
+    const rows: number[][] = [];
+    for await (const chunk of view.chunks()) {
+      for (const record of chunk) {
+        rows.push(
+          columns.map((column, j) => {
+            const value = record[column];
+            if (typeof value === 'number' && Number.isFinite(value)) return value;
+            if (typeof value === 'boolean') return value ? 1 : 0;
+            throw OmegaError.invalidInput(
+              `Dataset ${name}, row ${rows.length}, column ${columns[j]}: ${JSON.stringify(value)} is not a finite number`,
+            );
+          }),
+        );
+      }
+    }
+    if (rows.length === 0) throw OmegaError.invalidInput(`Dataset ${name} has no rows`);
+    return { columns, rows };
+  }
+
+  async targets(ctx: TenantContext, name: string): Promise<TargetVector> {
+    const view = await this.table(ctx, name);
+    if (view.columns.length !== 1) {
+      throw OmegaError.invalidInput(
+        `Dataset ${name} has ${view.columns.length} columns; a target dataset has one`,
+      );
+    }
+    const column = view.columns[0].name;
+    const values: TargetVector = [];
+    for await (const chunk of view.chunks()) {
+      for (const record of chunk) {
+        const value = record[column];
+        if (typeof value !== 'number' && typeof value !== 'string') {
+          throw OmegaError.invalidInput(
+            `Dataset ${name}, row ${values.length}: ${JSON.stringify(value)} is not a label`,
+          );
+        }
+        values.push(value);
+      }
+    }
+    if (values.length === 0) throw OmegaError.invalidInput(`Dataset ${name} has no rows`);
+    return values;
+  }
+
+  private async table(ctx: TenantContext, name: string): Promise<TableView> {
+    const meta = await this.stores.datasets.metadata(ctx, name);
+    if (meta.kind !== TABLE_ROWS_KIND)
+      throw OmegaError.invalidInput(`Dataset ${name} is ${meta.kind}, not a table`);
+    const view = await this.stores.datasets.get<TableView>(ctx, name);
+    if (view.rows * Math.max(view.columns.length, 1) > MAX_CELLS) {
+      throw OmegaError.invalidInput(`Dataset ${name} exceeds ${MAX_CELLS} values for one model call`);
+    }
+    return view;
+  }
+}

@@ -1,0 +1,2 @@
+export * from './onnx.module';
+export * from './onnx.engine';

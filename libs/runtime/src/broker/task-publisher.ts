@@ -1,0 +1,106 @@
+import { Logger } from '@nestjs/common';
+import { OmegaError, OmegaErrorCode } from '@omega/core';
+import type { ConfirmChannel, ConsumeMessage } from 'amqplib';
+import amqp, { AmqpConnectionManager, ChannelWrapper } from 'amqp-connection-manager';
+import { TASK_PATTERN, TaskMessage, TaskNotice } from '../task/task';
+import {
+  DEAD_LETTER_QUEUE_OPTIONS,
+  deadLetterQueueName,
+  taskQueueName,
+  taskQueueOptions,
+} from './task-queues';
+
+/** A publish waits this long for the broker (including a reconnect) before the call fails with 503. */
+const PUBLISH_TIMEOUT_MS = 15_000;
+
+/**
+ * The submitting side of the broker: publishes tasks as persistent messages on a confirm channel (a
+ * publish resolves only once RabbitMQ has taken responsibility for it) and listens on a private reply
+ * queue for completion notices. amqp-connection-manager reconnects after a broker restart and resends
+ * what was not confirmed; task ids make such a resend harmless.
+ */
+export class TaskPublisher {
+  private readonly logger = new Logger(TaskPublisher.name);
+  private readonly connection: AmqpConnectionManager;
+  private readonly channel: ChannelWrapper;
+  private readonly declared = new Set<string>();
+  private replyQueue?: string;
+
+  constructor(
+    url: string,
+    private readonly queuePrefix: string,
+    onNotice: (notice: TaskNotice) => void,
+  ) {
+    this.connection = amqp.connect([url], { heartbeatIntervalInSeconds: 5, reconnectTimeInSeconds: 1 });
+    this.connection.on('disconnect', ({ err }) =>
+      this.logger.warn(`Broker connection lost: ${err?.message}`),
+    );
+    this.channel = this.connection.createChannel({
+      json: false,
+      confirm: true,
+      publishTimeout: PUBLISH_TIMEOUT_MS,
+      setup: async (channel: ConfirmChannel) => {
+        await channel.assertQueue(deadLetterQueueName(this.queuePrefix), DEAD_LETTER_QUEUE_OPTIONS);
+        // A fresh, server-named queue per connection: notices for waits begun before a reconnect are
+        // lost with the old queue, and those waits fall back to reading the task record.
+        const { queue } = await channel.assertQueue('', {
+          exclusive: true,
+          autoDelete: true,
+          durable: false,
+        });
+        await channel.consume(queue, (message) => this.receive(message, onNotice), { noAck: true });
+        this.replyQueue = queue;
+      },
+    });
+  }
+
+  /** The queue completion notices come back on, once connected. */
+  get replyTo(): string | undefined {
+    return this.replyQueue;
+  }
+
+  async waitForConnect(): Promise<void> {
+    await this.channel.waitForConnect();
+  }
+
+  async publish(task: TaskMessage): Promise<void> {
+    const queue = taskQueueName(this.queuePrefix, task.label);
+    try {
+      if (!this.declared.has(queue)) {
+        // Added as a setup step, so the queue is declared again on every reconnect.
+        await this.channel.addSetup((channel: ConfirmChannel) =>
+          channel.assertQueue(queue, taskQueueOptions(this.queuePrefix)),
+        );
+        this.declared.add(queue);
+      }
+      await this.channel.sendToQueue(
+        queue,
+        Buffer.from(JSON.stringify({ pattern: TASK_PATTERN, data: task })),
+        {
+          persistent: true,
+          contentType: 'application/json',
+          messageId: task.id,
+        },
+      );
+    } catch (error) {
+      throw new OmegaError(
+        OmegaErrorCode.ServiceUnavailable,
+        `The task broker did not accept the task: ${(error as Error).message}`,
+      );
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.channel.close().catch(() => undefined);
+    await this.connection.close().catch(() => undefined);
+  }
+
+  private receive(message: ConsumeMessage | null, onNotice: (notice: TaskNotice) => void): void {
+    if (!message) return;
+    try {
+      onNotice(JSON.parse(message.content.toString()) as TaskNotice);
+    } catch (error) {
+      this.logger.warn(`Ignored an unreadable completion notice: ${(error as Error).message}`);
+    }
+  }
+}

@@ -1,0 +1,136 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { OMEGA_CONFIG, OmegaConfig, OmegaError, OmegaErrorCode, TenantContext } from '@omega/core';
+import { TaskHandlerRegistry } from '../handlers/task-handler.registry';
+import { TaskError, TaskMessage, TaskNotice } from '../task/task';
+import { decodeTask } from '../task/task-message';
+import { TaskRecordsRepository } from '../task/task-records.repository';
+
+/** Results are kept in the task record; MongoDB documents stop at 16 MiB. */
+const MAX_RESULT_BYTES = 12 * 1024 * 1024;
+/** Results up to this size travel in the completion notice, saving the waiter a database read. */
+const MAX_NOTICE_RESULT_BYTES = 256 * 1024;
+
+/** What the transport should do with a delivery once the executor is through with it. */
+export interface Disposition {
+  /** `ack` once the outcome is stored; `dead-letter` for messages that must never be retried. */
+  settle: 'ack' | 'dead-letter';
+  notice?: { replyTo: string; notice: TaskNotice };
+}
+
+/**
+ * Runs one delivered task: claims its record, calls its handler inside the task's tenant, stores the
+ * outcome, and only then lets the transport acknowledge. Used by the broker worker and the in-process
+ * runner alike, so both behave the same.
+ */
+@Injectable()
+export class TaskExecutor {
+  private readonly logger = new Logger(TaskExecutor.name);
+
+  constructor(
+    private readonly records: TaskRecordsRepository,
+    private readonly handlers: TaskHandlerRegistry,
+    @Inject(OMEGA_CONFIG) private readonly config: OmegaConfig,
+  ) {}
+
+  async execute(data: unknown, worker: string): Promise<Disposition> {
+    const decoded = decodeTask(data);
+    if (!decoded.ok) {
+      this.logger.warn(`Dead-lettering an undecodable task: ${decoded.reason}`);
+      if (decoded.task && decoded.ctx) {
+        const error = { code: OmegaErrorCode.InvalidInput, message: `Invalid task: ${decoded.reason}` };
+        await this.records.failUnrun(decoded.ctx, decoded.task, error);
+        return { settle: 'dead-letter', notice: this.notice(decoded.task, { status: 'FAILURE', error }) };
+      }
+      return { settle: 'dead-letter' };
+    }
+    const { task, ctx } = decoded;
+    const claim = await this.records.claim(ctx, task, worker, this.config.taskMaxAttempts);
+    if (claim.kind === 'finished') {
+      const { status, result, error } = claim.record;
+      return { settle: 'ack', notice: this.notice(task, { status, result, error }) };
+    }
+    if (claim.kind === 'poison') {
+      const error = {
+        code: 'POISON',
+        message: `Gave up after ${claim.record.attempts - 1} deliveries: the task ended its worker each time`,
+      };
+      this.logger.error(`Task ${task.id} (${task.action}) is poison; dead-lettered`);
+      await this.records.failUnrun(ctx, task, error);
+      return { settle: 'dead-letter', notice: this.notice(task, { status: 'FAILURE', error }) };
+    }
+
+    const outcome = await this.run(ctx, task);
+    const recorded = await this.records.finish(ctx, task.id, outcome, claim.record.started);
+    if (!recorded) {
+      // Another delivery of the same task finished first (a redelivery racing this worker); its outcome stands.
+      const record = await this.records.find(ctx, task.id);
+      if (record) {
+        return {
+          settle: 'ack',
+          notice: this.notice(task, { status: record.status, result: record.result, error: record.error }),
+        };
+      }
+    }
+    return {
+      settle: 'ack',
+      notice: this.notice(
+        task,
+        outcome.status === 'SUCCESS' ? { status: 'SUCCESS', result: outcome.result } : outcome,
+      ),
+    };
+  }
+
+  private async run(
+    ctx: TenantContext,
+    task: TaskMessage,
+  ): Promise<{ status: 'SUCCESS'; result: unknown } | { status: 'FAILURE'; error: TaskError }> {
+    const handler = this.handlers.find(task.action);
+    if (!handler) {
+      return {
+        status: 'FAILURE',
+        error: { code: OmegaErrorCode.InvalidInput, message: `No worker handler for action ${task.action}` },
+      };
+    }
+    try {
+      const result = (await handler.handle(ctx, task)) ?? null;
+      const bytes = Buffer.byteLength(JSON.stringify(result));
+      if (bytes > MAX_RESULT_BYTES) {
+        return {
+          status: 'FAILURE',
+          error: {
+            code: OmegaErrorCode.PayloadTooLarge,
+            message: `The result is ${bytes} bytes, more than a task record holds (${MAX_RESULT_BYTES}); send fewer rows per call`,
+          },
+        };
+      }
+      return { status: 'SUCCESS', result };
+    } catch (error) {
+      return { status: 'FAILURE', error: toTaskError(error) };
+    }
+  }
+
+  private notice(
+    task: TaskMessage,
+    outcome: { status: TaskNotice['status']; result?: unknown; error?: TaskError },
+  ): Disposition['notice'] {
+    if (!task.trace?.replyTo) return undefined;
+    const notice: TaskNotice = { id: task.id, tenant: task.tenant, status: outcome.status, hasResult: false };
+    if (outcome.error) notice.error = outcome.error;
+    if (outcome.status === 'SUCCESS' && outcome.result !== undefined) {
+      // Only small results ride along; the waiter reads larger ones from the record.
+      const size = Buffer.byteLength(JSON.stringify(outcome.result));
+      if (size <= MAX_NOTICE_RESULT_BYTES) {
+        notice.result = outcome.result;
+        notice.hasResult = true;
+      }
+    }
+    return { replyTo: task.trace.replyTo, notice };
+  }
+}
+
+/** A handler's error as it is recorded: codes and messages of expected errors; never a stack. */
+export function toTaskError(error: unknown): TaskError {
+  if (error instanceof OmegaError) return { code: error.code, message: error.message };
+  const message = error instanceof Error ? error.message : String(error);
+  return { code: OmegaErrorCode.TaskFailed, message: message.slice(0, 2000) };
+}

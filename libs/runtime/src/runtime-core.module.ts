@@ -1,0 +1,18 @@
+import { Module } from '@nestjs/common';
+import { DiscoveryModule } from '@nestjs/core';
+import { TaskExecutor } from './execution/task-executor';
+import { PingHandler } from './handlers/ping/ping.handler';
+import { TaskHandlerRegistry } from './handlers/task-handler.registry';
+import { TaskRecordsRepository } from './task/task-records.repository';
+import { WorkerDirectory } from './workers/worker-directory';
+
+/**
+ * What runs tasks: handler discovery, the executor, task records and the worker directory. Worker
+ * processes import this; the API gets it through `RuntimeClientModule`.
+ */
+@Module({
+  imports: [DiscoveryModule],
+  providers: [TaskRecordsRepository, TaskHandlerRegistry, TaskExecutor, WorkerDirectory, PingHandler],
+  exports: [TaskRecordsRepository, TaskHandlerRegistry, TaskExecutor, WorkerDirectory],
+})
+export class RuntimeCoreModule {}

@@ -1,0 +1,168 @@
+import { Injectable } from '@nestjs/common';
+import { TenantContext, TenantDatabases } from '@omega/core';
+import type { Collection } from 'mongodb';
+import { summariseArgs } from './args-summary';
+import { isFinished, TaskError, TaskMessage, TaskRecord, TaskStatus } from './task';
+
+const COLLECTION = 'omega_tasks';
+
+interface TaskDocument extends Omit<TaskRecord, 'id'> {
+  _id: string;
+}
+
+/** How a delivery of a task should proceed, decided atomically against its record. */
+export type ClaimOutcome =
+  | { kind: 'run'; record: TaskRecord }
+  /** Already SUCCESS or FAILURE: never run twice, just acknowledge. */
+  | { kind: 'finished'; record: TaskRecord }
+  /** Delivered more often than allowed: it keeps killing workers. */
+  | { kind: 'poison'; record: TaskRecord };
+
+/**
+ * Task records in the tenant's database. Every write is conditional on the status, so concurrent
+ * deliveries of one task (a redelivery racing a slow worker) record exactly one outcome.
+ */
+@Injectable()
+export class TaskRecordsRepository {
+  private readonly indexed = new Set<string>();
+
+  constructor(private readonly databases: TenantDatabases) {}
+
+  /** Records a task as PENDING. A worker may have claimed it first (both write in parallel): fine. */
+  async createPending(ctx: TenantContext, task: TaskMessage): Promise<void> {
+    try {
+      await this.collection(ctx).insertOne({
+        _id: task.id,
+        ...this.describe(task),
+        status: 'PENDING',
+        attempts: 0,
+      });
+    } catch (error) {
+      if (!isDuplicateKey(error)) throw error;
+    }
+  }
+
+  /**
+   * Marks a delivery STARTED and counts it. The upsert covers a worker that is faster than the
+   * submitter's PENDING insert; a finished record matches nothing and the insert then fails on `_id`.
+   */
+  async claim(
+    ctx: TenantContext,
+    task: TaskMessage,
+    worker: string,
+    maxAttempts: number,
+  ): Promise<ClaimOutcome> {
+    const collection = this.collection(ctx);
+    // Two tries: FerretDB's upsert is a find then an insert, so the submitter's PENDING insert can land in
+    // between; the insert then fails on `_id` and the second try updates the record that now exists.
+    for (let attempt = 0; attempt < 2; attempt++) {
+      let document: TaskDocument | null;
+      try {
+        document = await collection.findOneAndUpdate(
+          { _id: task.id, status: { $in: ['PENDING', 'STARTED'] } },
+          {
+            $set: { status: 'STARTED', started: new Date(), worker },
+            $inc: { attempts: 1 },
+            $setOnInsert: this.describe(task),
+          },
+          { upsert: true, returnDocument: 'after' },
+        );
+      } catch (error) {
+        if (!isDuplicateKey(error)) throw error;
+        document = null;
+      }
+      if (document) {
+        const record = toRecord(document);
+        return record.attempts > maxAttempts ? { kind: 'poison', record } : { kind: 'run', record };
+      }
+      const existing = await collection.findOne({ _id: task.id });
+      if (existing && isFinished(existing.status)) return { kind: 'finished', record: toRecord(existing) };
+    }
+    throw new Error(`task ${task.id} could not be claimed`);
+  }
+
+  /** Records the outcome unless another delivery already did; answers whether this one counted. */
+  async finish(
+    ctx: TenantContext,
+    id: string,
+    outcome: { status: 'SUCCESS'; result: unknown } | { status: 'FAILURE'; error: TaskError },
+    started?: Date,
+  ): Promise<boolean> {
+    const finished = new Date();
+    const set: Partial<TaskDocument> = { status: outcome.status, finished };
+    if (started) set.durationMs = finished.getTime() - started.getTime();
+    if (outcome.status === 'SUCCESS') set.result = outcome.result;
+    else set.error = outcome.error;
+    const { modifiedCount } = await this.collection(ctx).updateOne(
+      { _id: id, status: { $in: ['PENDING', 'STARTED'] } },
+      { $set: set },
+    );
+    return modifiedCount === 1;
+  }
+
+  /** A FAILURE for a task that never reached a handler (poison, undecodable); creates the record if need be. */
+  async failUnrun(ctx: TenantContext, task: TaskMessage, error: TaskError): Promise<void> {
+    await this.collection(ctx)
+      .updateOne(
+        { _id: task.id, status: { $in: ['PENDING', 'STARTED'] } },
+        { $set: { status: 'FAILURE', finished: new Date(), error }, $setOnInsert: this.describe(task) },
+        { upsert: true },
+      )
+      .catch((err: unknown) => {
+        if (!isDuplicateKey(err)) throw err;
+      });
+  }
+
+  async find(ctx: TenantContext, id: string): Promise<TaskRecord | null> {
+    const document = await this.collection(ctx).findOne({ _id: id });
+    return document ? toRecord(document) : null;
+  }
+
+  async list(
+    ctx: TenantContext,
+    query: { status?: TaskStatus; skip?: number; limit?: number },
+  ): Promise<{ items: TaskRecord[]; total: number }> {
+    const filter = query.status ? { status: query.status } : {};
+    const collection = this.collection(ctx);
+    const [documents, total] = await Promise.all([
+      collection
+        .find(filter, { projection: { result: 0 } })
+        .sort({ submitted: -1 })
+        .skip(query.skip ?? 0)
+        .limit(query.limit ?? 100)
+        .toArray(),
+      collection.countDocuments(filter),
+    ]);
+    return { items: documents.map(toRecord), total };
+  }
+
+  private describe(task: TaskMessage): Omit<TaskDocument, '_id' | 'status' | 'attempts'> {
+    return {
+      bucket: task.bucket,
+      action: task.action,
+      ...(task.object !== undefined ? { object: task.object } : {}),
+      label: task.label,
+      argsSummary: summariseArgs(task.args, task.kwargs),
+      submitted: new Date(task.trace.submitted),
+    };
+  }
+
+  private collection(ctx: TenantContext): Collection<TaskDocument> {
+    const collection = this.databases.db(ctx).collection<TaskDocument>(COLLECTION);
+    const database = this.databases.databaseName(ctx);
+    if (!this.indexed.has(database)) {
+      this.indexed.add(database);
+      // Listing shows the newest first; the index is created once per process and tenant, in the background.
+      void collection.createIndex({ submitted: -1 }).catch(() => undefined);
+    }
+    return collection;
+  }
+}
+
+function toRecord({ _id, ...rest }: TaskDocument): TaskRecord {
+  return { id: _id, ...rest };
+}
+
+function isDuplicateKey(error: unknown): boolean {
+  return (error as { code?: number })?.code === 11000;
+}

@@ -1,0 +1,78 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { OMEGA_CONFIG, OmegaConfig, TenantDatabases } from '@omega/core';
+import type { Collection } from 'mongodb';
+
+/** Workers report this often; one that missed three reports is taken for dead. */
+export const HEARTBEAT_INTERVAL_MS = 5_000;
+const ALIVE_WINDOW_MS = 3 * HEARTBEAT_INTERVAL_MS;
+/** Label checks at submit time reuse a listing this long: the check is on every synchronous call. */
+const LABEL_CACHE_MS = 1_000;
+
+export interface WorkerInfo {
+  id: string;
+  labels: string[];
+  host: string;
+  pid: number;
+  concurrency: number;
+  started: Date;
+  /** `broker` for a worker process; `in-process` for the embedded runner inside the API. */
+  mode: 'broker' | 'in-process';
+  inFlight: number;
+  processed: number;
+}
+
+export interface WorkerStatus extends WorkerInfo {
+  seen: Date;
+}
+
+interface WorkerDocument extends Omit<WorkerStatus, 'id'> {
+  _id: string;
+}
+
+/**
+ * Which workers are alive and what they consume. Workers serve every tenant, so the directory lives in
+ * the platform's own database (`<prefix>__runtime`), which no tenant name can produce.
+ */
+@Injectable()
+export class WorkerDirectory {
+  private labelCache?: { at: number; labels: Set<string> };
+
+  constructor(
+    private readonly databases: TenantDatabases,
+    @Inject(OMEGA_CONFIG) private readonly config: OmegaConfig,
+  ) {}
+
+  async heartbeat(info: WorkerInfo): Promise<void> {
+    const { id, ...rest } = info;
+    await this.collection().updateOne({ _id: id }, { $set: { ...rest, seen: new Date() } }, { upsert: true });
+  }
+
+  async remove(id: string): Promise<void> {
+    await this.collection().deleteOne({ _id: id });
+  }
+
+  async alive(): Promise<WorkerStatus[]> {
+    const since = new Date(Date.now() - ALIVE_WINDOW_MS);
+    const documents = await this.collection()
+      .find({ seen: { $gte: since } })
+      .sort({ _id: 1 })
+      .toArray();
+    return documents.map(({ _id, ...rest }) => ({ id: _id, ...rest }));
+  }
+
+  async isLabelServed(label: string): Promise<boolean> {
+    const now = Date.now();
+    if (!this.labelCache || now - this.labelCache.at > LABEL_CACHE_MS) {
+      const labels = new Set((await this.alive()).flatMap((worker) => worker.labels));
+      this.labelCache = { at: now, labels };
+    }
+    return this.labelCache.labels.has(label);
+  }
+
+  private collection(): Collection<WorkerDocument> {
+    return this.databases
+      .client()
+      .db(`${this.config.mongoDbPrefix}__runtime`)
+      .collection<WorkerDocument>('workers');
+  }
+}

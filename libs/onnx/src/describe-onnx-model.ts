@@ -4,7 +4,7 @@ import { OnnxSignature } from './signature/onnx-signature';
 
 /** What the store keeps about an ONNX artifact: its signature from the session, its header from the file. */
 export function describeOnnxModel(signature: OnnxSignature, graph: OnnxGraphInfo): ModelDescription {
-  const { classes, ...header } = graph;
+  const { classes, opsets, ...header } = graph;
   const description: ModelDescription = {
     actions: signature.actions,
     inputs: signature.inputs,
@@ -13,7 +13,11 @@ export function describeOnnxModel(signature: OnnxSignature, graph: OnnxGraphInfo
   if (signature.featureCount !== undefined) description.featureCount = signature.featureCount;
   // Labels only mean something beside a label output (a transformer has no classes to show).
   if (classes && signature.labelOutput) description.classes = classes;
-  const details = Object.fromEntries(Object.entries(header).filter(([, value]) => value !== undefined));
+  const details: Record<string, unknown> = Object.fromEntries(
+    Object.entries(header).filter(([, value]) => value !== undefined),
+  );
+  // A list, not a map: domain names contain dots, which MongoDB-wire servers refuse in document keys.
+  if (opsets) details.opsets = Object.entries(opsets).map(([domain, version]) => ({ domain, version }));
   if (Object.keys(details).length > 0) description.details = details;
   return description;
 }

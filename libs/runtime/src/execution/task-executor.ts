@@ -80,6 +80,23 @@ export class TaskExecutor {
     };
   }
 
+  /**
+   * Records a FAILURE for a delivery whose outcome could not be stored however often it was tried, before
+   * it is dead-lettered. Best effort: the database may be what is failing.
+   */
+  async recordUndeliverable(data: unknown, reason: string): Promise<void> {
+    const decoded = decodeTask(data);
+    if (!decoded.ctx || !decoded.task) return;
+    await this.records
+      .failUnrun(decoded.ctx, decoded.task, {
+        code: 'UNRECORDABLE',
+        message: `The outcome could not be stored: ${reason}`,
+      })
+      .catch((error: Error) =>
+        this.logger.error(`Could not record the failure of ${decoded.task?.id}: ${error.message}`),
+      );
+  }
+
   private async run(
     ctx: TenantContext,
     task: TaskMessage,

@@ -6,8 +6,13 @@ import { isFinished, TaskError, TaskMessage, TaskRecord, TaskStatus } from './ta
 
 const COLLECTION = 'omega_tasks';
 
-interface TaskDocument extends Omit<TaskRecord, 'id'> {
+interface TaskDocument extends Omit<TaskRecord, 'id' | 'result'> {
   _id: string;
+  /**
+   * The result as JSON text: results are arbitrary JSON (nested arrays of probabilities, keys with dots)
+   * that MongoDB-wire servers such as FerretDB do not all store as documents.
+   */
+  resultJson?: string;
 }
 
 /** How a delivery of a task should proceed, decided atomically against its record. */
@@ -91,7 +96,7 @@ export class TaskRecordsRepository {
     const finished = new Date();
     const set: Partial<TaskDocument> = { status: outcome.status, finished };
     if (started) set.durationMs = finished.getTime() - started.getTime();
-    if (outcome.status === 'SUCCESS') set.result = outcome.result;
+    if (outcome.status === 'SUCCESS') set.resultJson = JSON.stringify(outcome.result ?? null);
     else set.error = outcome.error;
     const { modifiedCount } = await this.collection(ctx).updateOne(
       { _id: id, status: { $in: ['PENDING', 'STARTED'] } },
@@ -126,7 +131,7 @@ export class TaskRecordsRepository {
     const collection = this.collection(ctx);
     const [documents, total] = await Promise.all([
       collection
-        .find(filter, { projection: { result: 0 } })
+        .find(filter, { projection: { resultJson: 0 } })
         .sort({ submitted: -1 })
         .skip(query.skip ?? 0)
         .limit(query.limit ?? 100)
@@ -159,8 +164,12 @@ export class TaskRecordsRepository {
   }
 }
 
-function toRecord({ _id, ...rest }: TaskDocument): TaskRecord {
-  return { id: _id, ...rest };
+function toRecord({ _id, resultJson, ...rest }: TaskDocument): TaskRecord {
+  return {
+    id: _id,
+    ...rest,
+    ...(resultJson !== undefined ? { result: JSON.parse(resultJson) as unknown } : {}),
+  };
 }
 
 function isDuplicateKey(error: unknown): boolean {

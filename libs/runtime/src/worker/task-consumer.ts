@@ -68,7 +68,7 @@ export class TaskConsumer implements OnApplicationBootstrap, OnModuleDestroy {
       const disposition = await this.executor.execute(data, this.workerId);
       this.settle(channel, message, disposition);
     } catch (error) {
-      await this.handBack(channel, message, error as Error);
+      await this.handBack(channel, message, data, error as Error);
     } finally {
       this.inFlight--;
       this.processed++;
@@ -99,7 +99,7 @@ export class TaskConsumer implements OnApplicationBootstrap, OnModuleDestroy {
    * may be down for a moment); one that fails this way `taskMaxAttempts` times here is dead-lettered, so
    * no message loops forever.
    */
-  private async handBack(channel: Channel, message: Message, error: Error): Promise<void> {
+  private async handBack(channel: Channel, message: Message, data: unknown, error: Error): Promise<void> {
     const key = message.properties.messageId ?? message.content.toString('base64').slice(0, 200);
     const failures = (this.recordFailures.get(key) ?? 0) + 1;
     this.recordFailures.set(key, failures);
@@ -111,6 +111,7 @@ export class TaskConsumer implements OnApplicationBootstrap, OnModuleDestroy {
         `Dead-lettering a task that could not be recorded ${failures} times: ${error.message}`,
       );
       this.recordFailures.delete(key);
+      await this.executor.recordUndeliverable(data, error.message);
       safely(() => channel.nack(message, false, false));
       return;
     }

@@ -110,9 +110,21 @@ export class RuntimeClient implements OnModuleDestroy {
     };
   }
 
-  /** Record and dispatch run together: the worker's claim creates the record if it gets there first. */
+  /**
+   * Record and dispatch run together: the worker's claim creates the record if it gets there first. A
+   * task the dispatcher refused never existed, so its PENDING record is removed again.
+   */
   private async send(ctx: TenantContext, task: TaskMessage): Promise<void> {
-    await Promise.all([this.records.createPending(ctx, task), this.dispatcher.dispatch(task)]);
+    const [recorded, dispatched] = await Promise.allSettled([
+      this.records.createPending(ctx, task),
+      this.dispatcher.dispatch(task),
+    ]);
+    if (dispatched.status === 'rejected') {
+      if (recorded.status === 'fulfilled')
+        await this.records.discardPending(ctx, task.id).catch(() => undefined);
+      throw dispatched.reason;
+    }
+    if (recorded.status === 'rejected') throw recorded.reason;
   }
 
   /** Resolves with the outcome when a notice arrives or the record shows the task finished. */

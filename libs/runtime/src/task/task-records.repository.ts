@@ -47,6 +47,11 @@ export class TaskRecordsRepository {
     }
   }
 
+  /** Removes the record of a task that was never dispatched. */
+  async discardPending(ctx: TenantContext, id: string): Promise<void> {
+    await this.collection(ctx).deleteOne({ _id: id, status: 'PENDING' });
+  }
+
   /**
    * Marks a delivery STARTED and counts it. The upsert covers a worker that is faster than the
    * submitter's PENDING insert; a finished record matches nothing and the insert then fails on `_id`.

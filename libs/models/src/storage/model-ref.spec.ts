@@ -39,7 +39,6 @@ describe('model references', () => {
     '@stable',
     'iris@',
     'iris@$where',
-    'iris@v',
     '../iris',
     'iris@a b',
     '$iris^',

@@ -130,6 +130,7 @@ describe('ONNX models through the API and a worker', () => {
       .put('/api/v1/model/iris/dance')
       .send({ data: [[1, 2, 3, 4]] })
       .expect(400);
+    await request(app.url).put('/api/v1/model/iris/score?datax=iris_X').expect(400);
     await request(app.url).put('/api/v1/model/iris/predict?datax=nosuch').expect(404);
     await request(app.url)
       .put('/api/v1/model/nosuch/predict')

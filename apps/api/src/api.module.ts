@@ -3,7 +3,7 @@ import { OmegaConfig, OmegaConfigModule, OmegaCoreModule } from '@omega/core';
 import { DatasetsModule } from '@omega/datasets';
 import { FilesModule } from '@omega/files';
 import { MetricsModule } from '@omega/metrics';
-// MLJS import { MljsModule } from '@omega/mljs';
+import { MljsModule } from '@omega/mljs';
 import { ModelRunsModule } from '@omega/models';
 import { OnnxModule } from '@omega/onnx';
 import { DatasetsController } from './datasets/datasets.controller';
@@ -29,7 +29,7 @@ export class ApiModule {
         FilesModule,
         ModelRunsModule,
         OnnxModule,
-        // MLJS MljsModule,
+        MljsModule,
       ],
       controllers: [
         SystemController,

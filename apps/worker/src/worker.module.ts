@@ -1,7 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { OmegaConfig, OmegaConfigModule, OmegaCoreModule } from '@omega/core';
 import { DatasetsModule } from '@omega/datasets';
-// MLJS import { MljsModule } from '@omega/mljs';
+import { MljsModule } from '@omega/mljs';
 import { ModelsModule } from '@omega/models';
 import { OnnxModule } from '@omega/onnx';
 import { RuntimeWorkerModule } from '@omega/runtime';
@@ -20,7 +20,7 @@ export class WorkerModule {
         DatasetsModule,
         ModelsModule,
         OnnxModule,
-        // MLJS MljsModule,
+        MljsModule,
       ],
       controllers: [TaskConsumerController],
     };

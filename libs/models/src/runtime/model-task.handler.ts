@@ -54,10 +54,11 @@ export class ModelTaskHandler implements TaskHandlerContract {
       case 'transform':
         return model.transform!(x, params);
       case 'score':
-        return model.score!(x, (await this.targets(ctx, yInput, true)) as TargetVector, params);
+        // Y is optional here: clustering scores without targets; supervised models refuse a missing Y.
+        return model.score!(x, (await this.targets(ctx, yInput)) ?? [], params);
       case 'fit':
       case 'partial_fit':
-        return this.fit(ctx, runnable, action, x, await this.targets(ctx, yInput, false), params);
+        return this.fit(ctx, runnable, action, x, await this.targets(ctx, yInput), params);
     }
   }
 
@@ -81,15 +82,8 @@ export class ModelTaskHandler implements TaskHandlerContract {
     return typeof input === 'string' ? this.datasets.features(ctx, input) : toFeatureMatrix(input, 'X');
   }
 
-  private async targets(
-    ctx: TenantContext,
-    input: unknown,
-    required: boolean,
-  ): Promise<TargetVector | undefined> {
-    if (input === undefined || input === null) {
-      if (required) throw OmegaError.invalidInput('Y is required: inline values or a dataset name');
-      return undefined;
-    }
+  private async targets(ctx: TenantContext, input: unknown): Promise<TargetVector | undefined> {
+    if (input === undefined || input === null) return undefined;
     return typeof input === 'string' ? this.datasets.targets(ctx, input) : toTargets(input, 'Y');
   }
 }

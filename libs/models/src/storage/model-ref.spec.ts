@@ -34,20 +34,14 @@ describe('model references', () => {
     expect(parseModelRef(text)).toEqual(expected);
   });
 
-  it.each([
-    '',
-    '@stable',
-    'iris@',
-    'iris@$where',
-    '../iris',
-    'iris@a b',
-    '$iris^',
-    'iris@' + 'x'.repeat(65),
-  ])('rejects %p', (text) => {
-    expect(() => parseModelRef(text)).toThrow(
-      expect.objectContaining({ code: expect.stringMatching(/INVALID/) }),
-    );
-  });
+  it.each(['', '@stable', 'iris@', 'iris@$where', '../iris', 'iris@a b', '$iris^', 'iris@' + 'x'.repeat(65)])(
+    'rejects %p',
+    (text) => {
+      expect(() => parseModelRef(text)).toThrow(
+        expect.objectContaining({ code: expect.stringMatching(/INVALID/) }),
+      );
+    },
+  );
 
   it('selects the version a reference points at', () => {
     expect(selectVersion(parseModelRef('iris'), meta).version).toBe(3);

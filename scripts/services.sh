@@ -3,10 +3,13 @@
 # PostgreSQL, MariaDB, RabbitMQ from Debian packages, and FerretDB v1.24.2
 # (MongoDB wire protocol) on top of PostgreSQL.
 #
-# Usage: bash scripts/services.sh [start|stop|status|env|ensure-ferretdb]
+# Usage: bash scripts/services.sh [start|stop|status|env|ensure-ferretdb|restart-broker]
 #   start            install what is missing, start what is not answering, wait,
 #                    write .omega/services.env and print the URLs (default)
 #   stop             stop only the services this script started
+#   restart-broker   restart the RabbitMQ this script started (fault tests): every client
+#                    connection drops; durable queues and persistent messages survive.
+#                    Starts it when it is not answering; returns once it answers again
 #   status           tell which services answer (exit 1 if any does not)
 #   env              print .omega/services.env
 #   ensure-ferretdb  build/install FerretDB if needed; last stdout line = binary path
@@ -307,6 +310,34 @@ start_ferretdb() {
   mark_started ferretdb
 }
 
+# Restarts the RabbitMQ application inside its running Erlang node (`rabbitmqctl stop_app` then
+# `start_app`): the broker closes every client connection and on the way back recovers durable queues
+# and persistent messages from disk. Only a RabbitMQ this script started is restarted. One that does
+# not answer is brought up instead: a restart cut short between stop_app and start_app leaves the node
+# running without the application (start_app), and a node that is gone is started as `start` does.
+restart_rabbitmq() {
+  local t0=$SECONDS logf="$SVC_DIR/rabbitmq-restart.log" logs
+  logs="$logf $(ls /var/log/rabbitmq/*.log 2>/dev/null | tr '\n' ' ')"
+  # One restart at a time: overlapping ones would interleave stop_app and start_app.
+  exec 9>"$SVC_DIR/rabbitmq-restart.lock"
+  flock -w 120 9 || die "another restart-broker did not finish within 120s"
+  if rabbitmq_answers; then
+    was_started rabbitmq ||
+      die "the RabbitMQ on $HOST:$AMQP_PORT was not started by this script: not restarting it"
+    log "restarting RabbitMQ (stop_app + start_app: durable queues and persistent messages are kept)"
+    { echo "--- stop_app $(date -Is)"; as_root rabbitmqctl stop_app; } >"$logf" 2>&1 ||
+      log "stop_app failed (see $logf); starting the application anyway"
+  else
+    log "RabbitMQ is not answering: starting it"
+    : >"$logf"
+  fi
+  { echo "--- start_app $(date -Is)"; as_root rabbitmqctl start_app; } >>"$logf" 2>&1 || true
+  # start_app fails when the node itself is gone: start the server the usual way.
+  rabbitmq_answers || as_root rabbitmqctl await_startup --timeout 10 >>"$logf" 2>&1 || start_rabbitmq
+  wait_until RabbitMQ "$logs" -- rabbitmq_answers
+  log "RabbitMQ answers again after $((SECONDS - t0))s"
+}
+
 # ---------------------------------------------------------------- commands
 
 print_table() {
@@ -375,5 +406,6 @@ case "${1:-start}" in
   status) cmd_status ;;
   env) [[ -f $ENV_FILE ]] || write_env_file; cat "$ENV_FILE" ;;
   ensure-ferretdb) mkdir -p "$SVC_DIR"; ensure_ferretdb ;;
-  *) die "usage: $0 [start|stop|status|env|ensure-ferretdb]" ;;
+  restart-broker) mkdir -p "$SVC_DIR"; restart_rabbitmq ;;
+  *) die "usage: $0 [start|stop|status|env|ensure-ferretdb|restart-broker]" ;;
 esac

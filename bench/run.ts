@@ -1,18 +1,26 @@
 import { MongoClient } from 'mongodb';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runDatasetsBench } from './datasets/datasets.bench';
 import { runFilesBench } from './files/files.bench';
+import { runRuntimeBench } from './runtime/runtime.bench';
+import { readRuntimeSettings } from './runtime/settings';
 import { loadServicesEnv, readSettings, redactUrl } from './support/env';
 import { BENCH_DB_PREFIX, benchConfig, openStores, RAW_DB, startApi } from './support/platform';
 import { writeJson } from './support/report';
 
 const RESULTS_FILE = join(__dirname, 'results', 'latest.json');
 
+const SUITES = ['datasets', 'files', 'runtime'] as const;
+type Suite = (typeof SUITES)[number];
+
 /**
  * `npm run bench`: every suite in one process against one MongoDB-wire server, each platform path next to
- * the raw driver doing the same work. Prints tables and writes bench/results/latest.json.
+ * the raw driver doing the same work. `npm run bench -- runtime files` runs just those suites. Prints
+ * tables and writes bench/results/latest.json, keeping the figures of suites this run left out.
  */
 async function main(): Promise<void> {
+  const suites = selectSuites(process.argv.slice(2));
   loadServicesEnv();
   const settings = readSettings();
   const config = benchConfig(settings.mongoUrl);
@@ -21,6 +29,7 @@ async function main(): Promise<void> {
   const server = await client.db('admin').command({ buildInfo: 1 });
 
   console.log(`omega-ts bench — ${started.toISOString()}`);
+  console.log(`suites  ${[...suites].join(', ')}`);
   console.log(`server  ${redactUrl(settings.mongoUrl)} (${serverName(server)})`);
   console.log(
     `node    ${process.version}, ${settings.rows.toLocaleString('en-US')} rows, ${settings.fileMb} MiB file`,
@@ -28,49 +37,108 @@ async function main(): Promise<void> {
 
   // A crashed earlier run may have left its databases behind: start clean, and clean up whatever happens.
   await dropBenchDatabases(client);
-  const stores = await openStores(config);
-  const api = await startApi(config);
+  // The datasets and files suites share the storage core and one API; the runtime suite starts its own.
+  const shared = suites.has('datasets') || suites.has('files');
+  const stores = shared ? await openStores(config) : undefined;
+  const api = shared ? await startApi(config) : undefined;
   try {
-    console.log('\ndatasets: N rows × 10 float columns');
-    const datasets = await runDatasetsBench({
-      rows: settings.rows,
-      client,
-      stores: stores.stores,
-      apiUrl: api.url,
-    });
-    console.log(`\n${datasets.table}`);
+    const sections: Partial<Record<Suite, unknown>> = {};
+    if (stores && api && suites.has('datasets')) {
+      console.log('\ndatasets: N rows × 10 float columns');
+      const datasets = await runDatasetsBench({
+        rows: settings.rows,
+        client,
+        stores: stores.stores,
+        apiUrl: api.url,
+      });
+      console.log(`\n${datasets.table}`);
+      sections.datasets = { rows: datasets.rows, columns: datasets.columns, paths: datasets.paths };
+    }
 
-    console.log('\nfiles: one generated file, streamed both ways');
-    const files = await runFilesBench({ fileMb: settings.fileMb, client, apiUrl: api.url });
-    console.log(`\n${files.table}`);
+    if (api && suites.has('files')) {
+      console.log('\nfiles: one generated file, streamed both ways');
+      const files = await runFilesBench({ fileMb: settings.fileMb, client, apiUrl: api.url });
+      console.log(`\n${files.table}`);
+      sections.files = { bytes: files.bytes, chunkSizeBytes: files.chunkSizeBytes, paths: files.paths };
+    }
 
-    writeJson(RESULTS_FILE, {
-      started: started.toISOString(),
-      seconds: (Date.now() - started.getTime()) / 1000,
-      server: { url: redactUrl(settings.mongoUrl), ...serverInfo(server) },
-      node: process.version,
-      datasets: {
-        rows: datasets.rows,
-        columns: datasets.columns,
-        paths: datasets.paths,
-      },
-      files: { bytes: files.bytes, chunkSizeBytes: files.chunkSizeBytes, paths: files.paths },
-    });
+    if (suites.has('runtime')) {
+      const runtimeSettings = readRuntimeSettings();
+      console.log(
+        `\nruntime: iris ONNX predict via a worker, and no-op tasks, on ${redactUrl(runtimeSettings.brokerUrl)}`,
+      );
+      const runtime = await runRuntimeBench({ client, mongoUrl: settings.mongoUrl, ...runtimeSettings });
+      console.log(`\n${runtime.table}`);
+      sections.runtime = runtime.results;
+    }
+
+    writeJson(
+      RESULTS_FILE,
+      withEarlierSections(RESULTS_FILE, sections, {
+        started: started.toISOString(),
+        seconds: (Date.now() - started.getTime()) / 1000,
+        server: { url: redactUrl(settings.mongoUrl), ...serverInfo(server) },
+        node: process.version,
+        // A string, not an array: the file stays as prettier would print it.
+        suites: [...suites].join(', '),
+      }),
+    );
     console.log(`\nresults written to ${RESULTS_FILE}`);
   } finally {
+    // After the API stops: its in-process worker's heartbeat would write the directory again.
+    await api?.close();
+    await stores?.close();
     await dropBenchDatabases(client).catch((error: Error) =>
       console.error(`cleanup failed: ${error.message}`),
     );
-    await api.close();
-    await stores.close();
     await client.close();
   }
 }
 
-async function dropBenchDatabases(client: MongoClient): Promise<void> {
-  for (const name of [`${BENCH_DB_PREFIX}_default`, RAW_DB]) await client.db(name).dropDatabase();
+/** The suites named on the command line, all of them when none is. */
+function selectSuites(args: string[]): Set<Suite> {
+  const names = args.filter((arg) => arg.length > 0);
+  for (const name of names) {
+    if (!(SUITES as readonly string[]).includes(name))
+      throw new Error(`unknown bench suite "${name}"; suites: ${SUITES.join(', ')}`);
+  }
+  return new Set(names.length > 0 ? (names as Suite[]) : SUITES);
 }
 
+/**
+ * This run's figures, plus the sections of suites it did not run taken from the previous results file.
+ * Every section says when it was measured (`measured`, the start of its run).
+ */
+function withEarlierSections(
+  file: string,
+  sections: Partial<Record<Suite, unknown>>,
+  run: { started: string } & Record<string, unknown>,
+): Record<string, unknown> {
+  const previous = readPrevious(file);
+  const merged: Record<string, unknown> = { ...run };
+  for (const suite of SUITES) {
+    const section = sections[suite] ?? previous[suite];
+    if (typeof section !== 'object' || section === null) continue;
+    const measured = suite in sections ? run.started : (previous.started ?? null);
+    merged[suite] = { measured, ...section };
+  }
+  return merged;
+}
+
+function readPrevious(file: string): Record<string, unknown> {
+  if (!existsSync(file)) return {};
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+  } catch {
+    return {};
+  }
+}
+
+/** The tenant database, the raw baselines' and the runtime's worker directory (`<prefix>__runtime`). */
+async function dropBenchDatabases(client: MongoClient): Promise<void> {
+  for (const name of [`${BENCH_DB_PREFIX}_default`, RAW_DB, `${BENCH_DB_PREFIX}__runtime`])
+    await client.db(name).dropDatabase();
+}
 /** FerretDB adds `ferretdbVersion` to buildInfo; MongoDB answers just `version`. */
 function serverInfo(buildInfo: Record<string, unknown>): { version: string; ferretdb?: string } {
   const ferretdb = buildInfo.ferretdbVersion as string | undefined;

@@ -1,0 +1,543 @@
+import { TenantContext } from '@omega/core';
+import { ModelsService } from '@omega/models';
+import { RuntimeClient, TASK_PATTERN, TaskRecordsRepository } from '@omega/runtime';
+import type { MongoClient } from 'mongodb';
+import { randomUUID } from 'node:crypto';
+import { cpus, loadavg } from 'node:os';
+import { formatMs, LatencyStats } from '../support/latency';
+import { CpuUse, ProcessGroups, startCpuSampler } from '../support/process-cpu';
+import { Cell, formatInt, formatRatio, formatTable, note } from '../support/report';
+import { rawPublishConfirm, rawRoundTrip, rawThroughput, ThroughputResult } from './amqp-baselines';
+import { databaseSteps, DatabaseSteps, recordSplit, RecordSplit, recordWritesThroughput } from './breakdown';
+import { runtimeThroughput, RuntimeThroughputResult, taskRecordCount } from './noop';
+import { onnxDirect, predictBody, restPing, restPredict } from './predict';
+import { LABEL, loadIris, RuntimePlatform, startRuntimePlatform, uploadModel } from './runtime-platform';
+
+/** Concurrency levels of the latency measurements. */
+const LEVELS = [1, 32];
+/** Untimed calls before every measured level. */
+const WARMUP_CALLS = 200;
+/** Untimed no-op tasks before the measured batch (both paths). */
+const WARMUP_TASKS = 500;
+/** Publishes (or submits) awaiting their confirm at most, for both throughput paths. */
+const PUBLISH_WINDOW = 32;
+/** Calls per database step timed alone, per level. */
+const STEP_CALLS = 500;
+/** Round trips with Nagle's algorithm on: each takes about 40 ms, so a few hundred are plenty. */
+const NAGLE_CALLS = 200;
+/** Runtime no-op tasks/s should be at least this fraction of raw amqplib's. */
+const NOOP_TARGET = 0.5;
+/** Predict p50 via the worker should be at most this multiple of (raw RPC p50 + onnxruntime p50). */
+const PREDICT_FACTOR = 2;
+const MODEL = 'iris';
+const PREDICT_ACTION = 'model.predict';
+
+export interface RuntimeBenchDeps {
+  client: MongoClient;
+  mongoUrl: string;
+  brokerUrl: string;
+  /** Calls per measured latency level (BENCH_RT_REQUESTS). */
+  requests: number;
+  /** No-op tasks per throughput path (BENCH_RT_TASKS). */
+  tasks: number;
+  /** The worker's OMEGA_WORKER_CONCURRENCY, and the raw consumer's prefetch (BENCH_RT_WORKER_CONCURRENCY). */
+  workerConcurrency: number;
+}
+
+export interface LatencyResult extends LatencyStats {
+  path: string;
+  label: string;
+}
+
+export interface RuntimeBenchResult {
+  table: string;
+  results: Record<string, unknown>;
+}
+
+/** The steps of one predict timed alone, at one concurrency. */
+interface StepLevel {
+  concurrency: number;
+  /** Task records in the tenant's `omega_tasks` when the steps were timed: lookups by id scan on FerretDB 1.x. */
+  taskRecords: number;
+  database: DatabaseSteps;
+  /** Publish of a persistent message to a durable queue until its confirm. */
+  publishConfirm: LatencyStats;
+}
+
+/** Everything one run measured, before it is turned into tables. */
+interface Figures {
+  latency: LatencyResult[];
+  /** Task-record medians per REST concurrency level. */
+  splits: (RecordSplit & { concurrency: number })[];
+  steps: StepLevel[];
+  recordWrites: LatencyStats & { taskRecords: { before: number; after: number } };
+  raw: ThroughputResult;
+  runtime: RuntimeThroughputResult;
+  /** CPU use per process group during some of the runs; empty without Linux `/proc`. */
+  cpu: ({ run: string } & CpuUse)[];
+  loadBefore: number[];
+  loadAfter: number[];
+}
+
+/**
+ * Predict latency through the API and a worker, and no-op task throughput through the runtime, each
+ * beside raw onnxruntime and raw amqplib doing the same work on the same broker.
+ */
+export async function runRuntimeBench(deps: RuntimeBenchDeps): Promise<RuntimeBenchResult> {
+  const loadBefore = loadavg();
+  note(`load average ${formatLoad(loadBefore)} on ${cpus().length} CPUs`);
+  const iris = loadIris();
+  const url = deps.brokerUrl;
+  const levels = LEVELS.map((concurrency) => ({ concurrency, count: deps.requests }));
+  const latency: LatencyResult[] = [];
+  const add = (path: string, label: string, stats: LatencyStats) => {
+    latency.push({ path, label, ...stats });
+    note(
+      `${label}, concurrency ${stats.concurrency}: p50 ${formatMs(stats.p50Ms)} ms, ` +
+        `p99 ${formatMs(stats.p99Ms)} ms, ${formatInt(stats.perSecond)}/s`,
+    );
+  };
+
+  // Baselines first, with nothing of the platform running.
+  add(
+    'onnx',
+    'onnxruntime session.run',
+    await onnxDirect(iris, { count: deps.requests, warmup: WARMUP_CALLS }),
+  );
+  const payload = Buffer.from(predictBody(iris, 0));
+  const rpc = { noDelay: true, warmup: WARMUP_CALLS, levels, payload };
+  for (const level of await rawRoundTrip(url, { ...rpc, durable: false }))
+    add('rpc', 'raw amqplib RPC', level);
+  for (const level of await rawRoundTrip(url, { ...rpc, durable: true }))
+    add('rpc-durable', 'raw amqplib RPC, persistent + confirm', level);
+  const nagle = { noDelay: false, durable: false, warmup: 20, payload };
+  const nagleLevels = [{ concurrency: 1, count: Math.min(NAGLE_CALLS, deps.requests) }];
+  for (const level of await rawRoundTrip(url, { ...nagle, levels: nagleLevels }))
+    add('rpc-nagle', 'raw amqplib RPC, default socket (Nagle on)', level);
+  const publishConfirms = new Map<number, LatencyStats>();
+  for (const concurrency of LEVELS) {
+    const options = { count: STEP_CALLS, warmup: WARMUP_CALLS, concurrency, payload: pingPayload() };
+    publishConfirms.set(concurrency, await rawPublishConfirm(url, options));
+  }
+
+  note(`starting the API (broker mode) and a worker (concurrency ${deps.workerConcurrency})`);
+  const platform = await startRuntimePlatform({
+    mongoUrl: deps.mongoUrl,
+    brokerUrl: url,
+    workerConcurrency: deps.workerConcurrency,
+    client: deps.client,
+  });
+  try {
+    const cpu: Figures['cpu'] = [];
+    const groups = processGroups(platform);
+    const sampled = async <T>(run: string, work: () => Promise<T>): Promise<T> => {
+      const stop = startCpuSampler(groups);
+      const value = await work();
+      if (stop) cpu.push({ run, ...stop() });
+      return value;
+    };
+
+    await uploadModel(platform.url, MODEL, iris.file);
+    for (const level of levels) {
+      const options = { ...level, warmup: WARMUP_CALLS };
+      add('http', 'REST GET /api/v1/ping (no database)', await restPing(platform.url, options));
+    }
+    const records = platform.app.get(TaskRecordsRepository, { strict: false });
+    const splits: Figures['splits'] = [];
+    for (const level of levels) {
+      const stats = await sampled(`REST predict c=${level.concurrency}`, () =>
+        restPredict(platform.url, MODEL, iris, { ...level, warmup: WARMUP_CALLS }),
+      );
+      add('rest', 'REST predict via worker', stats);
+      // Right after the level, the newest finished records are exactly its measured tasks.
+      splits.push({
+        concurrency: level.concurrency,
+        ...(await recordSplit(records, platform.ctx, level.count, PREDICT_ACTION)),
+      });
+    }
+
+    const models = platform.app.get(ModelsService, { strict: false });
+    const steps: StepLevel[] = [];
+    for (const concurrency of LEVELS) {
+      const options = { count: STEP_CALLS, warmup: WARMUP_CALLS, concurrency };
+      const body = JSON.parse(predictBody(iris, 0)) as unknown;
+      const taskRecords = await taskRecordCount(records, platform.ctx);
+      const database = await databaseSteps(models, records, platform.ctx, MODEL, body, options);
+      const publishConfirm = publishConfirms.get(concurrency) as LatencyStats;
+      steps.push({ concurrency, taskRecords, database, publishConfirm });
+    }
+
+    const raw = await sampled('raw no-op', () =>
+      rawThroughput(url, {
+        count: deps.tasks,
+        warmup: WARMUP_TASKS,
+        window: PUBLISH_WINDOW,
+        prefetch: deps.workerConcurrency,
+        payload: () => pingPayload(),
+      }),
+    );
+    note(
+      `raw amqplib: ${formatInt(raw.count)} messages published and acknowledged in ${raw.seconds.toFixed(2)} s`,
+    );
+    // Each throughput path starts from an empty task collection of its own (a tenant each): on FerretDB
+    // 1.x a lookup by id scans the collection, so what the predicts left behind would slow them down.
+    const client = platform.app.get(RuntimeClient, { strict: false });
+    const runtime = await sampled('runtime no-op', () =>
+      runtimeThroughput(client, records, TenantContext.of('noop'), {
+        count: deps.tasks,
+        warmup: WARMUP_TASKS,
+        window: PUBLISH_WINDOW,
+      }),
+    );
+    note(`runtime: ${formatInt(runtime.count)} ping tasks SUCCESS in ${runtime.seconds.toFixed(2)} s`);
+    const writesCtx = TenantContext.of('writes');
+    const writes = await sampled('record writes', () =>
+      recordWritesThroughput(records, writesCtx, {
+        count: deps.tasks,
+        warmup: WARMUP_TASKS,
+        concurrency: PUBLISH_WINDOW,
+      }),
+    );
+    const taskRecords = { before: WARMUP_TASKS, after: await taskRecordCount(records, writesCtx) };
+    const recordWrites = { ...writes, taskRecords };
+    note(
+      `record writes alone: ${formatInt(recordWrites.count)} tasks in ${recordWrites.seconds.toFixed(2)} s`,
+    );
+
+    const figures: Figures = {
+      latency,
+      splits,
+      steps,
+      recordWrites,
+      raw,
+      runtime,
+      cpu,
+      loadBefore,
+      loadAfter: loadavg(),
+    };
+    return { table: tables(deps, figures), results: results(deps, figures) };
+  } finally {
+    await platform.close();
+  }
+}
+
+/** Who uses the CPU: this process (bench client and API), the worker, the database, the broker. */
+function processGroups(platform: RuntimePlatform): ProcessGroups {
+  return {
+    'this process (bench client + API)': ({ pid }) => pid === process.pid,
+    worker: ({ pid }) => pid === platform.worker.pid,
+    FerretDB: ({ comm }) => comm === 'ferretdb',
+    PostgreSQL: ({ comm }) => comm === 'postgres',
+    RabbitMQ: ({ comm }) => comm === 'beam.smp' || comm === 'epmd' || comm.startsWith('erl_'),
+  };
+}
+
+function latencyOf(figures: Figures, path: string, concurrency: number): LatencyResult {
+  const found = figures.latency.find((entry) => entry.path === path && entry.concurrency === concurrency);
+  if (!found) throw new Error(`no ${path} figures at concurrency ${concurrency}`);
+  return found;
+}
+
+interface Targets {
+  throughputRatio: number;
+  throughputMet: boolean;
+  predictBoundMs: number;
+  predictMet: boolean;
+  /** The serial path of one predict at concurrency 1, from its steps timed alone. */
+  serialEstimateMs: number;
+}
+
+function targets(figures: Figures): Targets {
+  const onnx = latencyOf(figures, 'onnx', 1);
+  const rpc = latencyOf(figures, 'rpc', 1);
+  const rest = latencyOf(figures, 'rest', 1);
+  const http = latencyOf(figures, 'http', 1);
+  const { database, publishConfirm } = figures.steps[0];
+  const throughputRatio = figures.runtime.perSecond / figures.raw.perSecond;
+  const predictBoundMs = PREDICT_FACTOR * (rpc.p50Ms + onnx.p50Ms);
+  return {
+    throughputRatio,
+    throughputMet: throughputRatio >= NOOP_TARGET,
+    predictBoundMs,
+    predictMet: rest.p50Ms <= predictBoundMs,
+    // An HTTP call; the API reads the model's metadata, then inserts the PENDING record beside the
+    // publish; the worker claims, reads the metadata again, runs ONNX and records the outcome; delivery
+    // and the notice are about one raw RPC round trip.
+    serialEstimateMs:
+      http.p50Ms +
+      2 * database.metadataRead.p50Ms +
+      Math.max(database.pendingInsert.p50Ms, publishConfirm.p50Ms) +
+      database.claim.p50Ms +
+      database.finish.p50Ms +
+      onnx.p50Ms +
+      rpc.p50Ms,
+  };
+}
+
+function tables(deps: RuntimeBenchDeps, figures: Figures): string {
+  const { raw, runtime, recordWrites } = figures;
+  const onnx = latencyOf(figures, 'onnx', 1);
+  const rpc = latencyOf(figures, 'rpc', 1);
+  const rest = latencyOf(figures, 'rest', 1);
+  const met = targets(figures);
+  const verdict = (ok: boolean) => (ok ? 'met' : 'MISSED');
+
+  const latencyTable = formatTable(
+    ['path', 'concurrency', 'calls', 'p50 ms', 'p99 ms', 'calls/s'],
+    figures.latency.map((entry) => [
+      entry.label,
+      entry.concurrency,
+      formatInt(entry.count),
+      formatMs(entry.p50Ms),
+      formatMs(entry.p99Ms),
+      formatInt(entry.perSecond),
+    ]),
+  );
+
+  const throughputTable = formatTable(
+    ['no-op tasks', 'tasks', 'seconds', 'tasks/s', 'vs raw', 'target', 'task records'],
+    [
+      [
+        'raw amqplib: publish (persistent, confirm) + consume (ack)',
+        formatInt(raw.count),
+        raw.seconds.toFixed(2),
+        formatInt(raw.perSecond),
+        formatRatio(1),
+        '(baseline)',
+        '-',
+      ],
+      [
+        'runtime: RuntimeClient.submit runtime.ping until SUCCESS',
+        formatInt(runtime.count),
+        runtime.seconds.toFixed(2),
+        formatInt(runtime.perSecond),
+        formatRatio(met.throughputRatio),
+        `≥ ${NOOP_TARGET} ${verdict(met.throughputMet)}`,
+        recordRange(runtime.taskRecords),
+      ],
+      [
+        "a task's 3 record writes alone (no broker, no worker)",
+        formatInt(recordWrites.count),
+        recordWrites.seconds.toFixed(2),
+        formatInt(recordWrites.perSecond),
+        formatRatio(recordWrites.perSecond / raw.perSecond),
+        '(DB ceiling)',
+        recordRange(recordWrites.taskRecords),
+      ],
+    ],
+  );
+
+  const targetTable = formatTable(
+    ['target', 'measured', 'bound', 'result'],
+    [
+      [
+        `no-op tasks/s ≥ ${NOOP_TARGET} × raw amqplib`,
+        `${formatInt(runtime.perSecond)}/s (${formatRatio(met.throughputRatio)})`,
+        `≥ ${formatInt(NOOP_TARGET * raw.perSecond)}/s`,
+        verdict(met.throughputMet),
+      ],
+      [
+        `predict p50 (c=1) ≤ ${PREDICT_FACTOR} × (RPC p50 + onnxruntime p50)`,
+        `${formatMs(rest.p50Ms)} ms (${formatRatio(rest.p50Ms / (rpc.p50Ms + onnx.p50Ms))} of the sum)`,
+        `≤ ${formatMs(met.predictBoundMs)} ms`,
+        verdict(met.predictMet),
+      ],
+    ],
+  );
+
+  const restP50 = (concurrency: number) => latencyOf(figures, 'rest', concurrency).p50Ms;
+  const splitTable = formatTable(
+    ['predict by its task records (medians, ms)', ...figures.splits.map((s) => `c=${s.concurrency}`)],
+    [
+      ['REST predict p50 (client)', ...figures.splits.map((s) => formatMs(restP50(s.concurrency)))],
+      [
+        'submitted → started: insert ‖ publish confirm, queue, delivery',
+        ...figures.splits.map((s) => s.submitToClaimMs.toFixed(1)),
+      ],
+      [
+        'started → finished: claim write, metadata read, ONNX, result',
+        ...figures.splits.map((s) => s.claimToFinishMs.toFixed(1)),
+      ],
+      [
+        'the rest: HTTP, API metadata read, finish write, notice, reply',
+        ...figures.splits.map((s) =>
+          (restP50(s.concurrency) - s.submitToClaimMs - s.claimToFinishMs).toFixed(1),
+        ),
+      ],
+    ],
+  );
+
+  const [single, many] = figures.steps;
+  const step = (
+    label: string,
+    times: number,
+    pick: (level: StepLevel) => LatencyStats | undefined,
+  ): Cell[] => {
+    const stats = [single, many].map((level) => pick(level));
+    return [
+      label,
+      times,
+      ...stats.flatMap((entry) => (entry ? [formatMs(entry.p50Ms), formatMs(entry.p99Ms)] : ['-', '-'])),
+      formatMs(times * (stats[0]?.p50Ms ?? NaN)),
+    ];
+  };
+  const stepsTable = formatTable(
+    [
+      `step of one predict (timed alone; ${formatInt(single.taskRecords)}/${formatInt(many.taskRecords)} task records)`,
+      'times',
+      `c=${single.concurrency} p50`,
+      'p99',
+      `c=${many.concurrency} p50`,
+      'p99',
+      `on path c=${single.concurrency}`,
+    ],
+    [
+      step('HTTP call through express + Nest (GET /api/v1/ping)', 1, (level) =>
+        latencyOf(figures, 'http', level.concurrency),
+      ),
+      step('model metadata read (API routing, worker load)', 2, (level) => level.database.metadataRead),
+      step('PENDING insert (API, beside the publish)', 1, (level) => level.database.pendingInsert),
+      step('publish persistent + confirm (beside the insert)', 1, (level) => level.publishConfirm),
+      step('claim: findOneAndUpdate upsert (worker)', 1, (level) => level.database.claim),
+      step('finish: updateOne with the result (worker)', 1, (level) => level.database.finish),
+      step('onnxruntime run', 1, (level) => (level.concurrency === 1 ? onnx : undefined)),
+      step('delivery + notice (raw RPC round trip)', 1, (level) =>
+        latencyOf(figures, 'rpc', level.concurrency),
+      ),
+      [
+        'serial estimate (sum; insert ‖ publish: the larger)',
+        '',
+        '',
+        '',
+        '',
+        '',
+        formatMs(met.serialEstimateMs),
+      ],
+      ['measured REST predict p50', '', '', '', '', '', formatMs(rest.p50Ms)],
+    ],
+  );
+
+  const sections = [
+    latencyTable,
+    throughputTable,
+    targetTable,
+    `where the time goes — worker concurrency ${deps.workerConcurrency}, ${cpus().length} CPUs shared by the` +
+      ` bench client, API, worker, broker and database; load average ${formatLoad(figures.loadBefore)}` +
+      ` before, ${formatLoad(figures.loadAfter)} after`,
+    splitTable,
+    stepsTable,
+  ];
+  if (figures.cpu.length > 0) sections.push(cpuTable(figures.cpu));
+  return sections.join('\n\n');
+}
+
+/** CPUs busy per process group during each sampled run (warm-ups included): CPU seconds / wall seconds. */
+function cpuTable(cpu: Figures['cpu']): string {
+  const groups = Object.keys(cpu[0].cpuSeconds);
+  const busy = (use: CpuUse, seconds: number) => (seconds / use.seconds).toFixed(2);
+  const total = (use: CpuUse) => Object.values(use.cpuSeconds).reduce((sum, value) => sum + value, 0);
+  const table = formatTable(
+    ['CPUs busy during', ...cpu.map((use) => use.run)],
+    [
+      ...groups.map((group) => [group, ...cpu.map((use) => busy(use, use.cpuSeconds[group]))]),
+      ['total', ...cpu.map((use) => busy(use, total(use)))],
+    ],
+  );
+  // What else kept the machine busy (other engineers' tests, builds): named when it took 1% of a CPU.
+  const others = cpu.map((use) => {
+    const named = use.otherByName.filter((entry) => entry.cpuSeconds / use.seconds >= 0.01);
+    return `  ${use.run}: ${named.map((entry) => `${entry.comm} ${busy(use, entry.cpuSeconds)}`).join(', ') || '-'}`;
+  });
+  return [table, "'other' by process name:", ...others].join('\n');
+}
+
+function results(deps: RuntimeBenchDeps, figures: Figures): Record<string, unknown> {
+  const met = targets(figures);
+  const rpc = latencyOf(figures, 'rpc', 1);
+  const onnx = latencyOf(figures, 'onnx', 1);
+  const rest = latencyOf(figures, 'rest', 1);
+  return {
+    requests: deps.requests,
+    tasks: deps.tasks,
+    workerConcurrency: deps.workerConcurrency,
+    publishWindow: PUBLISH_WINDOW,
+    cpus: cpus().length,
+    loadAverage: { before: loadFigures(figures.loadBefore), after: loadFigures(figures.loadAfter) },
+    latency: figures.latency,
+    throughput: [
+      {
+        path: 'raw',
+        label: 'raw amqplib publish+consume',
+        ...figures.raw,
+        ratio: 1,
+        target: null,
+        targetMet: null,
+      },
+      {
+        path: 'runtime',
+        label: 'RuntimeClient.submit runtime.ping',
+        ...figures.runtime,
+        ratio: met.throughputRatio,
+        target: NOOP_TARGET,
+        targetMet: met.throughputMet,
+      },
+      {
+        path: 'record-writes',
+        label: "a task's 3 record writes alone",
+        ...figures.recordWrites,
+        ratio: figures.recordWrites.perSecond / figures.raw.perSecond,
+        target: null,
+        targetMet: null,
+      },
+    ],
+    targets: {
+      noopThroughput: { ratio: met.throughputRatio, target: NOOP_TARGET, met: met.throughputMet },
+      predictP50: {
+        p50Ms: rest.p50Ms,
+        rpcP50Ms: rpc.p50Ms,
+        onnxP50Ms: onnx.p50Ms,
+        factor: PREDICT_FACTOR,
+        boundMs: met.predictBoundMs,
+        met: met.predictMet,
+      },
+    },
+    breakdown: {
+      records: figures.splits,
+      steps: figures.steps,
+      serialEstimateMs: met.serialEstimateMs,
+      cpu: figures.cpu,
+    },
+  };
+}
+
+function recordRange({ before, after }: { before: number; after: number }): string {
+  return `${formatInt(before)} → ${formatInt(after)}`;
+}
+
+function formatLoad(values: number[]): string {
+  return values.map((value) => value.toFixed(2)).join(' ');
+}
+
+/** `os.loadavg()` as an object: arrays of numbers would not print as prettier does. */
+function loadFigures([oneMinute, fiveMinutes, fifteenMinutes]: number[]) {
+  return { oneMinute, fiveMinutes, fifteenMinutes };
+}
+
+/** A message the size and shape of a ping task on the broker, for the raw throughput baseline. */
+function pingPayload(): Buffer {
+  return Buffer.from(
+    JSON.stringify({
+      pattern: TASK_PATTERN,
+      data: {
+        id: randomUUID(),
+        tenant: 'default',
+        bucket: 'default',
+        action: 'runtime.ping',
+        args: [],
+        kwargs: { delay_ms: 0 },
+        label: LABEL,
+        trace: { submitted: new Date().toISOString(), replyTo: 'amq.gen-0123456789abcdefghijkl' },
+      },
+    }),
+  );
+}

@@ -1,0 +1,31 @@
+export const DEFAULT_BROKER_URL = 'amqp://guest:guest@127.0.0.1:5672';
+
+/** What the runtime suite measures, from the environment. */
+export interface RuntimeSettings {
+  /** The broker `scripts/services.sh` runs (OMEGA_TEST_BROKER_URL). */
+  brokerUrl: string;
+  /** Calls per measured latency level (BENCH_RT_REQUESTS). */
+  requests: number;
+  /** No-op tasks per throughput path (BENCH_RT_TASKS). */
+  tasks: number;
+  /** The worker's concurrency and the raw consumer's prefetch (BENCH_RT_WORKER_CONCURRENCY). */
+  workerConcurrency: number;
+}
+
+export function readRuntimeSettings(env: NodeJS.ProcessEnv = process.env): RuntimeSettings {
+  return {
+    brokerUrl: env.OMEGA_TEST_BROKER_URL || DEFAULT_BROKER_URL,
+    requests: positiveInt(env, 'BENCH_RT_REQUESTS', 2_000),
+    tasks: positiveInt(env, 'BENCH_RT_TASKS', 5_000),
+    workerConcurrency: positiveInt(env, 'BENCH_RT_WORKER_CONCURRENCY', 32),
+  };
+}
+
+function positiveInt(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw.replace(/_/g, ''));
+  if (!Number.isSafeInteger(value) || value <= 0)
+    throw new Error(`${name} must be a positive integer, got ${raw}`);
+  return value;
+}

@@ -1,0 +1,188 @@
+import { Injectable } from '@nestjs/common';
+import { OmegaError } from '@omega/core';
+import { AuditService } from '../audit/audit.service';
+import { Actor, SYSTEM_ACTOR } from '../common/actor';
+import { pageOf, Paging } from '../common/paging';
+import { MembershipsRepository } from '../memberships/memberships.repository';
+import type { Role } from '../memberships/role';
+import { TenantsRepository } from '../tenants/tenants.repository';
+import { UsersRepository } from '../users/users.repository';
+import { apiKeyPrefix, generateApiKey, hashApiKey, isWellFormedApiKey, sameKeyHash } from './api-key-secret';
+import type { ApiKey } from './api-key.entity';
+import { ApiKeysRepository } from './api-keys.repository';
+
+/** Who a valid API key speaks for. */
+export interface ApiKeyPrincipal {
+  userId: string;
+  userid: string;
+  tenant: string;
+  role: Role;
+  keyId: string;
+}
+
+/** A key as listings show it: its prefix, never the key or its hash. */
+export interface ApiKeyView {
+  id: string;
+  userid: string;
+  tenant: string;
+  name: string;
+  keyPrefix: string;
+  created: Date;
+  expiresAt: Date | null;
+  revokedAt: Date | null;
+  lastUsedAt: Date | null;
+}
+
+export interface NewApiKeyInput {
+  userid: string;
+  tenant: string;
+  /** A label for the owner ("laptop", "ci"); `default` when not given. */
+  name?: string;
+  expiresAt?: Date | null;
+}
+
+/** The new key's record and the key itself, which is shown this once and never again. */
+export interface CreatedApiKey {
+  key: ApiKeyView;
+  apikey: string;
+}
+
+/** `lastUsedAt` is a hint for owners, not an access log: write it at most once a minute per key. */
+export const LAST_USED_RESOLUTION_MS = 60_000;
+
+const KEY_NAME = /^[^\p{Cc}]{1,100}$/u;
+
+@Injectable()
+export class ApiKeysService {
+  constructor(
+    private readonly keys: ApiKeysRepository,
+    private readonly users: UsersRepository,
+    private readonly tenants: TenantsRepository,
+    private readonly memberships: MembershipsRepository,
+    private readonly audit: AuditService,
+  ) {}
+
+  /** A key for a member of the tenant (INVALID_INPUT otherwise). */
+  async create(input: NewApiKeyInput, by: Actor = SYSTEM_ACTOR): Promise<CreatedApiKey> {
+    const name = input.name ?? 'default';
+    const subject = {
+      action: 'apikey.create',
+      tenant: input.tenant,
+      object: String(input.userid),
+      details: { name },
+    };
+    return this.audit.audited(by, subject, async () => {
+      if (typeof name !== 'string' || !KEY_NAME.test(name))
+        throw OmegaError.invalidInput('API key name must be 1-100 characters without control characters');
+      const expiresAt = input.expiresAt ?? null;
+      assertValidExpiry(expiresAt);
+      if (expiresAt !== null && expiresAt.getTime() <= Date.now())
+        throw OmegaError.invalidInput('expiresAt must be in the future');
+      const user = await this.users.requireByUserid(String(input.userid));
+      const tenant = await this.tenants.requireByName(String(input.tenant));
+      if (!(await this.memberships.find(user.id, tenant.id)))
+        throw OmegaError.invalidInput(`User '${user.userid}' is not a member of tenant '${tenant.name}'`);
+      const apikey = generateApiKey();
+      const key = await this.keys.insert({
+        userId: user.id,
+        tenantId: tenant.id,
+        name,
+        keyPrefix: apiKeyPrefix(apikey),
+        keyHash: hashApiKey(apikey),
+        expiresAt,
+      });
+      return { key: toApiKeyView({ ...key, user, tenant }), apikey };
+    });
+  }
+
+  /** Keys of one user, of one tenant, or both; oldest first. */
+  async list(filter: { userid?: string; tenant?: string } = {}, paging?: Paging): Promise<ApiKeyView[]> {
+    const where: { userId?: string; tenantId?: string } = {};
+    if (filter.userid !== undefined)
+      where.userId = (await this.users.requireByUserid(String(filter.userid))).id;
+    if (filter.tenant !== undefined)
+      where.tenantId = (await this.tenants.requireByName(String(filter.tenant))).id;
+    return (await this.keys.list(where, pageOf(paging))).map(toApiKeyView);
+  }
+
+  async get(keyId: string): Promise<ApiKeyView> {
+    return toApiKeyView(await this.require(keyId));
+  }
+
+  /** Takes effect on the very next request: nothing caches a verified key. Revoking twice is harmless. */
+  async revoke(keyId: string, by: Actor = SYSTEM_ACTOR): Promise<void> {
+    await this.audit.audited(by, { action: 'apikey.revoke', object: String(keyId) }, async (subject) => {
+      const key = await this.require(keyId);
+      subject.tenant = key.tenant?.name;
+      if (key.revokedAt === null) await this.keys.update(key.id, { revokedAt: new Date() });
+    });
+  }
+
+  /** Sets or clears the expiry; a time in the past expires the key at once. */
+  async setExpiry(keyId: string, expiresAt: Date | null, by: Actor = SYSTEM_ACTOR): Promise<void> {
+    await this.audit.audited(by, { action: 'apikey.expiry', object: String(keyId) }, async (subject) => {
+      assertValidExpiry(expiresAt);
+      const key = await this.require(keyId);
+      subject.tenant = key.tenant?.name;
+      subject.details = { expiresAt: expiresAt?.toISOString() ?? null };
+      await this.keys.update(key.id, { expiresAt });
+    });
+  }
+
+  /**
+   * The principal for `ApiKey <userid>:<apikey>`, or null when the user is unknown or disabled, the key is
+   * wrong, revoked or expired, its tenant is disabled, or the user is no longer a member of it. Callers
+   * get no reason: a client that guesses learns nothing from the answer.
+   */
+  async verifyApiKey(userid: unknown, apikey: unknown): Promise<ApiKeyPrincipal | null> {
+    // Anything but strings (a parsed JSON object such as {"$ne": null}) is refused before any query.
+    if (typeof userid !== 'string' || !isWellFormedApiKey(apikey)) return null;
+    const user = await this.users.findByUserid(userid);
+    if (!user || user.disabled) return null;
+    const presented = hashApiKey(apikey);
+    const candidates = await this.keys.findCandidates(user.id, apiKeyPrefix(apikey));
+    const key = candidates.find((candidate) => sameKeyHash(candidate.keyHash, presented));
+    const now = new Date();
+    if (!key || key.revokedAt !== null) return null;
+    if (key.expiresAt !== null && key.expiresAt.getTime() <= now.getTime()) return null;
+    if (!key.tenant || key.tenant.disabled) return null;
+    const membership = await this.memberships.find(user.id, key.tenantId);
+    if (!membership) return null;
+    if (key.lastUsedAt === null || now.getTime() - key.lastUsedAt.getTime() >= LAST_USED_RESOLUTION_MS) {
+      await this.keys.update(key.id, { lastUsedAt: now });
+    }
+    return {
+      userId: user.id,
+      userid: user.userid,
+      tenant: key.tenant.name,
+      role: membership.role,
+      keyId: key.id,
+    };
+  }
+
+  private async require(keyId: string): Promise<ApiKey> {
+    const key = typeof keyId === 'string' ? await this.keys.findById(keyId) : null;
+    if (!key) throw OmegaError.notFound(`API key '${String(keyId)}'`);
+    return key;
+  }
+}
+
+function assertValidExpiry(expiresAt: unknown): asserts expiresAt is Date | null {
+  if (expiresAt !== null && (!(expiresAt instanceof Date) || Number.isNaN(expiresAt.getTime())))
+    throw OmegaError.invalidInput('expiresAt must be a valid date or null');
+}
+
+/** Needs the key loaded with its user and tenant. */
+export function toApiKeyView(key: ApiKey): ApiKeyView {
+  return {
+    id: key.id,
+    userid: key.user?.userid ?? '',
+    tenant: key.tenant?.name ?? '',
+    name: key.name,
+    keyPrefix: key.keyPrefix,
+    created: key.created,
+    expiresAt: key.expiresAt,
+    revokedAt: key.revokedAt,
+    lastUsedAt: key.lastUsedAt,
+  };
+}

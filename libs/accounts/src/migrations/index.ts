@@ -1,0 +1,4 @@
+import { InitialAccountsSchema1795877335152 } from './1795877335152-initial-accounts-schema';
+
+/** Every accounts migration in order; a new one is appended here and runs at the next start. */
+export const ACCOUNTS_MIGRATIONS = [InitialAccountsSchema1795877335152];

@@ -1,0 +1,53 @@
+import { Injectable } from '@nestjs/common';
+import { InjectEntityManager } from '@nestjs/typeorm';
+import { OmegaError, OmegaErrorCode } from '@omega/core';
+import { randomUUID } from 'node:crypto';
+import type { EntityManager, Repository } from 'typeorm';
+import { ACCOUNTS_CONNECTION } from '../database/accounts-connection';
+import { exactly } from '../database/exact-match';
+import { isUniqueViolation } from '../database/unique-violation';
+import { Tenant } from './tenant.entity';
+
+@Injectable()
+export class TenantsRepository {
+  private readonly tenants: Repository<Tenant>;
+
+  constructor(@InjectEntityManager(ACCOUNTS_CONNECTION) manager: EntityManager) {
+    this.tenants = manager.getRepository(Tenant);
+  }
+
+  /** The same repository inside a transaction. */
+  withTransaction(tx: EntityManager): TenantsRepository {
+    return new TenantsRepository(tx);
+  }
+
+  async insert(name: string): Promise<Tenant> {
+    const tenant = this.tenants.create({ id: randomUUID(), name, created: new Date(), disabled: false });
+    try {
+      await this.tenants.insert(tenant);
+    } catch (error) {
+      if (isUniqueViolation(error))
+        throw new OmegaError(OmegaErrorCode.AlreadyExists, `Tenant '${name}' already exists`);
+      throw error;
+    }
+    return tenant;
+  }
+
+  async findByName(name: string): Promise<Tenant | null> {
+    return exactly(await this.tenants.findOneBy({ name }), (tenant) => tenant.name, name);
+  }
+
+  async requireByName(name: string): Promise<Tenant> {
+    const tenant = await this.findByName(name);
+    if (!tenant) throw OmegaError.notFound(`Tenant '${name}'`);
+    return tenant;
+  }
+
+  async list(page: { take: number; skip: number }): Promise<Tenant[]> {
+    return this.tenants.find({ order: { name: 'ASC' }, ...page });
+  }
+
+  async setDisabled(id: string, disabled: boolean): Promise<void> {
+    await this.tenants.update({ id }, { disabled });
+  }
+}

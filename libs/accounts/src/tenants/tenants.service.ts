@@ -1,0 +1,51 @@
+import { Injectable } from '@nestjs/common';
+import { AuditService } from '../audit/audit.service';
+import { Actor, SYSTEM_ACTOR } from '../common/actor';
+import { pageOf, Paging } from '../common/paging';
+import { assertValidTenantName } from './tenant-name';
+import type { Tenant } from './tenant.entity';
+import { TenantsRepository } from './tenants.repository';
+
+export interface TenantView {
+  id: string;
+  name: string;
+  created: Date;
+  disabled: boolean;
+}
+
+@Injectable()
+export class TenantsService {
+  constructor(
+    private readonly tenants: TenantsRepository,
+    private readonly audit: AuditService,
+  ) {}
+
+  /** INVALID_NAME for a name the tenancy context would refuse, ALREADY_EXISTS for a taken one. */
+  async create(name: string, by: Actor = SYSTEM_ACTOR): Promise<TenantView> {
+    return this.audit.audited(by, { action: 'tenant.create', tenant: null, object: name }, async () => {
+      assertValidTenantName(name);
+      return toTenantView(await this.tenants.insert(name));
+    });
+  }
+
+  async get(name: string): Promise<TenantView> {
+    return toTenantView(await this.tenants.requireByName(String(name)));
+  }
+
+  async list(paging?: Paging): Promise<TenantView[]> {
+    return (await this.tenants.list(pageOf(paging))).map(toTenantView);
+  }
+
+  /** A disabled tenant's API keys stop working at once; its data stays. */
+  async setDisabled(name: string, disabled: boolean, by: Actor = SYSTEM_ACTOR): Promise<void> {
+    const action = disabled ? 'tenant.disable' : 'tenant.enable';
+    await this.audit.audited(by, { action, tenant: name, object: name }, async () => {
+      const tenant = await this.tenants.requireByName(String(name));
+      await this.tenants.setDisabled(tenant.id, disabled);
+    });
+  }
+}
+
+export function toTenantView(tenant: Tenant): TenantView {
+  return { id: tenant.id, name: tenant.name, created: tenant.created, disabled: tenant.disabled };
+}

@@ -80,7 +80,7 @@ export async function databaseSteps(
   });
   const pendingInsert = await step((index) => records.createPending(ctx, tasks[index]));
   const claim = await step(async (index) => {
-    const outcome = await records.claim(ctx, tasks[index], 'bench', 3);
+    const outcome = await records.claim(ctx, tasks[index], 'bench', { maxAttempts: 3, takeOver: false });
     if (outcome.kind !== 'run') throw new Error(`claim answered ${outcome.kind}`);
     starts[index] = outcome.record.started;
   });
@@ -118,7 +118,7 @@ export async function recordWritesThroughput(
   const writeRecords = async () => {
     const task = pingTask(ctx);
     await records.createPending(ctx, task);
-    const outcome = await records.claim(ctx, task, 'bench', 3);
+    const outcome = await records.claim(ctx, task, 'bench', { maxAttempts: 3, takeOver: false });
     if (outcome.kind !== 'run') throw new Error(`claim answered ${outcome.kind}`);
     const { args, kwargs, tenant, bucket } = task;
     const result = {

@@ -31,7 +31,7 @@ async function main(): Promise<void> {
   });
   const consumer = app.get(TaskConsumer);
   for (const label of config.workerLabels) {
-    app.connectMicroservice<MicroserviceOptions>(
+    const microservice = app.connectMicroservice<MicroserviceOptions>(
       {
         transport: Transport.RMQ,
         options: {
@@ -46,6 +46,10 @@ async function main(): Promise<void> {
       },
       { inheritAppConfig: true },
     );
+    // The broker hands this worker's unacknowledged tasks to others: tell them at once which still run here.
+    microservice.status.subscribe((status) => {
+      if (status === 'disconnected') void consumer.reportRunning();
+    });
   }
   await app.init();
   await app.startAllMicroservices();

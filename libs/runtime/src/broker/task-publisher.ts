@@ -12,6 +12,8 @@ import {
 
 /** A publish waits this long for the broker (including a reconnect) before the call fails with 503. */
 const PUBLISH_TIMEOUT_MS = 15_000;
+/** Pause before sending again a task whose channel closed before the broker confirmed it. */
+const RESEND_PAUSE_MS = 250;
 
 /**
  * The submitting side of the broker: publishes tasks as persistent messages on a confirm channel (a
@@ -63,31 +65,45 @@ export class TaskPublisher {
     await this.channel.waitForConnect();
   }
 
+  /**
+   * Resolves once RabbitMQ confirmed the task. A publish cut off by a dropped channel is ambiguous (the
+   * broker may hold the message or not), so it is sent again, with the same id, until confirmed or the
+   * timeout: a second copy of a task is acknowledged without running (see TaskExecutor), a lost one is not.
+   */
   async publish(task: TaskMessage): Promise<void> {
     const queue = taskQueueName(this.queuePrefix, task.label);
-    try {
-      if (!this.declared.has(queue)) {
-        // Added as a setup step, so the queue is declared again on every reconnect.
-        await this.channel.addSetup((channel: ConfirmChannel) =>
-          channel.assertQueue(queue, taskQueueOptions(this.queuePrefix)),
-        );
-        this.declared.add(queue);
-      }
-      await this.channel.sendToQueue(
-        queue,
-        Buffer.from(JSON.stringify({ pattern: TASK_PATTERN, data: task })),
-        {
+    const deadline = Date.now() + PUBLISH_TIMEOUT_MS;
+    const content = Buffer.from(JSON.stringify({ pattern: TASK_PATTERN, data: task }));
+    for (;;) {
+      try {
+        await this.declare(queue);
+        await this.channel.sendToQueue(queue, content, {
           persistent: true,
           contentType: 'application/json',
           messageId: task.id,
-        },
-      );
-    } catch (error) {
-      throw new OmegaError(
-        OmegaErrorCode.ServiceUnavailable,
-        `The task broker did not accept the task: ${(error as Error).message}`,
-      );
+          timeout: Math.max(1, deadline - Date.now()),
+        });
+        return;
+      } catch (error) {
+        if (!isChannelClosed(error) || Date.now() + RESEND_PAUSE_MS >= deadline) {
+          throw new OmegaError(
+            OmegaErrorCode.ServiceUnavailable,
+            `The task broker did not accept the task: ${(error as Error).message}`,
+          );
+        }
+        this.logger.warn(`Task ${task.id}: the channel closed before the broker confirmed it; sending again`);
+        await new Promise((resolve) => setTimeout(resolve, RESEND_PAUSE_MS));
+      }
     }
+  }
+
+  private async declare(queue: string): Promise<void> {
+    if (this.declared.has(queue)) return;
+    // Added as a setup step, so the queue is declared again on every reconnect.
+    await this.channel.addSetup((channel: ConfirmChannel) =>
+      channel.assertQueue(queue, taskQueueOptions(this.queuePrefix)),
+    );
+    this.declared.add(queue);
   }
 
   async close(): Promise<void> {
@@ -103,4 +119,9 @@ export class TaskPublisher {
       this.logger.warn(`Ignored an unreadable completion notice: ${(error as Error).message}`);
     }
   }
+}
+
+/** amqp-connection-manager's rejection of a publish whose channel went away before the confirm. */
+function isChannelClosed(error: unknown): boolean {
+  return error instanceof Error && /(channel|connection) closed/i.test(error.message);
 }

@@ -4,11 +4,19 @@ import { TaskHandlerRegistry } from '../handlers/task-handler.registry';
 import { TaskError, TaskMessage, TaskNotice } from '../task/task';
 import { decodeTask } from '../task/task-message';
 import { TaskRecordsRepository } from '../task/task-records.repository';
+import { WorkerDirectory } from '../workers/worker-directory';
 
 /** Results are kept in the task record; MongoDB documents stop at 16 MiB. */
 const MAX_RESULT_BYTES = 12 * 1024 * 1024;
 /** Results up to this size travel in the completion notice, saving the waiter a database read. */
 const MAX_NOTICE_RESULT_BYTES = 256 * 1024;
+/** How often a redelivery checks on a task that another live worker is still running. */
+const OWNER_POLL_MS = 500;
+
+export interface DeliveryInfo {
+  /** The broker delivered this message before (its worker died or lost the connection). */
+  redelivered?: boolean;
+}
 
 /** What the transport should do with a delivery once the executor is through with it. */
 export interface Disposition {
@@ -29,10 +37,11 @@ export class TaskExecutor {
   constructor(
     private readonly records: TaskRecordsRepository,
     private readonly handlers: TaskHandlerRegistry,
+    private readonly directory: WorkerDirectory,
     @Inject(OMEGA_CONFIG) private readonly config: OmegaConfig,
   ) {}
 
-  async execute(data: unknown, worker: string): Promise<Disposition> {
+  async execute(data: unknown, worker: string, delivery: DeliveryInfo = {}): Promise<Disposition> {
     const decoded = decodeTask(data);
     if (!decoded.ok) {
       this.logger.warn(`Dead-lettering an undecodable task: ${decoded.reason}`);
@@ -44,7 +53,17 @@ export class TaskExecutor {
       return { settle: 'dead-letter' };
     }
     const { task, ctx } = decoded;
-    const claim = await this.records.claim(ctx, task, worker, this.config.taskMaxAttempts);
+    const takeOver = delivery.redelivered === true;
+    if (takeOver) await this.untilOwnerGone(ctx, task.id, worker);
+    const claim = await this.records.claim(ctx, task, worker, {
+      maxAttempts: this.config.taskMaxAttempts,
+      takeOver,
+    });
+    if (claim.kind === 'running') {
+      // A second copy of a message (the publisher sent it again after a dropped channel): the first copy
+      // is running and answers the waiters; if its worker dies, the broker redelivers that one.
+      return { settle: 'ack' };
+    }
     if (claim.kind === 'finished') {
       const { status, result, error } = claim.record;
       return { settle: 'ack', notice: this.notice(task, { status, result, error }) };
@@ -78,6 +97,21 @@ export class TaskExecutor {
         outcome.status === 'SUCCESS' ? { status: 'SUCCESS', result: outcome.result } : outcome,
       ),
     };
+  }
+
+  /**
+   * A redelivery after a broker restart can reach this worker while the worker that started the task
+   * is alive and still running it (only its connection dropped). Running it again would repeat its
+   * effects (a second fit, a second model version), so this delivery waits while the owner's heartbeat
+   * lists the task; a dead owner stops reporting within the heartbeat's alive window.
+   */
+  private async untilOwnerGone(ctx: TenantContext, id: string, worker: string): Promise<void> {
+    for (;;) {
+      const record = await this.records.find(ctx, id);
+      if (record?.status !== 'STARTED' || !record.worker || record.worker === worker) return;
+      if (!(await this.directory.isRunning(record.worker, id))) return;
+      await new Promise((resolve) => setTimeout(resolve, OWNER_POLL_MS));
+    }
   }
 
   /**

@@ -21,7 +21,9 @@ export type ClaimOutcome =
   /** Already SUCCESS or FAILURE: never run twice, just acknowledge. */
   | { kind: 'finished'; record: TaskRecord }
   /** Delivered more often than allowed: it keeps killing workers. */
-  | { kind: 'poison'; record: TaskRecord };
+  | { kind: 'poison'; record: TaskRecord }
+  /** STARTED by another delivery that this one may not take over (a second copy of the message). */
+  | { kind: 'running'; record: TaskRecord };
 
 /**
  * Task records in the tenant's database. Every write is conditional on the status, so concurrent
@@ -55,21 +57,24 @@ export class TaskRecordsRepository {
   /**
    * Marks a delivery STARTED and counts it. The upsert covers a worker that is faster than the
    * submitter's PENDING insert; a finished record matches nothing and the insert then fails on `_id`.
+   * Only a redelivery (`takeOver`: its worker died or lost the broker) may take over a STARTED record; a
+   * first delivery that finds one is a second copy of the message and answers `running`.
    */
   async claim(
     ctx: TenantContext,
     task: TaskMessage,
     worker: string,
-    maxAttempts: number,
+    options: { maxAttempts: number; takeOver: boolean },
   ): Promise<ClaimOutcome> {
     const collection = this.collection(ctx);
+    const claimable: TaskStatus[] = options.takeOver ? ['PENDING', 'STARTED'] : ['PENDING'];
     // Two tries: FerretDB's upsert is a find then an insert, so the submitter's PENDING insert can land in
     // between; the insert then fails on `_id` and the second try updates the record that now exists.
     for (let attempt = 0; attempt < 2; attempt++) {
       let document: TaskDocument | null;
       try {
         document = await collection.findOneAndUpdate(
-          { _id: task.id, status: { $in: ['PENDING', 'STARTED'] } },
+          { _id: task.id, status: { $in: claimable } },
           {
             $set: { status: 'STARTED', started: new Date(), worker },
             $inc: { attempts: 1 },
@@ -83,10 +88,13 @@ export class TaskRecordsRepository {
       }
       if (document) {
         const record = toRecord(document);
-        return record.attempts > maxAttempts ? { kind: 'poison', record } : { kind: 'run', record };
+        return record.attempts > options.maxAttempts ? { kind: 'poison', record } : { kind: 'run', record };
       }
       const existing = await collection.findOne({ _id: task.id });
       if (existing && isFinished(existing.status)) return { kind: 'finished', record: toRecord(existing) };
+      if (existing?.status === 'STARTED' && !options.takeOver) {
+        return { kind: 'running', record: toRecord(existing) };
+      }
     }
     throw new Error(`task ${task.id} could not be claimed`);
   }

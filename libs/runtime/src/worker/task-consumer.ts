@@ -30,6 +30,8 @@ export class TaskConsumer implements OnApplicationBootstrap, OnModuleDestroy {
   private draining = false;
   private readonly drained = new Set<() => void>();
   private readonly recordFailures = new Map<string, number>();
+  /** The tasks running here, by id: a redelivery of one of them waits for it instead of running it again. */
+  private readonly running = new Map<string, Promise<Disposition>>();
 
   constructor(
     private readonly executor: TaskExecutor,
@@ -43,6 +45,7 @@ export class TaskConsumer implements OnApplicationBootstrap, OnModuleDestroy {
       mode: 'broker',
       inFlight: this.inFlight,
       processed: this.processed,
+      running: [...this.running.keys()],
     }));
   }
 
@@ -65,7 +68,7 @@ export class TaskConsumer implements OnApplicationBootstrap, OnModuleDestroy {
     }
     this.inFlight++;
     try {
-      const disposition = await this.executor.execute(data, this.workerId);
+      const disposition = await this.run(data, message);
       this.settle(channel, message, disposition);
     } catch (error) {
       await this.handBack(channel, message, data, error as Error);
@@ -74,6 +77,31 @@ export class TaskConsumer implements OnApplicationBootstrap, OnModuleDestroy {
       this.processed++;
       if (this.inFlight === 0) for (const resolve of this.drained) resolve();
     }
+  }
+
+  /**
+   * When the broker connection drops, RabbitMQ hands the unacknowledged tasks to the next consumer, this
+   * worker included once it reconnects. One still running here is answered by that run; the heartbeat is
+   * sent at once so other workers see which tasks this worker still holds.
+   */
+  private run(data: unknown, message: Message): Promise<Disposition> {
+    const taskId = message.properties.messageId as string | undefined;
+    const current = taskId ? this.running.get(taskId) : undefined;
+    if (current) return current;
+    const run = this.executor.execute(data, this.workerId, { redelivered: message.fields.redelivered });
+    if (taskId) {
+      this.running.set(taskId, run);
+      const forget = () => {
+        if (this.running.get(taskId) === run) this.running.delete(taskId);
+      };
+      run.then(forget, forget);
+    }
+    return run;
+  }
+
+  /** Reports at once which tasks this worker still runs (called when its broker connection drops). */
+  async reportRunning(): Promise<void> {
+    if (this.running.size > 0) await this.heartbeat.beat();
   }
 
   /** Stops consuming, then waits for the tasks in flight: their results are stored and acknowledged. */

@@ -3,7 +3,7 @@ import { OMEGA_CONFIG, OmegaConfig, TenantDatabases } from '@omega/core';
 import type { Collection } from 'mongodb';
 
 /** Workers report this often; one that missed three reports is taken for dead. */
-export const HEARTBEAT_INTERVAL_MS = 5_000;
+export const HEARTBEAT_INTERVAL_MS = 2_000;
 const ALIVE_WINDOW_MS = 3 * HEARTBEAT_INTERVAL_MS;
 /** Label checks at submit time reuse a listing this long: the check is on every synchronous call. */
 const LABEL_CACHE_MS = 1_000;
@@ -19,6 +19,8 @@ export interface WorkerInfo {
   mode: 'broker' | 'in-process';
   inFlight: number;
   processed: number;
+  /** Ids of the tasks running now (at most `concurrency`); kept in the directory, never listed. */
+  running?: string[];
 }
 
 export interface WorkerStatus extends WorkerInfo {
@@ -54,10 +56,18 @@ export class WorkerDirectory {
   async alive(): Promise<WorkerStatus[]> {
     const since = new Date(Date.now() - ALIVE_WINDOW_MS);
     const documents = await this.collection()
-      .find({ seen: { $gte: since } })
+      // Task ids belong to tenants; the listing is for everyone.
+      .find({ seen: { $gte: since } }, { projection: { running: 0 } })
       .sort({ _id: 1 })
       .toArray();
     return documents.map(({ _id, ...rest }) => ({ id: _id, ...rest }));
+  }
+
+  /** Whether a worker reported within the alive window that it is running a task. */
+  async isRunning(workerId: string, taskId: string): Promise<boolean> {
+    const since = new Date(Date.now() - ALIVE_WINDOW_MS);
+    const filter = { _id: workerId, seen: { $gte: since }, running: taskId };
+    return (await this.collection().countDocuments(filter, { limit: 1 })) > 0;
   }
 
   async isLabelServed(label: string): Promise<boolean> {

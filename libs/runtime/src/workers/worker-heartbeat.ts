@@ -12,7 +12,7 @@ export class WorkerHeartbeat {
     private readonly directory: WorkerDirectory,
     private readonly describe: () => Pick<
       WorkerInfo,
-      'id' | 'labels' | 'concurrency' | 'mode' | 'inFlight' | 'processed'
+      'id' | 'labels' | 'concurrency' | 'mode' | 'inFlight' | 'processed' | 'running'
     >,
   ) {}
 
@@ -28,7 +28,8 @@ export class WorkerHeartbeat {
     await this.directory.remove(this.describe().id).catch(() => undefined);
   }
 
-  private async beat(): Promise<void> {
+  /** Reports now, between the regular beats (e.g. when the broker connection dropped). */
+  async beat(): Promise<void> {
     try {
       await this.directory.heartbeat({
         ...this.describe(),

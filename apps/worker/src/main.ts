@@ -41,7 +41,12 @@ async function main(): Promise<void> {
           noAck: false,
           prefetchCount: config.workerConcurrency,
           consumerTag: consumer.consumerTag(label),
-          socketOptions: { heartbeatIntervalInSeconds: 5, reconnectTimeInSeconds: 1 },
+          socketOptions: {
+            heartbeatIntervalInSeconds: 5,
+            reconnectTimeInSeconds: 1,
+            // Task messages and acks are small: Nagle's algorithm would hold each for tens of ms.
+            connectionOptions: { noDelay: true },
+          },
         },
       },
       { inheritAppConfig: true },

@@ -33,7 +33,12 @@ export class TaskPublisher {
     private readonly queuePrefix: string,
     onNotice: (notice: TaskNotice) => void,
   ) {
-    this.connection = amqp.connect([url], { heartbeatIntervalInSeconds: 5, reconnectTimeInSeconds: 1 });
+    this.connection = amqp.connect([url], {
+      heartbeatIntervalInSeconds: 5,
+      reconnectTimeInSeconds: 1,
+      // Tasks and notices are small messages: without noDelay, Nagle's algorithm holds each for tens of ms.
+      connectionOptions: { noDelay: true },
+    });
     this.connection.on('disconnect', ({ err }) =>
       this.logger.warn(`Broker connection lost: ${err?.message}`),
     );

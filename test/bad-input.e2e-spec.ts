@@ -1,6 +1,5 @@
 import { Controller, Get } from '@nestjs/common';
 import { TenantContext } from '@omega/core';
-import request from 'supertest';
 import { startTestApp, TestApp } from './support/test-app';
 
 /** A route that fails the way a bug would: the answer must hide the details. */
@@ -21,7 +20,7 @@ describe('bad input gets a clear 4xx and changes nothing', () => {
       config: { maxJsonBytes: 64 * 1024 },
       extra: { controllers: [ExplodingController] },
     });
-    await request(t.url)
+    await t.api
       .put('/api/v1/dataset/kept')
       .send({ data: [{ a: 1 }] })
       .expect(200);
@@ -32,12 +31,12 @@ describe('bad input gets a clear 4xx and changes nothing', () => {
   async function expectNothingWritten(): Promise<void> {
     const { items } = await t.stores.datasets.list(ctx);
     expect(items.map((item) => item.name)).toEqual(['kept']);
-    expect((await request(t.url).get('/api/v1/dataset/kept?orient=records')).body).toEqual([{ a: 1 }]);
+    expect((await t.api.get('/api/v1/dataset/kept?orient=records')).body).toEqual([{ a: 1 }]);
     expect((await t.stores.files.list(ctx)).total).toBe(0);
   }
 
   it('rejects malformed JSON', async () => {
-    const response = await request(t.url)
+    const response = await t.api
       .put('/api/v1/dataset/new')
       .set('Content-Type', 'application/json')
       .send('{"data": [');
@@ -59,7 +58,7 @@ describe('bad input gets a clear 4xx and changes nothing', () => {
     ['bad limit', 'limit=-1', 'limit must be an integer'],
     ['bad orient', 'orient=split', 'orient must be dict or records'],
   ])('rejects a %s in filters', async (_what, query, message) => {
-    const response = await request(t.url).get(`/api/v1/dataset/kept?${query}`);
+    const response = await t.api.get(`/api/v1/dataset/kept?${query}`);
     expect(response.status).toBe(400);
     expect(response.body.message).toContain(message);
   });
@@ -71,79 +70,66 @@ describe('bad input gets a clear 4xx and changes nothing', () => {
     ['a%00b', 'control characters'],
     ['x'.repeat(1024), 'at most 200 characters'],
   ])('rejects the name %s for datasets and files', async (name, message) => {
-    const dataset = await request(t.url)
-      .put(`/api/v1/dataset/${name}`)
-      .send({ data: [{ a: 1 }] });
+    const dataset = await t.api.put(`/api/v1/dataset/${name}`).send({ data: [{ a: 1 }] });
     expect(dataset.status).toBe(400);
     expect(dataset.body).toMatchObject({ code: 'INVALID_NAME' });
     expect(dataset.body.message).toContain(message);
-    const file = await request(t.url)
-      .put(`/api/v1/file/${name}`)
-      .set('Content-Type', 'text/plain')
-      .send('bytes');
+    const file = await t.api.put(`/api/v1/file/${name}`).set('Content-Type', 'text/plain').send('bytes');
     expect(file.status).toBe(400);
     await expectNothingWritten();
   });
 
   it('rejects a bad bucket header', async () => {
-    const response = await request(t.url).get('/api/v1/dataset/').set('Bucket', '$where');
+    const response = await t.api.get('/api/v1/dataset/').set('Bucket', '$where');
     expect(response.status).toBe(400);
     expect(response.body.message).toContain('Invalid bucket');
   });
 
   it('rejects a content type it cannot read', async () => {
-    const response = await request(t.url)
+    const response = await t.api
       .put('/api/v1/dataset/new')
       .set('Content-Type', 'application/xml')
       .send('<a/>');
     expect(response.status).toBe(415);
     expect(response.body.code).toBe('UNSUPPORTED_MEDIA_TYPE');
-    const accept = await request(t.url).get('/api/v1/dataset/kept').set('Accept', 'image/png');
+    const accept = await t.api.get('/api/v1/dataset/kept').set('Accept', 'image/png');
     expect(accept.status).toBe(406);
     await expectNothingWritten();
   });
 
   it('rejects an oversize JSON body with 413', async () => {
     const rows = Array.from({ length: 5000 }, (_, i) => ({ value: i, padding: 'x'.repeat(20) }));
-    const response = await request(t.url).put('/api/v1/dataset/big').send({ data: rows });
+    const response = await t.api.put('/api/v1/dataset/big').send({ data: rows });
     expect(response.status).toBe(413);
     expect(response.body.code).toBe('PAYLOAD_TOO_LARGE');
     await expectNothingWritten();
   });
 
   it('rejects unknown properties, operators in keys and values of the wrong shape', async () => {
-    const extra = await request(t.url)
-      .put('/api/v1/dataset/new')
-      .send({ data: [{ a: 1 }], $where: 'sleep(1000)' });
+    const extra = await t.api.put('/api/v1/dataset/new').send({ data: [{ a: 1 }], $where: 'sleep(1000)' });
     expect(extra.status).toBe(400);
     expect(extra.body.message).toContain('property $where should not exist');
-    const attributes = await request(t.url)
+    const attributes = await t.api
       .put('/api/v1/dataset/new')
       .send({ data: [{ a: 1 }], attributes: { $set: 1 } });
     expect(attributes.status).toBe(400);
-    const mixed = await request(t.url)
-      .put('/api/v1/dataset/new')
-      .send({ data: [{ a: 1 }, { a: 'one' }] });
+    const mixed = await t.api.put('/api/v1/dataset/new').send({ data: [{ a: 1 }, { a: 'one' }] });
     expect(mixed.status).toBe(400);
     expect(mixed.body.message).toContain('expected integer, got string');
-    const dtype = await request(t.url)
+    const dtype = await t.api
       .put('/api/v1/dataset/new')
       .send({ data: [{ a: 1 }], dtypes: { a: 'complex128' } });
     expect(dtype.status).toBe(400);
-    const injection = await request(t.url)
-      .post('/api/v1/dataset/kept/query')
-      .send({ filter: { a: { $gt: 0 } } });
+    const injection = await t.api.post('/api/v1/dataset/kept/query').send({ filter: { a: { $gt: 0 } } });
     expect(injection.status).toBe(400);
-    const agg = await request(t.url)
-      .post('/api/v1/dataset/kept/query')
-      .send({ agg: { a: 'median' } });
+    const agg = await t.api.post('/api/v1/dataset/kept/query').send({ agg: { a: 'median' } });
     expect(agg.status).toBe(400);
     expect(agg.body.message).toContain('unknown aggregate "median"');
     await expectNothingWritten();
   });
 
   it('answers unexpected errors with 500 and an error id, never the details', async () => {
-    const response = await request(t.url).get('/test-only/boom');
+    const response = await t.api.get('/test-only/boom');
     expect(response.status).toBe(500);
     expect(response.body).toEqual({
       statusCode: 500,
@@ -156,7 +142,7 @@ describe('bad input gets a clear 4xx and changes nothing', () => {
   });
 
   it('answers unknown routes with the same error shape', async () => {
-    const response = await request(t.url).get('/api/v1/nothing-here');
+    const response = await t.api.get('/api/v1/nothing-here');
     expect(response.status).toBe(404);
     expect(response.body).toMatchObject({ statusCode: 404, error: 'Not Found', code: 'NOT_FOUND' });
   });

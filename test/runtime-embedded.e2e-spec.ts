@@ -2,7 +2,6 @@ import { TenantContext } from '@omega/core';
 import { RuntimeClient } from '@omega/runtime';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import request from 'supertest';
 import { startTestApp, TestApp } from './support/test-app';
 
 const IRIS = join(__dirname, 'fixtures', 'onnx', 'iris-logreg.onnx');
@@ -21,7 +20,7 @@ describe('embedded runtime (no broker)', () => {
   beforeAll(async () => {
     app = await startTestApp();
     runtime = app.app.get(RuntimeClient);
-    await request(app.url)
+    await app.api
       .post('/api/v1/model/')
       .field('name', 'iris')
       .attach('file', readFileSync(IRIS), 'iris.onnx')
@@ -33,18 +32,15 @@ describe('embedded runtime (no broker)', () => {
   });
 
   it('lists the in-process runner as the live worker', async () => {
-    const { body } = await request(app.url).get('/api/v1/runtime/workers').expect(200);
+    const { body } = await app.api.get('/api/v1/runtime/workers').expect(200);
     expect(body.workers).toHaveLength(1);
     expect(body.workers[0]).toMatchObject({ mode: 'in-process', labels: ['default'], pid: process.pid });
   });
 
   it('predicts synchronously and asynchronously, recording each task', async () => {
-    const { body } = await request(app.url)
-      .put('/api/v1/model/iris/predict')
-      .send({ data: expected.X })
-      .expect(200);
+    const { body } = await app.api.put('/api/v1/model/iris/predict').send({ data: expected.X }).expect(200);
     expect(body.result).toEqual(expected.predict);
-    const accepted = await request(app.url)
+    const accepted = await app.api
       .put('/api/v1/model/iris/predict?async=true')
       .send({ data: expected.X })
       .expect(202);
@@ -53,8 +49,8 @@ describe('embedded runtime (no broker)', () => {
   });
 
   it('refuses a label it does not serve, synchronous or not, and records nothing', async () => {
-    await request(app.url).get('/api/v1/runtime/ping?require=gpu').expect(503);
-    const refused = await request(app.url)
+    await app.api.get('/api/v1/runtime/ping?require=gpu').expect(503);
+    const refused = await app.api
       .put('/api/v1/model/iris/predict?async=true&require=gpu')
       .send({ data: expected.X })
       .expect(503);

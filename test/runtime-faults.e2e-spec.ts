@@ -10,7 +10,6 @@ import {
 } from '@omega/runtime';
 import { connect } from 'amqplib';
 import type { Collection } from 'mongodb';
-import request from 'supertest';
 import { queueDepth } from './support/broker';
 import { startTestApp, TestApp } from './support/test-app';
 import { startWorker, WorkerProcess } from './support/worker-process';
@@ -326,9 +325,7 @@ describe('runtime faults: killed workers, a restarting broker, poison tasks', ()
         10_000,
       );
       expect(await queueDepth(brokerUrl, deadQueue)).toBe(deadBefore);
-      const { body } = await request(app.url)
-        .get(`/api/v1/task/${ids[ids.length - 1]}/status`)
-        .expect(200);
+      const { body } = await app.api.get(`/api/v1/task/${ids[ids.length - 1]}/status`).expect(200);
       expect(body).toMatchObject({ status: 'SUCCESS', worker: worker.id });
       // A clean stop after the reconnect: it finishes and exits 0.
       expect(await stopWorker(worker)).toBe(0);
@@ -402,7 +399,7 @@ describe('runtime faults: killed workers, a restarting broker, poison tasks', ()
       message: 'Gave up after 2 deliveries: the task ended its worker each time',
     });
     expect(doc.resultJson).toBeUndefined();
-    const { body } = await request(app.url).get(`/api/v1/task/${task.id}/status`).expect(200);
+    const { body } = await app.api.get(`/api/v1/task/${task.id}/status`).expect(200);
     expect(body).toMatchObject({ task_id: task.id, status: 'FAILURE', attempts: 3 });
 
     // The message itself moved to the dead-letter queue, rejected from the task queue.

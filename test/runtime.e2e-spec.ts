@@ -1,6 +1,5 @@
 import { TenantContext } from '@omega/core';
 import { deadLetterQueueName, RuntimeClient, taskQueueName } from '@omega/runtime';
-import request from 'supertest';
 import { publishRaw, queueDepth } from './support/broker';
 import { startTestApp, TestApp } from './support/test-app';
 import { startWorker, WorkerProcess } from './support/worker-process';
@@ -9,7 +8,7 @@ import { startWorker, WorkerProcess } from './support/worker-process';
 async function finished(app: TestApp, id: string, timeoutMs = 30_000): Promise<Record<string, unknown>> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    const { body } = await request(app.url).get(`/api/v1/task/${id}/result`).expect(200);
+    const { body } = await app.api.get(`/api/v1/task/${id}/result`).expect(200);
     if (body.status === 'SUCCESS' || body.status === 'FAILURE') return body;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
@@ -40,20 +39,20 @@ describe('runtime over RabbitMQ with worker processes', () => {
   });
 
   it('lists the live worker with its labels', async () => {
-    const { body } = await request(app.url).get('/api/v1/runtime/workers').expect(200);
+    const { body } = await app.api.get('/api/v1/runtime/workers').expect(200);
     const found = body.workers.find((entry: { id: string }) => entry.id === worker.id);
     expect(found).toMatchObject({ labels: ['default'], mode: 'broker', concurrency: 4 });
     expect(body.labels).toEqual(['default']);
   });
 
   it('runs a ping on the worker and records it from PENDING to SUCCESS', async () => {
-    const { body } = await request(app.url).get('/api/v1/runtime/ping').expect(200);
+    const { body } = await app.api.get('/api/v1/runtime/ping').expect(200);
     expect(body.result).toMatchObject({
       message: 'ping return message',
       tenant: 'default',
       bucket: 'default',
     });
-    const { body: status } = await request(app.url).get(`/api/v1/task/${body.task_id}/status`).expect(200);
+    const { body: status } = await app.api.get(`/api/v1/task/${body.task_id}/status`).expect(200);
     expect(status).toMatchObject({
       task_id: body.task_id,
       status: 'SUCCESS',
@@ -67,14 +66,14 @@ describe('runtime over RabbitMQ with worker processes', () => {
   });
 
   it('answers 503 for a label no live worker serves, and routes to it once one does', async () => {
-    const refused = await request(app.url).get('/api/v1/runtime/ping?require=gpu').expect(503);
+    const refused = await app.api.get('/api/v1/runtime/ping?require=gpu').expect(503);
     expect(refused.body.message).toContain('gpu');
     const gpu = await startWorker(app.config, { labels: ['gpu'] });
     try {
       // Label checks are cached for a second.
       await new Promise((resolve) => setTimeout(resolve, 1100));
-      const { body } = await request(app.url).get('/api/v1/runtime/ping?require=gpu').expect(200);
-      const { body: status } = await request(app.url).get(`/api/v1/task/${body.task_id}/status`).expect(200);
+      const { body } = await app.api.get('/api/v1/runtime/ping?require=gpu').expect(200);
+      const { body: status } = await app.api.get(`/api/v1/task/${body.task_id}/status`).expect(200);
       expect(status.worker).toBe(gpu.id);
       expect(status.label).toBe('gpu');
     } finally {
@@ -83,13 +82,11 @@ describe('runtime over RabbitMQ with worker processes', () => {
   });
 
   it('rejects bad task ids and unknown tasks clearly', async () => {
-    await request(app.url).get('/api/v1/task/not-a-uuid/status').expect(400);
-    const missing = await request(app.url)
-      .get('/api/v1/task/7a1c1c2e-1111-4111-8111-111111111111/result')
-      .expect(404);
+    await app.api.get('/api/v1/task/not-a-uuid/status').expect(400);
+    const missing = await app.api.get('/api/v1/task/7a1c1c2e-1111-4111-8111-111111111111/result').expect(404);
     expect(missing.body.code).toBe('NOT_FOUND');
-    await request(app.url).get('/api/v1/runtime/ping?delay_ms=99999999').expect(400);
-    await request(app.url).get('/api/v1/runtime/ping?require=$gpu').expect(400);
+    await app.api.get('/api/v1/runtime/ping?delay_ms=99999999').expect(400);
+    await app.api.get('/api/v1/runtime/ping?require=$gpu').expect(400);
   });
 
   it('dead-letters a message that is not a task, and records a FAILURE for a malformed task', async () => {
@@ -136,7 +133,7 @@ describe('runtime over RabbitMQ with worker processes', () => {
     );
     await waitFor(async () => {
       const records = await Promise.all(
-        submitted.map((task) => request(app.url).get(`/api/v1/task/${task.id}/status`)),
+        submitted.map((task) => app.api.get(`/api/v1/task/${task.id}/status`)),
       );
       return records.every((answer) => answer.body.status === 'STARTED');
     }, 'all four tasks to start');

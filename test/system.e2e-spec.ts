@@ -1,4 +1,3 @@
-import request from 'supertest';
 import { startTestApp, TestApp } from './support/test-app';
 
 describe('system endpoints', () => {
@@ -10,21 +9,21 @@ describe('system endpoints', () => {
   afterAll(() => t.close());
 
   it('pings', async () => {
-    const response = await request(t.url).get('/api/v1/ping').expect(200);
+    const response = await t.api.get('/api/v1/ping').expect(200);
     expect(response.body.message).toBe('ping return message');
     expect(response.headers['x-content-type-options']).toBe('nosniff');
   });
 
   it('reports liveness and readiness with MongoDB', async () => {
-    expect((await request(t.url).get('/health/live').expect(200)).body).toEqual({ status: 'ok' });
-    const ready = await request(t.url).get('/health').expect(200);
+    expect((await t.api.get('/health/live').expect(200)).body).toEqual({ status: 'ok' });
+    const ready = await t.api.get('/health').expect(200);
     expect(ready.body.checks.mongodb.status).toBe('up');
   });
 
   it('counts requests by route pattern in Prometheus format', async () => {
-    await request(t.url).get('/api/v1/dataset/').expect(200);
-    await request(t.url).get('/api/v1/dataset/some-name').expect(404);
-    const metrics = await request(t.url).get('/metrics').expect(200);
+    await t.api.get('/api/v1/dataset/').expect(200);
+    await t.api.get('/api/v1/dataset/some-name').expect(404);
+    const metrics = await t.api.get('/metrics').expect(200);
     expect(metrics.headers['content-type']).toContain('text/plain');
     expect(metrics.text).toMatch(
       /omega_http_requests_total\{method="GET",route="\/api\/v1\/dataset\/:name",status="404"\} 1/,
@@ -36,9 +35,9 @@ describe('system endpoints', () => {
   });
 
   it('serves Swagger UI and the OpenAPI document', async () => {
-    const ui = await request(t.url).get('/api/docs/').expect(200);
+    const ui = await t.api.get('/api/docs/').expect(200);
     expect(ui.text).toContain('swagger-ui');
-    const spec = await request(t.url).get('/api/docs/openapi.json').expect(200);
+    const spec = await t.api.get('/api/docs/openapi.json').expect(200);
     expect(Object.keys(spec.body.paths)).toEqual(
       expect.arrayContaining([
         '/api/v1/ping',
@@ -57,7 +56,7 @@ describe('readiness without MongoDB', () => {
       config: { mongoUrl: 'mongodb://127.0.0.1:1/?serverSelectionTimeoutMS=500' },
     });
     try {
-      const response = await request(t.url).get('/health');
+      const response = await t.api.get('/health');
       expect(response.status).toBe(503);
       expect(response.body.checks.mongodb.status).toBe('down');
     } finally {

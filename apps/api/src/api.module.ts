@@ -1,4 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
+import { AuthModule } from '@omega/accounts';
+import { ConsoleModule } from '@omega/console';
 import { OmegaConfig, OmegaConfigModule, OmegaCoreModule } from '@omega/core';
 import { DatasetsModule } from '@omega/datasets';
 import { FilesModule } from '@omega/files';
@@ -6,6 +8,10 @@ import { MetricsModule } from '@omega/metrics';
 import { MljsModule } from '@omega/mljs';
 import { ModelRunsModule } from '@omega/models';
 import { OnnxModule } from '@omega/onnx';
+import { SqlModule } from '@omega/sql';
+import { AdminController } from './admin/admin.controller';
+import { AuthController } from './auth/auth.controller';
+import { ClientConfigController } from './config/client-config.controller';
 import { DatasetsController } from './datasets/datasets.controller';
 import { FilesController } from './files/files.controller';
 import { ModelsController } from './models/models.controller';
@@ -13,7 +19,8 @@ import { RuntimeController } from './runtime/runtime.controller';
 import { SystemController } from './system/system.controller';
 
 /**
- * The REST API: a thin shell over the libs. Storage kinds are chosen here, by importing their modules;
+ * The REST API: a thin shell over the libs. Every route needs credentials unless marked `@Public()`
+ * (AuthModule's global guard). Storage kinds are chosen here, by importing their modules;
  * each registers its plugin itself.
  */
 @Module({})
@@ -24,15 +31,21 @@ export class ApiModule {
       imports: [
         OmegaConfigModule.forRoot(config),
         OmegaCoreModule,
+        AuthModule,
         MetricsModule,
         DatasetsModule,
+        SqlModule,
         FilesModule,
         ModelRunsModule,
         OnnxModule,
         MljsModule,
+        ConsoleModule,
       ],
       controllers: [
         SystemController,
+        AuthController,
+        ClientConfigController,
+        AdminController,
         DatasetsController,
         FilesController,
         ModelsController,

@@ -2,7 +2,9 @@ import { INestApplication, ValidationPipe } from '@nestjs/common';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { OmegaConfig, OmegaError, OmegaErrorCode, OmegaExceptionFilter } from '@omega/core';
-import { json, NextFunction, Request, Response } from 'express';
+import cookieParser from 'cookie-parser';
+import { json, NextFunction, Request, Response, urlencoded } from 'express';
+import { securityHeaders } from './http/security-headers';
 import { VALIDATION_OPTIONS } from './http/validation-options';
 
 /** Routes whose bodies are streamed as they are, whatever their content type. */
@@ -10,12 +12,15 @@ const RAW_BODY_ROUTES = /^\/api\/v1\/file\//;
 
 /**
  * Everything the API process and its tests set up the same way: body parsing with a size cap, strict
- * validation, the one error filter, security headers and Swagger at /api/docs.
+ * validation, the one error filter, security headers, cookies and Swagger at /api/docs (public: the API's
+ * description holds no tenant data).
  */
 export function configureApp(app: INestApplication, config: OmegaConfig): void {
   const express = app as NestExpressApplication;
   express.disable('x-powered-by');
   express.set('query parser', 'simple');
+  // Behind a proxy, the client's address (rate limits, audit) and https come from X-Forwarded-*.
+  express.set('trust proxy', config.trustProxy);
   const parseJson = json({
     limit: config.maxJsonBytes,
     strict: true,
@@ -24,12 +29,14 @@ export function configureApp(app: INestApplication, config: OmegaConfig): void {
   express.use((req: Request, res: Response, next: NextFunction) =>
     parseJson(req, res, (error?: unknown) => next(error ? bodyParserError(error) : undefined)),
   );
-  express.use((_req: Request, res: Response, next: NextFunction) => {
-    res.setHeader('X-Content-Type-Options', 'nosniff');
-    res.setHeader('X-Frame-Options', 'DENY');
-    res.setHeader('Referrer-Policy', 'no-referrer');
-    next();
-  });
+  // The console's HTML forms (@omega/console), and only there: the API itself speaks JSON.
+  const parseForm = urlencoded({ extended: false, limit: '64kb', parameterLimit: 50 });
+  express.use('/console', (req: Request, res: Response, next: NextFunction) =>
+    parseForm(req, res, (error?: unknown) => next(error ? bodyParserError(error) : undefined)),
+  );
+  express.use(securityHeaders());
+  // The console's session and CSRF cookies (see @omega/accounts session-cookies).
+  express.use(cookieParser());
   app.useGlobalPipes(new ValidationPipe(VALIDATION_OPTIONS));
   app.useGlobalFilters(new OmegaExceptionFilter());
 
@@ -39,7 +46,28 @@ export function configureApp(app: INestApplication, config: OmegaConfig): void {
       .setTitle('omega-ts')
       .setDescription('The omega-ml platform REST API: datasets, files, models, runtime')
       .setVersion('v1')
-      .addGlobalParameters({ name: 'Bucket', in: 'header', required: false, schema: { type: 'string' } })
+      .addGlobalParameters(
+        { name: 'Bucket', in: 'header', required: false, schema: { type: 'string' } },
+        {
+          name: 'Qualifier',
+          in: 'header',
+          required: false,
+          description: 'environment of the tenant (its own database), `default` when absent',
+          schema: { type: 'string' },
+        },
+      )
+      .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' }, 'bearer')
+      .addApiKey(
+        {
+          type: 'apiKey',
+          in: 'header',
+          name: 'Authorization',
+          description: 'the omega-ml client header: `ApiKey <userid>:<apikey>`',
+        },
+        'apikey',
+      )
+      .addSecurityRequirements('bearer')
+      .addSecurityRequirements('apikey')
       .build(),
   );
   SwaggerModule.setup('api/docs', app, document, { jsonDocumentUrl: 'api/docs/openapi.json' });
@@ -58,6 +86,8 @@ function bodyParserError(error: unknown): unknown {
       return new OmegaError(OmegaErrorCode.MalformedBody, 'The request body is not valid JSON');
     case 'entity.too.large':
       return new OmegaError(OmegaErrorCode.PayloadTooLarge, 'The request body is larger than allowed');
+    case 'parameters.too.many':
+      return new OmegaError(OmegaErrorCode.PayloadTooLarge, 'The form has more fields than allowed');
     case 'encoding.unsupported':
     case 'charset.unsupported':
       return new OmegaError(OmegaErrorCode.UnsupportedMediaType, 'Unsupported body encoding or charset');

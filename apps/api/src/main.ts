@@ -1,7 +1,9 @@
 import { Logger } from '@nestjs/common';
+import { credentialsFilePath } from '@omega/accounts';
 import { NestFactory } from '@nestjs/core';
 import { ConfigValidationError, loadConfig, nestLogLevels, OmegaConfig } from '@omega/core';
 import { EmbeddedMongo } from '@omega/embedded';
+import { existsSync } from 'node:fs';
 import { ApiModule } from './api.module';
 import { configureApp } from './configure-app';
 
@@ -49,11 +51,14 @@ async function main(): Promise<void> {
   logger.log(`omega-ts is up${embedded ? ' (embedded mode, data in ' + config.dataDir + ')' : ''}`);
   logger.log(`  REST API      ${base}/api/v1/`);
   logger.log(`  Swagger UI    ${base}/api/docs`);
+  logger.log(`  console       ${base}/console/`);
   logger.log(`  health        ${base}/health`);
   logger.log(`  metrics       ${base}/metrics`);
   logger.log(
     `  MongoDB       ${embedded ? embedded.url + ' (embedded FerretDB)' : '(from OMEGA_MONGO_URL)'}`,
   );
+  const credentials = credentialsFilePath(config.dataDir);
+  if (existsSync(credentials)) logger.log(`  credentials   ${credentials} (the first admin's API key)`);
   logger.log('Press Ctrl-C to stop.');
 }
 

@@ -1,7 +1,13 @@
 import { Controller, Get, Header } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
+import { Public } from '@omega/core';
 import { MetricsRegistry } from './http-metrics';
 
+/**
+ * Public, as Prometheus scrapers expect: the labels are method, route template and status only (never an
+ * object or tenant name, see HttpMetricsMiddleware), so nothing tenant-specific can leak from here.
+ */
+@Public()
 @ApiExcludeController()
 @Controller('metrics')
 export class MetricsController {

@@ -1,13 +1,25 @@
 import { createParamDecorator, ExecutionContext } from '@nestjs/common';
-import { DEFAULT_BUCKET, DEFAULT_TENANT, TenantContext } from '@omega/core';
+import { principalOf } from '@omega/accounts';
+import { DEFAULT_BUCKET, DEFAULT_QUALIFIER, OmegaError, OmegaErrorCode, TenantContext } from '@omega/core';
 import type { Request } from 'express';
 
 /**
- * The caller's tenant context: the single default tenant until accounts arrive, and the bucket from the
- * omega-ml `Bucket` header (validated; a bad bucket is a 400).
+ * The caller's tenant context: the tenant of the authenticated principal (never anything the request
+ * names), the bucket from the omega-ml `Bucket` header and the environment from `Qualifier` (each
+ * validated; a bad one is a 400).
  */
 export const Tenant = createParamDecorator((_data: unknown, context: ExecutionContext): TenantContext => {
   const request = context.switchToHttp().getRequest<Request>();
-  const bucket = request.header('bucket');
-  return TenantContext.of(DEFAULT_TENANT, bucket === undefined || bucket === '' ? DEFAULT_BUCKET : bucket);
+  const principal = principalOf(request);
+  if (!principal) throw new OmegaError(OmegaErrorCode.Unauthenticated, 'Invalid or missing credentials');
+  return TenantContext.of(
+    principal.tenant,
+    headerOr(request, 'bucket', DEFAULT_BUCKET),
+    headerOr(request, 'qualifier', DEFAULT_QUALIFIER),
+  );
 });
+
+function headerOr(request: Request, name: string, fallback: string): string {
+  const value = request.header(name);
+  return value === undefined || value === '' ? fallback : value;
+}

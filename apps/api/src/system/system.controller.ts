@@ -1,23 +1,22 @@
 import { Controller, Get, HttpCode, Res } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { TenantDatabases } from '@omega/core';
+import { Public, TenantDatabases } from '@omega/core';
 import type { Response } from 'express';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-
-const VERSION = readVersion();
+import { SERVER_VERSION } from './server-version';
 
 @ApiTags('system')
 @Controller()
 export class SystemController {
   constructor(private readonly databases: TenantDatabases) {}
 
+  @Public()
   @Get('api/v1/ping')
   @ApiOperation({ summary: 'Is the API up?' })
   ping() {
-    return { message: 'ping return message', time: new Date().toISOString(), version: VERSION };
+    return { message: 'ping return message', time: new Date().toISOString(), version: SERVER_VERSION };
   }
 
+  @Public()
   @Get('health/live')
   @HttpCode(200)
   @ApiOperation({ summary: 'Liveness: the process answers' })
@@ -25,6 +24,7 @@ export class SystemController {
     return { status: 'ok' };
   }
 
+  @Public()
   @Get('health')
   @ApiOperation({ summary: 'Readiness: the process answers and MongoDB answers a ping' })
   async health(@Res({ passthrough: true }) res: Response) {
@@ -37,18 +37,4 @@ export class SystemController {
       return { status: 'unavailable', checks: { mongodb: { status: 'down', ms: Date.now() - started } } };
     }
   }
-}
-
-function readVersion(): string {
-  for (const candidate of [
-    join(process.cwd(), 'package.json'),
-    join(__dirname, '../../../../package.json'),
-  ]) {
-    try {
-      return (JSON.parse(readFileSync(candidate, 'utf8')) as { version: string }).version;
-    } catch {
-      continue;
-    }
-  }
-  return 'unknown';
 }

@@ -20,9 +20,15 @@ export class AuditRepository {
     return row;
   }
 
-  /** Newest first. */
-  async list(tenant: string | undefined, page: { take: number; skip: number }): Promise<AuditEvent[]> {
-    const where: FindOptionsWhere<AuditEvent> = tenant === undefined ? {} : { tenant };
+  /** Newest first; only the filters given apply (TypeORM refuses `undefined` in a where clause). */
+  async list(
+    filter: { tenant?: string; actor?: string; action?: string },
+    page: { take: number; skip: number },
+  ): Promise<AuditEvent[]> {
+    const where: FindOptionsWhere<AuditEvent> = {};
+    if (filter.tenant !== undefined) where.tenant = filter.tenant;
+    if (filter.actor !== undefined) where.actor = filter.actor;
+    if (filter.action !== undefined) where.action = filter.action;
     return this.events.find({ where, order: { at: 'DESC', id: 'DESC' }, ...page });
   }
 }

@@ -29,6 +29,12 @@ export interface AuditEventView {
   details: Record<string, unknown> | null;
 }
 
+export interface AuditFilter {
+  tenant?: string;
+  actor?: string;
+  action?: string;
+}
+
 /** What an audited operation is about; the outcome is filled in from how it ends. */
 export interface AuditSubject {
   action: string;
@@ -58,9 +64,17 @@ export class AuditService {
     });
   }
 
-  /** Newest first; all tenants (and platform events without one) when `tenant` is not given. */
-  async list(tenant?: string, paging?: Paging): Promise<AuditEventView[]> {
-    const rows = await this.events.list(tenant, pageOf(paging));
+  /**
+   * Newest first; all tenants (and platform events without one) when no tenant is given. A string is
+   * the tenant alone.
+   */
+  async list(filter: AuditFilter | string = {}, paging?: Paging): Promise<AuditEventView[]> {
+    const { tenant, actor, action } = typeof filter === 'string' ? { tenant: filter } : filter;
+    const where: AuditFilter = {};
+    if (tenant !== undefined) where.tenant = String(tenant);
+    if (actor !== undefined) where.actor = String(actor);
+    if (action !== undefined) where.action = String(action);
+    const rows = await this.events.list(where, pageOf(paging));
     return rows.map(toView);
   }
 

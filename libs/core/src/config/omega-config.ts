@@ -106,6 +106,77 @@ export class OmegaEnvironment {
   @Max(100)
   OMEGA_TASK_MAX_ATTEMPTS?: number;
 
+  /** The first administrator, created on the first start (see BootstrapAdminService). */
+  @IsOptional()
+  @Matches(/^[A-Za-z0-9][A-Za-z0-9.@+_-]{0,149}$/, {
+    message: 'must be 1-150 letters, digits or . @ + - _, starting with a letter or digit',
+  })
+  OMEGA_ADMIN_USERID?: string;
+
+  @IsOptional()
+  @IsString()
+  @MinLength(12, { message: 'must be at least 12 characters' })
+  OMEGA_ADMIN_PASSWORD?: string;
+
+  @IsOptional()
+  @Matches(/^[A-Za-z0-9._~+/=-]{32,256}$/, {
+    message: 'must be 32-256 characters of letters, digits and . _ ~ + / = -',
+  })
+  OMEGA_ADMIN_APIKEY?: string;
+
+  @IsOptional()
+  @Matches(/^[a-z0-9][a-z0-9_]{0,39}$/, { message: 'must be 1-40 lowercase letters, digits or _' })
+  OMEGA_ADMIN_TENANT?: string;
+
+  /** Lifetime of a login token (Bearer JWT and console session cookie). */
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt({ message: 'must be a number of seconds' })
+  @Min(60)
+  @Max(30 * 86400)
+  OMEGA_SESSION_TTL_SECONDS?: number;
+
+  /** Requests per principal (API key or login) per window; 0 switches the limit off. */
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt({ message: 'must be an integer' })
+  @Min(0)
+  OMEGA_RATE_LIMIT_API?: number;
+
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt({ message: 'must be a number of seconds' })
+  @Min(1)
+  @Max(86400)
+  OMEGA_RATE_LIMIT_API_WINDOW_SECONDS?: number;
+
+  /** Login attempts per client address and userid per window; 0 switches the limit off. */
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt({ message: 'must be an integer' })
+  @Min(0)
+  OMEGA_RATE_LIMIT_LOGIN?: number;
+
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt({ message: 'must be a number of seconds' })
+  @Min(1)
+  @Max(86400)
+  OMEGA_RATE_LIMIT_LOGIN_WINDOW_SECONDS?: number;
+
+  /** The URL clients reach the API under (behind a proxy); the config service answers it. */
+  @IsOptional()
+  @Matches(/^https?:\/\/[^\s/?#]+(\/[^\s?#]*)?$/, { message: 'must be an http:// or https:// URL' })
+  OMEGA_PUBLIC_URL?: string;
+
+  /** Hops of reverse proxies to trust for the client address and https (Express `trust proxy`). */
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt({ message: 'must be a number of proxy hops' })
+  @Min(0)
+  @Max(10)
+  OMEGA_TRUST_PROXY?: number;
+
   @IsOptional()
   @IsIn(['error', 'warn', 'log', 'debug', 'verbose'])
   OMEGA_LOG_LEVEL?: 'error' | 'warn' | 'log' | 'debug' | 'verbose';
@@ -131,6 +202,24 @@ export interface OmegaConfig {
   readonly taskTimeoutSeconds: number;
   readonly taskMaxAttempts: number;
   readonly logLevel: 'error' | 'warn' | 'log' | 'debug' | 'verbose';
+  readonly adminUserid: string;
+  /** Generated on first start when absent. */
+  readonly adminPassword?: string;
+  /** Generated on first start when absent. */
+  readonly adminApikey?: string;
+  readonly adminTenant: string;
+  readonly sessionTtlSeconds: number;
+  readonly rateLimitApi: number;
+  readonly rateLimitApiWindowSeconds: number;
+  readonly rateLimitLogin: number;
+  readonly rateLimitLoginWindowSeconds: number;
+  readonly publicUrl?: string;
+  readonly trustProxy: number;
+}
+
+/** Variables whose values never appear in an error or a log. */
+function isSecretVariable(name: string): boolean {
+  return ['SECRET', 'URL', 'PASSWORD', 'APIKEY'].some((word) => name.includes(word));
 }
 
 export class ConfigValidationError extends Error {
@@ -147,10 +236,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): OmegaConfig {
   const errors = validateSync(parsed, { whitelist: false, forbidUnknownValues: false });
   if (errors.length > 0) {
     const problems = errors.map((error) => {
-      const value =
-        error.property.includes('SECRET') || error.property.includes('URL')
-          ? '(hidden)'
-          : JSON.stringify(raw[error.property]);
+      const value = isSecretVariable(error.property) ? '(hidden)' : JSON.stringify(raw[error.property]);
       return `${error.property}=${value}: ${Object.values(error.constraints ?? {}).join('; ')}`;
     });
     throw new ConfigValidationError(problems);
@@ -172,5 +258,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): OmegaConfig {
     taskTimeoutSeconds: parsed.OMEGA_TASK_TIMEOUT_SECONDS ?? 60,
     taskMaxAttempts: parsed.OMEGA_TASK_MAX_ATTEMPTS ?? 3,
     logLevel: parsed.OMEGA_LOG_LEVEL ?? 'log',
+    adminUserid: parsed.OMEGA_ADMIN_USERID ?? 'admin',
+    adminPassword: parsed.OMEGA_ADMIN_PASSWORD,
+    adminApikey: parsed.OMEGA_ADMIN_APIKEY,
+    adminTenant: parsed.OMEGA_ADMIN_TENANT ?? 'default',
+    sessionTtlSeconds: parsed.OMEGA_SESSION_TTL_SECONDS ?? 8 * 3600,
+    rateLimitApi: parsed.OMEGA_RATE_LIMIT_API ?? 1200,
+    rateLimitApiWindowSeconds: parsed.OMEGA_RATE_LIMIT_API_WINDOW_SECONDS ?? 60,
+    rateLimitLogin: parsed.OMEGA_RATE_LIMIT_LOGIN ?? 10,
+    rateLimitLoginWindowSeconds: parsed.OMEGA_RATE_LIMIT_LOGIN_WINDOW_SECONDS ?? 300,
+    publicUrl: parsed.OMEGA_PUBLIC_URL?.replace(/\/+$/, ''),
+    trustProxy: parsed.OMEGA_TRUST_PROXY ?? 0,
   };
 }

@@ -17,6 +17,15 @@ export enum OmegaErrorCode {
   Timeout = 'TIMEOUT',
   /** A task ran and failed in the user's model or code (not the platform). */
   TaskFailed = 'TASK_FAILED',
+  /** An outside system an object points to (a referenced SQL database) is unreachable or refused us. */
+  UpstreamFailed = 'UPSTREAM_FAILED',
+  /** No valid credentials (missing, malformed, wrong, revoked, expired, or of a disabled user). */
+  Unauthenticated = 'UNAUTHENTICATED',
+  /** Valid credentials whose role does not allow the call. */
+  Forbidden = 'FORBIDDEN',
+  /** A cookie-authenticated change without the matching anti-forgery token. */
+  Csrf = 'CSRF',
+  RateLimited = 'RATE_LIMITED',
 }
 
 export const HTTP_STATUS_BY_CODE: Record<OmegaErrorCode, number> = {
@@ -35,6 +44,11 @@ export const HTTP_STATUS_BY_CODE: Record<OmegaErrorCode, number> = {
   [OmegaErrorCode.ServiceUnavailable]: 503,
   [OmegaErrorCode.Timeout]: 504,
   [OmegaErrorCode.TaskFailed]: 422,
+  [OmegaErrorCode.UpstreamFailed]: 502,
+  [OmegaErrorCode.Unauthenticated]: 401,
+  [OmegaErrorCode.Forbidden]: 403,
+  [OmegaErrorCode.Csrf]: 403,
+  [OmegaErrorCode.RateLimited]: 429,
 };
 
 /** A failure the platform expects and can explain; its message is safe to show to the caller. */

@@ -100,6 +100,11 @@ export class MetadataRepository {
     return result.deletedCount === 1;
   }
 
+  /** Creates the tenant's database (MongoDB makes it with its first index) and the Metadata indexes. */
+  async ensureIndexes(ctx: TenantContext): Promise<void> {
+    await this.model(ctx);
+  }
+
   private async model(ctx: TenantContext): Promise<Model<Metadata>> {
     const connection = this.databases.connectionFor(ctx);
     const model =

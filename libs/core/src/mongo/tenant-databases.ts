@@ -18,7 +18,7 @@ export class TenantDatabases {
   ) {}
 
   databaseName(ctx: TenantContext): string {
-    return tenantDatabaseName(this.config.mongoDbPrefix, ctx.tenant);
+    return tenantDatabaseName(this.config.mongoDbPrefix, ctx.tenant, ctx.qualifier);
   }
 
   /** Native driver handle on the tenant's database. */

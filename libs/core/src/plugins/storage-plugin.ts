@@ -44,6 +44,11 @@ export interface StoragePluginContract<TGet = unknown> {
   supports(input: unknown): boolean;
   put(ctx: TenantContext, input: unknown, target: PutTarget): Promise<StoredPayload>;
   get(ctx: TenantContext, meta: MetadataRecord, options: Record<string, unknown>): Promise<TGet>;
+  /**
+   * `kindMeta` as clients may see it. Plugins that keep private facts there (encrypted secrets) leave them
+   * out; without this method the whole `kindMeta` is public.
+   */
+  publicKindMeta?(meta: MetadataRecord): Record<string, unknown>;
   /** Frees the storage an entry points to (collections, GridFS files). Must tolerate missing data. */
   release(
     ctx: TenantContext,

@@ -97,6 +97,7 @@ export class RuntimeClient implements OnModuleDestroy {
       id: randomUUID(),
       tenant: ctx.tenant,
       bucket: ctx.bucket,
+      qualifier: ctx.qualifier,
       action: request.action,
       ...(request.object !== undefined ? { object: request.object } : {}),
       args: request.args ?? [],

@@ -17,7 +17,7 @@ describe('task messages from the broker', () => {
   it('accepts a well-formed task with its tenant context', () => {
     const decoded = decodeTask(valid);
     expect(decoded.ok).toBe(true);
-    expect(decoded.ctx).toMatchObject({ tenant: 'default', bucket: 'default' });
+    expect(decoded.ctx).toMatchObject({ tenant: 'default', bucket: 'default', qualifier: 'default' });
   });
 
   it.each([
@@ -25,7 +25,8 @@ describe('task messages from the broker', () => {
     ['text', 'not an object', false],
     [{ ...valid, id: 'x' }, 'id', false],
     [{ ...valid, tenant: 'Bad Tenant' }, 'tenant', false],
-    [{ ...valid, bucket: '../x' }, 'tenant or bucket', false],
+    [{ ...valid, bucket: '../x' }, 'bucket', false],
+    [{ ...valid, qualifier: 'Dev/x' }, 'qualifier', false],
     [{ ...valid, action: '$where' }, 'action', true],
     [{ ...valid, args: 'x' }, 'args', true],
     [{ ...valid, kwargs: [] }, 'kwargs', true],

@@ -1,4 +1,4 @@
-import { TenantContext } from '@omega/core';
+import { DEFAULT_QUALIFIER, TenantContext } from '@omega/core';
 import type { TaskMessage } from './task';
 
 const ID_PATTERN = /^[A-Za-z0-9-]{8,64}$/;
@@ -21,9 +21,9 @@ export function decodeTask(
     return { ok: false, reason: 'task id is missing or malformed' };
   let ctx: TenantContext;
   try {
-    ctx = TenantContext.of(task.tenant, task.bucket);
+    ctx = TenantContext.of(task.tenant, task.bucket, task.qualifier ?? DEFAULT_QUALIFIER);
   } catch {
-    return { ok: false, reason: 'task tenant or bucket is invalid' };
+    return { ok: false, reason: 'task tenant, bucket or qualifier is invalid' };
   }
   const problem = shapeProblem(task);
   if (problem) return { ok: false, reason: problem, task, ctx };

@@ -12,6 +12,8 @@ export interface TaskMessage {
   id: string;
   tenant: string;
   bucket: string;
+  /** The tenant's environment (its own database); absent in tasks sent before qualifiers: `default`. */
+  qualifier?: string;
   action: string;
   /** The object acted on, as addressed by the caller (`iris@latest`), when the action has one. */
   object?: string;

@@ -1,0 +1,167 @@
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  HttpCode,
+  Param,
+  ParseUUIDPipe,
+  Post,
+  Put,
+  Query,
+} from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import {
+  Actor,
+  ApiKeysService,
+  AuditService,
+  CurrentActor,
+  PlatformAdmin,
+  Roles,
+  TenantProvisioningService,
+  TenantsService,
+  UserAccountsService,
+  UsersService,
+} from '@omega/accounts';
+import {
+  AuditQueryDto,
+  KeyQueryDto,
+  MembershipDto,
+  NewKeyDto,
+  NewTenantDto,
+  NewUserDto,
+  PageQueryDto,
+} from './admin.dto';
+
+/**
+ * Platform administration: tenants, users, memberships, API keys and the audit trail of all tenants.
+ * Only for platform admins who are also admins of the tenant they signed in to. Every change is audited
+ * with the caller and their address.
+ */
+@ApiTags('admin')
+@Roles('admin')
+@PlatformAdmin()
+@Controller('api/v1/admin')
+export class AdminController {
+  constructor(
+    private readonly tenants: TenantsService,
+    private readonly provisioning: TenantProvisioningService,
+    private readonly users: UsersService,
+    private readonly accounts: UserAccountsService,
+    private readonly keys: ApiKeysService,
+    private readonly audit: AuditService,
+  ) {}
+
+  @Get('tenants')
+  @ApiOperation({ summary: 'List tenants' })
+  listTenants(@Query() page: PageQueryDto) {
+    return this.tenants.list(page);
+  }
+
+  @Post('tenants')
+  @ApiOperation({ summary: 'Create a tenant with its database' })
+  createTenant(@Body() body: NewTenantDto, @CurrentActor() by: Actor) {
+    return this.provisioning.create(body.name, by);
+  }
+
+  @Get('tenants/:name')
+  @ApiOperation({ summary: 'One tenant' })
+  getTenant(@Param('name') name: string) {
+    return this.tenants.get(name);
+  }
+
+  @Post('tenants/:name/disable')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Disable a tenant: its keys and logins stop working at once, its data stays' })
+  disableTenant(@Param('name') name: string, @CurrentActor() by: Actor) {
+    return this.tenants.setDisabled(name, true, by);
+  }
+
+  @Post('tenants/:name/enable')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Enable a disabled tenant again' })
+  enableTenant(@Param('name') name: string, @CurrentActor() by: Actor) {
+    return this.tenants.setDisabled(name, false, by);
+  }
+
+  @Get('users')
+  @ApiOperation({ summary: 'List users' })
+  listUsers(@Query() page: PageQueryDto) {
+    return this.users.list(page);
+  }
+
+  @Post('users')
+  @ApiOperation({ summary: 'Create a user, optionally with a password and a membership' })
+  createUser(@Body() body: NewUserDto, @CurrentActor() by: Actor) {
+    return this.accounts.create(body, by);
+  }
+
+  @Get('users/:userid')
+  @ApiOperation({ summary: 'One user with their memberships' })
+  getUser(@Param('userid') userid: string) {
+    return this.accounts.get(userid);
+  }
+
+  @Post('users/:userid/disable')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Disable a user: logins, tokens and keys stop working at once' })
+  disableUser(@Param('userid') userid: string, @CurrentActor() by: Actor) {
+    return this.users.setDisabled(userid, true, by);
+  }
+
+  @Post('users/:userid/enable')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Enable a disabled user again' })
+  enableUser(@Param('userid') userid: string, @CurrentActor() by: Actor) {
+    return this.users.setDisabled(userid, false, by);
+  }
+
+  @Put('users/:userid/memberships/:tenant')
+  @ApiOperation({ summary: 'Make the user a member of the tenant, or change their role there' })
+  setMembership(
+    @Param('userid') userid: string,
+    @Param('tenant') tenant: string,
+    @Body() body: MembershipDto,
+    @CurrentActor() by: Actor,
+  ) {
+    return this.accounts.setMembership(userid, tenant, body.role, by);
+  }
+
+  @Delete('users/:userid/memberships/:tenant')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Remove the user from the tenant' })
+  removeMembership(
+    @Param('userid') userid: string,
+    @Param('tenant') tenant: string,
+    @CurrentActor() by: Actor,
+  ) {
+    return this.accounts.removeMembership(userid, tenant, by);
+  }
+
+  @Get('keys')
+  @ApiOperation({ summary: 'List API keys (prefix only, never the key)' })
+  listKeys(@Query() query: KeyQueryDto) {
+    const { userid, tenant, ...page } = query;
+    return this.keys.list({ userid, tenant }, page);
+  }
+
+  @Post('keys')
+  @ApiOperation({ summary: 'Create an API key for a member of a tenant: the key is in this answer only' })
+  createKey(@Body() body: NewKeyDto, @CurrentActor() by: Actor) {
+    return this.keys.create(body, by);
+  }
+
+  @Delete('keys/:id')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Revoke an API key (effective on its next request)' })
+  revokeKey(@Param('id', new ParseUUIDPipe()) id: string, @CurrentActor() by: Actor) {
+    return this.keys.revoke(id, by);
+  }
+
+  @Get('audit')
+  @ApiOperation({ summary: 'The audit trail, newest first, filtered by tenant, actor or action' })
+  listAudit(@Query() query: AuditQueryDto) {
+    const { tenant, actor, action, ...page } = query;
+    return this.audit.list({ tenant, actor, action }, page);
+  }
+}

@@ -1,0 +1,135 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ROLES, Role } from '@omega/accounts';
+import { Type } from 'class-transformer';
+import {
+  IsBoolean,
+  IsDate,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+} from 'class-validator';
+
+const TENANT = /^[a-z0-9][a-z0-9_]{0,39}$/;
+const TENANT_MESSAGE = 'tenant must be 1-40 lowercase letters, digits or _, starting with a letter or digit';
+const USERID = /^[A-Za-z0-9][A-Za-z0-9.@+_-]{0,149}$/;
+const USERID_MESSAGE = 'userid must be 1-150 letters, digits or . @ + - _, starting with a letter or digit';
+
+export class PageQueryDto {
+  @ApiPropertyOptional({ minimum: 1, maximum: 1000, default: 100 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  limit?: number;
+
+  @ApiPropertyOptional({ minimum: 0, default: 0 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  offset?: number;
+}
+
+export class NewTenantDto {
+  @ApiProperty({ example: 'acme' })
+  @Matches(TENANT, { message: TENANT_MESSAGE })
+  name!: string;
+}
+
+export class NewUserDto {
+  @ApiProperty({ example: 'alice' })
+  @Matches(USERID, { message: USERID_MESSAGE })
+  userid!: string;
+
+  @ApiPropertyOptional({ description: 'at least 12 characters; without one the user has API keys only' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(1024)
+  password?: string;
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsString()
+  @MaxLength(254)
+  email?: string;
+
+  @ApiPropertyOptional({ description: 'make the user a member of this tenant' })
+  @IsOptional()
+  @Matches(TENANT, { message: TENANT_MESSAGE })
+  tenant?: string;
+
+  @ApiPropertyOptional({ enum: ROLES, default: 'member' })
+  @IsOptional()
+  @IsIn(ROLES)
+  role?: Role;
+
+  @ApiPropertyOptional({ default: false })
+  @IsOptional()
+  @IsBoolean()
+  isPlatformAdmin?: boolean;
+}
+
+export class MembershipDto {
+  @ApiProperty({ enum: ROLES })
+  @IsIn(ROLES)
+  role!: Role;
+}
+
+export class KeyQueryDto extends PageQueryDto {
+  @ApiPropertyOptional()
+  @IsOptional()
+  @Matches(USERID, { message: USERID_MESSAGE })
+  userid?: string;
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @Matches(TENANT, { message: TENANT_MESSAGE })
+  tenant?: string;
+}
+
+export class NewKeyDto {
+  @ApiProperty()
+  @Matches(USERID, { message: USERID_MESSAGE })
+  userid!: string;
+
+  @ApiProperty()
+  @Matches(TENANT, { message: TENANT_MESSAGE })
+  tenant!: string;
+
+  @ApiPropertyOptional({ maxLength: 100 })
+  @IsOptional()
+  @IsString()
+  @Matches(/^[^\p{Cc}]{1,100}$/u, { message: 'name must be 1-100 characters without control characters' })
+  name?: string;
+
+  @ApiPropertyOptional({ type: String, format: 'date-time' })
+  @IsOptional()
+  @Type(() => Date)
+  @IsDate()
+  expiresAt?: Date;
+}
+
+export class AuditQueryDto extends PageQueryDto {
+  @ApiPropertyOptional()
+  @IsOptional()
+  @Matches(TENANT, { message: TENANT_MESSAGE })
+  tenant?: string;
+
+  @ApiPropertyOptional({ description: 'userid of the actor, or `system`' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(150)
+  actor?: string;
+
+  @ApiPropertyOptional({ example: 'apikey.create' })
+  @IsOptional()
+  @Matches(/^[a-z][a-z_]*(\.[a-z_]+)*$/, { message: 'action must look like apikey.create' })
+  @MaxLength(64)
+  action?: string;
+}

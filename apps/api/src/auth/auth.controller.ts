@@ -1,0 +1,87 @@
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  HttpCode,
+  Param,
+  ParseUUIDPipe,
+  Post,
+  Query,
+  Req,
+} from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import {
+  Actor,
+  AuthService,
+  CurrentActor,
+  CurrentPrincipal,
+  LoginRoute,
+  OwnApiKeysService,
+  Principal,
+  Public,
+  ReadOnlyAllowed,
+} from '@omega/accounts';
+import type { Request } from 'express';
+import { ListQueryDto } from '../http/list-query.dto';
+import { LoginDto, NewApiKeyDto } from './auth.dto';
+
+@ApiTags('auth')
+@Controller('api/v1/auth')
+// Managing one's own credentials is not a write to the tenant's objects: readonly users may do it.
+@ReadOnlyAllowed()
+export class AuthController {
+  constructor(
+    private readonly auth: AuthService,
+    private readonly keys: OwnApiKeysService,
+  ) {}
+
+  @Public()
+  @LoginRoute()
+  @Post('login')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Password login: answers a JWT for `Authorization: Bearer <token>`' })
+  async login(@Body() body: LoginDto, @Req() req: Request) {
+    const { token, principal } = await this.auth.login(body.userid, body.password, fromOf(req), body.tenant);
+    return {
+      token,
+      token_type: 'Bearer',
+      userid: principal.userid,
+      tenant: principal.tenant,
+      role: principal.role,
+    };
+  }
+
+  @Get('me')
+  @ApiOperation({ summary: 'Who the credentials speak for' })
+  me(@CurrentPrincipal() principal: Principal) {
+    return principal;
+  }
+
+  @Get('keys')
+  @ApiOperation({ summary: 'My API keys in my tenant (prefix only, never the key)' })
+  listKeys(@CurrentPrincipal() principal: Principal, @Query() query: ListQueryDto) {
+    return this.keys.list(principal, query);
+  }
+
+  @Post('keys')
+  @ApiOperation({ summary: 'A new API key for me: the key is in this answer only' })
+  createKey(@CurrentPrincipal() principal: Principal, @Body() body: NewApiKeyDto, @CurrentActor() by: Actor) {
+    return this.keys.create(principal, body, by);
+  }
+
+  @Delete('keys/:id')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Revoke one of my API keys (effective on its next request)' })
+  revokeKey(
+    @CurrentPrincipal() principal: Principal,
+    @Param('id', new ParseUUIDPipe()) id: string,
+    @CurrentActor() by: Actor,
+  ) {
+    return this.keys.revoke(principal, id, by);
+  }
+}
+
+function fromOf(req: Request) {
+  return { ip: req.ip, userAgent: req.header('user-agent') };
+}

@@ -1,0 +1,84 @@
+import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { AuthGuard } from '@nestjs/passport';
+import { OmegaError, OmegaErrorCode, PUBLIC_ROUTE } from '@omega/core';
+import type { Request } from 'express';
+import type { Role } from '../memberships/role';
+import { PLATFORM_ADMIN_KEY, READONLY_ALLOWED_KEY, ROLES_KEY } from './auth.decorators';
+import { unauthenticated } from './auth.service';
+import { OMEGA_STRATEGY } from './omega.strategy';
+import type { Principal } from './principal';
+import { OmegaThrottlerGuard } from './rate-limits';
+import { CSRF_COOKIE, CSRF_FORM_FIELD, CSRF_HEADER, csrfTokenMatches } from './session-cookies';
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/**
+ * The global guard (APP_GUARD): every route needs a principal unless marked `@Public()`. In order:
+ * authenticate (passport), count against the rate limits, require the CSRF token for cookie sessions,
+ * then the role: readonly principals only read, `@Roles` and `@PlatformAdmin` narrow further. Its errors
+ * are OmegaErrors, so a controller-scoped filter (the console's login redirect) can catch them.
+ */
+@Injectable()
+export class OmegaAuthGuard extends AuthGuard(OMEGA_STRATEGY) implements CanActivate {
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly throttler: OmegaThrottlerGuard,
+  ) {
+    super();
+  }
+
+  override async canActivate(context: ExecutionContext): Promise<boolean> {
+    if (context.getType() !== 'http') return true;
+    if (this.flag(PUBLIC_ROUTE, context)) return this.throttler.canActivate(context);
+    await super.canActivate(context);
+    await this.throttler.canActivate(context);
+    const req = context.switchToHttp().getRequest<Request>();
+    const principal = (req as Request & { user: Principal }).user;
+    if (principal.via === 'session' && !SAFE_METHODS.has(req.method)) assertCsrf(req);
+    this.assertAllowed(context, req, principal);
+    return true;
+  }
+
+  /** Passport's outcome: its error as it is (already an OmegaError), or the one refusal. */
+  override handleRequest<T = Principal>(error: unknown, user: T | false): T {
+    if (error) throw error;
+    if (!user) throw unauthenticated();
+    return user;
+  }
+
+  private assertAllowed(context: ExecutionContext, req: Request, principal: Principal): void {
+    if (this.flag(PLATFORM_ADMIN_KEY, context) && !principal.isPlatformAdmin) throw forbidden();
+    const roles = this.reflector.getAllAndOverride<Role[] | undefined>(ROLES_KEY, [
+      context.getHandler(),
+      context.getClass(),
+    ]);
+    if (roles && !roles.includes(principal.role)) throw forbidden();
+    if (
+      principal.role === 'readonly' &&
+      !SAFE_METHODS.has(req.method) &&
+      !this.flag(READONLY_ALLOWED_KEY, context)
+    )
+      throw new OmegaError(OmegaErrorCode.Forbidden, 'The readonly role may only read');
+  }
+
+  private flag(key: string, context: ExecutionContext): boolean {
+    return (
+      this.reflector.getAllAndOverride<boolean>(key, [context.getHandler(), context.getClass()]) === true
+    );
+  }
+}
+
+function forbidden(): OmegaError {
+  return new OmegaError(OmegaErrorCode.Forbidden, 'Your role does not allow this call');
+}
+
+/** Double-submit check: the token in a header or form field must equal the CSRF cookie. */
+function assertCsrf(req: Request): void {
+  const cookies = req.cookies as Record<string, unknown> | undefined;
+  const body = req.body as Record<string, unknown> | undefined;
+  const presented =
+    req.header(CSRF_HEADER) ?? (typeof body === 'object' && body ? body[CSRF_FORM_FIELD] : undefined);
+  if (!csrfTokenMatches(presented, cookies?.[CSRF_COOKIE]))
+    throw new OmegaError(OmegaErrorCode.Csrf, 'Missing or invalid CSRF token');
+}

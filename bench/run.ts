@@ -5,13 +5,14 @@ import { runDatasetsBench } from './datasets/datasets.bench';
 import { runFilesBench } from './files/files.bench';
 import { runRuntimeBench } from './runtime/runtime.bench';
 import { readRuntimeSettings } from './runtime/settings';
+import { runSqlBench } from './sql/sql.bench';
 import { loadServicesEnv, readSettings, redactUrl } from './support/env';
 import { BENCH_DB_PREFIX, benchConfig, openStores, RAW_DB, startApi } from './support/platform';
 import { writeJson } from './support/report';
 
 const RESULTS_FILE = join(__dirname, 'results', 'latest.json');
 
-const SUITES = ['datasets', 'files', 'runtime'] as const;
+const SUITES = ['datasets', 'files', 'runtime', 'sql'] as const;
 type Suite = (typeof SUITES)[number];
 
 /**
@@ -70,6 +71,15 @@ async function main(): Promise<void> {
       const runtime = await runRuntimeBench({ client, mongoUrl: settings.mongoUrl, ...runtimeSettings });
       console.log(`\n${runtime.table}`);
       sections.runtime = runtime.results;
+    }
+
+    if (suites.has('sql')) {
+      const postgresUrl = process.env.OMEGA_TEST_POSTGRES_URL;
+      if (!postgresUrl) throw new Error('OMEGA_TEST_POSTGRES_URL is not set: run `npm run services` first');
+      console.log(`\nsql: a SQL reference read vs pg + pg-cursor on ${redactUrl(postgresUrl)}`);
+      const sql = await runSqlBench({ rows: settings.rows, postgresUrl, config });
+      console.log(`\n${sql.table}`);
+      sections.sql = { rows: sql.rows, paths: sql.paths, target: sql.target, targetMet: sql.targetMet };
     }
 
     writeJson(

@@ -1,6 +1,5 @@
 import { TenantContext } from '@omega/core';
 import { RecordBatchReader, tableFromArrays, tableToIPC } from 'apache-arrow';
-import request from 'supertest';
 import { startTestApp, TestApp } from './support/test-app';
 
 type Row = { id: number; price: number; qty: number; region: string | null; ok: boolean; day: string };
@@ -25,24 +24,23 @@ describe('datasets over REST', () => {
 
   beforeAll(async () => {
     t = await startTestApp();
-    await request(t.url)
+    await t.api
       .put('/api/v1/dataset/sales')
       .send({ data: rows, dtypes: { day: 'datetime64[ns]' } })
       .expect(200);
   });
   afterAll(() => t.close());
 
-  const get = (query: string) =>
-    request(t.url).get(`/api/v1/dataset/sales?orient=records&${query}`).expect(200);
+  const get = (query: string) => t.api.get(`/api/v1/dataset/sales?orient=records&${query}`).expect(200);
 
   it('answers omega-ml dict orientation and records, types intact', async () => {
-    const dict = await request(t.url).get('/api/v1/dataset/sales?limit=3').expect(200);
+    const dict = await t.api.get('/api/v1/dataset/sales?limit=3').expect(200);
     expect(dict.body.index).toEqual({ values: [0, 1, 2], type: 'Int64Index' });
     expect(dict.body.data.price).toEqual({ '0': rows[0].price, '1': rows[1].price, '2': rows[2].price });
     expect(dict.body.data.region['3']).toBeUndefined();
     const records = await get('');
     expect(records.body).toEqual(rows);
-    const meta = await request(t.url).get('/api/v1/dataset/sales/metadata').expect(200);
+    const meta = await t.api.get('/api/v1/dataset/sales/metadata').expect(200);
     expect(meta.body.kind).toBe('table.rows');
     expect(meta.body.kindMeta).toEqual({
       rows: 240,
@@ -102,7 +100,7 @@ describe('datasets over REST', () => {
   });
 
   it('queries with groupby and aggregates computed by the database', async () => {
-    const response = await request(t.url)
+    const response = await t.api
       .post('/api/v1/dataset/sales/query')
       .send({
         filter: { qty__gt: 2 },
@@ -141,7 +139,7 @@ describe('datasets over REST', () => {
   });
 
   it('queries rows with a JSON filter, sort and limit', async () => {
-    const response = await request(t.url)
+    const response = await t.api
       .post('/api/v1/dataset/sales/query')
       .send({
         filter: { region: 'EU', price__gt: 10 },
@@ -166,11 +164,11 @@ describe('datasets over REST', () => {
       flag: [true, false, true, null],
       when: ['2024-02-29T23:59:59.999Z', '1970-01-01T00:00:00.000Z', '2100-12-31T00:00:00.000Z', null],
     };
-    await request(t.url)
+    await t.api
       .put('/api/v1/dataset/types')
       .send({ data: columns, dtypes: { when: 'datetime' } })
       .expect(200);
-    const back = await request(t.url).get('/api/v1/dataset/types?orient=records').expect(200);
+    const back = await t.api.get('/api/v1/dataset/types?orient=records').expect(200);
     expect(back.body).toEqual(
       [0, 1, 2, 3].map((i) =>
         Object.fromEntries(Object.entries(columns).map(([name, values]) => [name, values[i]])),
@@ -188,12 +186,10 @@ describe('datasets over REST', () => {
 
   it('escapes column names for MongoDB and restores them on read', async () => {
     const data = [{ 'a.b': 1, $price: 2, _id: 'x', '~t': true, plain: 'p' }];
-    await request(t.url).put('/api/v1/dataset/awkward').send({ data }).expect(200);
-    const back = await request(t.url).get('/api/v1/dataset/awkward?orient=records').expect(200);
+    await t.api.put('/api/v1/dataset/awkward').send({ data }).expect(200);
+    const back = await t.api.get('/api/v1/dataset/awkward?orient=records').expect(200);
     expect(back.body).toEqual(data);
-    const filtered = await request(t.url)
-      .get('/api/v1/dataset/awkward?orient=records&$price__gte=2')
-      .expect(200);
+    const filtered = await t.api.get('/api/v1/dataset/awkward?orient=records&$price__gte=2').expect(200);
     expect(filtered.body).toEqual(data);
     const meta = await t.stores.datasets.metadata(ctx, 'awkward');
     const [document] = await t.databases
@@ -207,33 +203,33 @@ describe('datasets over REST', () => {
   });
 
   it('appends, and replaces by default', async () => {
-    await request(t.url)
+    await t.api
       .put('/api/v1/dataset/grow')
       .send({ data: [{ x: 1 }, { x: 2 }] })
       .expect(200);
-    await request(t.url)
+    await t.api
       .put('/api/v1/dataset/grow')
       .send({ data: [{ x: 3, y: 'new' }], append: true })
       .expect(200);
-    const appended = await request(t.url).get('/api/v1/dataset/grow?orient=records').expect(200);
+    const appended = await t.api.get('/api/v1/dataset/grow?orient=records').expect(200);
     expect(appended.body).toEqual([
       { x: 1, y: null },
       { x: 2, y: null },
       { x: 3, y: 'new' },
     ]);
-    await request(t.url)
+    await t.api
       .put('/api/v1/dataset/grow')
       .send({ data: [{ z: true }] })
       .expect(200);
-    const replaced = await request(t.url).get('/api/v1/dataset/grow?orient=records').expect(200);
+    const replaced = await t.api.get('/api/v1/dataset/grow?orient=records').expect(200);
     expect(replaced.body).toEqual([{ z: true }]);
-    const meta = await request(t.url).get('/api/v1/dataset/grow/metadata').expect(200);
+    const meta = await t.api.get('/api/v1/dataset/grow/metadata').expect(200);
     expect(meta.body.kindMeta.rows).toBe(1);
   });
 
   it('leaves the old table intact when a replace or an append fails halfway', async () => {
     const good = Array.from({ length: 12_000 }, (_, i) => `${i},${i * 2}`).join('\n');
-    await request(t.url)
+    await t.api
       .put('/api/v1/dataset/safe')
       .send({ data: [{ a: 1, b: 2 }] })
       .expect(200);
@@ -241,13 +237,13 @@ describe('datasets over REST', () => {
     // 12,000 good rows (more than one write chunk reaches the database), then a value that is not a number.
     const bad = `a,b\n${good}\n1,not-a-number\n`;
     for (const append of [false, true]) {
-      const response = await request(t.url)
+      const response = await t.api
         .put(`/api/v1/dataset/safe?append=${append}`)
         .set('Content-Type', 'text/csv')
         .send(bad);
       expect(response.status).toBe(400);
       expect(response.body.message).toContain('not a number');
-      const back = await request(t.url).get('/api/v1/dataset/safe?orient=records').expect(200);
+      const back = await t.api.get('/api/v1/dataset/safe?orient=records').expect(200);
       expect(back.body).toEqual([{ a: 1, b: 2 }]);
     }
     expect((await t.databases.db(ctx).listCollections().toArray()).length).toBe(collectionsBefore);
@@ -255,7 +251,7 @@ describe('datasets over REST', () => {
 
   it('reads and writes CSV', async () => {
     const csv = 'name,score,passed\nann,9.5,true\n"bo, jr",7,false\ncy,,true\n';
-    const put = await request(t.url)
+    const put = await t.api
       .put('/api/v1/dataset/csv-in')
       .set('Content-Type', 'text/csv')
       .send(csv)
@@ -265,26 +261,26 @@ describe('datasets over REST', () => {
       { name: 'score', type: 'number' },
       { name: 'passed', type: 'boolean' },
     ]);
-    const records = await request(t.url).get('/api/v1/dataset/csv-in?orient=records').expect(200);
+    const records = await t.api.get('/api/v1/dataset/csv-in?orient=records').expect(200);
     expect(records.body).toEqual([
       { name: 'ann', score: 9.5, passed: true },
       { name: 'bo, jr', score: 7, passed: false },
       { name: 'cy', score: null, passed: true },
     ]);
-    const out = await request(t.url).get('/api/v1/dataset/csv-in').set('Accept', 'text/csv').expect(200);
+    const out = await t.api.get('/api/v1/dataset/csv-in').set('Accept', 'text/csv').expect(200);
     expect(out.headers['content-type']).toContain('text/csv');
     expect(out.text).toBe(csv);
   });
 
   it('reads and writes Apache Arrow IPC streams', async () => {
     const table = tableFromArrays({ f: Float64Array.from([1.5, 2.5, -3]), s: ['a', 'b', 'c'] });
-    const put = await request(t.url)
+    const put = await t.api
       .put('/api/v1/dataset/arrow-in')
       .set('Content-Type', 'application/vnd.apache.arrow.stream')
       .send(Buffer.from(tableToIPC(table, 'stream')))
       .expect(200);
     expect(put.body.kindMeta.rows).toBe(3);
-    const response = await request(t.url)
+    const response = await t.api
       .get('/api/v1/dataset/sales?qty__lt=3&columns=id,price,region,ok,day')
       .set('Accept', 'application/vnd.apache.arrow.stream')
       .buffer(true)
@@ -305,7 +301,7 @@ describe('datasets over REST', () => {
     expect(back).toEqual(
       rows.filter((r) => r.qty < 3).map(({ id, price, region, ok, day }) => ({ id, price, region, ok, day })),
     );
-    const arrowBack = await request(t.url).get('/api/v1/dataset/arrow-in?orient=records').expect(200);
+    const arrowBack = await t.api.get('/api/v1/dataset/arrow-in?orient=records').expect(200);
     expect(arrowBack.body).toEqual([
       { f: 1.5, s: 'a' },
       { f: 2.5, s: 'b' },
@@ -318,19 +314,19 @@ describe('datasets over REST', () => {
       config: { 'a.b': [[1, 2], [3]], $x: null, deep: [{ k: [[['z']]] }] },
       list: [1, 'two', false],
     };
-    const put = await request(t.url).put('/api/v1/dataset/settings').send({ data: value }).expect(200);
+    const put = await t.api.put('/api/v1/dataset/settings').send({ data: value }).expect(200);
     expect(put.body.kind).toBe('json.docs');
-    const back = await request(t.url).get('/api/v1/dataset/settings').expect(200);
+    const back = await t.api.get('/api/v1/dataset/settings').expect(200);
     expect(back.body).toEqual(value);
-    await request(t.url)
+    await t.api
       .put('/api/v1/dataset/events')
       .send({ data: [{ e: 1 }, [2, 3]], kind: 'json.docs' })
       .expect(200);
-    await request(t.url)
+    await t.api
       .put('/api/v1/dataset/events')
       .send({ data: [{ e: 4 }], append: true })
       .expect(200);
-    expect((await request(t.url).get('/api/v1/dataset/events').expect(200)).body).toEqual([
+    expect((await t.api.get('/api/v1/dataset/events').expect(200)).body).toEqual([
       { e: 1 },
       [2, 3],
       { e: 4 },
@@ -338,68 +334,66 @@ describe('datasets over REST', () => {
   });
 
   it('lists with pattern, kind and paging; keeps attributes by the update rule', async () => {
-    await request(t.url)
+    await t.api
       .put('/api/v1/dataset/reports%2Fq1')
       .send({ data: [{ v: 1 }], attributes: { owner: 'ops', tier: 1 } })
       .expect(200);
-    await request(t.url)
+    await t.api
       .put('/api/v1/dataset/reports%2Fq2')
       .send({ data: [{ v: 2 }] })
       .expect(200);
-    const listed = await request(t.url).get('/api/v1/dataset/?pattern=reports/*').expect(200);
+    const listed = await t.api.get('/api/v1/dataset/?pattern=reports/*').expect(200);
     expect(listed.body.objects.map((o: { name: string }) => o.name)).toEqual(['reports/q1', 'reports/q2']);
     expect(listed.body.meta).toEqual({ limit: 100, offset: 0, total_count: 2 });
-    const paged = await request(t.url).get('/api/v1/dataset/?pattern=reports/*&offset=1&limit=1').expect(200);
+    const paged = await t.api.get('/api/v1/dataset/?pattern=reports/*&offset=1&limit=1').expect(200);
     expect(paged.body.objects.map((o: { name: string }) => o.name)).toEqual(['reports/q2']);
-    const json = await request(t.url).get('/api/v1/dataset/?kind=json.docs').expect(200);
+    const json = await t.api.get('/api/v1/dataset/?kind=json.docs').expect(200);
     expect(json.body.objects.map((o: { name: string }) => o.name).sort()).toEqual(['events', 'settings']);
 
-    await request(t.url)
+    await t.api
       .put('/api/v1/dataset/reports%2Fq1')
       .send({ data: [{ v: 3 }] })
       .expect(200);
-    expect((await request(t.url).get('/api/v1/dataset/reports%2Fq1/metadata')).body.attributes).toEqual({
+    expect((await t.api.get('/api/v1/dataset/reports%2Fq1/metadata')).body.attributes).toEqual({
       owner: 'ops',
       tier: 1,
     });
-    await request(t.url)
+    await t.api
       .put('/api/v1/dataset/reports%2Fq1')
       .send({ data: [{ v: 3 }], attributes: { tier: 2 } })
       .expect(200);
-    expect((await request(t.url).get('/api/v1/dataset/reports%2Fq1/metadata')).body.attributes).toEqual({
+    expect((await t.api.get('/api/v1/dataset/reports%2Fq1/metadata')).body.attributes).toEqual({
       owner: 'ops',
       tier: 2,
     });
-    await request(t.url)
+    await t.api
       .put('/api/v1/dataset/reports%2Fq1')
       .send({ data: [{ v: 3 }], attributes: {} })
       .expect(200);
-    expect((await request(t.url).get('/api/v1/dataset/reports%2Fq1/metadata')).body.attributes).toEqual({});
+    expect((await t.api.get('/api/v1/dataset/reports%2Fq1/metadata')).body.attributes).toEqual({});
   });
 
   it('keeps buckets apart and drops datasets', async () => {
-    await request(t.url)
+    await t.api
       .put('/api/v1/dataset/shared-name')
       .set('Bucket', 'prod')
       .send({ data: [{ b: 'prod' }] })
       .expect(200);
-    await request(t.url)
+    await t.api
       .put('/api/v1/dataset/shared-name')
       .send({ data: [{ b: 'default' }] })
       .expect(200);
     expect(
-      (await request(t.url).get('/api/v1/dataset/shared-name?orient=records').set('Bucket', 'prod')).body,
+      (await t.api.get('/api/v1/dataset/shared-name?orient=records').set('Bucket', 'prod')).body,
     ).toEqual([{ b: 'prod' }]);
-    expect((await request(t.url).get('/api/v1/dataset/shared-name?orient=records')).body).toEqual([
-      { b: 'default' },
-    ]);
-    const prodList = await request(t.url).get('/api/v1/dataset/').set('Bucket', 'prod').expect(200);
+    expect((await t.api.get('/api/v1/dataset/shared-name?orient=records')).body).toEqual([{ b: 'default' }]);
+    const prodList = await t.api.get('/api/v1/dataset/').set('Bucket', 'prod').expect(200);
     expect(prodList.body.objects.map((o: { name: string }) => o.name)).toEqual(['shared-name']);
 
-    await request(t.url).delete('/api/v1/dataset/shared-name').set('Bucket', 'prod').expect(200);
-    await request(t.url).get('/api/v1/dataset/shared-name').set('Bucket', 'prod').expect(404);
-    await request(t.url).get('/api/v1/dataset/shared-name?orient=records').expect(200);
-    const missing = await request(t.url).delete('/api/v1/dataset/never-was').expect(404);
+    await t.api.delete('/api/v1/dataset/shared-name').set('Bucket', 'prod').expect(200);
+    await t.api.get('/api/v1/dataset/shared-name').set('Bucket', 'prod').expect(404);
+    await t.api.get('/api/v1/dataset/shared-name?orient=records').expect(200);
+    const missing = await t.api.delete('/api/v1/dataset/never-was').expect(404);
     expect(missing.body).toMatchObject({
       statusCode: 404,
       code: 'NOT_FOUND',

@@ -12,7 +12,6 @@ import {
 } from '@omega/core';
 import { DatasetsModule, JsonDocsPlugin, TABLE_ROWS_KIND, TableRowsPlugin } from '@omega/datasets';
 import { FILE_BLOB_KIND } from '@omega/files';
-import request from 'supertest';
 import { TextNoteModule, TextNotePlugin } from './example-plugin/text-note.plugin';
 import { startTestApp, TestApp, testConfig } from './support/test-app';
 
@@ -72,7 +71,7 @@ describe('plugin registry', () => {
     expect(registry.kinds()).toEqual(
       expect.arrayContaining([FILE_BLOB_KIND, 'json.docs', TABLE_ROWS_KIND, 'text.note']),
     );
-    expect(registry.kinds('data')).toEqual(['json.docs', TABLE_ROWS_KIND, 'text.note']);
+    expect(registry.kinds('data')).toEqual(['json.docs', 'sql.reference', TABLE_ROWS_KIND, 'text.note']);
     expect(registry.kinds('files')).toEqual([FILE_BLOB_KIND]);
     expect(registry.kinds('models')).toEqual(
       expect.arrayContaining(['onnx.model', 'mljs.random-forest-classifier', 'mljs.kmeans']),
@@ -97,7 +96,7 @@ describe('plugin registry', () => {
     expect(meta.kind).toBe('text.note');
     expect(await t.stores.datasets.get(ctx, 'readme-note')).toBe('hello from a plugin');
 
-    await request(t.url)
+    await t.api
       .put('/api/v1/dataset/rest-note')
       .send({ data: 'written over REST', kind: 'text.note' })
       .expect(200);
@@ -112,12 +111,10 @@ describe('plugin registry', () => {
         message: expect.stringContaining('Unknown kind "no.such.kind"'),
       },
     );
-    const response = await request(t.url)
-      .put('/api/v1/dataset/x')
-      .send({ data: [{ a: 1 }], kind: 'no.such.kind' });
+    const response = await t.api.put('/api/v1/dataset/x').send({ data: [{ a: 1 }], kind: 'no.such.kind' });
     expect(response.status).toBe(400);
     expect(response.body).toMatchObject({ code: 'UNKNOWN_KIND' });
-    expect(response.body.message).toContain('known kinds: json.docs, table.rows, text.note');
+    expect(response.body.message).toContain('known kinds: json.docs, sql.reference, table.rows, text.note');
     expect(await t.stores.datasets.exists(ctx, 'x')).toBe(false);
   });
 

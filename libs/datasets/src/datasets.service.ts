@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { MetadataRecord, OmegaError, OmegaStores, TenantContext } from '@omega/core';
+import { MetadataRecord, OmegaError, OmegaStores, PluginRegistry, TenantContext } from '@omega/core';
 import type { Readable, Writable } from 'node:stream';
 import { negotiateFormat, TableFormat, uploadFormat } from './dataset-output';
 import { JSON_DOCS_KIND } from './json-docs/json-docs.plugin';
@@ -16,14 +16,30 @@ import {
   RESERVED_PARAMS,
 } from './table-rows/table-filter';
 import { TABLE_ROWS_KIND } from './table-rows/table-rows.plugin';
+import { isTableReader, TableReader } from './table-rows/table-reader';
 import { TableKindMeta } from './table-rows/table-schema';
+import { TableSource } from './table-rows/table-source';
 import { AGGREGATES, Aggregate, TableQuery, TableView } from './table-rows/table-view';
 
 export const MAX_PAGE = 1000;
 const MAX_ROWS = Number.MAX_SAFE_INTEGER;
+/**
+ * The kind `{"sql": {...}}` bodies are stored as. Named here so such a body can never fall through to a
+ * catch-all kind (json.docs would keep its password in the clear) when the SQL kind is not loaded.
+ */
+export const SQL_REFERENCE_KIND = 'sql.reference';
+const MAX_SQLVARS = 100;
+
+/** A SQL reference as REST sends it; the store takes it as `{sqlUrl, query, secrets}`. */
+export interface DatasetSqlSpec {
+  url: string;
+  query: string;
+  secrets?: Record<string, string>;
+}
 
 export interface DatasetPutJson {
-  data: unknown;
+  data?: unknown;
+  sql?: DatasetSqlSpec;
   dtypes?: Record<string, string>;
   append?: boolean;
   kind?: string;
@@ -47,6 +63,12 @@ export interface DatasetAnswer {
   write(out: Writable): Promise<void>;
 }
 
+export interface DatasetCopy {
+  to: string;
+  sqlvars?: Record<string, unknown>;
+  append?: boolean;
+}
+
 export interface DatasetSummary {
   name: string;
   kind: string;
@@ -63,21 +85,26 @@ export interface DatasetSummary {
  */
 @Injectable()
 export class DatasetsService {
-  constructor(private readonly stores: OmegaStores) {}
+  constructor(
+    private readonly stores: OmegaStores,
+    private readonly registry: PluginRegistry,
+  ) {}
 
   async list(
     ctx: TenantContext,
     options: { pattern?: string; kind?: string; skip?: number; limit?: number },
   ) {
     const { items, total } = await this.stores.datasets.list(ctx, options);
-    return { items: items.map(summarize), total };
+    return { items: items.map((meta) => this.summary(meta)), total };
   }
 
   async metadata(ctx: TenantContext, name: string): Promise<DatasetSummary> {
-    return summarize(await this.stores.datasets.metadata(ctx, name));
+    return this.summary(await this.stores.datasets.metadata(ctx, name));
   }
 
   async putJson(ctx: TenantContext, name: string, body: DatasetPutJson): Promise<DatasetSummary> {
+    if (body.sql !== undefined) return this.putSql(ctx, name, body);
+    if (body.data === undefined) throw OmegaError.invalidInput('give data, or sql for a SQL reference');
     const dtypes = body.dtypes ? parseDtypes(body.dtypes) : undefined;
     const meta = await this.stores.datasets.put(ctx, name, body.data, {
       kind: body.kind,
@@ -85,7 +112,37 @@ export class DatasetsService {
       attributes: body.attributes,
       options: { dtypes },
     });
-    return summarize(meta);
+    return this.summary(meta);
+  }
+
+  private async putSql(ctx: TenantContext, name: string, body: DatasetPutJson): Promise<DatasetSummary> {
+    if (body.data !== undefined || body.dtypes !== undefined || body.append)
+      throw OmegaError.invalidInput('a SQL reference takes sql only, not data, dtypes or append');
+    if (body.kind !== undefined && body.kind !== SQL_REFERENCE_KIND)
+      throw OmegaError.invalidInput(`sql is stored as kind ${SQL_REFERENCE_KIND}, not ${body.kind}`);
+    const sql = body.sql as DatasetSqlSpec;
+    const input = { sqlUrl: sql.url, query: sql.query, secrets: sql.secrets ?? {} };
+    const meta = await this.stores.datasets.put(ctx, name, input, {
+      kind: SQL_REFERENCE_KIND,
+      attributes: body.attributes,
+    });
+    return this.summary(meta);
+  }
+
+  /**
+   * Copies a tabular dataset (a stored table, or a SQL reference's result) into a table of its own,
+   * chunk by chunk through the table kind's own write path.
+   */
+  async copy(ctx: TenantContext, name: string, body: DatasetCopy): Promise<DatasetSummary> {
+    const reader = await this.tableReader(ctx, name, { sqlvars: body.sqlvars });
+    const dtypes = Object.fromEntries(
+      reader.columns.filter((column) => column.type !== 'null').map((column) => [column.name, column.type]),
+    );
+    const meta = await this.stores.datasets.put(ctx, body.to, new TableSource(chunksOf(reader), dtypes), {
+      kind: TABLE_ROWS_KIND,
+      append: body.append,
+    });
+    return this.summary(meta);
   }
 
   async putStream(
@@ -103,7 +160,7 @@ export class DatasetsService {
       append: options.append,
       options: { dtypes },
     });
-    return summarize(meta);
+    return this.summary(meta);
   }
 
   /** GET: filters and paging from query parameters, format from Accept (or `?format=`). */
@@ -123,7 +180,7 @@ export class DatasetsService {
       const value = await this.stores.datasets.get(ctx, name);
       return json(value);
     }
-    const view = await this.stores.datasets.get<TableView>(ctx, name);
+    const view = await this.tableReader(ctx, name, { sqlvars: parseSqlvars(params.sqlvars) });
     const filters = Object.fromEntries(Object.entries(params).filter(([key]) => !RESERVED_PARAMS.has(key)));
     const query: TableQuery = {
       conditions: parseFilters(filters, view.columns, 'text'),
@@ -179,6 +236,54 @@ export class DatasetsService {
   async drop(ctx: TenantContext, name: string): Promise<void> {
     await this.stores.datasets.drop(ctx, name);
   }
+
+  /** Metadata as clients see it: internals and any kind's private facts (secrets) left out. */
+  summary(meta: MetadataRecord): DatasetSummary {
+    const summary = summarize(meta);
+    const plugin = this.registry.kinds('data').includes(meta.kind)
+      ? this.registry.get(meta.kind, 'data')
+      : undefined;
+    return plugin?.publicKindMeta ? { ...summary, kindMeta: plugin.publicKindMeta(meta) } : summary;
+  }
+
+  private async tableReader(
+    ctx: TenantContext,
+    name: string,
+    options: { sqlvars?: Record<string, unknown> },
+  ): Promise<TableReader> {
+    const meta = await this.stores.datasets.metadata(ctx, name);
+    const kindOptions = options.sqlvars !== undefined ? { sqlvars: options.sqlvars } : {};
+    const reader = await this.stores.datasets.get(ctx, name, kindOptions);
+    if (!isTableReader(reader)) throw OmegaError.invalidInput(`${name} is ${meta.kind}, not a table`);
+    return reader;
+  }
+}
+
+/** `?sqlvars={"region":"EU"}`: a JSON object of scalar values. */
+export function parseSqlvars(raw: unknown): Record<string, unknown> | undefined {
+  if (raw === undefined || raw === '') return undefined;
+  let value: unknown = raw;
+  if (typeof raw === 'string') {
+    try {
+      value = JSON.parse(raw);
+    } catch {
+      throw OmegaError.invalidInput('sqlvars must be a JSON object, e.g. sqlvars={"region":"EU"}');
+    }
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw OmegaError.invalidInput('sqlvars must be a JSON object of placeholder values');
+  const entries = Object.entries(value);
+  if (entries.length > MAX_SQLVARS)
+    throw OmegaError.invalidInput(`sqlvars takes at most ${MAX_SQLVARS} values`);
+  for (const [key, item] of entries) {
+    if (item !== null && !['string', 'number', 'boolean'].includes(typeof item))
+      throw OmegaError.invalidInput(`sqlvars.${key} must be a string, number, boolean or null`);
+  }
+  return value as Record<string, unknown>;
+}
+
+async function* chunksOf(reader: TableReader) {
+  yield* reader.chunks();
 }
 
 function json(value: unknown): DatasetAnswer {
@@ -192,7 +297,7 @@ function json(value: unknown): DatasetAnswer {
 }
 
 function tableAnswer(
-  view: TableView,
+  view: TableReader,
   query: TableQuery,
   format: TableFormat,
   orient: 'dict' | 'records',

@@ -6,6 +6,7 @@ export * from './table-rows/table-schema';
 export * from './table-rows/table-source';
 export * from './table-rows/table-filter';
 export * from './table-rows/table-view';
+export * from './table-rows/table-reader';
 export * from './table-rows/table-rows.plugin';
 export * from './table-rows/table-rows.module';
 export * from './table-rows/formats/csv';

@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Transform } from 'class-transformer';
+import { Transform, Type } from 'class-transformer';
 import {
   IsArray,
   IsBoolean,
@@ -10,16 +10,57 @@ import {
   IsString,
   Matches,
   Max,
+  MaxLength,
   Min,
+  MinLength,
+  ValidateIf,
+  ValidateNested,
 } from 'class-validator';
+
+/** A reference to a query on an outside SQL database (kind `sql.reference`). */
+export class SqlReferenceDto {
+  @ApiProperty({
+    description:
+      'postgresql://, mysql://, mariadb://, mssql:// or sqlite:///path; a password in it is moved into the encrypted secrets, `{name}` placeholders are filled from secrets',
+    example: 'postgresql://reports@db.example.com:5432/sales',
+  })
+  @IsString()
+  @MinLength(1)
+  @MaxLength(2048)
+  url!: string;
+
+  @ApiProperty({
+    description: 'the query; `{name}` placeholders are bound (never spliced) to `sqlvars` given when reading',
+    example: 'SELECT region, units FROM sales WHERE units >= {min_units}',
+  })
+  @IsString()
+  @MinLength(1)
+  @MaxLength(100_000)
+  query!: string;
+
+  @ApiPropertyOptional({
+    description: 'encrypted at rest with OMEGA_SECRET_KEY, never returned; `password` fills the url password',
+    example: { password: 's3cret' },
+  })
+  @IsOptional()
+  @IsObject()
+  secrets?: Record<string, string>;
+}
 
 export class PutDatasetDto {
   @ApiProperty({
     description: 'records `[{col: v}]`, columns `{col: [v]}`, or any JSON (stored as json.docs)',
     example: [{ x: 1, y: 'a' }],
   })
-  @IsDefined()
-  data!: unknown;
+  @ValidateIf((body: PutDatasetDto) => body.sql === undefined)
+  @IsDefined({ message: 'data (or sql, for a SQL reference) must be given' })
+  data?: unknown;
+
+  @ApiPropertyOptional({ type: SqlReferenceDto, description: 'store a SQL reference instead of data' })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => SqlReferenceDto)
+  sql?: SqlReferenceDto;
 
   @ApiPropertyOptional({ description: 'column types, pandas names allowed', example: { x: 'int64' } })
   @IsOptional()
@@ -103,4 +144,25 @@ export class QueryDatasetDto {
   @IsOptional()
   @IsObject()
   agg?: Record<string, string | string[]>;
+}
+
+export class CopyDatasetDto {
+  @ApiProperty({ description: 'name of the table to write', example: 'sales-copy' })
+  @IsString()
+  @MinLength(1)
+  @MaxLength(200)
+  to!: string;
+
+  @ApiPropertyOptional({
+    description: "values for a SQL reference's `{placeholders}`",
+    example: { min_units: 5 },
+  })
+  @IsOptional()
+  @IsObject()
+  sqlvars?: Record<string, unknown>;
+
+  @ApiPropertyOptional({ default: false })
+  @IsOptional()
+  @IsBoolean()
+  append?: boolean;
 }

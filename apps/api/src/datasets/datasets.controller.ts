@@ -1,5 +1,6 @@
 import { Controller, Delete, Get, HttpCode, Param, Post, Put, Query, Req, Res } from '@nestjs/common';
 import { ApiBody, ApiConsumes, ApiOperation, ApiProduces, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ReadOnlyAllowed } from '@omega/accounts';
 import type { TenantContext } from '@omega/core';
 import { ARROW_MEDIA_TYPE, CSV_MEDIA_TYPE, DatasetsService, uploadFormat } from '@omega/datasets';
 import type { Request, Response } from 'express';
@@ -7,7 +8,7 @@ import { listEnvelope, ListQueryDto } from '../http/list-query.dto';
 import { sendStream } from '../http/send-answer';
 import { Tenant } from '../http/tenant.decorator';
 import { validateBody } from '../http/validate-body';
-import { PutDatasetDto, QueryDatasetDto, StreamUploadQueryDto } from './dataset.dto';
+import { CopyDatasetDto, PutDatasetDto, QueryDatasetDto, StreamUploadQueryDto } from './dataset.dto';
 
 @ApiTags('datasets')
 @Controller('api/v1/dataset')
@@ -32,7 +33,8 @@ export class DatasetsController {
     summary: 'Read a dataset',
     description:
       'Filters as `column__op=value` (eq ne lt lte gt gte in nin contains startswith endswith isnull), plus ' +
-      '`columns`, `sort` (`a,-b`), `skip`, `limit`, `orient` (dict | records). Format by Accept or `format`.',
+      '`columns`, `sort` (`a,-b`), `skip`, `limit`, `orient` (dict | records). Format by Accept or `format`. ' +
+      'A SQL reference takes its placeholder values as `sqlvars={"name": value}` (JSON).',
   })
   @ApiProduces('application/json', CSV_MEDIA_TYPE, ARROW_MEDIA_TYPE)
   @ApiQuery({ name: 'orient', required: false, enum: ['dict', 'records'] })
@@ -65,6 +67,8 @@ export class DatasetsController {
   }
 
   @Post(':name/query')
+  // A query is a read whose filter does not fit a URL: the readonly role may send it.
+  @ReadOnlyAllowed()
   @HttpCode(200)
   @ApiOperation({ summary: 'Query with filters, sort, paging, and groupby/agg (count, sum, mean, min, max)' })
   @ApiProduces('application/json', CSV_MEDIA_TYPE, ARROW_MEDIA_TYPE)
@@ -77,6 +81,13 @@ export class DatasetsController {
     const body = await validateBody(QueryDatasetDto, req.body);
     const answer = await this.datasets.query(ctx, name, body, req.header('accept'));
     await sendStream(res, answer.mediaType, answer.write);
+  }
+
+  @Post(':name/copy')
+  @ApiOperation({ summary: 'Copy a table or a SQL reference result into a table (`to`), streamed in chunks' })
+  @ApiBody({ type: CopyDatasetDto })
+  copy(@Tenant() ctx: TenantContext, @Param('name') name: string, @Req() req: Request) {
+    return validateBody(CopyDatasetDto, req.body).then((body) => this.datasets.copy(ctx, name, body));
   }
 
   @Delete(':name')

@@ -31,7 +31,17 @@ export interface SortKey {
 }
 
 /** Query parameters that are not filters. */
-export const RESERVED_PARAMS = new Set(['columns', 'sort', 'skip', 'limit', 'orient', 'format', 'kind']);
+export const RESERVED_PARAMS = new Set([
+  'columns',
+  'sort',
+  'skip',
+  'limit',
+  'orient',
+  'format',
+  'kind',
+  // Values for the `{placeholders}` of a SQL reference's query, as a JSON object.
+  'sqlvars',
+]);
 
 const MAX_IN_VALUES = 10_000;
 

@@ -3,6 +3,7 @@ import type { Collection, Document, FindCursor } from 'mongodb';
 import type { ColumnSchema } from './column-types';
 import { Condition, SortKey, toMongoFilter, toMongoSort } from './table-filter';
 import { columnsArePlain, documentReader, ROW_ID_KEY, TableKindMeta } from './table-schema';
+import type { TableReader } from './table-reader';
 import type { TableRecord } from './table-source';
 
 export interface TableQuery {
@@ -32,7 +33,7 @@ export const MAX_GROUPS = 10_000;
  * A read handle on one stored table: what `store.get()` answers for `table.rows`. Nothing is read until
  * a method is called; every method pushes filters, projection, sort and paging down to MongoDB.
  */
-export class TableView {
+export class TableView implements TableReader {
   readonly columns: readonly ColumnSchema[];
   readonly rows: number;
 

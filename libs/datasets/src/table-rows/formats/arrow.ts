@@ -22,7 +22,8 @@ import { PassThrough, Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ColumnSchema, ColumnType } from '../column-types';
 import { TableRecord, TableSource } from '../table-source';
-import type { TableQuery, TableView } from '../table-view';
+import type { TableReader } from '../table-reader';
+import type { TableQuery } from '../table-view';
 
 export const ARROW_MEDIA_TYPE = 'application/vnd.apache.arrow.stream';
 const ARROW_BATCH_ROWS = 10_000;
@@ -148,7 +149,7 @@ function columnData(column: ColumnSchema, type: DataType, records: readonly Tabl
 }
 
 /** Streams the query's rows as an Arrow IPC stream, one record batch per chunk. */
-export async function writeArrow(view: TableView, query: TableQuery, out: Writable): Promise<void> {
+export async function writeArrow(view: TableReader, query: TableQuery, out: Writable): Promise<void> {
   const columns = query.columns ?? view.columns;
   const types = columns.map((column) => arrowType(column.type));
   const schema = new Schema(columns.map((column, index) => new Field(column.name, types[index], true)));

@@ -3,7 +3,8 @@ import { parse } from 'csv-parse';
 import type { Readable, Writable } from 'node:stream';
 import { ColumnSchema, ColumnType, parseText } from '../column-types';
 import { TableRecord, TableSource, WRITE_CHUNK_ROWS } from '../table-source';
-import type { TableQuery, TableView } from '../table-view';
+import type { TableReader } from '../table-reader';
+import type { TableQuery } from '../table-view';
 import { writeWithBackpressure } from './stream-writes';
 
 export const CSV_MEDIA_TYPE = 'text/csv';
@@ -100,7 +101,7 @@ function csvCell(value: unknown): string {
   return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
-export async function writeCsv(view: TableView, query: TableQuery, out: Writable): Promise<void> {
+export async function writeCsv(view: TableReader, query: TableQuery, out: Writable): Promise<void> {
   const columns: readonly ColumnSchema[] = query.columns ?? view.columns;
   await writeWithBackpressure(out, `${columns.map((column) => csvCell(column.name)).join(',')}\n`);
   for await (const chunk of view.chunks(query)) {

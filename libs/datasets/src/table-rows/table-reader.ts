@@ -1,0 +1,21 @@
+import type { ColumnSchema } from './column-types';
+import type { TableRecord } from './table-source';
+import type { TableQuery } from './table-view';
+
+/**
+ * What the table formats (JSON, CSV, Arrow) and copies read from: stored tables (`TableView`) and other
+ * tabular kinds, such as SQL references, which run the query with filters, sort and paging pushed down.
+ */
+export interface TableReader {
+  readonly columns: readonly ColumnSchema[];
+  chunks(query?: TableQuery, chunkRows?: number): AsyncIterable<TableRecord[]>;
+}
+
+export function isTableReader(value: unknown): value is TableReader {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    Array.isArray((value as TableReader).columns) &&
+    typeof (value as TableReader).chunks === 'function'
+  );
+}

@@ -1,0 +1,114 @@
+import { Inject, Injectable } from '@nestjs/common';
+import {
+  MetadataRecord,
+  OMEGA_CONFIG,
+  OmegaConfig,
+  OmegaError,
+  PutTarget,
+  StoragePlugin,
+  StoragePluginContract,
+  StoredPayload,
+  TenantContext,
+} from '@omega/core';
+import { parseSqlvars, SQL_REFERENCE_KIND } from '@omega/datasets';
+import { sep } from 'node:path';
+import { SqlConnections } from '../connections/sql-connections';
+import { parseQuery, placeholderNames } from '../query/placeholders';
+import { SecretCipherProvider } from '../secrets/secret-cipher';
+import { parseTarget, resolveUrl, separateSecrets, SqlDialect } from '../url/sql-url';
+import { isSqlReferenceSpec } from './sql-reference-input';
+import { SqlReferenceView } from './sql-reference-view';
+
+/** What `kindMeta` of a `sql.reference` entry holds. `secrets` is the encrypted blob, never shown. */
+export interface SqlReferenceKindMeta {
+  dialect: SqlDialect;
+  /** The URL with `{placeholders}` where secrets go: no secret value is ever in it. */
+  url: string;
+  query: string;
+  /** The query's `{placeholders}`, bound to `sqlvars` when read. */
+  placeholders: string[];
+  /** Names of the stored secrets (their values are in `secrets`, encrypted). */
+  secretNames: string[];
+  secrets?: string;
+  [key: string]: unknown;
+}
+
+/**
+ * A reference to a query on an outside SQL database: only the connection and the query are stored, with
+ * secrets encrypted. Reading runs the query (values bound, never spliced) and streams its rows, so a SQL
+ * reference is served like any table: filters, sort, paging, JSON, CSV and Arrow.
+ */
+@Injectable()
+@StoragePlugin({ kind: SQL_REFERENCE_KIND, prefixes: ['data'], priority: 30 })
+export class SqlReferencePlugin implements StoragePluginContract<SqlReferenceView> {
+  constructor(
+    private readonly connections: SqlConnections,
+    private readonly cipher: SecretCipherProvider,
+    @Inject(OMEGA_CONFIG) private readonly config: OmegaConfig,
+  ) {}
+
+  supports(input: unknown): boolean {
+    return isSqlReferenceSpec(input);
+  }
+
+  async put(ctx: TenantContext, input: unknown, target: PutTarget): Promise<StoredPayload> {
+    if (!isSqlReferenceSpec(input))
+      throw OmegaError.invalidInput('a sql.reference takes {sqlUrl, query, secrets?}');
+    if (target.append) throw OmegaError.invalidInput('a SQL reference cannot be appended to; put it again');
+    const separated = separateSecrets(input.sqlUrl, input.secrets ?? {});
+    if (separated.dialect === 'sqlite') this.assertOutsideDataDir(separated.url);
+    const query = parseQuery(input.query, separated.dialect);
+    const names = Object.keys(separated.secrets).sort();
+    const kindMeta: SqlReferenceKindMeta = {
+      dialect: separated.dialect,
+      url: separated.url,
+      query: input.query,
+      placeholders: placeholderNames(query),
+      secretNames: names,
+    };
+    if (names.length > 0)
+      kindMeta.secrets = this.cipher.encrypt(separated.secrets, boundTo(ctx, target.prefix, target.name));
+    return { kindMeta };
+  }
+
+  async get(
+    ctx: TenantContext,
+    meta: MetadataRecord,
+    options: Record<string, unknown>,
+  ): Promise<SqlReferenceView> {
+    const kindMeta = meta.kindMeta as SqlReferenceKindMeta;
+    const secrets = kindMeta.secrets
+      ? this.cipher.decrypt(kindMeta.secrets, boundTo(ctx, meta.prefix, meta.name))
+      : {};
+    return SqlReferenceView.open(this.connections, {
+      ctx,
+      dialect: kindMeta.dialect,
+      resolvedUrl: resolveUrl(kindMeta.url, secrets),
+      query: parseQuery(kindMeta.query, kindMeta.dialect),
+      sqlvars: parseSqlvars(options.sqlvars) ?? {},
+      secrets: Object.values(secrets),
+    });
+  }
+
+  publicKindMeta(meta: MetadataRecord): Record<string, unknown> {
+    const { dialect, url, query, placeholders, secretNames } = meta.kindMeta as SqlReferenceKindMeta;
+    return { dialect, url, query, placeholders, secretNames };
+  }
+
+  /** Nothing is stored but the entry; pools close by themselves when idle. */
+  async release(): Promise<void> {}
+
+  /** The platform's own files (accounts database, embedded MongoDB) are no tenant's to read. */
+  private assertOutsideDataDir(url: string): void {
+    const target = parseTarget(url);
+    if (target.dialect !== 'sqlite') return;
+    const dataDir = this.config.dataDir.endsWith(sep) ? this.config.dataDir : this.config.dataDir + sep;
+    if (target.path.startsWith(dataDir))
+      throw OmegaError.invalidInput('a sqlite reference must not point into the platform data directory');
+  }
+}
+
+/** The associated data of a secrets blob: the object it belongs to. */
+function boundTo(ctx: TenantContext, prefix: string, name: string): string {
+  return `${ctx.tenant}\u0000${ctx.bucket}\u0000${prefix}\u0000${name}`;
+}

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Starts the services the tests need on a development/CI machine (Debian):
 # PostgreSQL, MariaDB, RabbitMQ from Debian packages, and FerretDB v1.24.2
-# (MongoDB wire protocol) on top of PostgreSQL.
+# (MongoDB wire protocol) on top of PostgreSQL. Installs Debian's Chromium for
+# the console's browser tests.
 #
 # Usage: bash scripts/services.sh [start|stop|status|env|ensure-ferretdb|restart-broker]
 #   start            install what is missing, start what is not answering, wait,
@@ -38,6 +39,9 @@ FERRETDB_VERSION=v1.24.2
 APT_PACKAGES=(rabbitmq-server postgresql mariadb-server)
 # mysqladmin/mysql come from mariadb-client, only a "Recommends" of mariadb-server.
 APT_PACKAGES+=(mariadb-client)
+# Debian's Chromium, driven headless by playwright-core in the console's end-to-end tests (Playwright
+# itself never downloads a browser here).
+CHROMIUM_BIN=/usr/bin/chromium
 
 export DEBIAN_FRONTEND=noninteractive
 # Go is often installed outside the default PATH (CI images, non-login shells).
@@ -159,6 +163,18 @@ ensure_packages() {
     tail -n 30 "$SVC_DIR/apt.log" >&2
     die "apt-get failed (full log: $SVC_DIR/apt.log)"
   fi
+}
+
+# Installed only when the binary is missing: any Chromium already at that path will do.
+ensure_chromium() {
+  [[ -x $CHROMIUM_BIN ]] && return 0
+  log "installing chromium (apt, log: $SVC_DIR/apt-chromium.log)"
+  if ! { as_root apt-get update -qq && as_root apt-get install -y -qq chromium; } \
+      >"$SVC_DIR/apt-chromium.log" 2>&1; then
+    tail -n 30 "$SVC_DIR/apt-chromium.log" >&2
+    die "apt-get failed (full log: $SVC_DIR/apt-chromium.log)"
+  fi
+  [[ -x $CHROMIUM_BIN ]] || die "the chromium package did not install $CHROMIUM_BIN"
 }
 
 gopath_bin() { local gp; gp="$(go env GOPATH)"; echo "${gp%%:*}/bin"; }
@@ -363,6 +379,7 @@ cmd_start() {
   local t0=$SECONDS
   mkdir -p "$SVC_DIR"
   ensure_packages
+  ensure_chromium
   start_postgres
   start_mariadb
   start_rabbitmq

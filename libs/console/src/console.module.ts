@@ -1,0 +1,34 @@
+import { Module } from '@nestjs/common';
+import { AuthModule } from '@omega/accounts';
+import { ModelsModule } from '@omega/models';
+import { RuntimeCoreModule } from '@omega/runtime';
+import { ConsoleAssetsController } from './assets/console-assets.controller';
+import { ConsoleExceptionFilter } from './http/console-exception.filter';
+import { ConsoleAdminController } from './pages/admin/console-admin.controller';
+import { ConsoleHomeController } from './pages/home/console-home.controller';
+import { ConsoleKeysController } from './pages/keys/console-keys.controller';
+import { ConsoleLoginController } from './pages/login/console-login.controller';
+import { ObjectBrowser } from './pages/objects/object-browser';
+import { ConsoleObjectsController } from './pages/objects/console-objects.controller';
+import { ConsoleRuntimeController } from './pages/runtime/console-runtime.controller';
+import { ConsoleRenderer } from './rendering/console-renderer';
+
+/**
+ * The admin console under /console: server-rendered pages (Nunjucks) over the libs' services, acting
+ * only inside the logged-in user's tenant. Needs the storage core and an app that parses urlencoded
+ * bodies and cookies on /console (see apps/api configure-app.ts).
+ */
+@Module({
+  imports: [AuthModule, ModelsModule, RuntimeCoreModule],
+  controllers: [
+    ConsoleAssetsController,
+    ConsoleLoginController,
+    ConsoleHomeController,
+    ConsoleKeysController,
+    ConsoleObjectsController,
+    ConsoleRuntimeController,
+    ConsoleAdminController,
+  ],
+  providers: [ConsoleRenderer, ConsoleExceptionFilter, ObjectBrowser],
+})
+export class ConsoleModule {}

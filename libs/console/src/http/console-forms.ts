@@ -1,0 +1,101 @@
+import { ROLES, Role } from '@omega/accounts';
+import { TASK_STATUSES, TaskStatus } from '@omega/runtime';
+import { Transform } from 'class-transformer';
+import { IsIn, IsInt, IsOptional, IsString, Length, Max, MaxLength, Min } from 'class-validator';
+
+/** An empty form field means "not given". */
+const EmptyIsAbsent = () => Transform(({ value }) => (value === '' ? undefined : value));
+
+/** Every console form carries the anti-forgery token; the auth guard checks it, the DTO only allows it. */
+export class CsrfForm {
+  @IsOptional()
+  @IsString()
+  @MaxLength(256)
+  _csrf?: string;
+}
+
+export class LoginForm extends CsrfForm {
+  @IsString()
+  @Length(1, 150)
+  userid!: string;
+
+  @IsString()
+  @Length(1, 1024)
+  password!: string;
+}
+
+export class NewApiKeyForm extends CsrfForm {
+  @EmptyIsAbsent()
+  @IsOptional()
+  @IsString()
+  @Length(1, 100)
+  name?: string;
+
+  @Transform(({ value }) => (value === '' || value === undefined ? undefined : Number(value)))
+  @IsOptional()
+  @IsInt({ message: 'expiresInDays must be a whole number of days' })
+  @Min(1)
+  @Max(3650)
+  expiresInDays?: number;
+}
+
+export class NewUserForm extends CsrfForm {
+  @IsString()
+  @Length(1, 150)
+  userid!: string;
+
+  @EmptyIsAbsent()
+  @IsOptional()
+  @IsString()
+  @MaxLength(254)
+  email?: string;
+
+  @IsString()
+  @Length(12, 1024, { message: 'password must be at least 12 characters' })
+  password!: string;
+
+  @IsIn(ROLES)
+  role!: Role;
+}
+
+export class RoleForm extends CsrfForm {
+  @IsIn(ROLES)
+  role!: Role;
+}
+
+/** Search and bucket of the object browser; TenantContext checks the bucket's name. */
+export class ObjectListQuery {
+  @EmptyIsAbsent()
+  @IsOptional()
+  @IsString()
+  @MaxLength(100)
+  q?: string;
+
+  @EmptyIsAbsent()
+  @IsOptional()
+  @IsString()
+  @MaxLength(63)
+  bucket?: string;
+}
+
+export class BucketQuery {
+  @EmptyIsAbsent()
+  @IsOptional()
+  @IsString()
+  @MaxLength(63)
+  bucket?: string;
+}
+
+export class TaskListQuery {
+  @EmptyIsAbsent()
+  @IsOptional()
+  @IsIn(TASK_STATUSES)
+  status?: TaskStatus;
+}
+
+/** What a redirect after a change tells the next page to confirm. */
+export class NoticeQuery {
+  @IsOptional()
+  @IsIn(['revoked', 'created', 'role'])
+  done?: 'revoked' | 'created' | 'role';
+}

@@ -1,0 +1,105 @@
+import { Body, Controller, Get, Param, Post, Query, Req, Res, UseFilters } from '@nestjs/common';
+import {
+  Actor,
+  AuditService,
+  CurrentActor,
+  CurrentPrincipal,
+  MembershipsService,
+  Principal,
+  Roles,
+  TenantsService,
+  UsersService,
+} from '@omega/accounts';
+import { OmegaError } from '@omega/core';
+import type { Request, Response } from 'express';
+import { ConsoleExceptionFilter } from '../../http/console-exception.filter';
+import { NewUserForm, NoticeQuery, RoleForm } from '../../http/console-forms';
+import { CONSOLE_BASE } from '../../rendering/console-files';
+import { ConsoleRenderer } from '../../rendering/console-renderer';
+
+const NOTICES: Record<string, string> = {
+  created: 'The user was created and added to this tenant.',
+  role: 'The role was changed.',
+};
+
+/**
+ * Administration of the admin's own tenant: its members and their roles, the tenant itself and its audit
+ * trail. Platform admins also see every tenant.
+ */
+@Controller('console')
+@Roles('admin')
+@UseFilters(ConsoleExceptionFilter)
+export class ConsoleAdminController {
+  constructor(
+    private readonly users: UsersService,
+    private readonly memberships: MembershipsService,
+    private readonly tenants: TenantsService,
+    private readonly audit: AuditService,
+    private readonly view: ConsoleRenderer,
+  ) {}
+
+  @Get('users')
+  async usersPage(
+    @CurrentPrincipal() principal: Principal,
+    @Query() query: NoticeQuery,
+    @Req() req: Request,
+    @Res() res: Response,
+  ): Promise<void> {
+    const members = await this.memberships.listByTenant(principal.tenant);
+    const users = await Promise.all(members.map((member) => this.users.get(member.userid)));
+    const rows = members.map((member, index) => ({ ...member, user: users[index] }));
+    this.view.render(req, res, 'users', {
+      title: 'Users',
+      members: rows,
+      notice: query.done ? (NOTICES[query.done] ?? '') : '',
+    });
+  }
+
+  @Post('users')
+  async createUser(
+    @CurrentPrincipal() principal: Principal,
+    @CurrentActor() actor: Actor,
+    @Body() form: NewUserForm,
+    @Res() res: Response,
+  ): Promise<void> {
+    await this.users.create({ userid: form.userid, email: form.email, password: form.password }, actor);
+    await this.memberships.add(form.userid, principal.tenant, form.role, actor);
+    res.redirect(303, `${CONSOLE_BASE}/users?done=created`);
+  }
+
+  @Post('users/:userid/role')
+  async setRole(
+    @CurrentPrincipal() principal: Principal,
+    @CurrentActor() actor: Actor,
+    @Param('userid') userid: string,
+    @Body() form: RoleForm,
+    @Res() res: Response,
+  ): Promise<void> {
+    // An admin demoting themselves could leave the tenant without any admin.
+    if (userid === principal.userid) throw OmegaError.invalidInput('You cannot change your own role');
+    await this.memberships.setRole(userid, principal.tenant, form.role, actor);
+    res.redirect(303, `${CONSOLE_BASE}/users?done=role`);
+  }
+
+  @Get('tenants')
+  async tenantsPage(
+    @CurrentPrincipal() principal: Principal,
+    @Req() req: Request,
+    @Res() res: Response,
+  ): Promise<void> {
+    const tenants = principal.isPlatformAdmin
+      ? await this.tenants.list()
+      : [await this.tenants.get(principal.tenant)];
+    this.view.render(req, res, 'tenants', { title: 'Tenants', tenants });
+  }
+
+  @Get('audit')
+  async auditPage(
+    @CurrentPrincipal() principal: Principal,
+    @Req() req: Request,
+    @Res() res: Response,
+  ): Promise<void> {
+    const events = await this.audit.list(principal.tenant, { limit: 200 });
+    this.view.render(req, res, 'audit', { title: 'Audit log', events });
+  }
+}

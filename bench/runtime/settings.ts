@@ -1,3 +1,5 @@
+import { positiveInt } from '../support/env';
+
 export const DEFAULT_BROKER_URL = 'amqp://guest:guest@127.0.0.1:5672';
 
 /** What the runtime suite measures, from the environment. */
@@ -19,13 +21,4 @@ export function readRuntimeSettings(env: NodeJS.ProcessEnv = process.env): Runti
     tasks: positiveInt(env, 'BENCH_RT_TASKS', 5_000),
     workerConcurrency: positiveInt(env, 'BENCH_RT_WORKER_CONCURRENCY', 32),
   };
-}
-
-function positiveInt(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw.replace(/_/g, ''));
-  if (!Number.isSafeInteger(value) || value <= 0)
-    throw new Error(`${name} must be a positive integer, got ${raw}`);
-  return value;
 }

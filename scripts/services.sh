@@ -4,7 +4,7 @@
 # (MongoDB wire protocol) on top of PostgreSQL. Installs Debian's Chromium for
 # the console's browser tests.
 #
-# Usage: bash scripts/services.sh [start|stop|status|env|ensure-ferretdb|restart-broker]
+# Usage: bash scripts/services.sh [start|stop|status|env|ensure-ferretdb|ensure-python|restart-broker]
 #   start            install what is missing, start what is not answering, wait,
 #                    write .omega/services.env and print the URLs (default)
 #   stop             stop only the services this script started
@@ -14,6 +14,7 @@
 #   status           tell which services answer (exit 1 if any does not)
 #   env              print .omega/services.env
 #   ensure-ferretdb  build/install FerretDB if needed; last stdout line = binary path
+#   ensure-python    make the Python test venv (.omega/python, part of `start`); prints its python
 #
 # Idempotent: a second `start` while everything runs is a quick no-op.
 set -euo pipefail
@@ -213,6 +214,48 @@ ensure_ferretdb() {
   echo "$bin"
 }
 
+# The Python client's tests (clients/python) run in a venv of their own, .omega/python: pytest,
+# scikit-learn, skl2onnx, onnx, numpy, pandas from requirements-test.txt, and the client installed
+# editable. A stamp (hash of the requirements, pyproject.toml, the interpreter and the checkout's path)
+# makes a second run a no-op; a failed pip install is reported, not fatal to the other services (the
+# Python suite then fails and names the log).
+PY_VENV="$OMEGA_DIR/python"
+PY_CLIENT="$ROOT/clients/python"
+PY_LOG="$SVC_DIR/pip.log"
+
+ensure_python() {
+  local base want stamp="$PY_VENV/.requirements.sha256"
+  [[ -f $PY_CLIENT/requirements-test.txt ]] || return 0
+  base="$(command -v python3)" || { log "python3 is not installed: the Python client's tests cannot run"; return 0; }
+  want="$({ cat "$PY_CLIENT/requirements-test.txt" "$PY_CLIENT/pyproject.toml"; "$base" --version; echo "$ROOT"; } |
+    sha256sum | cut -d' ' -f1)"
+  [[ -x $PY_VENV/bin/python && -f $stamp && "$(cat "$stamp")" == "$want" ]] && return 0
+  # One install at a time (several test runs may start at once).
+  exec 8>"$SVC_DIR/python.lock"
+  flock -w 600 8 || { log "another Python install did not finish within 600s"; return 0; }
+  if [[ -x $PY_VENV/bin/python && -f $stamp && "$(cat "$stamp")" == "$want" ]]; then exec 8>&-; return 0; fi
+  log "preparing the Python test venv $PY_VENV (pip, log: $PY_LOG)"
+  rm -f "$stamp"
+  if ! "$PY_VENV/bin/python" -c '' 2>/dev/null; then
+    rm -rf "$PY_VENV"
+    if ! "$base" -m venv "$PY_VENV" >"$PY_LOG" 2>&1; then
+      # Debian's own python3 needs python3-venv for ensurepip.
+      rm -rf "$PY_VENV"
+      as_root apt-get install -y -qq python3-venv >>"$PY_LOG" 2>&1 || true
+      "$base" -m venv "$PY_VENV" >>"$PY_LOG" 2>&1 || { log "python3 -m venv failed (see $PY_LOG)"; exec 8>&-; return 0; }
+    fi
+  fi
+  if { "$PY_VENV/bin/python" -m pip install --disable-pip-version-check -q -r "$PY_CLIENT/requirements-test.txt" &&
+       "$PY_VENV/bin/python" -m pip install --disable-pip-version-check -q --no-build-isolation -e "$PY_CLIENT"; } \
+      >>"$PY_LOG" 2>&1; then
+    echo "$want" >"$stamp"
+  else
+    tail -n 20 "$PY_LOG" >&2
+    log "pip failed: the Python client's tests will fail until it succeeds (full log: $PY_LOG)"
+  fi
+  exec 8>&-
+}
+
 # ---------------------------------------------------------------- services
 
 pg_cluster() { # prints "<version> <name>" of the first cluster on $PG_PORT
@@ -380,6 +423,7 @@ cmd_start() {
   mkdir -p "$SVC_DIR"
   ensure_packages
   ensure_chromium
+  ensure_python
   start_postgres
   start_mariadb
   start_rabbitmq
@@ -423,6 +467,7 @@ case "${1:-start}" in
   status) cmd_status ;;
   env) [[ -f $ENV_FILE ]] || write_env_file; cat "$ENV_FILE" ;;
   ensure-ferretdb) mkdir -p "$SVC_DIR"; ensure_ferretdb ;;
+  ensure-python) mkdir -p "$SVC_DIR"; ensure_python; [[ -x $PY_VENV/bin/python ]] && echo "$PY_VENV/bin/python" ;;
   restart-broker) mkdir -p "$SVC_DIR"; restart_rabbitmq ;;
-  *) die "usage: $0 [start|stop|status|env|ensure-ferretdb|restart-broker]" ;;
+  *) die "usage: $0 [start|stop|status|env|ensure-ferretdb|ensure-python|restart-broker]" ;;
 esac

@@ -1,0 +1,178 @@
+"""``om.datasets``: tables in the caller's bucket, with pandas when it is installed."""
+
+import json
+from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence, Union
+
+from ._http import Http, jsonable, quote
+
+Records = List[Dict[str, Any]]
+ROWS_PER_CSV_CHUNK = 10_000
+
+# pandas dtype kinds → the platform's column types.
+_PANDAS_TYPES = {"i": "integer", "u": "integer", "f": "number", "b": "boolean", "M": "datetime"}
+_READ_OPTIONS = ("columns", "sort", "skip", "limit")
+
+
+def pandas_module(use_pandas: Optional[bool]) -> Any:
+    """pandas when it is installed and not turned off, else None."""
+    if use_pandas is False:
+        return None
+    try:
+        import pandas
+    except ImportError:
+        if use_pandas:
+            raise
+        return None
+    return pandas
+
+
+class Datasets:
+    """Put, get, list, drop tables; ``get`` answers a DataFrame when pandas is in use, records otherwise."""
+
+    def __init__(self, http: Http, use_pandas: Optional[bool] = None) -> None:
+        self._http = http
+        self._use_pandas = use_pandas
+
+    def put(
+        self,
+        data: Any,
+        name: str,
+        append: bool = False,
+        dtypes: Optional[Mapping[str, str]] = None,
+        attributes: Optional[Mapping[str, Any]] = None,
+        kind: Optional[str] = None,
+    ) -> Dict[str, Any]:
+        """Stores a DataFrame (streamed as CSV), a dict of columns or a list of records; answers Metadata."""
+        pd = pandas_module(self._use_pandas)
+        if pd is not None and isinstance(data, pd.DataFrame):
+            if attributes is not None or kind is not None:
+                raise TypeError("attributes and kind go with records or columns, not with a DataFrame")
+            types = {**_frame_types(data), **(dict(dtypes) if dtypes else {})}
+            return self._http.json(
+                "PUT",
+                f"/api/v1/dataset/{quote(name)}",
+                query={"append": True if append else None, "dtypes": json.dumps(types)},
+                body=_csv_chunks(data),
+                content_type="text/csv",
+            )
+        if isinstance(data, (list, tuple)):
+            payload: Any = [dict(row) for row in data]
+        elif isinstance(data, Mapping):
+            payload = {str(column): list(values) for column, values in data.items()}
+        else:
+            raise TypeError(
+                f"put takes a DataFrame, a dict of columns or a list of records, not {type(data)}"
+            )
+        body: Dict[str, Any] = {"data": jsonable(payload)}
+        if append:
+            body["append"] = True
+        for key, value in (("dtypes", dtypes), ("attributes", attributes), ("kind", kind)):
+            if value is not None:
+                body[key] = value
+        return self._http.json("PUT", f"/api/v1/dataset/{quote(name)}", json_body=body)
+
+    def get(
+        self,
+        name: str,
+        columns: Optional[Sequence[str]] = None,
+        sort: Union[str, Sequence[str], None] = None,
+        skip: Optional[int] = None,
+        limit: Optional[int] = None,
+        **filters: Any,
+    ) -> Any:
+        """Rows matching omega-ml filters (``units__gte=5``, ``region='EU'``), computed in the database."""
+        body: Dict[str, Any] = {"filter": filters or None, "skip": skip, "limit": limit}
+        if columns is not None:
+            body["columns"] = list(columns)
+        if sort is not None:
+            body["sort"] = sort.split(",") if isinstance(sort, str) else list(sort)
+        body = {key: value for key, value in body.items() if value is not None}
+        rows: Records = self._http.json("POST", f"/api/v1/dataset/{quote(name)}/query", json_body=body)
+        pd = pandas_module(self._use_pandas)
+        if pd is None:
+            return rows
+        return _frame(pd, rows, self.metadata(name), columns)
+
+    def metadata(self, name: str) -> Dict[str, Any]:
+        """The dataset's Metadata: kind, columns and types, rows, attributes."""
+        return self._http.json("GET", f"/api/v1/dataset/{quote(name)}/metadata")
+
+    def list(self, pattern: Optional[str] = None, kind: Optional[str] = None) -> List[str]:
+        """The names of the datasets in this bucket (all pages), optionally matching a glob pattern."""
+        return [entry["name"] for entry in self.list_metadata(pattern, kind)]
+
+    def list_metadata(self, pattern: Optional[str] = None, kind: Optional[str] = None) -> Records:
+        """As ``list``, the whole Metadata of each."""
+        return _list_all(self._http, "/api/v1/dataset/", {"pattern": pattern, "kind": kind})
+
+    def drop(self, name: str, force: bool = False) -> bool:
+        """Drops a dataset; a missing one raises ``NotFound`` unless ``force``."""
+        from .errors import NotFound
+
+        try:
+            self._http.json("DELETE", f"/api/v1/dataset/{quote(name)}")
+        except NotFound:
+            if not force:
+                raise
+            return False
+        return True
+
+
+def _list_all(http: Http, path: str, query: Dict[str, Any]) -> Records:
+    found: Records = []
+    while True:
+        page = http.json("GET", path, query={**query, "offset": len(found), "limit": 100})
+        found.extend(page["objects"])
+        total = page.get("meta", {}).get("total_count", len(found))
+        if not page["objects"] or len(found) >= total:
+            return found
+
+
+def _frame_types(frame: Any) -> Dict[str, str]:
+    types = {}
+    for column, dtype in frame.dtypes.items():
+        types[str(column)] = _PANDAS_TYPES.get(getattr(dtype, "kind", "O"), "string")
+    return types
+
+
+def _csv_chunks(frame: Any) -> Iterator[bytes]:
+    """The frame as CSV, ``ROWS_PER_CSV_CHUNK`` rows at a time (never one whole string in memory)."""
+    frame = frame.copy(deep=False)
+    frame.columns = [str(column) for column in frame.columns]
+    for column, dtype in frame.dtypes.items():
+        if getattr(dtype, "kind", "") == "M":
+            # ISO 8601 with a zone: the platform stores instants.
+            values = frame[column]
+            if getattr(dtype, "tz", None) is None:
+                values = values.dt.tz_localize("UTC")
+            frame[column] = values.dt.strftime("%Y-%m-%dT%H:%M:%S.%fZ").where(values.notna(), None)
+    if len(frame) == 0:
+        yield frame.to_csv(index=False).encode("utf-8")
+        return
+    for start in range(0, len(frame), ROWS_PER_CSV_CHUNK):
+        part = frame.iloc[start : start + ROWS_PER_CSV_CHUNK]
+        yield part.to_csv(index=False, header=start == 0).encode("utf-8")
+
+
+def _frame(pd: Any, rows: Records, meta: Dict[str, Any], columns: Optional[Sequence[str]]) -> Any:
+    described = (meta.get("kindMeta") or {}).get("columns") or []
+    types = {column["name"]: column.get("type") for column in described if isinstance(column, dict)}
+    names = list(columns) if columns is not None else [name for name in types] or None
+    if rows and names is None:
+        names = list(rows[0].keys())
+    frame = pd.DataFrame.from_records(rows, columns=names)
+    for column in frame.columns:
+        kind = types.get(column)
+        if kind == "datetime":
+            frame[column] = _datetimes(pd, frame[column])
+        elif kind in ("number", "integer") and frame[column].dtype == object:
+            # A numeric column holding only nulls (None) reads as NaN, as pandas would have it.
+            frame[column] = frame[column].astype("float64")
+    return frame
+
+
+def _datetimes(pd: Any, values: Any) -> Any:
+    try:
+        return pd.to_datetime(values, utc=True, format="ISO8601")
+    except (TypeError, ValueError):  # pandas < 2 has no format="ISO8601"
+        return pd.to_datetime(values, utc=True)

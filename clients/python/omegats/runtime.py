@@ -1,0 +1,203 @@
+"""``om.runtime``: model actions run as tasks on the platform's workers."""
+
+import time
+from typing import Any, Dict, List, Optional, Tuple
+
+from ._http import Http, quote
+from .errors import TaskFailed, TaskTimeout
+
+# The platform's own query parameters; an action parameter of the same name would be taken for them.
+_RESERVED = {"datax", "datay", "async", "require", "timeout"}
+
+
+class Runtime:
+    """Runs models on workers; ``require(label)`` sends every call to workers of that label."""
+
+    def __init__(self, http: Http, label: Optional[str] = None) -> None:
+        self._http = http
+        self.label = label
+
+    def require(self, label: str) -> "Runtime":
+        """This runtime with every call sent to workers of ``label`` (e.g. ``gpu``)."""
+        return Runtime(self._http, label)
+
+    def model(self, name: str, timeout: Optional[int] = None) -> "ModelRuntime":
+        """One model's actions; ``timeout`` is how long (s) the API waits for a synchronous result."""
+        return ModelRuntime(self._http, self.label, name, timeout)
+
+    def task(self, task_id: str) -> "Task":
+        """A task already submitted, by id."""
+        return Task(self._http, task_id)
+
+    def ping(self, delay_ms: Optional[int] = None) -> Dict[str, Any]:
+        """Runs a no-op task on a worker (of this runtime's label): ``{task_id, label, result}``."""
+        return self._http.json(
+            "GET", "/api/v1/runtime/ping", query={"require": self.label, "delay_ms": delay_ms}
+        )
+
+    def workers(self) -> Dict[str, Any]:
+        """The live workers and the labels they consume: ``{workers, labels}``."""
+        return self._http.json("GET", "/api/v1/runtime/workers")
+
+
+class ModelRuntime:
+    """predict, predict_proba, fit, partial_fit, score, transform; each waits for the result.
+
+    X and Y are a DataFrame (or Series), a numpy array, a list of rows or records, or a dataset's name.
+    Keyword arguments go to the action.
+    """
+
+    def __init__(self, http: Http, label: Optional[str], name: str, timeout: Optional[int]) -> None:
+        self._http = http
+        self._label = label
+        self.name = name
+        self._timeout = timeout
+
+    def predict(self, X: Any, **params: Any) -> List[Any]:
+        """The model's predictions for the rows of X."""
+        return self._run("predict", X, None, params)
+
+    def predict_proba(self, X: Any, **params: Any) -> List[List[float]]:
+        """Class probabilities, one list per row."""
+        return self._run("predict_proba", X, None, params)
+
+    def fit(self, X: Any, Y: Any = None, **params: Any) -> Dict[str, Any]:
+        """Fits the model and stores it as a new version: ``{model, version, parent, rows}``."""
+        return self._run("fit", X, Y, params)
+
+    def partial_fit(self, X: Any, Y: Any = None, **params: Any) -> Dict[str, Any]:
+        """Updates a fitted model with more rows (knn, linear-regression, kmeans)."""
+        return self._run("partial_fit", X, Y, params)
+
+    def score(self, X: Any, Y: Any, **params: Any) -> float:
+        """Accuracy (classifiers) or R² (regressors) on X and Y."""
+        return self._run("score", X, Y, params)
+
+    def transform(self, X: Any, **params: Any) -> List[List[float]]:
+        """The transformed rows (PCA, ONNX transformers)."""
+        return self._run("transform", X, None, params)
+
+    def async_(self) -> "AsyncModelRuntime":
+        """The same actions submitted without waiting: each answers a ``Task``."""
+        return AsyncModelRuntime(self)
+
+    def _run(self, action: str, X: Any, Y: Any, params: Dict[str, Any]) -> Any:
+        query, body = self._request(X, Y, params, False)
+        return self._http.json("PUT", self._path(action), query=query, json_body=body)["result"]
+
+    def _submit(self, action: str, X: Any, Y: Any, params: Dict[str, Any]) -> "Task":
+        query, body = self._request(X, Y, params, True)
+        answer = self._http.json("PUT", self._path(action), query=query, json_body=body)
+        return Task(self._http, answer["task_id"])
+
+    def _path(self, action: str) -> str:
+        return f"/api/v1/model/{quote(self.name)}/{action}"
+
+    def _request(
+        self, X: Any, Y: Any, params: Dict[str, Any], asynchronous: bool
+    ) -> Tuple[Dict[str, Any], Any]:
+        reserved = _RESERVED.intersection(params)
+        if reserved:
+            raise TypeError(f"{', '.join(sorted(reserved))}: the platform's own parameter, not an action's")
+        query: Dict[str, Any] = {key: _param(value) for key, value in params.items()}
+        body: Dict[str, Any] = {}
+        if isinstance(X, str):
+            query["datax"] = X
+        else:
+            body["X"] = features(X)
+        if isinstance(Y, str):
+            query["datay"] = Y
+        elif Y is not None:
+            body["Y"] = targets(Y)
+        query.update(require=self._label, timeout=self._timeout, **({"async": True} if asynchronous else {}))
+        return query, body
+
+
+class AsyncModelRuntime:
+    """A model's actions, each answering a ``Task`` at once."""
+
+    def __init__(self, model: ModelRuntime) -> None:
+        self._model = model
+
+    def predict(self, X: Any, **params: Any) -> "Task":
+        """Submits predict."""
+        return self._model._submit("predict", X, None, params)
+
+    def predict_proba(self, X: Any, **params: Any) -> "Task":
+        """Submits predict_proba."""
+        return self._model._submit("predict_proba", X, None, params)
+
+    def fit(self, X: Any, Y: Any = None, **params: Any) -> "Task":
+        """Submits fit."""
+        return self._model._submit("fit", X, Y, params)
+
+    def partial_fit(self, X: Any, Y: Any = None, **params: Any) -> "Task":
+        """Submits partial_fit."""
+        return self._model._submit("partial_fit", X, Y, params)
+
+    def score(self, X: Any, Y: Any, **params: Any) -> "Task":
+        """Submits score."""
+        return self._model._submit("score", X, Y, params)
+
+    def transform(self, X: Any, **params: Any) -> "Task":
+        """Submits transform."""
+        return self._model._submit("transform", X, None, params)
+
+
+class Task:
+    """A submitted task: poll ``status()``, read ``result()``, or ``wait(timeout)`` for its value."""
+
+    def __init__(self, http: Http, task_id: str) -> None:
+        self._http = http
+        self.id = task_id
+
+    def __repr__(self) -> str:
+        return f"Task({self.id!r})"
+
+    def status(self) -> Dict[str, Any]:
+        """The task's record without its result: status (PENDING, STARTED, SUCCESS, FAILURE), timings."""
+        return self._http.json("GET", f"/api/v1/task/{quote(self.id)}/status")
+
+    def result(self) -> Dict[str, Any]:
+        """The task's record, with ``result`` once it succeeded and ``error`` if it failed."""
+        return self._http.json("GET", f"/api/v1/task/{quote(self.id)}/result")
+
+    def wait(self, timeout: float = 60.0, interval: float = 0.05) -> Any:
+        """Polls until the task finishes: its result, or ``TaskFailed`` / ``TaskTimeout``."""
+        deadline = time.monotonic() + timeout
+        while True:
+            record = self.result()
+            if record["status"] == "SUCCESS":
+                return record.get("result")
+            if record["status"] == "FAILURE":
+                error = record.get("error") or {}
+                raise TaskFailed(self.id, error.get("code", "TASK_FAILED"), error.get("message", "failed"))
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise TaskTimeout(self.id, timeout)
+            time.sleep(min(interval, left))
+            interval = min(interval * 1.5, 1.0)
+
+
+def features(X: Any) -> Any:
+    """X as omega-ml's ``{columns, data}`` body."""
+    if hasattr(X, "columns") and hasattr(X, "to_numpy"):
+        return {"columns": [str(c) for c in X.columns], "data": X.to_numpy().tolist()}
+    if hasattr(X, "tolist"):
+        return {"data": X.tolist()}
+    return {"data": list(X)}
+
+
+def targets(Y: Any) -> Any:
+    """Y as a list of values (a Series, an array, a one-column frame or a list)."""
+    if hasattr(Y, "columns") and hasattr(Y, "to_numpy"):
+        return {"data": Y.to_numpy().tolist()}
+    if hasattr(Y, "tolist"):
+        return Y.tolist()
+    return list(Y)
+
+
+def _param(value: Any) -> Any:
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        return value
+    raise TypeError(f"action parameters are numbers, strings or booleans, not {type(value).__name__}")

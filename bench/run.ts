@@ -6,13 +6,14 @@ import { runFilesBench } from './files/files.bench';
 import { runRuntimeBench } from './runtime/runtime.bench';
 import { readRuntimeSettings } from './runtime/settings';
 import { runSqlBench } from './sql/sql.bench';
+import { runScriptsBench } from './scripts/scripts.bench';
 import { loadServicesEnv, readSettings, redactUrl } from './support/env';
 import { BENCH_DB_PREFIX, benchConfig, openStores, RAW_DB, startApi } from './support/platform';
 import { writeJson } from './support/report';
 
 const RESULTS_FILE = join(__dirname, 'results', 'latest.json');
 
-const SUITES = ['datasets', 'files', 'runtime', 'sql'] as const;
+const SUITES = ['datasets', 'files', 'runtime', 'sql', 'scripts'] as const;
 type Suite = (typeof SUITES)[number];
 
 /**
@@ -80,6 +81,17 @@ async function main(): Promise<void> {
       const sql = await runSqlBench({ rows: settings.rows, postgresUrl, config });
       console.log(`\n${sql.table}`);
       sections.sql = { rows: sql.rows, paths: sql.paths, target: sql.target, targetMet: sql.targetMet };
+    }
+
+    if (suites.has('scripts')) {
+      console.log('\nscripts: run overhead of an empty script through REST (sandbox child per run)');
+      const scripts = await runScriptsBench({
+        client,
+        mongoUrl: settings.mongoUrl,
+        runs: Number(process.env.BENCH_SCRIPT_RUNS ?? 30),
+      });
+      console.log(`\n${scripts.table}`);
+      sections.scripts = scripts.results;
     }
 
     writeJson(

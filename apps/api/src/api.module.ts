@@ -9,6 +9,8 @@ import { MljsModule } from '@omega/mljs';
 import { ModelRunsModule } from '@omega/models';
 import { OnnxModule } from '@omega/onnx';
 import { SqlModule } from '@omega/sql';
+import { JobRunsModule } from '@omega/jobs';
+import { ScriptRunsModule } from '@omega/scripts';
 import { AdminController } from './admin/admin.controller';
 import { AuthController } from './auth/auth.controller';
 import { ClientConfigController } from './config/client-config.controller';
@@ -16,6 +18,9 @@ import { DatasetsController } from './datasets/datasets.controller';
 import { FilesController } from './files/files.controller';
 import { ModelsController } from './models/models.controller';
 import { RuntimeController } from './runtime/runtime.controller';
+import { SchedulesApiModule } from './schedules/schedules-api.module';
+import { ScriptsController } from './scripts/scripts.controller';
+import { JobsController } from './jobs/jobs.controller';
 import { SystemController } from './system/system.controller';
 
 /**
@@ -39,6 +44,9 @@ export class ApiModule {
         ModelRunsModule,
         OnnxModule,
         MljsModule,
+        ScriptRunsModule,
+        JobRunsModule,
+        SchedulesApiModule,
         ConsoleModule,
       ],
       controllers: [
@@ -50,6 +58,8 @@ export class ApiModule {
         FilesController,
         ModelsController,
         RuntimeController,
+        ScriptsController,
+        JobsController,
       ],
     };
   }

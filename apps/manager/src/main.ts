@@ -3,7 +3,10 @@ import { NestFactory } from '@nestjs/core';
 import { loadConfig } from '@omega/core';
 import { ManagerModule } from './manager.module';
 
-/** The cloud manager process: boots and connects; schedules and provisioning arrive with their issues. */
+/**
+ * The cloud manager process: fires job schedules every `OMEGA_SCHEDULE_TICK_SECONDS`. Several replicas
+ * may run; each due run is submitted once.
+ */
 async function main(): Promise<void> {
   const config = loadConfig();
   const app = await NestFactory.createApplicationContext(ManagerModule.forRoot(config));

@@ -5,6 +5,8 @@ import { MljsModule } from '@omega/mljs';
 import { ModelsModule } from '@omega/models';
 import { OnnxModule } from '@omega/onnx';
 import { RuntimeWorkerModule } from '@omega/runtime';
+import { JobsModule } from '@omega/jobs';
+import { ScriptsModule } from '@omega/scripts';
 import { TaskConsumerController } from './task-consumer.controller';
 
 /** The worker: the runtime's consumer plus the kinds whose tasks it runs, each registering its handlers. */
@@ -21,6 +23,8 @@ export class WorkerModule {
         ModelsModule,
         OnnxModule,
         MljsModule,
+        ScriptsModule,
+        JobsModule,
       ],
       controllers: [TaskConsumerController],
     };

@@ -180,6 +180,40 @@ export class OmegaEnvironment {
   @IsOptional()
   @IsIn(['error', 'warn', 'log', 'debug', 'verbose'])
   OMEGA_LOG_LEVEL?: 'error' | 'warn' | 'log' | 'debug' | 'verbose';
+
+  /** How often the manager looks for due schedules. */
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt({ message: 'must be a number of seconds' })
+  @Min(1)
+  @Max(3600)
+  OMEGA_SCHEDULE_TICK_SECONDS?: number;
+
+  /** After manager downtime: `once` runs a missed schedule once, `skip` waits for its next time. */
+  @IsOptional()
+  @IsIn(['once', 'skip'])
+  OMEGA_SCHEDULE_CATCH_UP?: 'once' | 'skip';
+
+  /** The API as workers reach it (scripts and notebooks call it back with a scoped token). */
+  @IsOptional()
+  @Matches(/^https?:\/\/[^\s/?#]+(\/[^\s?#]*)?$/, { message: 'must be an http:// or https:// URL' })
+  OMEGA_API_URL?: string;
+
+  /** Wall-clock limit of one script or notebook run. */
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt({ message: 'must be a number of seconds' })
+  @Min(1)
+  @Max(86400)
+  OMEGA_SCRIPT_TIMEOUT_SECONDS?: number;
+
+  /** Memory limit of one script or notebook run (V8 heap, and the process's resident size). */
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt({ message: 'must be a number of MiB' })
+  @Min(32)
+  @Max(65536)
+  OMEGA_SCRIPT_MEMORY_MB?: number;
 }
 
 /** The validated, typed configuration handed to every part of the platform. */
@@ -215,6 +249,12 @@ export interface OmegaConfig {
   readonly rateLimitLoginWindowSeconds: number;
   readonly publicUrl?: string;
   readonly trustProxy: number;
+  readonly scheduleTickSeconds: number;
+  readonly scheduleCatchUp: 'once' | 'skip';
+  /** The API's URL as workers reach it (`http://127.0.0.1:<apiPort>` by default). */
+  readonly apiUrl: string;
+  readonly scriptTimeoutSeconds: number;
+  readonly scriptMemoryMb: number;
 }
 
 /** Variables whose values never appear in an error or a log. */
@@ -269,5 +309,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): OmegaConfig {
     rateLimitLoginWindowSeconds: parsed.OMEGA_RATE_LIMIT_LOGIN_WINDOW_SECONDS ?? 300,
     publicUrl: parsed.OMEGA_PUBLIC_URL?.replace(/\/+$/, ''),
     trustProxy: parsed.OMEGA_TRUST_PROXY ?? 0,
+    scheduleTickSeconds: parsed.OMEGA_SCHEDULE_TICK_SECONDS ?? 15,
+    scheduleCatchUp: parsed.OMEGA_SCHEDULE_CATCH_UP ?? 'once',
+    apiUrl: (parsed.OMEGA_API_URL ?? `http://127.0.0.1:${parsed.OMEGA_API_PORT ?? 5000}`).replace(/\/+$/, ''),
+    scriptTimeoutSeconds: parsed.OMEGA_SCRIPT_TIMEOUT_SECONDS ?? 300,
+    scriptMemoryMb: parsed.OMEGA_SCRIPT_MEMORY_MB ?? 512,
   };
 }

@@ -1,0 +1,74 @@
+import { Body, Controller, Delete, Get, Param, Put, Query } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { TenantContext } from '@omega/core';
+import { Schedule, ScheduleTrigger, SchedulesService } from '@omega/schedules';
+import { Tenant } from '../http/tenant.decorator';
+import { ScheduleQueryDto, SetScheduleDto, TriggersQueryDto } from './schedule.dto';
+
+const DEFAULT_NEXT_TIMES = 5;
+
+@ApiTags('schedules')
+@Controller('api/v1/job/:name/schedule')
+export class SchedulesController {
+  constructor(private readonly schedules: SchedulesService) {}
+
+  @Put()
+  @ApiOperation({ summary: "Set a job's schedule (cron or plain English, in a time zone)" })
+  async set(@Tenant() ctx: TenantContext, @Param('name') name: string, @Body() body: SetScheduleDto) {
+    const schedule = await this.schedules.schedule(ctx, name, body);
+    return scheduleAnswer(schedule, this.schedules.nextTimesOf(schedule, DEFAULT_NEXT_TIMES));
+  }
+
+  @Get()
+  @ApiOperation({ summary: "A job's schedule and its next `n` run times" })
+  async get(@Tenant() ctx: TenantContext, @Param('name') name: string, @Query() query: ScheduleQueryDto) {
+    const schedule = await this.schedules.get(ctx, name);
+    return scheduleAnswer(schedule, this.schedules.nextTimesOf(schedule, query.n ?? DEFAULT_NEXT_TIMES));
+  }
+
+  @Get('triggers')
+  @ApiOperation({ summary: "A job's scheduled runs so far (newest first): due time, task id, manager" })
+  async triggers(
+    @Tenant() ctx: TenantContext,
+    @Param('name') name: string,
+    @Query() query: TriggersQueryDto,
+  ) {
+    const triggers = await this.schedules.listTriggers(ctx, name, query.limit);
+    return { name, triggers: triggers.map(triggerAnswer) };
+  }
+
+  @Delete()
+  @ApiOperation({ summary: "Drop a job's schedule" })
+  async drop(@Tenant() ctx: TenantContext, @Param('name') name: string) {
+    await this.schedules.dropSchedule(ctx, name);
+    return { deleted: name };
+  }
+}
+
+function scheduleAnswer(schedule: Schedule, next: Date[]) {
+  return {
+    name: schedule.job,
+    bucket: schedule.bucket,
+    cron: schedule.cron,
+    ...(schedule.text !== undefined ? { text: schedule.text } : {}),
+    timezone: schedule.timezone,
+    source: schedule.source,
+    created: schedule.created,
+    modified: schedule.modified,
+    last_run: schedule.lastRun ?? null,
+    last_task_id: schedule.lastTaskId ?? null,
+    next_times: next,
+  };
+}
+
+function triggerAnswer(trigger: ScheduleTrigger) {
+  return {
+    due_at: trigger.dueAt,
+    fired_at: trigger.firedAt ?? null,
+    task_id: trigger.taskId ?? null,
+    status: trigger.status,
+    catch_up: trigger.catchUp,
+    manager: trigger.manager,
+    ...(trigger.error ? { error: trigger.error } : {}),
+  };
+}

@@ -1,0 +1,11 @@
+export * from './auth/scoped-token';
+export * from './build/script-builder';
+export * from './sandbox/sandbox-limits';
+export * from './sandbox/script-sandbox';
+export type { CellOutcome, CellOutput, ChildError } from './sandbox/child/child-protocol';
+export type { OmConnection } from './sandbox/child/om-rest';
+export * from './storage/script.plugin';
+export * from './runtime/script-task.handler';
+export * from './scripts.service';
+export * from './script-runs.service';
+export * from './scripts.module';

@@ -1,0 +1,124 @@
+/**
+ * The sandboxed child's entry point (bundled by esbuild, run with `node --experimental-permission`): it
+ * waits for its one request on the IPC channel, runs the script's `run(om, ...args)` or the notebook's
+ * cells, answers, and exits. It only ever sees what the request carries.
+ */
+import { runInThisContext } from 'node:vm';
+import { format, inspect } from 'node:util';
+import {
+  CellOutcome,
+  CellOutput,
+  ChildError,
+  ChildMessage,
+  ChildRequest,
+  ChildResponse,
+  MAX_NOTEBOOK_OUTPUT_CHARS,
+} from './child-protocol';
+import { createOm } from './om-rest';
+
+function toChildError(error: unknown): ChildError {
+  if (error instanceof Error) return { name: error.name, message: error.message, stack: error.stack };
+  return { name: 'Error', message: typeof error === 'string' ? error : inspect(error) };
+}
+
+function answer(response: ChildResponse): void {
+  let message: ChildResponse = response;
+  try {
+    // Whatever the script returned must survive JSON: the task record stores it as JSON.
+    if (response.ok) message = JSON.parse(JSON.stringify({ ...response, result: response.result ?? null }));
+  } catch (error) {
+    message = {
+      ok: false,
+      error: {
+        name: 'TypeError',
+        message: `run() returned a value that is not JSON: ${(error as Error).message}`,
+      },
+    };
+  }
+  const final: ChildMessage = { type: 'done', ...message };
+  process.send?.(final, () => process.exit(0));
+}
+
+async function runScript(request: Extract<ChildRequest, { mode: 'script' }>): Promise<void> {
+  const om = createOm(request.api);
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const loaded = require(request.file) as { run?: unknown; default?: unknown };
+  const candidate =
+    typeof loaded.run === 'function'
+      ? loaded.run
+      : typeof (loaded.default as { run?: unknown } | undefined)?.run === 'function'
+        ? (loaded.default as { run: unknown }).run
+        : typeof loaded.default === 'function'
+          ? loaded.default
+          : undefined;
+  if (typeof candidate !== 'function')
+    throw new TypeError('The script does not export a run(om, ...args) function');
+  const result: unknown = await (candidate as (...args: unknown[]) => unknown)(om, ...request.args);
+  answer({ ok: true, result });
+}
+
+/** Runs cells in order in this process's global scope; the first failing cell stops the run. */
+async function runNotebook(request: Extract<ChildRequest, { mode: 'notebook' }>): Promise<void> {
+  const globals = globalThis as Record<string, unknown>;
+  globals.om = createOm(request.api);
+  // Cells may load Node's built-ins; the permission model still bounds what they can touch.
+  globals.require = require;
+  const cells: CellOutcome[] = [];
+  let outputs: CellOutput[] = [];
+  let printed = 0;
+  const write = (name: 'stdout' | 'stderr', args: unknown[]): void => {
+    if (printed > MAX_NOTEBOOK_OUTPUT_CHARS) return;
+    let text = `${format(...args)}\n`;
+    printed += text.length;
+    if (printed > MAX_NOTEBOOK_OUTPUT_CHARS)
+      text = `…[output past ${MAX_NOTEBOOK_OUTPUT_CHARS} characters dropped]\n`;
+    const last = outputs[outputs.length - 1];
+    if (last?.output_type === 'stream' && last.name === name) last.text.push(text);
+    else outputs.push({ output_type: 'stream', name, text: [text] });
+    (name === 'stdout' ? process.stdout : process.stderr).write(text);
+  };
+  const cellConsole = Object.create(console) as Console;
+  cellConsole.log = (...args: unknown[]) => write('stdout', args);
+  cellConsole.info = cellConsole.log;
+  cellConsole.debug = cellConsole.log;
+  cellConsole.warn = (...args: unknown[]) => write('stderr', args);
+  cellConsole.error = cellConsole.warn;
+  globals.console = cellConsole;
+  for (const cell of request.cells) {
+    outputs = [];
+    try {
+      const value: unknown = await runInThisContext(cell.code, { filename: `cell[${cell.index}]` });
+      if (value !== undefined) {
+        outputs.push({
+          output_type: 'execute_result',
+          execution_count: cell.index + 1,
+          data: { 'text/plain': inspect(value, { depth: 4, breakLength: 100 }) },
+          metadata: {},
+        });
+      }
+      cells.push({ index: cell.index, outputs, ok: true });
+      const done: ChildMessage = { type: 'cell', cell: { index: cell.index, outputs, ok: true } };
+      process.send?.(done);
+    } catch (error) {
+      const failure = toChildError(error);
+      outputs.push({
+        output_type: 'error',
+        ename: failure.name,
+        evalue: failure.message,
+        traceback: (failure.stack ?? `${failure.name}: ${failure.message}`).split('\n').slice(0, 30),
+      });
+      cells.push({ index: cell.index, outputs, ok: false });
+      answer({ ok: false, error: { ...failure, message: `cell ${cell.index}: ${failure.message}` }, cells });
+      return;
+    }
+  }
+  answer({ ok: true, cells });
+}
+
+// The worker went away (it is the IPC peer): nobody waits for this run any more.
+process.once('disconnect', () => process.exit(1));
+
+process.once('message', (request: ChildRequest) => {
+  const run = request.mode === 'notebook' ? runNotebook(request) : runScript(request);
+  run.catch((error: unknown) => answer({ ok: false, error: toChildError(error) }));
+});

@@ -1,0 +1,206 @@
+import { TenantContext } from '@omega/core';
+import { RuntimeClient } from '@omega/runtime';
+import { randomBytes } from 'node:crypto';
+import { startTestApp, TestApp } from './support/test-app';
+import { startWorker, WorkerProcess } from './support/worker-process';
+
+const SECRET_KEY = randomBytes(32).toString('base64url');
+const TIMEOUT_SECONDS = 4;
+
+function notebook(cells: { type?: 'code' | 'markdown'; source: string }[], language = 'typescript') {
+  return Buffer.from(
+    JSON.stringify({
+      nbformat: 4,
+      nbformat_minor: 5,
+      metadata: {
+        kernelspec: { name: language === 'python' ? 'python3' : 'tslab', display_name: language, language },
+        language_info: { name: language },
+      },
+      cells: cells.map(({ type = 'code', source }) =>
+        type === 'code'
+          ? { cell_type: 'code', source, metadata: {}, outputs: [], execution_count: null }
+          : { cell_type: 'markdown', source, metadata: {} },
+      ),
+    }),
+  );
+}
+
+const WEEKLY = notebook([
+  { type: 'markdown', source: '# Weekly units' },
+  { source: "const rows = await om.datasets.get('sales');\nconsole.log('rows', rows.length);\nrows.length" },
+  {
+    source:
+      'interface Row { units: number }\nconst total: number = (rows as Row[]).reduce((sum, row) => sum + row.units, 0);\ntotal * 2',
+  },
+  { source: 'function double(x: number): number {\n  return x * 2;\n}\ndouble(total) + 1' },
+]);
+const BROKEN = notebook([
+  { source: "const before = 1;\nconsole.log('before the failure');" },
+  { source: "throw new Error('cell broke');" },
+  { source: "console.log('never printed');" },
+]);
+
+interface Output {
+  output_type: string;
+  name?: string;
+  text?: string[];
+  data?: Record<string, string>;
+  ename?: string;
+  evalue?: string;
+}
+interface Cell {
+  cell_type: string;
+  outputs?: Output[];
+  execution_count?: number | null;
+}
+
+describe('notebook jobs (notebook.ipynb) through the API and a worker', () => {
+  let app: TestApp;
+  let worker: WorkerProcess;
+
+  const upload = (name: string, content: Buffer, filename = `${name}.ipynb`) =>
+    app.api.post('/api/v1/job/').field('name', name).attach('file', content, filename);
+
+  beforeAll(async () => {
+    app = await startTestApp({
+      broker: true,
+      config: { scriptTimeoutSeconds: TIMEOUT_SECONDS, secretKey: SECRET_KEY },
+    });
+    worker = await startWorker(app.config, {
+      env: {
+        OMEGA_SECRET_KEY: SECRET_KEY,
+        OMEGA_API_URL: app.url,
+        OMEGA_SCRIPT_TIMEOUT_SECONDS: String(TIMEOUT_SECONDS),
+      },
+    });
+    await app.api
+      .put('/api/v1/dataset/sales')
+      .send({
+        data: [
+          { region: 'EU', units: 12 },
+          { region: 'US', units: 7 },
+          { region: 'EU', units: 3 },
+        ],
+      })
+      .expect(200);
+  }, 120_000);
+
+  afterAll(async () => {
+    await worker?.stop();
+    await app?.close();
+  });
+
+  it('stores a TypeScript notebook as a job', async () => {
+    const { body } = await upload('weekly', WEEKLY).expect(201);
+    expect(body).toMatchObject({ name: 'weekly', kind: 'notebook.ipynb' });
+    expect(body.kindMeta).toMatchObject({
+      nbformat: 4,
+      language: 'typescript',
+      cells: 4,
+      codeCells: 3,
+      runs: [],
+      owner: 'admin',
+    });
+  });
+
+  it('runs a good notebook: outputs are console output and the last expression of each cell', async () => {
+    const { body } = await app.api.post('/api/v1/job/weekly/run').expect(200);
+    expect(body).toMatchObject({ job: 'weekly', status: 'SUCCESS' });
+    expect(body.result).toMatch(/^results\/weekly_\d{8}T\d{9}Z\.ipynb$/);
+    const executed = (
+      await app.api.get(`/api/v1/job/${encodeURIComponent(body.result)}/notebook`).expect(200)
+    ).body;
+    const cells = executed.cells as Cell[];
+    expect(cells[0].cell_type).toBe('markdown');
+    expect(cells[1].outputs).toEqual([
+      { output_type: 'stream', name: 'stdout', text: ['rows 3\n'] },
+      { output_type: 'execute_result', execution_count: 2, data: { 'text/plain': '3' }, metadata: {} },
+    ]);
+    expect(cells[2].outputs?.[0].data?.['text/plain']).toBe('44');
+    expect(cells[3].outputs?.[0].data?.['text/plain']).toBe('45');
+    expect(executed.metadata.omega).toMatchObject({ job: 'weekly', status: 'SUCCESS' });
+    const job = (await app.api.get('/api/v1/job/weekly').expect(200)).body;
+    expect(job.kindMeta.runs).toHaveLength(1);
+    expect(job.kindMeta.runs[0]).toMatchObject({ status: 'SUCCESS', result: body.result, userid: 'admin' });
+    expect(job.kindMeta.runs[0].durationMs).toBeGreaterThan(0);
+  });
+
+  it('keeps the error of a failing cell in the executed notebook and a FAILURE in the history', async () => {
+    await upload('broken', BROKEN).expect(201);
+    const { body } = await app.api.post('/api/v1/job/broken/run').expect(422);
+    expect(body).toMatchObject({ statusCode: 422, code: 'SCRIPT_FAILED', job: 'broken' });
+    expect(body.message).toMatch(/cell 1: cell broke/);
+    const job = (await app.api.get('/api/v1/job/broken').expect(200)).body;
+    const [run] = job.kindMeta.runs;
+    expect(run).toMatchObject({ status: 'FAILURE' });
+    expect(run.error).toMatch(/cell broke/);
+    const cells = (await app.api.get(`/api/v1/job/${encodeURIComponent(run.result)}/notebook`).expect(200))
+      .body.cells as Cell[];
+    expect(cells[0].outputs).toEqual([
+      { output_type: 'stream', name: 'stdout', text: ['before the failure\n'] },
+    ]);
+    expect(cells[1].outputs?.[0]).toMatchObject({
+      output_type: 'error',
+      ename: 'Error',
+      evalue: 'cell broke',
+    });
+    expect(cells[2]).toMatchObject({ outputs: [], execution_count: null });
+  });
+
+  it('stops a notebook at its wall-clock limit and records why', async () => {
+    await upload(
+      'spin',
+      notebook([{ source: "console.log('spinning')" }, { source: 'while (true) {}' }]),
+    ).expect(201);
+    const { body } = await app.api.post('/api/v1/job/spin/run').expect(422);
+    expect(body.code).toBe('LIMIT_EXCEEDED');
+    const job = (await app.api.get('/api/v1/job/spin').expect(200)).body;
+    expect(job.kindMeta.runs[0]).toMatchObject({ status: 'FAILURE' });
+    expect(job.kindMeta.runs[0].error).toMatch(/wall-clock limit/);
+    // The cell that finished before the limit keeps its output; the one that spun shows why it stopped.
+    const cells = (
+      await app.api.get(`/api/v1/job/${encodeURIComponent(job.kindMeta.runs[0].result)}/notebook`).expect(200)
+    ).body.cells as Cell[];
+    expect(cells[0].outputs).toEqual([{ output_type: 'stream', name: 'stdout', text: ['spinning\n'] }]);
+    expect(cells[1].outputs?.[0]).toMatchObject({ output_type: 'error', ename: 'LimitExceeded' });
+    await app.api.post('/api/v1/job/weekly/run').expect(200);
+  }, 60_000);
+
+  it('runs job.run tasks as a schedule sends them (args [], kwargs {}), acting for the owner', async () => {
+    const runtime = app.app.get(RuntimeClient);
+    const ctx = TenantContext.of('default');
+    const task = await runtime.submit(ctx, { action: 'job.run', object: 'weekly', args: [], kwargs: {} });
+    const record = await runtime.wait(ctx, task.id, 30_000);
+    expect(record.status).toBe('SUCCESS');
+    expect(record.result).toMatchObject({ job: 'weekly', status: 'SUCCESS' });
+    const job = (await app.api.get('/api/v1/job/weekly').expect(200)).body;
+    expect(job.kindMeta.runs.map((run: { status: string }) => run.status)).toEqual([
+      'SUCCESS',
+      'SUCCESS',
+      'SUCCESS',
+    ]);
+  });
+
+  it('lists jobs with their executed notebooks, and drops them', async () => {
+    const list = (await app.api.get('/api/v1/job/').expect(200)).body;
+    const names = list.objects.map((entry: { name: string }) => entry.name) as string[];
+    expect(names).toEqual(expect.arrayContaining(['weekly', 'broken', 'spin']));
+    expect(names.filter((name) => name.startsWith('results/weekly_'))).toHaveLength(3);
+    await app.api.delete('/api/v1/job/spin').expect(200);
+    await app.api.get('/api/v1/job/spin').expect(404);
+    await app.api.post('/api/v1/job/spin/run').expect(404);
+  });
+
+  it('refuses bad notebooks with clear 4xx answers', async () => {
+    const bad = async (call: ReturnType<typeof upload>, status: number, message: RegExp) => {
+      const { body } = await call.expect(status);
+      expect(body.message).toMatch(message);
+    };
+    await bad(upload('py', notebook([{ source: 'print(1)' }], 'python')), 400, /JavaScript or TypeScript/);
+    await bad(upload('text', Buffer.from('not json')), 400, /not JSON/);
+    await bad(upload('v3', Buffer.from(JSON.stringify({ nbformat: 3, cells: [] }))), 400, /nbformat 4/);
+    await bad(upload('results/x', WEEKLY), 400, /results\//);
+    await bad(upload('a..b', WEEKLY), 400, /Invalid name/);
+    await bad(app.api.post('/api/v1/job/').send({ name: 'x' }), 415, /multipart/);
+  });
+});

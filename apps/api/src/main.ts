@@ -3,6 +3,7 @@ import { credentialsFilePath } from '@omega/accounts';
 import { NestFactory } from '@nestjs/core';
 import { ConfigValidationError, loadConfig, nestLogLevels, OmegaConfig } from '@omega/core';
 import { EmbeddedMongo } from '@omega/embedded';
+import { ScheduleTickerModule } from '@omega/schedules';
 import { existsSync } from 'node:fs';
 import { ApiModule } from './api.module';
 import { configureApp } from './configure-app';
@@ -30,7 +31,10 @@ async function main(): Promise<void> {
     config = { ...config, mongoUrl: await embedded.start() };
   }
 
-  const app = await NestFactory.create(ApiModule.forRoot(config), {
+  const root = ApiModule.forRoot(config);
+  // Without a broker there is no manager or worker: the API runs tasks itself and fires the schedules too.
+  if (!config.brokerUrl) root.imports = [...(root.imports ?? []), ScheduleTickerModule];
+  const app = await NestFactory.create(root, {
     bodyParser: false,
     logger: nestLogLevels(config.logLevel),
   });

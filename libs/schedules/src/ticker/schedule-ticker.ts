@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { MetadataRepository, OMEGA_CONFIG, OmegaConfig, OmegaError, TenantContext } from '@omega/core';
-import { DEFAULT_LABEL, RuntimeClient } from '@omega/runtime';
+import { DEFAULT_LABEL, RuntimeClient, TaskHandlerRegistry } from '@omega/runtime';
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { Clock } from '../clock/clock';
@@ -51,6 +51,7 @@ export class ScheduleTicker implements OnApplicationBootstrap, OnModuleDestroy {
     private readonly runtime: RuntimeClient,
     private readonly rebuilder: ScheduleIndexRebuilder,
     private readonly clock: Clock,
+    private readonly handlers: TaskHandlerRegistry,
     @Inject(OMEGA_CONFIG) private readonly config: OmegaConfig,
   ) {}
 
@@ -59,8 +60,9 @@ export class ScheduleTicker implements OnApplicationBootstrap, OnModuleDestroy {
    * once, so runs missed while the manager was down are caught up.
    */
   async onApplicationBootstrap(): Promise<void> {
-    if (!this.config.brokerUrl) {
-      // Without a broker the runtime client runs tasks in this process, which loads no job handler.
+    if (!this.config.brokerUrl && !this.handlers.find(JOB_RUN_ACTION)) {
+      // Without a broker the runtime client runs tasks in this process: the embedded API can (it loads the
+      // job handler), a manager cannot.
       this.logger.warn(
         'OMEGA_BROKER_URL is not set: scheduled runs stay in this process and fail; set it so workers run them',
       );

@@ -1,0 +1,32 @@
+export { Omega } from './omega';
+export type { ConnectOptions } from './omega';
+export { resolveCredentials, CREDENTIALS_FILE, DEFAULT_URL } from './credentials';
+export type { CredentialOptions, OmegaCredentials } from './credentials';
+export {
+  OmegaApiError,
+  OmegaConnectionError,
+  OmegaCredentialsError,
+  OmegaTaskError,
+  OmegaTimeoutError,
+} from './errors';
+export type { ApiErrorBody } from './errors';
+export { Datasets } from './datasets';
+export type {
+  Aggregate,
+  ColumnData,
+  DatasetInput,
+  Filter,
+  PutOptions,
+  QueryOptions,
+  ReadOptions,
+} from './datasets';
+export { Files } from './files';
+export type { FileGetOptions, FileInput } from './files';
+export { Models } from './models';
+export type { ModelInput, ModelPutOptions, ModelSpec } from './models';
+export { AsyncModelRuntime, ModelRuntime, Runtime, TaskHandle } from './runtime';
+export type { ActionParams, FitResult, ModelData, ModelRuntimeOptions, WaitOptions } from './runtime';
+export { ARROW_MEDIA_TYPE } from './arrow-codec';
+export type { Row } from './arrow-codec';
+export type * from './types';
+export type { paths as ApiPaths, components as ApiComponents } from './generated/openapi';

@@ -1,0 +1,110 @@
+import { inspect } from 'node:util';
+import { CredentialOptions, resolveCredentials } from './credentials';
+import { Datasets } from './datasets';
+import { Files } from './files';
+import { HttpClient } from './http';
+import { Models } from './models';
+import { Runtime } from './runtime';
+import type { ClientConfig } from './types';
+
+export interface ConnectOptions extends CredentialOptions {
+  /** The bucket to work in (the `Bucket` header); the platform's `default` when absent. */
+  bucket?: string;
+  /** The tenant's environment (the `Qualifier` header); `default` when absent. */
+  qualifier?: string;
+  /** Ask the platform who we are before answering (default true): bad credentials fail here, not later. */
+  verify?: boolean;
+}
+
+/**
+ * The omega-ts platform as one object, as omega-ml's `om`:
+ *
+ * ```ts
+ * const om = await Omega.connect();
+ * await om.datasets.put([{ x: 1 }], 'sample');
+ * const prod = om.bucket('prod');
+ * ```
+ */
+export class Omega {
+  readonly datasets: Datasets;
+  readonly files: Files;
+  readonly models: Models;
+  readonly runtime: Runtime;
+  readonly #http: HttpClient;
+  readonly #tenant?: string;
+
+  private constructor(http: HttpClient, tenant?: string) {
+    this.#http = http;
+    this.#tenant = tenant;
+    this.datasets = new Datasets(http);
+    this.files = new Files(http);
+    this.models = new Models(http);
+    this.runtime = new Runtime(http);
+  }
+
+  /**
+   * Connects with explicit options, else `OMEGA_URL` / `OMEGA_USERID` / `OMEGA_APIKEY`, else the
+   * credentials.json the API writes at its first start (in `$OMEGA_DATA_DIR` or `./.omega`).
+   */
+  static async connect(options: ConnectOptions = {}): Promise<Omega> {
+    const credentials = resolveCredentials(options);
+    const http = new HttpClient(credentials.url, credentials.userid, credentials.apikey, {
+      bucket: options.bucket,
+      qualifier: options.qualifier,
+    });
+    if (options.verify === false) return new Omega(http, credentials.tenant);
+    const config = await http.get<ClientConfig>('/api/v1/config');
+    return new Omega(http, config.tenant);
+  }
+
+  get url(): string {
+    return this.#http.baseUrl;
+  }
+
+  get userid(): string {
+    return this.#http.userid;
+  }
+
+  /** The tenant the API key belongs to (known once connected with `verify`). */
+  get tenant(): string | undefined {
+    return this.#tenant;
+  }
+
+  get bucketName(): string {
+    return this.#http.scope.bucket ?? 'default';
+  }
+
+  get qualifierName(): string {
+    return this.#http.scope.qualifier ?? 'default';
+  }
+
+  /** The same connection working in another bucket: `om.bucket('prod').models.list()`. */
+  bucket(name: string): Omega {
+    return new Omega(this.#http.withScope({ bucket: name }), this.#tenant);
+  }
+
+  /** The same connection working in another environment of the tenant (its own database). */
+  qualifier(name: string): Omega {
+    return new Omega(this.#http.withScope({ qualifier: name }), this.#tenant);
+  }
+
+  /** The platform's settings for this client: URL, tenant, role, worker labels, server version. */
+  config(): Promise<ClientConfig> {
+    return this.#http.get<ClientConfig>('/api/v1/config');
+  }
+
+  /** Who this client is, without its key: safe to log. */
+  toJSON(): Record<string, string | undefined> {
+    return {
+      url: this.url,
+      userid: this.userid,
+      tenant: this.tenant,
+      bucket: this.bucketName,
+      qualifier: this.qualifierName,
+    };
+  }
+
+  [inspect.custom](): string {
+    return `Omega ${inspect(this.toJSON())}`;
+  }
+}

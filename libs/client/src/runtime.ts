@@ -1,0 +1,247 @@
+import { OmegaTaskError, OmegaTimeoutError } from './errors';
+import { HttpClient } from './http';
+import type { TaskInfo, TaskResultInfo, WorkerInfo } from './types';
+
+/**
+ * Model input: a stored dataset's name, rows (`[{col: v}]`), a matrix (`[[...]]`), or omega-ml's
+ * `{columns, data, shape}`.
+ */
+export type ModelData = string | unknown[] | { data: unknown; columns?: string[]; shape?: number[] };
+
+/** Parameters handed to the action (as query parameters: numbers, strings and booleans). */
+export type ActionParams = Record<string, string | number | boolean>;
+
+export interface ModelRuntimeOptions {
+  /** Seconds the API waits for a synchronous result (1–3600). */
+  timeoutSeconds?: number;
+}
+
+/** The platform's own query parameters; an action parameter of the same name would be taken for them. */
+const RESERVED = new Set(['datax', 'datay', 'async', 'require', 'timeout']);
+
+interface RunTarget {
+  http: HttpClient;
+  label?: string;
+}
+
+/** `om.runtime`: runs models on the platform's workers; `require(label)` picks the workers. */
+export class Runtime {
+  constructor(
+    private readonly http: HttpClient,
+    /** The worker label every call of this runtime requires; the model's `attributes.require` otherwise. */
+    readonly label?: string,
+  ) {}
+
+  /** This runtime, with every call sent to workers of `label` (e.g. `gpu`). */
+  require(label: string): Runtime {
+    return new Runtime(this.http, label);
+  }
+
+  model(name: string, options: ModelRuntimeOptions = {}): ModelRuntime {
+    return new ModelRuntime({ http: this.http, label: this.label }, name, options);
+  }
+
+  /** A task already submitted, by id. */
+  task(id: string): TaskHandle {
+    return new TaskHandle(this.http, id);
+  }
+
+  /** Runs a ping task on a worker (of this runtime's label) and answers what it returned. */
+  async ping(
+    options: { delayMs?: number } = {},
+  ): Promise<{ task_id: string; label: string; result: Record<string, unknown> }> {
+    return this.http.get('/api/v1/runtime/ping', {
+      query: { require: this.label, delay_ms: options.delayMs },
+    });
+  }
+
+  /** The live workers and the labels they consume. */
+  async workers(): Promise<{ workers: WorkerInfo[]; labels: string[] }> {
+    return this.http.get('/api/v1/runtime/workers');
+  }
+}
+
+/** One model's actions, answered when they finish. `async()` gives the same actions as task handles. */
+export class ModelRuntime {
+  constructor(
+    private readonly target: RunTarget,
+    readonly name: string,
+    private readonly options: ModelRuntimeOptions,
+  ) {}
+
+  /** Fits the model; the fitted model is stored as a new version. Answers `{model, version, parent, rows}`. */
+  fit(X: ModelData, Y?: ModelData, params: ActionParams = {}): Promise<FitResult> {
+    return this.run('fit', X, Y, params);
+  }
+
+  partial_fit(X: ModelData, Y?: ModelData, params: ActionParams = {}): Promise<FitResult> {
+    return this.run('partial_fit', X, Y, params);
+  }
+
+  predict<T = unknown>(X: ModelData, params: ActionParams = {}): Promise<T[]> {
+    return this.run('predict', X, undefined, params);
+  }
+
+  predict_proba(X: ModelData, params: ActionParams = {}): Promise<number[][]> {
+    return this.run('predict_proba', X, undefined, params);
+  }
+
+  score(X: ModelData, Y: ModelData, params: ActionParams = {}): Promise<number> {
+    return this.run('score', X, Y, params);
+  }
+
+  transform(X: ModelData, params: ActionParams = {}): Promise<number[][]> {
+    return this.run('transform', X, undefined, params);
+  }
+
+  /** The same actions, submitted without waiting: each answers a handle to poll or wait on. */
+  async(): AsyncModelRuntime {
+    return new AsyncModelRuntime(this.target, this.name, this.options);
+  }
+
+  private async run<T>(
+    action: string,
+    X: ModelData,
+    Y: ModelData | undefined,
+    params: ActionParams,
+  ): Promise<T> {
+    const answer = await this.target.http.put<{ result: T }>(
+      '/api/v1/model/{name}/{action}',
+      actionRequest(this.target, this.name, action, X, Y, params, this.options, false),
+    );
+    return answer.result;
+  }
+}
+
+export interface FitResult {
+  model: string;
+  version: number;
+  parent?: number;
+  rows?: number;
+  [key: string]: unknown;
+}
+
+export class AsyncModelRuntime {
+  constructor(
+    private readonly target: RunTarget,
+    readonly name: string,
+    private readonly options: ModelRuntimeOptions,
+  ) {}
+
+  fit(X: ModelData, Y?: ModelData, params: ActionParams = {}): Promise<TaskHandle<FitResult>> {
+    return this.submit('fit', X, Y, params);
+  }
+
+  partial_fit(X: ModelData, Y?: ModelData, params: ActionParams = {}): Promise<TaskHandle<FitResult>> {
+    return this.submit('partial_fit', X, Y, params);
+  }
+
+  predict<T = unknown>(X: ModelData, params: ActionParams = {}): Promise<TaskHandle<T[]>> {
+    return this.submit('predict', X, undefined, params);
+  }
+
+  predict_proba(X: ModelData, params: ActionParams = {}): Promise<TaskHandle<number[][]>> {
+    return this.submit('predict_proba', X, undefined, params);
+  }
+
+  score(X: ModelData, Y: ModelData, params: ActionParams = {}): Promise<TaskHandle<number>> {
+    return this.submit('score', X, Y, params);
+  }
+
+  transform(X: ModelData, params: ActionParams = {}): Promise<TaskHandle<number[][]>> {
+    return this.submit('transform', X, undefined, params);
+  }
+
+  private async submit<T>(
+    action: string,
+    X: ModelData,
+    Y: ModelData | undefined,
+    params: ActionParams,
+  ): Promise<TaskHandle<T>> {
+    const answer = await this.target.http.put<{ task_id: string }>(
+      '/api/v1/model/{name}/{action}',
+      actionRequest(this.target, this.name, action, X, Y, params, this.options, true),
+    );
+    return new TaskHandle<T>(this.target.http, answer.task_id);
+  }
+}
+
+function actionRequest(
+  target: RunTarget,
+  name: string,
+  action: string,
+  X: ModelData,
+  Y: ModelData | undefined,
+  params: ActionParams,
+  options: ModelRuntimeOptions,
+  async: boolean,
+) {
+  for (const key of Object.keys(params)) {
+    if (RESERVED.has(key)) throw new TypeError(`${key} is the platform's own parameter, not an action's`);
+  }
+  const body: Record<string, unknown> = {};
+  if (typeof X !== 'string') body.X = Array.isArray(X) ? { data: X } : X;
+  if (Y !== undefined && typeof Y !== 'string') body.Y = Y;
+  return {
+    path: { name, action },
+    query: {
+      ...params,
+      datax: typeof X === 'string' ? X : undefined,
+      datay: typeof Y === 'string' ? Y : undefined,
+      require: target.label,
+      timeout: options.timeoutSeconds,
+      async: async ? 'true' : undefined,
+    },
+    json: body,
+  };
+}
+
+export interface WaitOptions {
+  /** Give up after this long (default 60 s); the task goes on. */
+  timeoutMs?: number;
+  /** First poll interval; it grows to at most a second (default 50 ms). */
+  intervalMs?: number;
+}
+
+/** A submitted task: poll its status, read its result, or wait for it. */
+export class TaskHandle<T = unknown> {
+  constructor(
+    private readonly http: HttpClient,
+    readonly id: string,
+  ) {}
+
+  /** Status, timings and worker, without the result. */
+  status(): Promise<TaskInfo> {
+    return this.http.get<TaskInfo>('/api/v1/task/{id}/status', { path: { id: this.id } });
+  }
+
+  /** Status, and the result once the task succeeded (`result` is absent before). */
+  result(): Promise<TaskResultInfo<T>> {
+    return this.http.get<TaskResultInfo<T>>('/api/v1/task/{id}/result', { path: { id: this.id } });
+  }
+
+  /**
+   * Polls until the task finishes; answers its result, throws `OmegaTaskError` if it failed and
+   * `OmegaTimeoutError` if it did not finish in time.
+   */
+  async wait(options: WaitOptions = {}): Promise<T> {
+    const timeoutMs = options.timeoutMs ?? 60_000;
+    const deadline = Date.now() + timeoutMs;
+    let interval = options.intervalMs ?? 50;
+    for (;;) {
+      const answer = await this.result();
+      if (answer.status === 'SUCCESS') return answer.result as T;
+      if (answer.status === 'FAILURE') {
+        throw new OmegaTaskError(
+          this.id,
+          answer.error?.code ?? 'TASK_FAILED',
+          answer.error?.message ?? 'failed',
+        );
+      }
+      const left = deadline - Date.now();
+      if (left <= 0) throw new OmegaTimeoutError(this.id, timeoutMs);
+      await new Promise((resolve) => setTimeout(resolve, Math.min(interval, left)));
+      interval = Math.min(interval * 1.5, 1000);
+    }
+  }
+}

@@ -191,6 +191,37 @@ describe('notebook jobs (notebook.ipynb) through the API and a worker', () => {
     await app.api.post('/api/v1/job/spin/run').expect(404);
   });
 
+  it('takes the schedule written in a notebook at put, refuses a bad one unstored, drops it with the job', async () => {
+    const withSchedule = (schedule: unknown) => {
+      const document = JSON.parse(WEEKLY.toString()) as { metadata: Record<string, unknown> };
+      document.metadata.omega = { schedule };
+      return Buffer.from(JSON.stringify(document));
+    };
+    await upload('nightly', withSchedule({ text: 'every day at 02:30', timezone: 'Europe/Zurich' })).expect(
+      201,
+    );
+    const { body } = await app.api.get('/api/v1/job/nightly/schedule').expect(200);
+    expect(body).toMatchObject({
+      name: 'nightly',
+      cron: '30 2 * * *',
+      timezone: 'Europe/Zurich',
+      source: 'notebook',
+    });
+    expect(body.next_times).toHaveLength(5);
+
+    // A bad schedule is refused before anything is stored.
+    const refused = await upload('hourly', withSchedule('twice a fortnight')).expect(400);
+    expect(refused.body.message).toMatch(/Unknown schedule text/);
+    await app.api.get('/api/v1/job/hourly').expect(404);
+
+    // A new version without a schedule removes the one the notebook had set.
+    await upload('nightly', WEEKLY).expect(201);
+    await app.api.get('/api/v1/job/nightly/schedule').expect(404);
+    await upload('nightly', withSchedule('*/5 * * * *')).expect(201);
+    await app.api.delete('/api/v1/job/nightly').expect(200);
+    await app.api.get('/api/v1/job/nightly/schedule').expect(404);
+  });
+
   it('refuses bad notebooks with clear 4xx answers', async () => {
     const bad = async (call: ReturnType<typeof upload>, status: number, message: RegExp) => {
       const { body } = await call.expect(status);

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { SchedulesModule } from '@omega/schedules';
 import { ScriptRunsModule, ScriptsModule } from '@omega/scripts';
 import { JobRunsService } from './job-runs.service';
 import { JobsService } from './jobs.service';
@@ -10,7 +11,7 @@ import { NotebookPlugin } from './storage/notebook.plugin';
  * run in the scripts lib's sandbox. Workers (and anything that runs jobs itself) import this.
  */
 @Module({
-  imports: [ScriptsModule],
+  imports: [ScriptsModule, SchedulesModule],
   providers: [NotebookPlugin, JobsService, JobTaskHandler],
   exports: [JobsService],
 })

@@ -5,6 +5,7 @@ import {
   OMEGA_CONFIG,
   OmegaConfig,
   OmegaError,
+  OmegaErrorCode,
   OmegaStore,
   OmegaStores,
   TenantContext,
@@ -18,6 +19,7 @@ import {
   ScopedTokens,
   ScriptSandbox,
 } from '@omega/scripts';
+import { resolveScheduleSpec, scheduleFromNotebookMetadata, SchedulesService } from '@omega/schedules';
 import { compileCell } from './notebook/cell-compiler';
 import { Notebook, NotebookDocument, parseNotebook } from './notebook/notebook';
 import {
@@ -73,6 +75,7 @@ export class JobsService {
     private readonly plugin: NotebookPlugin,
     private readonly sandbox: ScriptSandbox,
     private readonly tokens: ScopedTokens,
+    private readonly schedules: SchedulesService,
     @Inject(OMEGA_CONFIG) private readonly config: OmegaConfig,
   ) {}
 
@@ -92,10 +95,15 @@ export class JobsService {
         `${RESULTS_FOLDER}/ holds executed notebooks; store jobs under another name`,
       );
     }
-    const meta = await this.store.put(ctx, name, new NotebookInput(parseNotebook(content), owner), {
+    const parsed = parseNotebook(content);
+    // A schedule in the notebook's metadata is checked before anything is stored, applied after.
+    const schedule = scheduleFromNotebookMetadata(parsed.notebook);
+    if (schedule) resolveScheduleSpec(schedule);
+    const meta = await this.store.put(ctx, name, new NotebookInput(parsed, owner), {
       kind: NOTEBOOK_KIND,
       attributes,
     });
+    await this.schedules.applyNotebookSchedule(ctx, name, parsed.notebook);
     return this.summary(meta);
   }
 
@@ -119,6 +127,10 @@ export class JobsService {
 
   async drop(ctx: TenantContext, name: string): Promise<void> {
     await this.store.drop(ctx, name);
+    // A dropped job's schedule would only fire failures.
+    await this.schedules.dropSchedule(ctx, name).catch((error: unknown) => {
+      if (!(error instanceof OmegaError && error.code === OmegaErrorCode.NotFound)) throw error;
+    });
   }
 
   /**

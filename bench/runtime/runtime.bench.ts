@@ -443,7 +443,7 @@ function cpuTable(cpu: Figures['cpu']): string {
       ['total', ...cpu.map((use) => busy(use, total(use)))],
     ],
   );
-  // What else kept the machine busy (other engineers' tests, builds): named when it took 1% of a CPU.
+  // What else kept the machine busy (other test runs, builds): named when it took 1% of a CPU.
   const others = cpu.map((use) => {
     const named = use.otherByName.filter((entry) => entry.cpuSeconds / use.seconds >= 0.01);
     return `  ${use.run}: ${named.map((entry) => `${entry.comm} ${busy(use, entry.cpuSeconds)}`).join(', ') || '-'}`;

@@ -1,23 +1,24 @@
+#!/usr/bin/env node
 /**
- * `om`, the command line. Until the clients work lands it knows one command: `om ping`, which asks the
- * API at OMEGA_URL (default http://127.0.0.1:5000) whether it is up.
+ * `om`, the command line: a thin shell over @omega/client. `om help` lists the commands; `--json` gives
+ * one JSON document on stdout for scripts. Exit codes: 0 ok, 1 the server answered an error, 2 usage
+ * error, 3 cannot connect, 4 not found, 5 unauthorized.
  */
+import { reportError } from './output';
+import { buildProgram } from './program';
+
 async function main(argv: string[]): Promise<number> {
-  const [command] = argv;
-  const base = (process.env.OMEGA_URL ?? 'http://127.0.0.1:5000').replace(/\/$/, '');
-  if (command === 'ping') {
-    const response = await fetch(`${base}/api/v1/ping`);
-    process.stdout.write(`${JSON.stringify(await response.json())}\n`);
-    return response.ok ? 0 : 1;
+  // `npm run om -- …` runs in the package's folder; relative paths and ./.omega mean the caller's folder.
+  if (process.env.npm_lifecycle_event === 'om' && process.env.INIT_CWD) process.chdir(process.env.INIT_CWD);
+  try {
+    await buildProgram().parseAsync(argv, { from: 'user' });
+    return 0;
+  } catch (error) {
+    return reportError(error);
   }
-  process.stdout.write('usage: om ping\n');
-  return command === undefined || command === 'help' ? 0 : 64;
 }
 
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (error: Error) => {
-    process.stderr.write(`om: ${error.message}\n`);
-    process.exit(1);
-  },
-);
+void main(process.argv.slice(2)).then((code) => {
+  // Let stdout drain before exiting (a pipe may still hold the output).
+  process.stdout.write('', () => process.exit(code));
+});

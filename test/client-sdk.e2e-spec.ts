@@ -63,8 +63,10 @@ describe('the TypeScript SDK (@omega/client) against the running platform', () =
   const scratch = mkdtempSync(join(tmpdir(), 'omega-sdk-'));
 
   beforeAll(async () => {
-    app = await startTestApp({ broker: true });
-    worker = await startWorker(app.config);
+    const secretKey = randomUUID();
+    app = await startTestApp({ broker: true, config: { secretKey } });
+    // Scripts and jobs on the worker call the API back with a token the API must accept.
+    worker = await startWorker(app.config, { env: { OMEGA_SECRET_KEY: secretKey, OMEGA_API_URL: app.url } });
     om = await Omega.connect({ url: app.url, userid: app.admin.userid, apikey: app.admin.apikey });
   });
 
@@ -498,6 +500,142 @@ describe('the TypeScript SDK (@omega/client) against the running platform', () =
       expect(refused).toMatchObject({ statusCode: 503, code: 'SERVICE_UNAVAILABLE' });
       expect(refused.message).toContain('gpu');
       await expect(om.runtime.model('iris').predict(iris.X, { datax: 'iris_X' })).rejects.toThrow(TypeError);
+    });
+  });
+
+  describe('scripts, notebook jobs and schedules', () => {
+    const SCRIPT = [
+      "import ms from 'ms';",
+      'export async function run(om: any, factor: number, kwargs?: { label?: string }) {',
+      "  const rows: { units: number }[] = await om.datasets.get('script_input');",
+      "  console.log('rows', rows.length);",
+      '  const units = rows.reduce((sum, row) => sum + row.units, 0);',
+      "  return { units: units * factor, label: kwargs?.label ?? null, day: ms('1d') };",
+      '}',
+    ].join('\n');
+    const notebook = (sources: string[]) => ({
+      nbformat: 4,
+      nbformat_minor: 5,
+      metadata: { kernelspec: { name: 'tslab', display_name: 'TypeScript', language: 'typescript' } },
+      cells: sources.map((source) => ({
+        cell_type: 'code' as const,
+        source,
+        metadata: {},
+        outputs: [],
+        execution_count: null,
+      })),
+    });
+
+    beforeAll(async () => {
+      await om.datasets.put([{ units: 4 }, { units: 6 }], 'script_input');
+    });
+
+    it('stores a TypeScript script with an npm dependency and runs it with args and kwargs', async () => {
+      const stored = await om.scripts.put({ code: SCRIPT, filename: 'units.ts' }, 'reports/units', {
+        dependencies: { ms: '^2.1.3' },
+        attributes: { owner: 'finance' },
+      });
+      expect(stored).toMatchObject({
+        name: 'reports/units',
+        kind: 'script.js',
+        attributes: { owner: 'finance' },
+      });
+      expect(stored.kindMeta.language).toBe('typescript');
+      expect(stored.kindMeta.dependencies?.ms).toMatch(/^2\.1\./);
+      expect((await om.scripts.get('reports/units')).kindMeta.entry).toBeDefined();
+      expect(Buffer.from(await om.scripts.source('reports/units')).toString('utf8')).toBe(SCRIPT);
+
+      const run = await om.runtime.script('reports/units').run([3], { label: 'weekly' });
+      expect(run).toMatchObject({
+        script: 'reports/units',
+        result: { units: 30, label: 'weekly', day: 86_400_000 },
+      });
+      expect(run.stdout).toContain('rows 2');
+      expect(run.runtimes).toBeGreaterThan(0);
+
+      const handle = await om.runtime.script('reports/units').async().run<{ units: number }>([1]);
+      expect((await handle.wait({ timeoutMs: 60_000 })).result).toMatchObject({ units: 10, label: null });
+
+      expect((await om.scripts.list({ pattern: 'reports/*' })).map((script) => script.name)).toEqual([
+        'reports/units',
+      ]);
+    });
+
+    it('throws the failed run with its code and task, and drops scripts', async () => {
+      await om.scripts.put(
+        new TextEncoder().encode('exports.run = () => { throw new Error("no such customer"); }'),
+        'boom',
+        {
+          filename: 'boom.js',
+        },
+      );
+      const failed = await rejection(om.runtime.script('boom').run());
+      expect(failed).toBeInstanceOf(OmegaApiError);
+      expect(failed).toMatchObject({ statusCode: 422, message: expect.stringContaining('no such customer') });
+      const taskId = (failed as OmegaApiError).taskId;
+      expect(taskId).toBeDefined();
+      expect((await om.runtime.task(taskId!).status()).status).toBe('FAILURE');
+      expect(await rejection(om.runtime.script('boom').run([], { async: true }))).toMatchObject({
+        message: expect.stringMatching(/platform's own parameter/),
+      });
+
+      expect(await om.scripts.drop('boom')).toEqual({ deleted: 'boom' });
+      expect(await rejection(om.scripts.get('boom'))).toMatchObject({ statusCode: 404, code: 'NOT_FOUND' });
+    });
+
+    it('stores a notebook job, runs it, keeps the executed notebook and the run history', async () => {
+      await om.jobs.put(
+        notebook(["const rows = await om.datasets.get('script_input');\nrows.length", 'rows.length * 10']),
+        'nightly',
+      );
+      const run = await om.runtime.job('nightly').run();
+      expect(run).toMatchObject({ job: 'nightly', status: 'SUCCESS' });
+      expect(run.result).toMatch(/^results\/nightly_/);
+      const executed = await om.jobs.notebook(run.result);
+      expect(JSON.stringify(executed.cells[1].outputs)).toContain('20');
+
+      const failing = notebook(["console.log('first')", "throw new Error('cell broke')"]);
+      await om.jobs.put(failing, 'broken');
+      const failed = await rejection(om.runtime.job('broken').run());
+      expect(failed).toMatchObject({ statusCode: 422, message: expect.stringContaining('cell broke') });
+      const handle = await om.runtime.job('nightly').async().run();
+      expect(await handle.wait({ timeoutMs: 60_000 })).toMatchObject({ job: 'nightly', status: 'SUCCESS' });
+
+      const job = await om.jobs.get('nightly');
+      expect(job.kindMeta.runs?.map((entry) => entry.status)).toEqual(['SUCCESS', 'SUCCESS']);
+      expect((await om.jobs.get('broken')).kindMeta.runs?.[0]).toMatchObject({
+        status: 'FAILURE',
+        error: expect.stringContaining('cell broke'),
+      });
+      const results = await om.jobs.list({ pattern: 'results/*' });
+      expect(results.length).toBeGreaterThanOrEqual(3);
+    });
+
+    it('schedules a job in cron or plain English, lists the next times and drops the schedule', async () => {
+      const weekdays = await om.jobs.schedule('nightly', 'weekdays at 06:30', { timezone: 'Europe/Zurich' });
+      expect(weekdays).toMatchObject({ name: 'nightly', cron: '30 6 * * 1-5', text: 'weekdays at 06:30' });
+      expect(weekdays.next_times).toHaveLength(5);
+
+      const cron = await om.jobs.schedule('nightly', '*/15 * * * *');
+      expect(cron).toMatchObject({ cron: '*/15 * * * *', timezone: 'UTC' });
+      expect(cron.text).toBeUndefined();
+      const next = await om.jobs.next_times('nightly', 3);
+      expect(next).toHaveLength(3);
+      for (const time of next) {
+        expect(time).toBeInstanceOf(Date);
+        expect(time.getUTCMinutes() % 15).toBe(0);
+      }
+      expect(next[1].getTime() - next[0].getTime()).toBe(15 * 60_000);
+      expect((await om.jobs.get_schedule('nightly', 2)).next_times).toHaveLength(2);
+      expect(await om.jobs.triggers('nightly')).toEqual([]);
+
+      const refused = await rejection(om.jobs.schedule('nightly', 'whenever it suits'));
+      expect(refused).toMatchObject({ statusCode: 400 });
+      expect(await om.jobs.drop_schedule('nightly')).toEqual({ deleted: 'nightly' });
+      expect(await rejection(om.jobs.get_schedule('nightly'))).toMatchObject({ statusCode: 404 });
+
+      expect(await om.jobs.drop('broken')).toEqual({ deleted: 'broken' });
+      expect((await om.jobs.list()).map((job) => job.name)).not.toContain('broken');
     });
   });
 

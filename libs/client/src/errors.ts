@@ -5,6 +5,8 @@ export interface ApiErrorBody {
   message: string;
   code: string;
   errorId?: string;
+  /** The task of a run that failed (script and job runs answer 422 with it). */
+  task_id?: string;
 }
 
 /** The API answered with an error: its status, stable code (`NOT_FOUND`, `INVALID_INPUT`, …) and message. */
@@ -17,6 +19,8 @@ export class OmegaApiError extends Error {
   readonly error?: string;
   readonly method: string;
   readonly path: string;
+  /** The failed run's task, whose record holds its output (`om.runtime.task(id).status()`). */
+  readonly taskId?: string;
 
   constructor(body: ApiErrorBody, request: { method: string; path: string }) {
     super(body.message);
@@ -27,6 +31,7 @@ export class OmegaApiError extends Error {
     this.error = body.error;
     this.method = request.method;
     this.path = request.path;
+    this.taskId = body.task_id;
   }
 }
 

@@ -24,8 +24,19 @@ export { Files } from './files';
 export type { FileGetOptions, FileInput } from './files';
 export { Models } from './models';
 export type { ModelInput, ModelPutOptions, ModelSpec } from './models';
-export { AsyncModelRuntime, ModelRuntime, Runtime, TaskHandle } from './runtime';
-export type { ActionParams, FitResult, ModelData, ModelRuntimeOptions, WaitOptions } from './runtime';
+export { Scripts } from './scripts';
+export type { ScriptInput, ScriptPutOptions } from './scripts';
+export { Jobs } from './jobs';
+export type { JobInput, ScheduleOptions, ScheduleSpec } from './jobs';
+export { AsyncModelRuntime, JobRuntime, ModelRuntime, Runtime, ScriptRuntime, TaskHandle } from './runtime';
+export type {
+  ActionParams,
+  AsyncScriptRun,
+  FitResult,
+  ModelData,
+  ModelRuntimeOptions,
+  WaitOptions,
+} from './runtime';
 export { ARROW_MEDIA_TYPE } from './arrow-codec';
 export type { Row } from './arrow-codec';
 export type * from './types';

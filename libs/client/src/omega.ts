@@ -3,8 +3,10 @@ import { CredentialOptions, resolveCredentials } from './credentials';
 import { Datasets } from './datasets';
 import { Files } from './files';
 import { HttpClient } from './http';
+import { Jobs } from './jobs';
 import { Models } from './models';
 import { Runtime } from './runtime';
+import { Scripts } from './scripts';
 import type { ClientConfig } from './types';
 
 export interface ConnectOptions extends CredentialOptions {
@@ -29,6 +31,8 @@ export class Omega {
   readonly datasets: Datasets;
   readonly files: Files;
   readonly models: Models;
+  readonly scripts: Scripts;
+  readonly jobs: Jobs;
   readonly runtime: Runtime;
   readonly #http: HttpClient;
   readonly #tenant?: string;
@@ -39,6 +43,8 @@ export class Omega {
     this.datasets = new Datasets(http);
     this.files = new Files(http);
     this.models = new Models(http);
+    this.scripts = new Scripts(http);
+    this.jobs = new Jobs(http);
     this.runtime = new Runtime(http);
   }
 

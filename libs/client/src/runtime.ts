@@ -1,6 +1,6 @@
 import { OmegaTaskError, OmegaTimeoutError } from './errors';
 import { HttpClient } from './http';
-import type { TaskInfo, TaskResultInfo, WorkerInfo } from './types';
+import type { JobRunResult, ScriptRunResult, TaskInfo, TaskResultInfo, WorkerInfo } from './types';
 
 /**
  * Model input: a stored dataset's name, rows (`[{col: v}]`), a matrix (`[[...]]`), or omega-ml's
@@ -39,6 +39,16 @@ export class Runtime {
 
   model(name: string, options: ModelRuntimeOptions = {}): ModelRuntime {
     return new ModelRuntime({ http: this.http, label: this.label }, name, options);
+  }
+
+  /** A stored script, run on a worker: `om.runtime.script('report').run([2024], { region: 'eu' })`. */
+  script(name: string, options: ModelRuntimeOptions = {}): ScriptRuntime {
+    return new ScriptRuntime({ http: this.http, label: this.label }, name, options);
+  }
+
+  /** A notebook job, run on a worker; its executed notebook is stored under `results/`. */
+  job(name: string, options: ModelRuntimeOptions = {}): JobRuntime {
+    return new JobRuntime({ http: this.http, label: this.label }, name, options);
   }
 
   /** A task already submitted, by id. */
@@ -193,6 +203,98 @@ function actionRequest(
       async: async ? 'true' : undefined,
     },
     json: body,
+  };
+}
+
+/**
+ * Runs one script. `run(args, kwargs)`: the arguments after `om` in the script's `run(om, ...args)`, and
+ * keyword parameters it reads from its last argument. A run that fails throws `OmegaApiError` with the
+ * run's code (`SCRIPT_FAILED`, `LIMIT_EXCEEDED`, …) and `taskId` to read its output from.
+ */
+export class ScriptRuntime {
+  constructor(
+    private readonly target: RunTarget,
+    readonly name: string,
+    private readonly options: ModelRuntimeOptions,
+  ) {}
+
+  async run<T = unknown>(args: unknown[] = [], kwargs: ActionParams = {}): Promise<ScriptRunResult<T>> {
+    return this.target.http.post<ScriptRunResult<T>>(
+      '/api/v1/script/{name}/run',
+      runRequest(this.target, this.name, args, kwargs, this.options, false),
+    );
+  }
+
+  /** The run submitted without waiting: a handle whose result is what `run` answers. */
+  async(): AsyncScriptRun {
+    return {
+      run: async <T>(args: unknown[] = [], kwargs: ActionParams = {}) => {
+        const answer = await this.target.http.post<{ task_id: string }>(
+          '/api/v1/script/{name}/run',
+          runRequest(this.target, this.name, args, kwargs, this.options, true),
+        );
+        return new TaskHandle<ScriptRunResult<T>>(this.target.http, answer.task_id);
+      },
+    };
+  }
+}
+
+export interface AsyncScriptRun {
+  run<T = unknown>(args?: unknown[], kwargs?: ActionParams): Promise<TaskHandle<ScriptRunResult<T>>>;
+}
+
+/** Runs one notebook job; a failed cell throws `OmegaApiError` (422) after the run is recorded. */
+export class JobRuntime {
+  constructor(
+    private readonly target: RunTarget,
+    readonly name: string,
+    private readonly options: ModelRuntimeOptions,
+  ) {}
+
+  run(): Promise<JobRunResult> {
+    return this.target.http.post<JobRunResult>(
+      '/api/v1/job/{name}/run',
+      runRequest(this.target, this.name, [], {}, this.options, false),
+    );
+  }
+
+  /** The run submitted without waiting: a handle whose result is what `run` answers. */
+  async(): { run(): Promise<TaskHandle<JobRunResult>> } {
+    return {
+      run: async () => {
+        const answer = await this.target.http.post<{ task_id: string }>(
+          '/api/v1/job/{name}/run',
+          runRequest(this.target, this.name, [], {}, this.options, true),
+        );
+        return new TaskHandle<JobRunResult>(this.target.http, answer.task_id);
+      },
+    };
+  }
+}
+
+/** The run endpoints' own query parameters; a keyword argument of the same name would be taken for them. */
+const RUN_RESERVED = new Set(['async', 'require', 'timeout']);
+
+function runRequest(
+  target: RunTarget,
+  name: string,
+  args: unknown[],
+  kwargs: ActionParams,
+  options: ModelRuntimeOptions,
+  async: boolean,
+) {
+  for (const key of Object.keys(kwargs)) {
+    if (RUN_RESERVED.has(key)) throw new TypeError(`${key} is the platform's own parameter, not the run's`);
+  }
+  return {
+    path: { name },
+    query: {
+      ...kwargs,
+      require: target.label,
+      timeout: options.timeoutSeconds,
+      async: async ? 'true' : undefined,
+    },
+    json: args,
   };
 }
 

@@ -118,3 +118,111 @@ export interface ClientConfig {
   runtime: 'broker' | 'in-process';
   version: string;
 }
+
+/** A script's Metadata as the API shows it. */
+export interface ScriptSummary {
+  name: string;
+  kind: string;
+  bucket: string;
+  attributes: Record<string, unknown>;
+  kindMeta: {
+    language?: string;
+    entry?: string;
+    dependencies?: Record<string, string>;
+    bundleSize?: number;
+    sha256?: string;
+    source?: { filename?: string; size?: number };
+    owner?: string;
+  } & Record<string, unknown>;
+  created: string;
+  modified: string;
+}
+
+/** What a script run answers: omega-ml's fields plus the captured output. */
+export interface ScriptRunResult<T = unknown> {
+  script: string;
+  result: T;
+  /** Seconds the run took. */
+  runtimes: number;
+  started: string;
+  ended: string;
+  stdout?: string;
+  stderr?: string;
+  task_id?: string;
+}
+
+/** One run in a job's history. */
+export interface JobRunRecord {
+  status: 'SUCCESS' | 'FAILURE';
+  started: string;
+  ended: string;
+  durationMs: number;
+  /** The executed notebook, `results/<job>_<time>.ipynb`. */
+  result: string;
+  error?: string;
+  userid: string;
+}
+
+/** A job's Metadata as the API shows it, with its run history. */
+export interface JobSummary {
+  name: string;
+  kind: string;
+  bucket: string;
+  attributes: Record<string, unknown>;
+  kindMeta: { cells?: number; codeCells?: number; runs?: JobRunRecord[] } & Record<string, unknown>;
+  created: string;
+  modified: string;
+}
+
+/** What a job run answers; `result` names the executed notebook. */
+export interface JobRunResult {
+  job: string;
+  status: 'SUCCESS' | 'FAILURE';
+  result: string;
+  runtimes: number;
+  started: string;
+  ended: string;
+  error?: { code: string; message: string };
+  task_id?: string;
+}
+
+/** A Jupyter notebook (nbformat 4). */
+export interface Notebook {
+  nbformat: number;
+  nbformat_minor: number;
+  metadata: Record<string, unknown>;
+  cells: {
+    cell_type: 'code' | 'markdown' | 'raw';
+    source: string | string[];
+    outputs?: Record<string, unknown>[];
+    execution_count?: number | null;
+    metadata?: Record<string, unknown>;
+  }[];
+}
+
+/** A job's schedule as `PUT|GET /api/v1/job/{name}/schedule` answer it. */
+export interface JobSchedule {
+  name: string;
+  bucket: string;
+  cron: string;
+  /** The plain-English form it was given in, if so. */
+  text?: string;
+  timezone: string;
+  source: string;
+  created: string;
+  modified: string;
+  last_run: string | null;
+  last_task_id: string | null;
+  next_times: string[];
+}
+
+/** One scheduled run of a job. */
+export interface ScheduleTrigger {
+  due_at: string;
+  fired_at: string | null;
+  task_id: string | null;
+  status: string;
+  catch_up: boolean;
+  manager: string;
+  error?: string;
+}

@@ -197,6 +197,141 @@ describe('om, the command line (a child process against the real platform)', () 
     expect(droppedFile).toMatchObject({ code: 0, stdout: 'dropped docs/blob.bin\n' });
   });
 
+  it('stores and runs scripts and notebook jobs, and sets, shows and drops schedules', async () => {
+    const scriptFile = join(scratch, 'double.ts');
+    writeFileSync(
+      scriptFile,
+      [
+        "import ms from 'ms';",
+        'export function run(_om: unknown, value: number, kwargs?: { label?: string }) {',
+        "  console.log('doubling', value);",
+        "  return { doubled: value * 2, label: kwargs?.label ?? 'none', day: ms('1d') };",
+        '}',
+      ].join('\n'),
+    );
+    const failingFile = join(scratch, 'fail.js');
+    writeFileSync(failingFile, 'exports.run = () => { throw new Error("no such customer"); };');
+    const notebookFile = join(scratch, 'nightly.ipynb');
+    writeFileSync(
+      notebookFile,
+      JSON.stringify({
+        nbformat: 4,
+        nbformat_minor: 5,
+        metadata: { kernelspec: { name: 'tslab', display_name: 'TypeScript', language: 'typescript' } },
+        cells: ['const n: number = 6;\nconsole.log("n is", n);', 'n * 7'].map((source) => ({
+          cell_type: 'code',
+          source,
+          metadata: {},
+          outputs: [],
+          execution_count: null,
+        })),
+      }),
+    );
+
+    const [stored, failing, job] = await Promise.all([
+      run(['scripts', 'put', scriptFile, 'tools/double', '--dependency', 'ms@^2.1.3']),
+      json<{ name: string }>(['scripts', 'put', failingFile, 'tools/fail']),
+      json<{ name: string; kind: string }>(['jobs', 'put', notebookFile, 'nightly']),
+    ]);
+    expect(stored.code).toBe(0);
+    expect(stored.stdout).toMatch(/^name +tools\/double\nkind +script\.js\nlanguage +typescript\n/);
+    expect(stored.stdout).toMatch(/dependencies +\{"ms":"2\.1\.\d+"\}/);
+    expect(failing.name).toBe('tools/fail');
+    expect(job).toMatchObject({ name: 'nightly', kind: 'notebook.ipynb' });
+
+    const [human, machine, failed, list, ranJob] = await Promise.all([
+      run(['runtime', 'script', 'tools/double', '21', '--param', 'label=weekly']),
+      json<{ script: string; result: unknown; stdout: string }>(['runtime', 'script', 'tools/double', '4']),
+      run(['runtime', 'script', 'tools/fail']),
+      run(['scripts', 'list']),
+      run(['runtime', 'job', 'nightly']),
+    ]);
+    // The result on stdout, the script's own output on stderr.
+    expect(human).toMatchObject({ code: 0, stdout: 'doubled  42\nlabel    weekly\nday      86400000\n' });
+    expect(human.stderr).toContain('doubling 21');
+    expect(machine).toMatchObject({
+      script: 'tools/double',
+      result: { doubled: 8, label: 'none' },
+      stdout: expect.stringContaining('doubling 4'),
+    });
+    expect(failed).toMatchObject({ code: 1, stdout: '' });
+    expect(failed.stderr).toMatch(
+      /^error SCRIPT_FAILED: Script tools\/fail failed: Error: no such customer\n {4}at exports\.run \(script\.js:\d+:\d+\) \(om runtime status \S+\)\n$/,
+    );
+    expect(list.stdout).toMatch(
+      /^name +language +dependencies +modified\n[- ]+\ntools\/double +typescript +ms /,
+    );
+    expect(ranJob.code).toBe(0);
+    expect(ranJob.stdout).toMatch(
+      /^job +nightly\nstatus +SUCCESS\nseconds +[\d.]+\nresult +results\/nightly_/,
+    );
+
+    const resultName = /result +(\S+)/.exec(ranJob.stdout)![1];
+    const [described, results, executed] = await Promise.all([
+      run(['jobs', 'get', 'nightly']),
+      json<{ name: string }[]>(['jobs', 'list', '--results']),
+      json<{ cells: { outputs: unknown[] }[] }>(['jobs', 'notebook', resultName]),
+    ]);
+    expect(described.stdout).toMatch(
+      /\nruns\nstarted +status +seconds +result +error\n[- ]+\n\S+ +SUCCESS +[\d.]+ +results\//,
+    );
+    expect(results.map((item) => item.name)).toEqual([resultName]);
+    expect(JSON.stringify(executed.cells[1].outputs)).toContain('42');
+
+    const set = await run([
+      'jobs',
+      'schedule',
+      'nightly',
+      'weekdays',
+      'at',
+      '06:30',
+      '--timezone',
+      'Europe/Zurich',
+    ]);
+    expect(set.code).toBe(0);
+    expect(set.stdout).toMatch(
+      /^name +nightly\ncron +30 6 \* \* 1-5\ntext +weekdays at 06:30\ntimezone +Europe\/Zurich\n/,
+    );
+    expect(set.stdout.split('\n').filter((line) => /^ {2}\d{4}-/.test(line))).toHaveLength(5);
+    const cron = await json<{ cron: string; next_times: string[] }>([
+      'jobs',
+      'schedule',
+      'nightly',
+      '*/10',
+      '*',
+      '*',
+      '*',
+      '*',
+      '--next',
+      '3',
+    ]);
+    expect(cron.cron).toBe('*/10 * * * *');
+    expect(cron.next_times).toHaveLength(3);
+    expect(new Date(cron.next_times[1]).getTime() - new Date(cron.next_times[0]).getTime()).toBe(600_000);
+    const [triggers, badSpec, both] = await Promise.all([
+      json<unknown[]>(['jobs', 'schedule', 'nightly', '--triggers']),
+      run(['jobs', 'schedule', 'nightly', 'now', 'and', 'then']),
+      run(['jobs', 'schedule', 'nightly', 'every', 'hour', '--drop']),
+    ]);
+    expect(triggers).toEqual([]);
+    expect(badSpec.code).toBe(1);
+    expect(badSpec.stderr).toMatch(/^error INVALID_INPUT: .*every N minutes/);
+    expect(both).toMatchObject({ code: 2 });
+    expect(await run(['jobs', 'schedule', 'nightly', '--drop'])).toMatchObject({
+      code: 0,
+      stdout: 'dropped the schedule of nightly\n',
+    });
+    expect((await run(['jobs', 'schedule', 'nightly'])).code).toBe(4);
+
+    const [droppedScript, droppedJob] = await Promise.all([
+      run(['scripts', 'drop', 'tools/double']),
+      json<{ deleted: string }>(['jobs', 'drop', 'nightly']),
+    ]);
+    expect(droppedScript).toMatchObject({ code: 0, stdout: 'dropped tools/double\n' });
+    expect(droppedJob).toEqual({ deleted: 'nightly' });
+    expect((await run(['runtime', 'script', 'tools/double', '1'])).code).toBe(4);
+  });
+
   it('exits 4 for not found, 5 for a bad key, 3 for a closed port, 2 for bad usage', async () => {
     const port = await closedPort();
     const [missing, badKey, closed, usage, badAgg] = await Promise.all([

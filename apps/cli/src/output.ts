@@ -24,7 +24,8 @@ export function reportError(error: unknown): number {
     return EXIT.usage;
   }
   if (error instanceof OmegaApiError) {
-    say(error.code, error.message);
+    // A failed run names its task, whose record keeps the run's output.
+    say(error.code, error.taskId ? `${error.message} (om runtime status ${error.taskId})` : error.message);
     if (error.statusCode === 404) return EXIT.notFound;
     if (error.statusCode === 401 || error.statusCode === 403) return EXIT.unauthorized;
     return EXIT.server;

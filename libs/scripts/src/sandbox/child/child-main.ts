@@ -17,8 +17,23 @@ import {
 import { createOm } from './om-rest';
 
 function toChildError(error: unknown): ChildError {
-  if (error instanceof Error) return { name: error.name, message: error.message, stack: error.stack };
+  if (error instanceof Error) {
+    return { name: error.name, message: error.message, stack: error.stack && scriptStack(error.stack) };
+  }
   return { name: 'Error', message: typeof error === 'string' ? error : inspect(error) };
+}
+
+/**
+ * The stack as the script's author needs it: the script's own frames, named `script.js` rather than by
+ * the run's temporary folder; the sandbox's frames and Node's internals say nothing about their code.
+ */
+function scriptStack(stack: string): string {
+  const folder = `${__dirname}/`;
+  return stack
+    .split('\n')
+    .filter((line) => !/^\s+at /.test(line) || line.includes(`${folder}script.js`))
+    .map((line) => line.split(folder).join(''))
+    .join('\n');
 }
 
 function answer(response: ChildResponse): void {

@@ -4,7 +4,9 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { tableFromIPC } from 'apache-arrow';
 import { parse as parseCsv } from 'csv-parse/sync';
+import { readParquetBatches, writeParquet } from '../apps/cli/src/formats/parquet';
 import { startTestApp, TestApp } from './support/test-app';
 
 const ROOT = join(__dirname, '..');
@@ -195,6 +197,77 @@ describe('om, the command line (a child process against the real platform)', () 
     ]);
     expect(dropped).toEqual({ deleted: 'sales' });
     expect(droppedFile).toMatchObject({ code: 0, stdout: 'dropped docs/blob.bin\n' });
+  });
+
+  it('puts and gets Parquet, Arrow, CSV and JSON, streaming rows to the file', async () => {
+    const rowsCount = 50_000;
+    const start = Date.UTC(2026, 0, 1);
+    const generated = Array.from({ length: rowsCount }, (_, k) => ({
+      id: k,
+      region: k % 3 === 0 ? 'east' : 'west',
+      price: k / 4,
+      active: k % 2 === 0,
+      at: new Date(start + k * 60_000),
+      note: k % 10 === 0 ? null : `row ${k}`,
+    }));
+    const source = join(scratch, 'source.parquet');
+    await writeParquet(source, generated);
+
+    const put = await run(['datasets', 'put', source, 'events']);
+    expect(put).toMatchObject({ code: 0, stdout: `stored events (table.rows, ${rowsCount} rows)\n` });
+    const meta = await json<{ kindMeta: { columns: { name: string; type: string }[] } }>([
+      'datasets',
+      'metadata',
+      'events',
+    ]);
+    // The file's column types arrive as they were, integers included.
+    expect(
+      Object.fromEntries(meta.kindMeta.columns.map((column) => [column.name, column.type])),
+    ).toMatchObject({
+      id: 'integer',
+      region: 'string',
+      price: 'number',
+      active: 'boolean',
+      at: 'datetime',
+    });
+
+    const back = join(scratch, 'back.parquet');
+    const arrowOut = join(scratch, 'back.arrow');
+    const csvOut = join(scratch, 'back.csv');
+    const [parquet, arrow, csv, jsonOut, noOut] = await Promise.all([
+      json<{ rows: number; format: string }>(['datasets', 'get', 'events', '--out', back]),
+      json<{ rows: number; format: string }>(['datasets', 'get', 'events', '--out', arrowOut]),
+      json<{ rows: number }>(['datasets', 'get', 'events', '--out', csvOut, '--limit', '5']),
+      run(['datasets', 'get', 'events', '--format', 'json', '--limit', '3']),
+      run(['datasets', 'get', 'events', '--format', 'parquet']),
+    ]);
+    expect(parquet).toMatchObject({ rows: rowsCount, format: 'parquet' });
+    const read: Record<string, unknown>[] = [];
+    for await (const batch of readParquetBatches(back)) read.push(...batch);
+    expect(read).toHaveLength(rowsCount);
+    for (const k of [0, 1, 9_999, 10_000, rowsCount - 1]) {
+      const row = read.find((candidate) => candidate.id === k)!;
+      expect({ ...row, at: (row.at as Date).toISOString() }).toMatchObject({
+        ...generated[k],
+        at: generated[k].at.toISOString(),
+      });
+    }
+    expect(arrow).toMatchObject({ rows: rowsCount, format: 'arrow' });
+    const table = tableFromIPC(readFileSync(arrowOut));
+    expect(table.numRows).toBe(rowsCount);
+    expect(csv.rows).toBe(5);
+    expect(readFileSync(csvOut, 'utf8').split('\n')[0]).toBe('id,region,price,active,at,note');
+    expect(noOut.code).toBe(2);
+    expect(noOut.stderr).toContain('Parquet needs --out');
+    expect(jsonOut.code).toBe(0);
+    expect((JSON.parse(jsonOut.stdout) as { id: number }[]).map((row) => row.id)).toEqual([0, 1, 2]);
+
+    const notParquet = join(scratch, 'fake.parquet');
+    writeFileSync(notParquet, 'region,units\neast,1\n');
+    const refused = await run(['datasets', 'put', notParquet, 'fake']);
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toMatch(/not a Parquet file/);
+    expect((await run(['datasets', 'get', 'fake'])).code).toBe(4);
   });
 
   it('stores and runs scripts and notebook jobs, and sets, shows and drops schedules', async () => {

@@ -123,6 +123,14 @@ export class Datasets {
 
   /** As `iterate`, a batch of rows at a time. */
   async *chunks(name: string, options: ReadOptions = {}): AsyncGenerator<Row[]> {
+    yield* rowsOfArrowStream(this.arrowBytes(name, options));
+  }
+
+  /**
+   * The matching rows as the bytes of an Arrow IPC stream, as the server sends them: for writing a
+   * `.arrow` file or handing to another Arrow reader without decoding the rows here.
+   */
+  async *arrowBytes(name: string, options: ReadOptions = {}): AsyncGenerator<Uint8Array> {
     const answer = await this.http.request('post', '/api/v1/dataset/{name}/query', {
       path: { name },
       json: queryBody(options),
@@ -130,7 +138,7 @@ export class Datasets {
     });
     if (!answer.body) return;
     try {
-      yield* rowsOfArrowStream(bytesOf(answer.body as WebReadableStream<Uint8Array>));
+      yield* bytesOf(answer.body as WebReadableStream<Uint8Array>);
     } catch (error) {
       if (error instanceof TypeError && /terminated|other side closed/i.test(reason(error))) {
         throw new OmegaConnectionError(`reading ${name} broke off: ${reason(error)}`, { cause: error });

@@ -1,10 +1,18 @@
 import type { Aggregate, Row } from '@omega/client';
-import { tableFromJSON, tableToIPC } from 'apache-arrow';
 import { Command, Option } from 'commander';
-import { stringify as stringifyCsv } from 'csv-stringify/sync';
 import { createReadStream, readFileSync, statSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
-import { extname, resolve } from 'node:path';
+import { resolve } from 'node:path';
+import type { Writable } from 'node:stream';
+import { countParquetRows } from '../formats/parquet';
+import {
+  formatOfFile,
+  parquetInput,
+  TABLE_FORMATS,
+  TableFormat,
+  write,
+  writeFileWhole,
+  writeTable,
+} from '../formats/table-files';
 import { humanBytes, printRecord, printTable, UsageError } from '../output';
 import { Progress } from '../progress';
 import type { CommandContext } from './context';
@@ -37,28 +45,21 @@ export function addDatasets(program: Command, { connect, show }: CommandContext)
 
   datasets
     .command('put <file> <name>')
-    .description('store a CSV, JSON (rows or {col: [values]}) or Arrow stream file as a dataset')
+    .description('store a CSV, JSON (rows or {col: [values]}), Arrow stream or Parquet file as a dataset')
     .option('--append', 'add the rows to the dataset instead of replacing it')
     .addOption(
       new Option('--format <format>', 'what the file holds (default: its extension)').choices([
-        'csv',
-        'json',
-        'arrow',
+        ...TABLE_FORMATS,
       ]),
     )
     .action(
       async (
         file: string,
         name: string,
-        options: { append?: boolean; format?: string },
+        options: { append?: boolean; format?: TableFormat },
         command: Command,
       ) => {
-        const format = options.format ?? formatOf(file, 'csv');
-        if (!['csv', 'json', 'arrow'].includes(format)) {
-          throw new UsageError(
-            `${file}: cannot put ${format} (csv, json or arrow; Parquet is not supported)`,
-          );
-        }
+        const format = options.format ?? formatOfFile(file, 'csv');
         const size = statSync(file).size;
         const om = await connect(command);
         const progress = new Progress(`put ${name}`, size);
@@ -67,12 +68,23 @@ export function addDatasets(program: Command, { connect, show }: CommandContext)
           const data: unknown = JSON.parse(readFileSync(file, 'utf8'));
           progress.add(size);
           summary = await om.datasets.put(data as Row[], name, { append: options.append });
+        } else if (format === 'parquet') {
+          // Rows are read a row group at a time and streamed up as Arrow with the file's column types.
+          const total = await countParquetRows(file);
+          const { rows, dtypes } = await parquetInput(file);
+          let sent = 0;
+          async function* counted() {
+            for await (const row of rows) {
+              sent += 1;
+              if (sent % 10_000 === 0) progress.add(0, total ? sent / total : undefined);
+              yield row;
+            }
+            progress.add(size);
+          }
+          summary = await om.datasets.put(counted(), name, { append: options.append, dtypes });
         } else {
           const counted = createReadStream(file).pipe(progress.counter());
-          summary = await om.datasets.put(counted, name, {
-            append: options.append,
-            format: format as 'csv' | 'arrow',
-          });
+          summary = await om.datasets.put(counted, name, { append: options.append, format });
         }
         progress.done();
         show(command, summary, () =>
@@ -85,53 +97,63 @@ export function addDatasets(program: Command, { connect, show }: CommandContext)
 
   datasets
     .command('get <name>')
-    .description('read a dataset: a table on the terminal, or CSV, JSON or Arrow into --out (or stdout)')
+    .description(
+      'read a dataset: a table on the terminal, or CSV, JSON, Arrow or Parquet into --out (text and Arrow also to stdout)',
+    )
     .option('--out <file>', 'write to this file (format from its extension unless --format)')
-    .addOption(new Option('--format <format>', 'csv, json or arrow').choices(['csv', 'json', 'arrow']))
+    .addOption(new Option('--format <format>', TABLE_FORMATS.join(', ')).choices([...TABLE_FORMATS]))
     .option('--limit <n>', 'at most this many rows', (value) => positiveInt(value, '--limit'))
     .action(
-      async (name: string, options: { out?: string; format?: string; limit?: number }, command: Command) => {
+      async (
+        name: string,
+        options: { out?: string; format?: TableFormat; limit?: number },
+        command: Command,
+      ) => {
         const om = await connect(command);
-        const format = options.format ?? (options.out ? formatOf(options.out, 'csv') : undefined);
-        if (format !== undefined && !['csv', 'json', 'arrow'].includes(format)) {
-          throw new UsageError(`cannot write ${format} (csv, json or arrow; Parquet is not supported)`);
-        }
+        const format = options.format ?? (options.out ? formatOfFile(options.out, 'csv') : undefined);
+        if (format === 'parquet' && !options.out) throw new UsageError('Parquet needs --out <file>');
         const meta = await om.datasets.metadata(name);
+        const columns = meta.kindMeta?.columns ?? [];
         const total = options.limit ?? meta.kindMeta?.rows;
         const progress = new Progress(`get ${name}`);
-        const rows: Row[] = [];
-        for await (const chunk of om.datasets.chunks(name, { limit: options.limit })) {
-          rows.push(...chunk);
-          progress.add(Buffer.byteLength(JSON.stringify(chunk)), total ? rows.length / total : undefined);
-        }
-        if (format === undefined && !options.out) {
+        if (format === undefined) {
+          // A table for people: the rows are collected (use --limit or --out for big tables).
+          const rows: Row[] = [];
+          for await (const chunk of om.datasets.chunks(name, { limit: options.limit })) rows.push(...chunk);
           progress.done();
           show(command, rows, () =>
-            printTable(
-              rows,
-              meta.kindMeta?.columns?.map((column) => column.name),
-            ),
+            printTable(rows, columns.length ? columns.map((c) => c.name) : undefined),
           );
           return;
         }
-        const bytes = encode(
-          rows,
-          format ?? 'csv',
-          meta.kindMeta?.columns?.map((column) => column.name),
-        );
-        if (options.out) {
-          await writeFile(options.out, bytes);
-          progress.done();
-          const answer = { name, out: resolve(options.out), format, rows: rows.length, bytes: bytes.length };
-          show(command, answer, () =>
-            process.stdout.write(
-              `wrote ${rows.length} rows (${humanBytes(bytes.length)}, ${format}) to ${options.out}\n`,
-            ),
-          );
+        let rows = 0;
+        if (format === 'arrow') {
+          // The server's Arrow stream, written as it arrives: nothing is decoded here.
+          const copy = async (sink: Writable) => {
+            for await (const bytes of om.datasets.arrowBytes(name, { limit: options.limit })) {
+              progress.add(bytes.length);
+              await write(sink, bytes);
+            }
+          };
+          await (options.out ? writeFileWhole(options.out, copy) : copy(process.stdout));
+          rows = Math.min(options.limit ?? Infinity, meta.kindMeta?.rows ?? 0);
         } else {
-          progress.done();
-          process.stdout.write(bytes);
+          async function* counted() {
+            for await (const chunk of om.datasets.chunks(name, { limit: options.limit })) {
+              rows += chunk.length;
+              progress.add(0, total ? rows / total : undefined);
+              yield chunk;
+            }
+          }
+          rows = await writeTable(counted(), format, { out: options.out, stdout: process.stdout }, columns);
         }
+        progress.done();
+        if (!options.out) return;
+        const bytes = statSync(options.out).size;
+        const answer = { name, out: resolve(options.out), format, rows, bytes };
+        show(command, answer, () =>
+          process.stdout.write(`wrote ${rows} rows (${humanBytes(bytes)}, ${format}) to ${options.out}\n`),
+        );
       },
     );
 
@@ -206,18 +228,4 @@ export function addDatasets(program: Command, { connect, show }: CommandContext)
         show(command, rows, () => printTable(rows));
       },
     );
-}
-
-function encode(rows: Row[], format: string, columns?: string[]): Buffer {
-  if (format === 'json') return Buffer.from(`${JSON.stringify(rows)}\n`);
-  if (format === 'arrow')
-    return Buffer.from(tableToIPC(tableFromJSON(rows as Record<string, unknown>[]), 'stream'));
-  return Buffer.from(stringifyCsv(rows, { header: true, columns: columns ?? Object.keys(rows[0] ?? {}) }));
-}
-
-function formatOf(file: string, fallback: string): string {
-  const extension = extname(file).toLowerCase().slice(1);
-  if (extension === 'arrow' || extension === 'arrows' || extension === 'feather') return 'arrow';
-  if (extension === 'json' || extension === 'csv' || extension === 'parquet') return extension;
-  return fallback;
 }

@@ -221,6 +221,80 @@ describe('SQL references', () => {
       );
     });
 
+    it('answers POST /query with bound filters, sort and paging, and aggregates in the database', async () => {
+      const sqlvars = { min_score: 50 };
+      const expected = records(PEOPLE.filter((p) => p.score >= 50));
+      const filtered = keep(
+        await t.api
+          .post(`/api/v1/dataset/${name}/query`)
+          .send({ sqlvars, filter: { name__startswith: 'Ann' }, sort: ['-score', 'id'], limit: 4 })
+          .expect(200),
+      );
+      expect(filtered.body).toEqual(
+        expected
+          .filter((p) => p.name.startsWith('Ann'))
+          .sort((a, b) => b.score - a.score || a.id - b.id)
+          .slice(0, 4),
+      );
+
+      const grouped = keep(
+        await t.api
+          .post(`/api/v1/dataset/${name}/query`)
+          .send({
+            sqlvars,
+            filter: { id__lte: 30 },
+            agg: { score: ['count', 'sum', 'mean', 'min', 'max'], id: 'max' },
+          })
+          .expect(200),
+      );
+      const kept = expected.filter((p) => p.id <= 30);
+      const scores = kept.map((p) => p.score);
+      const sum = scores.reduce((a, b) => a + b, 0);
+      expect(grouped.body).toHaveLength(1);
+      const [total] = grouped.body as Record<string, number>[];
+      expect(total).toMatchObject({
+        score_count: kept.length,
+        score_min: Math.min(...scores),
+        score_max: Math.max(...scores),
+        id_max: Math.max(...kept.map((p) => p.id)),
+      });
+      expect(total.score_sum).toBeCloseTo(sum, 6);
+      expect(total.score_mean).toBeCloseTo(sum / kept.length, 6);
+
+      // Groups come back ordered by their key.
+      const byScore = keep(
+        await t.api
+          .post(`/api/v1/dataset/${name}/query`)
+          .send({
+            sqlvars: { min_score: 0 },
+            groupby: ['score'],
+            agg: { id: 'count' },
+            filter: { score__gte: 100 },
+          })
+          .expect(200),
+      );
+      const bands = new Map<number, number>();
+      for (const p of PEOPLE.filter((p) => p.score >= 100)) bands.set(p.score, (bands.get(p.score) ?? 0) + 1);
+      expect(byScore.body).toEqual(
+        [...bands.entries()].sort((a, b) => a[0] - b[0]).map(([score, n]) => ({ score, id_count: n })),
+      );
+
+      const bad = keep(
+        await t.api
+          .post(`/api/v1/dataset/${name}/query`)
+          .send({ sqlvars, agg: { name: 'sum' } })
+          .expect(400),
+      );
+      expect(bad.body.message).toMatch(/sum needs a numeric column; name is string/);
+      const injected = keep(
+        await t.api
+          .post(`/api/v1/dataset/${name}/query`)
+          .send({ sqlvars, filter: { name: "x' OR '1'='1" } })
+          .expect(200),
+      );
+      expect(injected.body).toEqual([]);
+    });
+
     it('keeps injection attempts as data', async () => {
       const byName = `${name}-by-name`;
       expect(

@@ -62,6 +62,8 @@ export interface ReadOptions {
   sort?: string | string[];
   skip?: number;
   limit?: number;
+  /** Values for a SQL reference's `{placeholders}` (bound by the database, never spliced). */
+  sqlvars?: Record<string, string | number | boolean | null>;
 }
 
 export type Aggregate = 'count' | 'sum' | 'mean' | 'min' | 'max';
@@ -215,6 +217,7 @@ function queryBody(options: ReadOptions) {
     sort: typeof options.sort === 'string' ? options.sort.split(',') : options.sort,
     skip: options.skip,
     limit: options.limit,
+    sqlvars: options.sqlvars,
   };
 }
 

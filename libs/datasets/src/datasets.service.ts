@@ -19,7 +19,7 @@ import { TABLE_ROWS_KIND } from './table-rows/table-rows.plugin';
 import { isTableReader, TableReader } from './table-rows/table-reader';
 import { TableKindMeta } from './table-rows/table-schema';
 import { TableSource } from './table-rows/table-source';
-import { AGGREGATES, Aggregate, TableQuery, TableView } from './table-rows/table-view';
+import { AGGREGATES, Aggregate, TableQuery } from './table-rows/table-view';
 
 export const MAX_PAGE = 1000;
 const MAX_ROWS = Number.MAX_SAFE_INTEGER;
@@ -54,6 +54,8 @@ export interface DatasetQueryBody {
   limit?: number;
   groupby?: string[];
   agg?: Record<string, string | string[]>;
+  /** A SQL reference's placeholder values. */
+  sqlvars?: Record<string, unknown>;
 }
 
 /** A read ready to be written: the media type to announce and the writer that streams the body. */
@@ -202,10 +204,8 @@ export class DatasetsService {
     body: DatasetQueryBody,
     accept?: string,
   ): Promise<DatasetAnswer> {
-    const meta = await this.stores.datasets.metadata(ctx, name);
-    if (meta.kind !== TABLE_ROWS_KIND)
-      throw OmegaError.invalidInput(`${name} is ${meta.kind}; only tables can be queried`);
-    const view = await this.stores.datasets.get<TableView>(ctx, name);
+    // Stored tables and SQL references alike: each pushes filters, sort, paging (and aggregates) down.
+    const view = await this.tableReader(ctx, name, { sqlvars: parseSqlvars(body.sqlvars) });
     const conditions: Condition[] = parseFilters(body.filter ?? {}, view.columns, 'json');
     if (body.agg && Object.keys(body.agg).length > 0) {
       const groupby = parseColumns(body.groupby ?? [], view.columns) ?? [];
@@ -220,6 +220,7 @@ export class DatasetsService {
           return { column, fn: fn as Aggregate };
         });
       });
+      if (!view.aggregate) throw OmegaError.invalidInput(`${name} cannot be aggregated`);
       return json(await view.aggregate({ conditions, groupby, aggregates }));
     }
     if (body.groupby && body.groupby.length > 0) throw OmegaError.invalidInput('groupby needs agg');

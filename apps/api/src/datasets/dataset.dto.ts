@@ -144,6 +144,14 @@ export class QueryDatasetDto {
   @IsOptional()
   @IsObject()
   agg?: Record<string, string | string[]>;
+
+  @ApiPropertyOptional({
+    description: "values for a SQL reference's `{placeholders}`",
+    example: { min_units: 5 },
+  })
+  @IsOptional()
+  @IsObject()
+  sqlvars?: Record<string, unknown>;
 }
 
 export class CopyDatasetDto {

@@ -1,6 +1,6 @@
 import type { ColumnSchema } from './column-types';
 import type { TableRecord } from './table-source';
-import type { TableQuery } from './table-view';
+import type { AggregateSpec, TableQuery } from './table-view';
 
 /**
  * What the table formats (JSON, CSV, Arrow) and copies read from: stored tables (`TableView`) and other
@@ -9,6 +9,8 @@ import type { TableQuery } from './table-view';
 export interface TableReader {
   readonly columns: readonly ColumnSchema[];
   chunks(query?: TableQuery, chunkRows?: number): AsyncIterable<TableRecord[]>;
+  /** Grouped `count sum mean min max` computed where the data lives; absent where that is not possible. */
+  aggregate?(spec: AggregateSpec): Promise<TableRecord[]>;
 }
 
 export function isTableReader(value: unknown): value is TableReader {

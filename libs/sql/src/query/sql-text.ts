@@ -1,4 +1,4 @@
-import type { Condition, SortKey } from '@omega/datasets';
+import type { AggregateSpec, Condition, SortKey } from '@omega/datasets';
 import { OmegaError } from '@omega/core';
 import type { SqlDialect } from '../url/sql-url';
 import { SqlParams } from './sql-params';
@@ -43,6 +43,42 @@ export function wrapQuery(dialect: SqlDialect, base: string, spec: WrapSpec, par
     text += ` ORDER BY ${sort.map((key) => `${q(key.column.name)} ${key.direction === 1 ? 'ASC' : 'DESC'}`).join(', ')}`;
   }
   if (paged) text += paging(dialect, spec.skip ?? 0, spec.limit, sort.length > 0);
+  return text;
+}
+
+/** The SQL of each aggregate; `mean` averages as floating point in every dialect (`* 1.0`). */
+const AGGREGATE_SQL: Record<AggregateSpec['aggregates'][number]['fn'], (column: string) => string> = {
+  count: (column) => `COUNT(${column})`,
+  sum: (column) => `SUM(${column})`,
+  mean: (column) => `AVG(${column} * 1.0)`,
+  min: (column) => `MIN(${column})`,
+  max: (column) => `MAX(${column})`,
+};
+
+/**
+ * Grouped aggregates around the user's query: `SELECT g, SUM(c) AS c_sum … FROM (query) WHERE … GROUP BY
+ * g ORDER BY g`, every value bound. Output columns are named `<column>_<fn>` as for stored tables; at most
+ * `maxGroups + 1` rows come back, so the caller can tell when there are too many.
+ */
+export function aggregateQuery(
+  dialect: SqlDialect,
+  base: string,
+  spec: AggregateSpec,
+  params: SqlParams,
+  maxGroups: number,
+): string {
+  const q = (name: string) => quoteIdentifier(dialect, name);
+  const groups = spec.groupby.map((column) => q(column.name));
+  const values = spec.aggregates.map(
+    ({ column, fn }) => `${AGGREGATE_SQL[fn](q(column.name))} AS ${q(`${column.name}_${fn}`)}`,
+  );
+  const conditions = spec.conditions ?? [];
+  const top = dialect === 'mssql' ? `TOP (${maxGroups + 1}) ` : '';
+  let text = `SELECT ${top}${[...groups, ...values].join(', ')} FROM (${base}) ${dialect === 'mssql' ? 'AS ' : ''}${ALIAS}`;
+  if (conditions.length > 0)
+    text += ` WHERE ${conditions.map((condition) => whereClause(dialect, condition, params)).join(' AND ')}`;
+  if (groups.length > 0) text += ` GROUP BY ${groups.join(', ')} ORDER BY ${groups.join(', ')}`;
+  if (dialect !== 'mssql') text += ` LIMIT ${maxGroups + 1}`;
   return text;
 }
 

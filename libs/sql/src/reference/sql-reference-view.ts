@@ -1,10 +1,19 @@
 import type { TenantContext } from '@omega/core';
-import { ColumnSchema, READ_CHUNK_ROWS, TableQuery, TableReader, TableRecord } from '@omega/datasets';
+import { OmegaError } from '@omega/core';
+import {
+  AggregateSpec,
+  ColumnSchema,
+  MAX_GROUPS,
+  READ_CHUNK_ROWS,
+  TableQuery,
+  TableReader,
+  TableRecord,
+} from '@omega/datasets';
 import type { SqlConnections } from '../connections/sql-connections';
 import { sqlError } from '../connections/sql-errors';
 import { bindQuery, ParsedQuery } from '../query/placeholders';
 import { SqlParams } from '../query/sql-params';
-import { wrapQuery } from '../query/sql-text';
+import { aggregateQuery, wrapQuery } from '../query/sql-text';
 import { redactUrl, SqlDialect } from '../url/sql-url';
 
 export interface SqlReferenceRun {
@@ -64,9 +73,43 @@ export class SqlReferenceView implements TableReader {
       },
       params,
     );
+    yield* this.read(sql, params.values, chunkRows);
+  }
+
+  /**
+   * Grouped aggregates computed by the database (GROUP BY around the query). Counts, sums and means come
+   * back as numbers whatever type the driver uses for them (PostgreSQL sends bigint and numeric as text).
+   */
+  async aggregate(spec: AggregateSpec): Promise<TableRecord[]> {
+    for (const { column, fn } of spec.aggregates) {
+      if ((fn === 'sum' || fn === 'mean') && column.type !== 'number' && column.type !== 'integer') {
+        throw OmegaError.invalidInput(`${fn} needs a numeric column; ${column.name} is ${column.type}`);
+      }
+    }
+    const params = new SqlParams(this.run.dialect);
+    const base = bindQuery(this.run.query, this.run.sqlvars, params);
+    const sql = aggregateQuery(this.run.dialect, base, spec, params, MAX_GROUPS);
+    const rows: TableRecord[] = [];
+    for await (const chunk of this.read(sql, params.values, READ_CHUNK_ROWS)) rows.push(...chunk);
+    if (rows.length > MAX_GROUPS)
+      throw OmegaError.invalidInput(`aggregation has more than ${MAX_GROUPS} groups`);
+    const numeric = spec.aggregates
+      .filter(({ fn }) => fn === 'count' || fn === 'sum' || fn === 'mean')
+      .map(({ column, fn }) => `${column.name}_${fn}`);
+    for (const row of rows) {
+      for (const key of numeric) {
+        const value = row[key];
+        if (typeof value === 'string' || typeof value === 'bigint') row[key] = Number(value);
+      }
+    }
+    return rows;
+  }
+
+  /** Runs SQL on a leased connection; errors name the database problem without secrets. */
+  private async *read(sql: string, values: unknown[], chunkRows: number): AsyncGenerator<TableRecord[]> {
     const lease = this.connections.lease(this.run.ctx, this.run.resolvedUrl);
     try {
-      yield* lease.driver.chunks(sql, params.values, chunkRows);
+      yield* lease.driver.chunks(sql, values, chunkRows);
     } catch (error) {
       throw sqlError(error, this.run.dialect, redactUrl(this.run.resolvedUrl), this.run.secrets);
     } finally {

@@ -6,12 +6,15 @@ from ._http import Http
 from .credentials import resolve_credentials
 from .datasets import Datasets
 from .files import Files
+from .jobs import Jobs
 from .models import Models
 from .runtime import Runtime
+from .scripts import Scripts
 
 
 class Omega:
-    """``om.datasets``, ``om.files``, ``om.models``, ``om.runtime``; ``om.bucket('prod')`` for a bucket."""
+    """``om.datasets``, ``om.files``, ``om.models``, ``om.scripts``, ``om.jobs``, ``om.runtime``;
+    ``om.bucket('prod')`` for a bucket."""
 
     def __init__(self, http: Http, tenant: Optional[str] = None, use_pandas: Optional[bool] = None) -> None:
         self._http = http
@@ -20,6 +23,8 @@ class Omega:
         self.datasets = Datasets(http, use_pandas)
         self.files = Files(http)
         self.models = Models(http)
+        self.scripts = Scripts(http)
+        self.jobs = Jobs(http)
         self.runtime = Runtime(http)
 
     @property

@@ -1,7 +1,7 @@
 """``om.datasets``: tables in the caller's bucket, with pandas when it is installed."""
 
 import json
-from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence, Union
+from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple, Union
 
 from ._http import Http, jsonable, quote
 
@@ -81,17 +81,53 @@ class Datasets:
         **filters: Any,
     ) -> Any:
         """Rows matching omega-ml filters (``units__gte=5``, ``region='EU'``), computed in the database."""
-        body: Dict[str, Any] = {"filter": filters or None, "skip": skip, "limit": limit}
-        if columns is not None:
-            body["columns"] = list(columns)
-        if sort is not None:
-            body["sort"] = sort.split(",") if isinstance(sort, str) else list(sort)
+        return self.query(name, columns=columns, sort=sort, skip=skip, limit=limit, **filters)
+
+    def query(
+        self,
+        name: str,
+        agg: Optional[Mapping[str, Union[str, Sequence[str]]]] = None,
+        groupby: Union[str, Sequence[str], None] = None,
+        columns: Optional[Sequence[str]] = None,
+        sort: Union[str, Sequence[str], None] = None,
+        skip: Optional[int] = None,
+        limit: Optional[int] = None,
+        **filters: Any,
+    ) -> Any:
+        """Rows as ``get`` reads them or, with ``agg``, aggregates computed in the database.
+
+        ``agg`` maps a column to ``count``, ``sum``, ``mean``, ``min`` or ``max`` (or a list of them); each
+        answers a column ``<column>_<fn>``, one row per ``groupby`` group (sorted by the groups) or one row
+        for the whole table. Filters apply before aggregating; columns, sort, skip and limit only to rows.
+        """
+        body: Dict[str, Any] = {"filter": filters or None}
+        if agg:
+            if any(option is not None for option in (columns, sort, skip, limit)):
+                raise TypeError("columns, sort, skip and limit apply to rows, not to aggregates")
+            group_columns = [groupby] if isinstance(groupby, str) else list(groupby or [])
+            body.update(
+                agg={str(column): fns if isinstance(fns, str) else list(fns) for column, fns in agg.items()}
+            )
+            if group_columns:
+                body["groupby"] = group_columns
+        else:
+            if groupby is not None:
+                raise TypeError("groupby needs agg, the aggregates to compute per group")
+            body.update(skip=skip, limit=limit)
+            if columns is not None:
+                body["columns"] = list(columns)
+            if sort is not None:
+                body["sort"] = sort.split(",") if isinstance(sort, str) else list(sort)
         body = {key: value for key, value in body.items() if value is not None}
         rows: Records = self._http.json("POST", f"/api/v1/dataset/{quote(name)}/query", json_body=body)
         pd = pandas_module(self._use_pandas)
         if pd is None:
             return rows
-        return _frame(pd, rows, self.metadata(name), columns)
+        types = _column_types(self.metadata(name))
+        if agg:
+            names, types = _aggregate_columns(body["agg"], body.get("groupby", []), types)
+            return _frame(pd, rows, types, names)
+        return _frame(pd, rows, types, list(columns) if columns is not None else None)
 
     def metadata(self, name: str) -> Dict[str, Any]:
         """The dataset's Metadata: kind, columns and types, rows, attributes."""
@@ -154,9 +190,28 @@ def _csv_chunks(frame: Any) -> Iterator[bytes]:
         yield part.to_csv(index=False, header=start == 0).encode("utf-8")
 
 
-def _frame(pd: Any, rows: Records, meta: Dict[str, Any], columns: Optional[Sequence[str]]) -> Any:
+def _column_types(meta: Dict[str, Any]) -> Dict[str, Optional[str]]:
+    """Column name → the platform's type, from a dataset's Metadata."""
     described = (meta.get("kindMeta") or {}).get("columns") or []
-    types = {column["name"]: column.get("type") for column in described if isinstance(column, dict)}
+    return {column["name"]: column.get("type") for column in described if isinstance(column, dict)}
+
+
+def _aggregate_columns(
+    agg: Dict[str, Union[str, List[str]]], groupby: List[str], types: Dict[str, Optional[str]]
+) -> Tuple[List[str], Dict[str, Optional[str]]]:
+    """The columns of an aggregation's answer and their types: groups keep theirs, as do min and max."""
+    names = list(groupby)
+    result_types = {column: types.get(column) for column in groupby}
+    for column, fns in agg.items():
+        for fn in [fns] if isinstance(fns, str) else fns:
+            names.append(f"{column}_{fn}")
+            result_types[f"{column}_{fn}"] = (
+                "integer" if fn == "count" else types.get(column) if fn in ("min", "max") else "number"
+            )
+    return names, result_types
+
+
+def _frame(pd: Any, rows: Records, types: Dict[str, Optional[str]], columns: Optional[Sequence[str]]) -> Any:
     names = list(columns) if columns is not None else [name for name in types] or None
     if rows and names is None:
         names = list(rows[0].keys())

@@ -42,10 +42,14 @@ class Unavailable(OmegaError):
 
 
 class TaskFailed(OmegaError):
-    """A task finished with FAILURE; ``code`` and ``message`` are the task's error (``status`` is 0)."""
+    """A task finished with FAILURE; ``code`` and ``message`` are the task's error.
 
-    def __init__(self, task_id: str, code: str, message: str) -> None:
-        super().__init__(0, code, message)
+    ``status`` is 0 when a wait found the failure, 422 when a synchronous script or job run answered it:
+    either way the run is recorded, and ``task_id`` names the task to read its output from.
+    """
+
+    def __init__(self, task_id: str, code: str, message: str, status: int = 0) -> None:
+        super().__init__(status, code, message)
         self.task_id = task_id
 
 
@@ -89,5 +93,8 @@ def error_from_answer(status: int, body: Any) -> OmegaError:
     if not message:
         message = str(body)[:500] if body else f"HTTP {status}"
     code = record.get("code") or record.get("error") or f"HTTP_{status}"
+    if status == 422 and isinstance(record.get("task_id"), str):
+        # A script or job that ran and failed: the same error a wait for its task raises.
+        return TaskFailed(record["task_id"], str(code), str(message), status)
     cls = _BY_STATUS.get(status, OmegaError)
     return cls(status, str(code), str(message), record.get("errorId"))

@@ -1,13 +1,15 @@
-"""``om.runtime``: model actions run as tasks on the platform's workers."""
+"""``om.runtime``: model actions, scripts and notebook jobs run as tasks on the platform's workers."""
 
 import time
 from typing import Any, Dict, List, Optional, Tuple
 
-from ._http import Http, quote
+from ._http import Http, jsonable, quote
 from .errors import TaskFailed, TaskTimeout
 
 # The platform's own query parameters; an action parameter of the same name would be taken for them.
 _RESERVED = {"datax", "datay", "async", "require", "timeout"}
+# The same for a script's keyword arguments.
+_RUN_RESERVED = {"async", "require", "timeout"}
 
 
 class Runtime:
@@ -24,6 +26,14 @@ class Runtime:
     def model(self, name: str, timeout: Optional[int] = None) -> "ModelRuntime":
         """One model's actions; ``timeout`` is how long (s) the API waits for a synchronous result."""
         return ModelRuntime(self._http, self.label, name, timeout)
+
+    def script(self, name: str, timeout: Optional[int] = None) -> "ScriptRuntime":
+        """A stored script, run on a worker; ``timeout``: how long (s) the API waits for a synchronous run."""
+        return ScriptRuntime(self._http, self.label, name, timeout)
+
+    def job(self, name: str, timeout: Optional[int] = None) -> "JobRuntime":
+        """A notebook job, run on a worker; each run stores its executed notebook under ``results/``."""
+        return JobRuntime(self._http, self.label, name, timeout)
 
     def task(self, task_id: str) -> "Task":
         """A task already submitted, by id."""
@@ -142,6 +152,103 @@ class AsyncModelRuntime:
     def transform(self, X: Any, **params: Any) -> "Task":
         """Submits transform."""
         return self._model._submit("transform", X, None, params)
+
+
+class ScriptRuntime:
+    """Runs a script's ``run(om, ...args)``: positional arguments follow ``om``; keyword arguments, when
+    there are any, arrive as one object after them (``run(om, a, b, kwargs)``).
+
+    ``run`` waits and answers ``{script, result, runtimes, started, ended, stdout, stderr, task_id}``; a
+    script that throws (or runs past its limits) raises ``TaskFailed`` with the platform's code
+    (``SCRIPT_FAILED``, ``LIMIT_EXCEEDED``), after the run is recorded.
+    """
+
+    def __init__(self, http: Http, label: Optional[str], name: str, timeout: Optional[int]) -> None:
+        self._http = http
+        self._label = label
+        self.name = name
+        self._timeout = timeout
+
+    def run(self, *args: Any, **kwargs: Any) -> Dict[str, Any]:
+        """Runs the script and waits for it. Keyword values travel as query parameters, so they are numbers,
+        strings or booleans (and a string such as ``"3"`` or ``"true"`` arrives as a number or boolean)."""
+        return _run(self._http, self._path(), list(args), kwargs, self._label, self._timeout, False)
+
+    def async_(self) -> "AsyncScriptRuntime":
+        """The same run submitted without waiting: it answers a ``Task`` whose ``wait()`` gives the run."""
+        return AsyncScriptRuntime(self)
+
+    def _path(self) -> str:
+        return f"/api/v1/script/{quote(self.name)}/run"
+
+
+class AsyncScriptRuntime:
+    """A script's run, answering a ``Task`` at once."""
+
+    def __init__(self, script: ScriptRuntime) -> None:
+        self._script = script
+
+    def run(self, *args: Any, **kwargs: Any) -> "Task":
+        """Submits the run."""
+        s = self._script
+        answer = _run(s._http, s._path(), list(args), kwargs, s._label, s._timeout, True)
+        return Task(s._http, answer["task_id"])
+
+
+class JobRuntime:
+    """Runs a notebook job's cells in order on a worker.
+
+    ``run`` waits and answers ``{job, status, result, runtimes, started, ended, task_id}``, ``result`` being
+    the executed notebook's name (``om.jobs.notebook(result)`` reads it). A failing cell raises
+    ``TaskFailed``; the job's runs then show a FAILURE and the executed notebook the cell's error.
+    """
+
+    def __init__(self, http: Http, label: Optional[str], name: str, timeout: Optional[int]) -> None:
+        self._http = http
+        self._label = label
+        self.name = name
+        self._timeout = timeout
+
+    def run(self) -> Dict[str, Any]:
+        """Runs the notebook and waits for it."""
+        return _run(self._http, self._path(), [], {}, self._label, self._timeout, False)
+
+    def async_(self) -> "AsyncJobRuntime":
+        """The same run submitted without waiting: it answers a ``Task`` whose ``wait()`` gives the run."""
+        return AsyncJobRuntime(self)
+
+    def _path(self) -> str:
+        return f"/api/v1/job/{quote(self.name)}/run"
+
+
+class AsyncJobRuntime:
+    """A job's run, answering a ``Task`` at once."""
+
+    def __init__(self, job: JobRuntime) -> None:
+        self._job = job
+
+    def run(self) -> "Task":
+        """Submits the run."""
+        j = self._job
+        answer = _run(j._http, j._path(), [], {}, j._label, j._timeout, True)
+        return Task(j._http, answer["task_id"])
+
+
+def _run(
+    http: Http,
+    path: str,
+    args: List[Any],
+    kwargs: Dict[str, Any],
+    label: Optional[str],
+    timeout: Optional[int],
+    asynchronous: bool,
+) -> Dict[str, Any]:
+    reserved = _RUN_RESERVED.intersection(kwargs)
+    if reserved:
+        raise TypeError(f"{', '.join(sorted(reserved))}: the platform's own parameter, not the run's")
+    query: Dict[str, Any] = {key: _param(value) for key, value in kwargs.items()}
+    query.update(require=label, timeout=timeout, **({"async": True} if asynchronous else {}))
+    return http.json("POST", path, query=query, json_body=jsonable(args))
 
 
 class Task:

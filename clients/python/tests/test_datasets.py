@@ -174,3 +174,43 @@ def test_bad_filter_is_invalid_input(om: omegats.Omega, name: str) -> None:
         om.datasets.get(name, x__between=1)
     with pytest.raises(TypeError):
         om.datasets.put(42, name)
+
+
+def test_query_aggregates_match_pandas(om: omegats.Omega, name: str) -> None:
+    frame = sales()
+    om.datasets.put(frame, name)
+    got = om.datasets.query(
+        name, agg={"units": ["sum", "mean"], "price": "max", "when": "min"}, groupby="region"
+    )
+    grouped = frame.groupby("region")
+    want = pd.DataFrame(
+        {
+            "region": sorted(frame.region.unique()),
+            "units_sum": grouped.units.sum().sort_index().to_list(),
+            "units_mean": grouped.units.mean().sort_index().to_list(),
+            "price_max": grouped.price.max().sort_index().to_list(),
+            "when_min": grouped.when.min().sort_index().to_list(),
+        }
+    )
+    assert_frame_equal(got, want, check_dtype=False)
+    filtered = om.datasets.query(name, agg={"units": "count"}, vip=True)
+    assert filtered.to_dict("records") == [{"units_count": 3}]
+    empty = om.datasets.query(name, agg={"units": "sum"}, groupby=["region"], units__gt=1_000)
+    assert list(empty.columns) == ["region", "units_sum"] and len(empty) == 0
+
+
+def test_query_records_and_refusals(om_records: omegats.Omega, name: str) -> None:
+    om_records.datasets.put(
+        [{"k": "a", "v": 1}, {"k": "b", "v": 2}, {"k": "a", "v": 4}, {"k": "b", "v": None}], name
+    )
+    assert om_records.datasets.query(name, agg={"v": ["count", "sum"]}, groupby=["k"]) == [
+        {"k": "a", "v_count": 2, "v_sum": 5},
+        {"k": "b", "v_count": 1, "v_sum": 2},
+    ]
+    assert om_records.datasets.query(name, k="a", sort="-v", columns=["v"]) == [{"v": 4}, {"v": 1}]
+    with pytest.raises(omegats.InvalidInput, match="unknown aggregate"):
+        om_records.datasets.query(name, agg={"v": "median"})
+    with pytest.raises(TypeError, match="apply to rows"):
+        om_records.datasets.query(name, agg={"v": "sum"}, sort="v")
+    with pytest.raises(TypeError, match="groupby needs agg"):
+        om_records.datasets.query(name, groupby="k")

@@ -43,10 +43,11 @@ exports.run = async function (om) {
 `;
 const CROSS_TENANT_SCRIPT = `
 exports.run = async function (om, url) {
-  const statusOf = (promise) => promise.then(() => 200, (error) => error.status);
+  const statusOf = (promise) => promise.then(() => 200, (error) => error.statusCode);
   return {
     viaOm: await statusOf(om.datasets.get('secret')),
-    withOtherHeaders: await statusOf(om.request('GET', '/api/v1/dataset/secret', { headers: { Tenant: 'other', 'X-Tenant': 'other' } })),
+    viaOtherScope: await statusOf(om.qualifier('other').bucket('other').datasets.get('secret')),
+    withTenantHeaders: (await fetch(url + '/api/v1/dataset/secret', { headers: { Tenant: 'other', 'X-Tenant': 'other' } })).status,
     withoutToken: (await fetch(url + '/api/v1/dataset/secret')).status,
     forgedKey: (await fetch(url + '/api/v1/dataset/secret', { headers: { Authorization: 'ApiKey admin:' + 'x'.repeat(40) } })).status,
   };
@@ -142,7 +143,7 @@ describe('scripts (script.js) through the API and a worker', () => {
       );
       writeFileSync(
         join(folder, 'package', 'src', 'main.ts'),
-        "import sum from 'lodash.sum';\nimport { units } from './units';\nexport async function run(om: any) {\n  return sum(units(await om.datasets.get('sales', { region: 'EU' })));\n}\n",
+        "import sum from 'lodash.sum';\nimport { units } from './units';\nexport async function run(om: any) {\n  return sum(units(await om.datasets.get('sales', { filter: { region: 'EU' } })));\n}\n",
       );
       execFileSync('tar', ['-czf', join(folder, 'totals.tgz'), '-C', folder, 'package']);
       const { body } = await app.api
@@ -216,7 +217,13 @@ describe('scripts (script.js) through the API and a worker', () => {
   it("cannot reach another tenant's data with its token, other headers or a forged key", async () => {
     await upload('cross', CROSS_TENANT_SCRIPT, 'cross.js').expect(201);
     const { body } = await app.api.post('/api/v1/script/cross/run').send([app.url]).expect(200);
-    expect(body.result).toEqual({ viaOm: 404, withOtherHeaders: 404, withoutToken: 401, forgedKey: 401 });
+    expect(body.result).toEqual({
+      viaOm: 404,
+      viaOtherScope: 404,
+      withTenantHeaders: 401,
+      withoutToken: 401,
+      forgedKey: 401,
+    });
     // The other tenant's own user still reads it: the 404 above is isolation, not a missing dataset.
     await other.api.get('/api/v1/dataset/secret').expect(200);
     await other.api.get('/api/v1/script/cross').expect(404);

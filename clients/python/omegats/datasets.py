@@ -10,7 +10,6 @@ ROWS_PER_CSV_CHUNK = 10_000
 
 # pandas dtype kinds → the platform's column types.
 _PANDAS_TYPES = {"i": "integer", "u": "integer", "f": "number", "b": "boolean", "M": "datetime"}
-_READ_OPTIONS = ("columns", "sort", "skip", "limit")
 
 
 def pandas_module(use_pandas: Optional[bool]) -> Any:

@@ -103,6 +103,7 @@ export class Datasets {
 
   /** All matching rows at once. For tables too big for memory, use `iterate` or `chunks`. */
   async get(name: string, options: ReadOptions = {}): Promise<Row[]> {
+    checkOptions(options, READ_KEYS);
     if (Object.values(options).every((value) => value === undefined)) {
       return this.http.get<Row[]>('/api/v1/dataset/{name}', {
         path: { name },
@@ -153,7 +154,7 @@ export class Datasets {
   async query(name: string, options: QueryOptions = {}): Promise<Row[]> {
     return this.http.post<Row[]>('/api/v1/dataset/{name}/query', {
       path: { name },
-      json: { ...queryBody(options), groupby: options.groupby, agg: options.agg },
+      json: { ...queryBody(readPart(options)), groupby: options.groupby, agg: options.agg },
     });
   }
 
@@ -210,7 +211,31 @@ export class Datasets {
   }
 }
 
+const READ_KEYS = new Set(['filter', 'columns', 'sort', 'skip', 'limit', 'sqlvars']);
+const QUERY_KEYS = new Set([...READ_KEYS, 'groupby', 'agg']);
+
+/**
+ * Options are checked by name: `get('sales', { region: 'EU' })` would otherwise read every row, the
+ * filter silently ignored (filters go in `{ filter: { region: 'EU' } }`).
+ */
+function checkOptions(options: object, known: Set<string>): void {
+  for (const key of Object.keys(options)) {
+    if (!known.has(key)) {
+      throw new TypeError(
+        `${key} is not a read option (${[...known].join(', ')}); filters go in { filter: { ${key}: … } }`,
+      );
+    }
+  }
+}
+
+function readPart(options: QueryOptions): ReadOptions {
+  checkOptions(options, QUERY_KEYS);
+  const { groupby: _groupby, agg: _agg, ...read } = options;
+  return read;
+}
+
 function queryBody(options: ReadOptions) {
+  checkOptions(options, READ_KEYS);
   return {
     filter: options.filter,
     columns: options.columns,

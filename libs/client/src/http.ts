@@ -32,25 +32,33 @@ export interface Scope {
   qualifier?: string;
 }
 
+/** How requests authenticate: omega-ml's API key, or a Bearer token (a login's, or a run's scoped one). */
+export type HttpCredential = { userid: string; apikey: string } | { token: string };
+
 /**
- * Requests with the omega-ml `Authorization: ApiKey <userid>:<apikey>` header, over Node's own fetch. The
- * key lives in a private field: it is not an enumerable property, so logging a client never shows it.
+ * Requests with the omega-ml `Authorization: ApiKey <userid>:<apikey>` header (or `Bearer <token>`), over
+ * Node's own fetch. The secret lives in a private field: it is not an enumerable property, so logging a
+ * client never shows it.
  */
 export class HttpClient {
-  readonly #apikey: string;
+  readonly #credential: HttpCredential;
 
   constructor(
     readonly baseUrl: string,
-    readonly userid: string,
-    apikey: string,
+    credential: HttpCredential,
     readonly scope: Scope = {},
   ) {
-    this.#apikey = apikey;
+    this.#credential = credential;
+  }
+
+  /** The API key's userid; empty for a token, whose user the server knows (`om.config()` tells). */
+  get userid(): string {
+    return 'userid' in this.#credential ? this.#credential.userid : '';
   }
 
   /** The same credentials bound to another bucket or environment. */
   withScope(scope: Scope): HttpClient {
-    return new HttpClient(this.baseUrl, this.userid, this.#apikey, { ...this.scope, ...scope });
+    return new HttpClient(this.baseUrl, this.#credential, { ...this.scope, ...scope });
   }
 
   url<M extends HttpMethod>(route: Route<M>, options: Pick<RequestOptions, 'path' | 'query'> = {}): string {
@@ -75,8 +83,12 @@ export class HttpClient {
   ): Promise<Response> {
     const url = this.url<M>(route, options);
     const headers: Record<string, string> = {
-      Authorization: `ApiKey ${this.userid}:${this.#apikey}`,
       ...options.headers,
+      // After the caller's headers: they cannot swap the credential for another.
+      Authorization:
+        'token' in this.#credential
+          ? `Bearer ${this.#credential.token}`
+          : `ApiKey ${this.#credential.userid}:${this.#credential.apikey}`,
     };
     if (this.scope.bucket) headers.Bucket = this.scope.bucket;
     if (this.scope.qualifier) headers.Qualifier = this.scope.qualifier;

@@ -1,5 +1,5 @@
 import { inspect } from 'node:util';
-import { CredentialOptions, resolveCredentials } from './credentials';
+import { CredentialOptions, DEFAULT_URL, resolveCredentials } from './credentials';
 import { Datasets } from './datasets';
 import { Files } from './files';
 import { HttpClient } from './http';
@@ -16,6 +16,16 @@ export interface ConnectOptions extends CredentialOptions {
   qualifier?: string;
   /** Ask the platform who we are before answering (default true): bad credentials fail here, not later. */
   verify?: boolean;
+  /**
+   * A Bearer token instead of an API key: a login's JWT, or the short-lived one a script or notebook run
+   * is given. The URL comes from `url`, else `OMEGA_URL`; no credentials file is read.
+   */
+  token?: string;
+  /**
+   * The tenant, when the caller knows it already and skips `verify`: only what `om.tenant` shows, since
+   * the server takes the tenant from the credential.
+   */
+  tenant?: string;
 }
 
 /**
@@ -53,12 +63,22 @@ export class Omega {
    * credentials.json the API writes at its first start (in `$OMEGA_DATA_DIR` or `./.omega`).
    */
   static async connect(options: ConnectOptions = {}): Promise<Omega> {
-    const credentials = resolveCredentials(options);
-    const http = new HttpClient(credentials.url, credentials.userid, credentials.apikey, {
-      bucket: options.bucket,
-      qualifier: options.qualifier,
-    });
-    if (options.verify === false) return new Omega(http, credentials.tenant);
+    const scope = { bucket: options.bucket, qualifier: options.qualifier };
+    let http: HttpClient;
+    let tenant: string | undefined;
+    if (options.token !== undefined) {
+      const url = options.url ?? (options.env ?? process.env).OMEGA_URL ?? DEFAULT_URL;
+      http = new HttpClient(url.replace(/\/+$/, ''), { token: options.token }, scope);
+    } else {
+      const credentials = resolveCredentials(options);
+      http = new HttpClient(
+        credentials.url,
+        { userid: credentials.userid, apikey: credentials.apikey },
+        scope,
+      );
+      tenant = credentials.tenant;
+    }
+    if (options.verify === false) return new Omega(http, options.tenant ?? tenant);
     const config = await http.get<ClientConfig>('/api/v1/config');
     return new Omega(http, config.tenant);
   }

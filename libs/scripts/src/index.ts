@@ -3,7 +3,7 @@ export * from './build/script-builder';
 export * from './sandbox/sandbox-limits';
 export * from './sandbox/script-sandbox';
 export type { CellOutcome, CellOutput, ChildError } from './sandbox/child/child-protocol';
-export type { OmConnection } from './sandbox/child/om-rest';
+export type { OmConnection } from './sandbox/child/child-protocol';
 export * from './storage/script.plugin';
 export * from './runtime/script-task.handler';
 export * from './scripts.service';

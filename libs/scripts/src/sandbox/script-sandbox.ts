@@ -13,7 +13,7 @@ import type {
   ChildRequest,
   ChildResponse,
 } from './child/child-protocol';
-import type { OmConnection } from './child/om-rest';
+import type { OmConnection } from './child/child-protocol';
 import { LIMIT_EXCEEDED, SandboxLimits, SCRIPT_FAILED } from './sandbox-limits';
 
 /** Captured stdout and stderr each stop here; a script that prints more keeps running. */

@@ -5,6 +5,7 @@
  */
 import { runInThisContext } from 'node:vm';
 import { format, inspect } from 'node:util';
+import { Omega } from '@omega/client';
 import {
   CellOutcome,
   CellOutput,
@@ -13,8 +14,8 @@ import {
   ChildRequest,
   ChildResponse,
   MAX_NOTEBOOK_OUTPUT_CHARS,
+  OmConnection,
 } from './child-protocol';
-import { createOm } from './om-rest';
 
 function toChildError(error: unknown): ChildError {
   if (error instanceof Error) {
@@ -24,14 +25,14 @@ function toChildError(error: unknown): ChildError {
 }
 
 /**
- * The stack as the script's author needs it: the script's own frames, named `script.js` rather than by
+ * The stack as the script's author needs it: the script's (or cells') own frames, `script.js` rather than by
  * the run's temporary folder; the sandbox's frames and Node's internals say nothing about their code.
  */
 function scriptStack(stack: string): string {
   const folder = `${__dirname}/`;
   return stack
     .split('\n')
-    .filter((line) => !/^\s+at /.test(line) || line.includes(`${folder}script.js`))
+    .filter((line) => !/^\s+at /.test(line) || line.includes(`${folder}script.js`) || line.includes('cell['))
     .map((line) => line.split(folder).join(''))
     .join('\n');
 }
@@ -54,8 +55,24 @@ function answer(response: ChildResponse): void {
   process.send?.(final, () => process.exit(0));
 }
 
+/**
+ * The `om` a run gets: the SDK itself (`@omega/client`), holding the run's short-lived token, in the
+ * bucket and environment the run was started in. Nothing is asked of the API up front: a script that
+ * never calls `om` runs without it.
+ */
+function connectOm(api: OmConnection): Promise<Omega> {
+  return Omega.connect({
+    url: api.url,
+    token: api.token,
+    bucket: api.bucket,
+    qualifier: api.qualifier,
+    tenant: api.tenant,
+    verify: false,
+  });
+}
+
 async function runScript(request: Extract<ChildRequest, { mode: 'script' }>): Promise<void> {
-  const om = createOm(request.api);
+  const om = await connectOm(request.api);
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const loaded = require(request.file) as { run?: unknown; default?: unknown };
   const candidate =
@@ -75,7 +92,7 @@ async function runScript(request: Extract<ChildRequest, { mode: 'script' }>): Pr
 /** Runs cells in order in this process's global scope; the first failing cell stops the run. */
 async function runNotebook(request: Extract<ChildRequest, { mode: 'notebook' }>): Promise<void> {
   const globals = globalThis as Record<string, unknown>;
-  globals.om = createOm(request.api);
+  globals.om = await connectOm(request.api);
   // Cells may load Node's built-ins; the permission model still bounds what they can touch.
   globals.require = require;
   const cells: CellOutcome[] = [];

@@ -1,4 +1,14 @@
-import type { OmConnection } from './om-rest';
+/**
+ * Where a run's `om` connects: the API, a short-lived token scoped to the caller's tenant, and the
+ * bucket and environment the run was started in.
+ */
+export interface OmConnection {
+  url: string;
+  token: string;
+  tenant: string;
+  bucket: string;
+  qualifier: string;
+}
 
 /** The one message the worker sends its sandbox child (over the IPC channel, never argv or env). */
 export type ChildRequest =

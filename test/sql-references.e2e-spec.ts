@@ -3,7 +3,7 @@ import { TenantContext } from '@omega/core';
 import { TableReader } from '@omega/datasets';
 import Database from 'better-sqlite3';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DataSource } from 'typeorm';
@@ -457,6 +457,38 @@ describe('SQL references without OMEGA_SECRET_KEY', () => {
     expect(answer.body.message).toContain('OMEGA_SECRET_KEY is not set');
     expect(answer.text).not.toContain('Pw-not-stored');
     await t.api.get('/api/v1/dataset/needs-key/metadata').expect(404);
+  });
+
+  it("keeps the platform's own files out of reach, through links too", async () => {
+    const inside = join(t.config.dataDir, 'accounts.sqlite');
+    const direct = await t.api
+      .put('/api/v1/dataset/own-files')
+      .send({ sql: { url: `sqlite://${inside}`, query: 'SELECT 1 AS one' } })
+      .expect(400);
+    expect(direct.body.message).toContain('platform data directory');
+
+    const folder = mkdtempSync(join(tmpdir(), 'omega-sqlite-link-'));
+    try {
+      symlinkSync(t.config.dataDir, join(folder, 'data'));
+      await t.api
+        .put('/api/v1/dataset/own-files')
+        .send({
+          sql: { url: `sqlite://${join(folder, 'data', 'accounts.sqlite')}`, query: 'SELECT 1 AS one' },
+        })
+        .expect(400);
+      // A file that is not there yet when the reference is stored, and then is a link into the data folder.
+      const later = join(folder, 'later.db');
+      await t.api
+        .put('/api/v1/dataset/later')
+        .send({ sql: { url: `sqlite://${later}`, query: 'SELECT 1 AS one' } })
+        .expect(200);
+      symlinkSync(inside, later);
+      const read = await t.api.get('/api/v1/dataset/later').expect(400);
+      expect(read.body.message).toContain('platform data directory');
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
+    await t.api.get('/api/v1/dataset/own-files/metadata').expect(404);
   });
 
   it('validates the body: sql needs a url and a query, and no unknown fields', async () => {

@@ -11,7 +11,8 @@ import {
   TenantContext,
 } from '@omega/core';
 import { parseSqlvars, SQL_REFERENCE_KIND } from '@omega/datasets';
-import { sep } from 'node:path';
+import { existsSync, realpathSync } from 'node:fs';
+import { resolve, sep } from 'node:path';
 import { SqlConnections } from '../connections/sql-connections';
 import { parseQuery, placeholderNames } from '../query/placeholders';
 import { SecretCipherProvider } from '../secrets/secret-cipher';
@@ -80,10 +81,13 @@ export class SqlReferencePlugin implements StoragePluginContract<SqlReferenceVie
     const secrets = kindMeta.secrets
       ? this.cipher.decrypt(kindMeta.secrets, boundTo(ctx, meta.prefix, meta.name))
       : {};
+    const resolvedUrl = resolveUrl(kindMeta.url, secrets);
+    // Again when read: a `{placeholder}` in the path, or a link made since, could lead elsewhere now.
+    if (kindMeta.dialect === 'sqlite') this.assertOutsideDataDir(resolvedUrl);
     return SqlReferenceView.open(this.connections, {
       ctx,
       dialect: kindMeta.dialect,
-      resolvedUrl: resolveUrl(kindMeta.url, secrets),
+      resolvedUrl,
       query: parseQuery(kindMeta.query, kindMeta.dialect),
       sqlvars: parseSqlvars(options.sqlvars) ?? {},
       secrets: Object.values(secrets),
@@ -102,8 +106,11 @@ export class SqlReferencePlugin implements StoragePluginContract<SqlReferenceVie
   private assertOutsideDataDir(url: string): void {
     const target = parseTarget(url);
     if (target.dialect !== 'sqlite') return;
-    const dataDir = this.config.dataDir.endsWith(sep) ? this.config.dataDir : this.config.dataDir + sep;
-    if (target.path.startsWith(dataDir))
+    // Compared as real paths, so a symbolic link to the data directory leads nowhere either.
+    const real = (path: string) => (existsSync(path) ? realpathSync(path) : resolve(path));
+    const dataDir = real(this.config.dataDir);
+    const within = (path: string) => path === dataDir || path.startsWith(dataDir + sep);
+    if (within(resolve(target.path)) || within(real(target.path)))
       throw OmegaError.invalidInput('a sqlite reference must not point into the platform data directory');
   }
 }

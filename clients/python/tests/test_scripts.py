@@ -1,7 +1,4 @@
-"""Scripts: put from source and from files, metadata, runs on the worker (sync and async), failures.
-
-The suite's worker has no route back to the API, so the scripts here compute from their arguments alone.
-"""
+"""Scripts: put from source and from files, metadata, runs on the worker (sync and async), failures."""
 
 from pathlib import Path
 
@@ -37,6 +34,23 @@ def test_put_get_list_drop(om: omegats.Omega, name: str, tmp_path: Path) -> None
     with pytest.raises(omegats.NotFound):
         om.scripts.get(name + "-ts")
     assert om.scripts.drop(name + "-ts", force=True) is False
+
+
+def test_a_script_reads_and_writes_datasets_through_its_om(om: omegats.Omega, name: str) -> None:
+    om.datasets.put([{"region": "EU", "units": 12}, {"region": "US", "units": 7}], name + "-in")
+    script = (
+        "export async function run(om: any, source: string, target: string) {\n"
+        "  const rows = await om.datasets.get(source, { filter: { units__gte: 10 } });\n"
+        "  await om.datasets.put(rows.map((row: any) => ({ ...row, doubled: row.units * 2 })), target);\n"
+        "  return { tenant: om.tenant, rows: rows.length };\n"
+        "}\n"
+    )
+    om.scripts.put(script, name, filename="copy.ts")
+    run = om.runtime.script(name).run(name + "-in", name + "-out")
+    assert run["result"] == {"tenant": om.tenant, "rows": 1}
+    out = om.datasets.get(name + "-out")
+    records = out.to_dict("records") if hasattr(out, "to_dict") else out
+    assert records == [{"region": "EU", "units": 12, "doubled": 24}]
 
 
 def test_run_passes_args_and_kwargs_and_captures_output(om: omegats.Omega, name: str) -> None:

@@ -141,11 +141,16 @@ export function addDatasets(program: Command, { connect, show }: CommandContext)
           async function* counted() {
             for await (const chunk of om.datasets.chunks(name, { limit: options.limit })) {
               rows += chunk.length;
-              progress.add(0, total ? rows / total : undefined);
               yield chunk;
             }
           }
-          rows = await writeTable(counted(), format, { out: options.out, stdout: process.stdout }, columns);
+          rows = await writeTable(
+            counted(),
+            format,
+            { out: options.out, stdout: process.stdout },
+            columns,
+            (bytes) => progress.add(bytes, total ? rows / total : undefined),
+          );
         }
         progress.done();
         if (!options.out) return;

@@ -52,20 +52,25 @@ export function addJobs(program: Command, { connect, show }: CommandContext): vo
         (job) => options.results || options.pattern || !job.name.startsWith('results/'),
       );
       show(command, list, () =>
-        printTable(
-          list.map((item) => {
-            const runs = item.kindMeta.runs ?? [];
-            const last = runs[runs.length - 1];
-            return {
-              name: item.name,
-              cells: item.kindMeta.cells,
-              runs: runs.length,
-              last: last ? `${last.status} ${last.started}` : '',
-              modified: item.modified,
-            };
-          }),
-          ['name', 'cells', 'runs', 'last', 'modified'],
-        ),
+        options.results
+          ? printTable(
+              list.map((item) => ({ name: item.name, cells: item.kindMeta.cells, modified: item.modified })),
+              ['name', 'cells', 'modified'],
+            )
+          : printTable(
+              list.map((item) => {
+                const runs = item.kindMeta.runs ?? [];
+                const last = runs[runs.length - 1];
+                return {
+                  name: item.name,
+                  cells: item.kindMeta.cells,
+                  runs: runs.length,
+                  last: last ? `${last.status} ${last.started}` : '',
+                  modified: item.modified,
+                };
+              }),
+              ['name', 'cells', 'runs', 'last', 'modified'],
+            ),
       );
     });
 

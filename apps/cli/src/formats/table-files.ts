@@ -92,6 +92,8 @@ export async function writeTable(
   format: Exclude<TableFormat, 'arrow'>,
   target: { out?: string; stdout: Writable },
   columns: { name: string; type: string }[],
+  /** Told the size of each piece written (for a progress bar). */
+  onWrite: (bytes: number) => void = () => undefined,
 ): Promise<number> {
   const names = columns.map((column) => column.name);
   if (format === 'parquet') {
@@ -101,6 +103,7 @@ export async function writeTable(
       columns: names.length ? names : undefined,
       types: parquetTypes(columns),
     });
+    onWrite(summary.bytes);
     return summary.rows;
   }
   const fill = async (sink: Writable) => {
@@ -114,6 +117,7 @@ export async function writeTable(
             })
           : batch.map((row, k) => `${rows + k === 0 ? '[' : ','}${JSON.stringify(row)}\n`).join('');
       rows += batch.length;
+      onWrite(Buffer.byteLength(text));
       await write(sink, text);
     }
     if (format === 'json') await write(sink, rows === 0 ? '[]\n' : ']\n');

@@ -1,14 +1,11 @@
 import { Controller, Delete, Get, HttpCode, Param, Post, Put, Query, Req, Res } from '@nestjs/common';
 import { ApiConsumes, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { principalOf } from '@omega/accounts';
-import { OmegaError, OmegaErrorCode, TenantContext } from '@omega/core';
+import { TenantContext } from '@omega/core';
 import { JobRunsService, JobsService, MAX_NOTEBOOK_BYTES } from '@omega/jobs';
 import type { Request, Response } from 'express';
 import { listEnvelope, ListQueryDto } from '../http/list-query.dto';
-import { readMultipart } from '../http/read-multipart';
 import { Tenant } from '../http/tenant.decorator';
-import { validateBody } from '../http/validate-body';
-import { parseAttributes, runRequest, sendRunFailure } from '../scripts/run-requests';
+import { answerRun, parseAttributes, readRunnableUpload } from '../scripts/run-requests';
 import { RunnableUploadFieldsDto } from '../scripts/script.dto';
 
 @ApiTags('jobs')
@@ -65,22 +62,13 @@ export class JobsController {
     description:
       'Answers `{job, status, result, runtimes, started, ended}` (`result`: the executed notebook); 422 on failure.',
   })
-  async run(
+  run(
     @Tenant() ctx: TenantContext,
     @Param('name') name: string,
     @Req() req: Request,
     @Res({ passthrough: true }) res: Response,
   ) {
-    const { options, request } = await runRequest(req);
-    if (options.async) {
-      const task = await this.runs.submit(ctx, name, request);
-      const location = `/api/v1/task/${task.id}/result`;
-      res.status(202).setHeader('Location', location);
-      return { job: name, task_id: task.id, status: 'PENDING', resource_uri: location };
-    }
-    const record = await this.runs.call(ctx, name, request);
-    if (record.status === 'FAILURE') return sendRunFailure(res, record, { job: name });
-    return { ...(record.result as Record<string, unknown>), task_id: record.id };
+    return answerRun('job', this.runs, ctx, name, req, res);
   }
 
   @Delete(':name')
@@ -91,24 +79,12 @@ export class JobsController {
   }
 
   private async upload(ctx: TenantContext, req: Request) {
-    if (!(req.header('content-type') ?? '').toLowerCase().startsWith('multipart/form-data')) {
-      throw new OmegaError(
-        OmegaErrorCode.UnsupportedMediaType,
-        'Upload a notebook as multipart/form-data (file, name)',
-      );
-    }
-    const { fields, file } = await readMultipart(req, MAX_NOTEBOOK_BYTES);
-    const form = await validateBody(RunnableUploadFieldsDto, fields);
-    if (!file || file.buffer.length === 0)
-      throw OmegaError.invalidInput('multipart body has no notebook file');
-    const principal = principalOf(req);
-    if (!principal) throw new OmegaError(OmegaErrorCode.Unauthenticated, 'Invalid or missing credentials');
-    return this.jobs.put(
-      ctx,
-      form.name,
-      file.buffer,
-      { userId: principal.userId, userid: principal.userid },
-      parseAttributes(form.attributes),
+    const { form, file, owner } = await readRunnableUpload(
+      req,
+      RunnableUploadFieldsDto,
+      MAX_NOTEBOOK_BYTES,
+      'notebook',
     );
+    return this.jobs.put(ctx, form.name, file.buffer, owner, parseAttributes(form.attributes));
   }
 }

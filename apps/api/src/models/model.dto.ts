@@ -1,9 +1,9 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { TaskQueryDto } from '../http/task-query.dto';
 import { Transform } from 'class-transformer';
 import {
   ArrayMaxSize,
   IsArray,
-  IsBoolean,
   IsInt,
   IsObject,
   IsOptional,
@@ -14,7 +14,6 @@ import {
   Min,
 } from 'class-validator';
 
-const LABEL = /^[a-z0-9][a-z0-9_-]{0,62}$/;
 const TAG = /^[A-Za-z][A-Za-z0-9_.-]{0,63}$/;
 
 /** `POST /api/v1/model/` with JSON: a model created from a spec, fitted later on a worker. */
@@ -70,11 +69,8 @@ export class UploadModelFieldsDto {
   tags?: string;
 }
 
-const toBoolean = ({ value }: { value: unknown }) =>
-  value === 'true' || value === '1' ? true : value === 'false' || value === '0' ? false : value;
-
 /** The query parameters of a model action the platform itself reads; any others are the action's kwargs. */
-export class ModelActionQueryDto {
+export class ModelActionQueryDto extends TaskQueryDto {
   @ApiPropertyOptional({ description: 'dataset holding X' })
   @IsOptional()
   @IsString()
@@ -86,17 +82,6 @@ export class ModelActionQueryDto {
   @IsString()
   @MaxLength(200)
   datay?: string;
-
-  @ApiPropertyOptional({ description: 'answer 202 at once with the task location' })
-  @IsOptional()
-  @Transform(toBoolean)
-  @IsBoolean()
-  async?: boolean;
-
-  @ApiPropertyOptional({ description: 'worker label to run on, e.g. gpu' })
-  @IsOptional()
-  @Matches(LABEL, { message: 'require must be a worker label' })
-  require?: string;
 
   @ApiPropertyOptional({ description: 'seconds to wait for a synchronous result' })
   @IsOptional()
@@ -115,5 +100,3 @@ export class PromoteModelDto {
   @MaxLength(63)
   to!: string;
 }
-
-export { LABEL as WORKER_LABEL_PATTERN };

@@ -1,8 +1,9 @@
 import { principalOf } from '@omega/accounts';
-import { OmegaError, OmegaErrorCode } from '@omega/core';
+import { OmegaError, OmegaErrorCode, TenantContext } from '@omega/core';
 import type { TaskRecord } from '@omega/runtime';
 import type { RunRequest } from '@omega/scripts';
 import type { Request, Response } from 'express';
+import { readMultipart } from '../http/read-multipart';
 import { validateBody } from '../http/validate-body';
 import { RUN_QUERY_KEYS, RunQueryDto } from './script.dto';
 
@@ -90,4 +91,58 @@ export function sendRunFailure(res: Response, record: TaskRecord, extra: Record<
     task_id: record.id,
     resource_uri: `/api/v1/task/${record.id}/result`,
   };
+}
+
+/** What runs a stored script or job: as a task now (`call`), or submitted to be polled (`submit`). */
+export interface RunnableRuns {
+  call(ctx: TenantContext, name: string, request: RunRequest): Promise<TaskRecord>;
+  submit(ctx: TenantContext, name: string, request: RunRequest): Promise<{ id: string }>;
+}
+
+/**
+ * `POST /api/v1/{script|job}/{name}/run` for either kind: `?async=true` answers 202 with the task's
+ * location; otherwise the run's own answer, or 422 with the task's error when it failed.
+ */
+export async function answerRun(
+  kind: 'script' | 'job',
+  runs: RunnableRuns,
+  ctx: TenantContext,
+  name: string,
+  req: Request,
+  res: Response,
+): Promise<Record<string, unknown>> {
+  const { options, request } = await runRequest(req);
+  if (options.async) {
+    const task = await runs.submit(ctx, name, request);
+    const location = `/api/v1/task/${task.id}/result`;
+    res.status(202).setHeader('Location', location);
+    return { [kind]: name, task_id: task.id, status: 'PENDING', resource_uri: location };
+  }
+  const record = await runs.call(ctx, name, request);
+  if (record.status === 'FAILURE') return sendRunFailure(res, record, { [kind]: name });
+  return { ...(record.result as Record<string, unknown>), task_id: record.id };
+}
+
+/**
+ * The parts of a multipart script or notebook upload, checked: the form fields as `Fields`, the file
+ * (not empty, at most `maxBytes`), and the user it is stored for.
+ */
+export async function readRunnableUpload<Fields extends object>(
+  req: Request,
+  fieldsType: new () => Fields,
+  maxBytes: number,
+  what: 'script' | 'notebook',
+): Promise<{ form: Fields; file: { filename?: string; buffer: Buffer }; owner: RunRequest['runAs'] }> {
+  if (!(req.header('content-type') ?? '').toLowerCase().startsWith('multipart/form-data')) {
+    throw new OmegaError(
+      OmegaErrorCode.UnsupportedMediaType,
+      `Upload a ${what} as multipart/form-data (file, name)`,
+    );
+  }
+  const { fields, file } = await readMultipart(req, maxBytes);
+  const form = await validateBody(fieldsType, fields);
+  if (!file || file.buffer.length === 0) throw OmegaError.invalidInput(`multipart body has no ${what} file`);
+  const principal = principalOf(req);
+  if (!principal) throw new OmegaError(OmegaErrorCode.Unauthenticated, 'Invalid or missing credentials');
+  return { form, file, owner: { userId: principal.userId, userid: principal.userid } };
 }

@@ -1,7 +1,7 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsBoolean, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
-import { WORKER_LABEL_PATTERN } from '../models/model.dto';
+import { IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
+import { TaskQueryDto } from '../http/task-query.dto';
 
 /** The text fields of a multipart script or job upload (the file part is the script or notebook). */
 export class RunnableUploadFieldsDto {
@@ -24,22 +24,8 @@ export class ScriptUploadFieldsDto extends RunnableUploadFieldsDto {
   dependencies?: string;
 }
 
-const toBoolean = ({ value }: { value: unknown }) =>
-  value === 'true' || value === '1' ? true : value === 'false' || value === '0' ? false : value;
-
 /** The query parameters of a run the platform reads itself; any others are the script's kwargs. */
-export class RunQueryDto {
-  @ApiPropertyOptional({ description: 'answer 202 at once with the task location' })
-  @IsOptional()
-  @Transform(toBoolean)
-  @IsBoolean()
-  async?: boolean;
-
-  @ApiPropertyOptional({ description: 'worker label to run on' })
-  @IsOptional()
-  @Matches(WORKER_LABEL_PATTERN, { message: 'require must be a worker label' })
-  require?: string;
-
+export class RunQueryDto extends TaskQueryDto {
   @ApiPropertyOptional({ description: 'seconds to wait for a synchronous result' })
   @IsOptional()
   @Transform(({ value }) => Number(value))

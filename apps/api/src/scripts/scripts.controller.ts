@@ -1,15 +1,12 @@
 import { Controller, Delete, Get, HttpCode, Param, Post, Put, Query, Req, Res } from '@nestjs/common';
 import { ApiConsumes, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { principalOf } from '@omega/accounts';
-import { OmegaError, OmegaErrorCode, TenantContext } from '@omega/core';
+import { OmegaError, TenantContext } from '@omega/core';
 import { MAX_SCRIPT_UPLOAD_BYTES, ScriptRunsService, ScriptsService } from '@omega/scripts';
 import type { Request, Response } from 'express';
 import { pipeline } from 'node:stream/promises';
 import { listEnvelope, ListQueryDto } from '../http/list-query.dto';
-import { readMultipart } from '../http/read-multipart';
 import { Tenant } from '../http/tenant.decorator';
-import { validateBody } from '../http/validate-body';
-import { parseAttributes, runRequest, sendRunFailure } from './run-requests';
+import { answerRun, parseAttributes, readRunnableUpload } from './run-requests';
 import { ScriptUploadFieldsDto } from './script.dto';
 
 @ApiTags('scripts')
@@ -78,22 +75,13 @@ export class ScriptsController {
     description:
       'Answers `{script, result, runtimes, started, ended, stdout, stderr}`; a failed run answers 422.',
   })
-  async run(
+  run(
     @Tenant() ctx: TenantContext,
     @Param('name') name: string,
     @Req() req: Request,
     @Res({ passthrough: true }) res: Response,
   ) {
-    const { options, request } = await runRequest(req);
-    if (options.async) {
-      const task = await this.runs.submit(ctx, name, request);
-      const location = `/api/v1/task/${task.id}/result`;
-      res.status(202).setHeader('Location', location);
-      return { script: name, task_id: task.id, status: 'PENDING', resource_uri: location };
-    }
-    const record = await this.runs.call(ctx, name, request);
-    if (record.status === 'FAILURE') return sendRunFailure(res, record, { script: name });
-    return { ...(record.result as Record<string, unknown>), task_id: record.id };
+    return answerRun('script', this.runs, ctx, name, req, res);
   }
 
   @Delete(':name')
@@ -104,17 +92,12 @@ export class ScriptsController {
   }
 
   private async upload(ctx: TenantContext, req: Request) {
-    if (!(req.header('content-type') ?? '').toLowerCase().startsWith('multipart/form-data')) {
-      throw new OmegaError(
-        OmegaErrorCode.UnsupportedMediaType,
-        'Upload a script as multipart/form-data (file, name)',
-      );
-    }
-    const { fields, file } = await readMultipart(req, MAX_SCRIPT_UPLOAD_BYTES);
-    const form = await validateBody(ScriptUploadFieldsDto, fields);
-    if (!file || file.buffer.length === 0) throw OmegaError.invalidInput('multipart body has no script file');
-    const principal = principalOf(req);
-    if (!principal) throw new OmegaError(OmegaErrorCode.Unauthenticated, 'Invalid or missing credentials');
+    const { form, file, owner } = await readRunnableUpload(
+      req,
+      ScriptUploadFieldsDto,
+      MAX_SCRIPT_UPLOAD_BYTES,
+      'script',
+    );
     return this.scripts.put(
       ctx,
       form.name,
@@ -123,7 +106,7 @@ export class ScriptsController {
         content: file.buffer,
         dependencies: parseDependencies(form.dependencies),
       },
-      { userId: principal.userId, userid: principal.userid },
+      owner,
       parseAttributes(form.attributes),
     );
   }

@@ -1,4 +1,5 @@
 import { TenantContext } from '@omega/core';
+import { JobsService } from '@omega/jobs';
 import { RuntimeClient } from '@omega/runtime';
 import { randomBytes } from 'node:crypto';
 import { startTestApp, TestApp } from './support/test-app';
@@ -179,6 +180,38 @@ describe('notebook jobs (notebook.ipynb) through the API and a worker', () => {
       'SUCCESS',
       'SUCCESS',
     ]);
+  });
+
+  it('keeps every run of runs that end together in the history', async () => {
+    await upload('busy', notebook([{ source: '1 + 1' }])).expect(201);
+    const jobs = app.app.get(JobsService);
+    const ctx = TenantContext.of('default');
+    const started = new Date().toISOString();
+    const runs = Array.from({ length: 12 }, (_, k) => ({
+      status: 'SUCCESS' as const,
+      started,
+      ended: started,
+      durationMs: k,
+      result: `results/busy_${k}.ipynb`,
+      userid: 'admin',
+    }));
+    await Promise.all(runs.map((run) => jobs.recordRun(ctx, 'busy', run)));
+    // And two real runs at once, on the worker.
+    await Promise.all([
+      app.api.post('/api/v1/job/busy/run').expect(200),
+      app.api.post('/api/v1/job/busy/run').expect(200),
+    ]);
+    const history = (await app.api.get('/api/v1/job/busy').expect(200)).body.kindMeta.runs as {
+      result: string;
+    }[];
+    expect(history).toHaveLength(14);
+    expect(
+      history
+        .map((run) => run.result)
+        .slice(0, 12)
+        .sort(),
+    ).toEqual(runs.map((run) => run.result).sort());
+    await app.api.delete('/api/v1/job/busy').expect(200);
   });
 
   it('lists jobs with their executed notebooks, and drops them', async () => {

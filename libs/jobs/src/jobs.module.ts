@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { SchedulesModule } from '@omega/schedules';
 import { ScriptRunsModule, ScriptsModule } from '@omega/scripts';
 import { JobRunsService } from './job-runs.service';
+import { JobHistoryLock } from './storage/job-history-lock';
 import { JobsService } from './jobs.service';
 import { JobTaskHandler } from './runtime/job-task.handler';
 import { NotebookPlugin } from './storage/notebook.plugin';
@@ -12,7 +13,7 @@ import { NotebookPlugin } from './storage/notebook.plugin';
  */
 @Module({
   imports: [ScriptsModule, SchedulesModule],
-  providers: [NotebookPlugin, JobsService, JobTaskHandler],
+  providers: [NotebookPlugin, JobHistoryLock, JobsService, JobTaskHandler],
   exports: [JobsService],
 })
 export class JobsModule {}

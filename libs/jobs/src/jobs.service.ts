@@ -22,6 +22,7 @@ import {
 import { resolveScheduleSpec, scheduleFromNotebookMetadata, SchedulesService } from '@omega/schedules';
 import { compileCell } from './notebook/cell-compiler';
 import { Notebook, NotebookDocument, parseNotebook } from './notebook/notebook';
+import { JobHistoryLock } from './storage/job-history-lock';
 import {
   JOBS_PREFIX,
   JobRun,
@@ -76,6 +77,7 @@ export class JobsService {
     private readonly sandbox: ScriptSandbox,
     private readonly tokens: ScopedTokens,
     private readonly schedules: SchedulesService,
+    private readonly historyLock: JobHistoryLock,
     @Inject(OMEGA_CONFIG) private readonly config: OmegaConfig,
   ) {}
 
@@ -213,7 +215,7 @@ export class JobsService {
         attributes: { job: name, status },
       },
     );
-    await this.record(ctx, name, {
+    await this.recordRun(ctx, name, {
       status,
       started: started.toISOString(),
       ended: ended.toISOString(),
@@ -245,16 +247,21 @@ export class JobsService {
     };
   }
 
-  /** Appends a run to the job's history (read, append, write: two runs ending together may keep one). */
-  private async record(ctx: TenantContext, name: string, run: JobRun): Promise<void> {
-    const meta = await this.store.metadata(ctx, name).catch(() => undefined);
-    if (!meta) {
-      this.logger.warn(`Job ${name} was dropped while it ran; its run is kept only as ${run.result}`);
-      return;
-    }
-    const kindMeta = meta.kindMeta as unknown as NotebookKindMeta;
-    const runs = [...(kindMeta.runs ?? []), run].slice(-MAX_RUN_HISTORY);
-    await this.metadataRepository.update(ctx, meta, { kindMeta: { ...meta.kindMeta, runs } });
+  /**
+   * Appends a run to the job's history, keeping the newest `MAX_RUN_HISTORY`. Read, append and write
+   * happen under the job's history lock, so runs that end together are all kept.
+   */
+  async recordRun(ctx: TenantContext, name: string, run: JobRun): Promise<void> {
+    await this.historyLock.hold(ctx, name, async () => {
+      const meta = await this.store.metadata(ctx, name).catch(() => undefined);
+      if (!meta) {
+        this.logger.warn(`Job ${name} was dropped while it ran; its run is kept only as ${run.result}`);
+        return;
+      }
+      const kindMeta = meta.kindMeta as unknown as NotebookKindMeta;
+      const runs = [...(kindMeta.runs ?? []), run].slice(-MAX_RUN_HISTORY);
+      await this.metadataRepository.update(ctx, meta, { kindMeta: { ...meta.kindMeta, runs } });
+    });
   }
 }
 

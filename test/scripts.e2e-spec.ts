@@ -230,6 +230,22 @@ describe('scripts (script.js) through the API and a worker', () => {
     await other.api.post('/api/v1/script/cross/run').expect(404);
   });
 
+  it('gives every run a process and a folder of its own, even one started ahead', async () => {
+    const marker = `exports.run = () => {
+  const fs = require('node:fs');
+  const seen = fs.existsSync('left-by-an-earlier-run');
+  fs.writeFileSync('left-by-an-earlier-run', 'x');
+  return { pid: process.pid, seen };
+};`;
+    await upload('marker', marker, 'marker.js').expect(201);
+    const results: { pid: number; seen: boolean }[] = [];
+    for (let k = 0; k < 3; k++) {
+      results.push((await app.api.post('/api/v1/script/marker/run').send([]).expect(200)).body.result);
+    }
+    expect(results.map((result) => result.seen)).toEqual([false, false, false]);
+    expect(new Set(results.map((result) => result.pid)).size).toBe(3);
+  });
+
   it('lets the readonly role list scripts but not store or run them', async () => {
     const reader = await app.createPrincipal({ role: 'readonly' });
     const list = await reader.api.get('/api/v1/script/').expect(200);

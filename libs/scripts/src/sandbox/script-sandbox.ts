@@ -1,6 +1,6 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import { OMEGA_CONFIG, OmegaConfig } from '@omega/core';
-import { spawn } from 'node:child_process';
+import { ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
@@ -50,9 +50,30 @@ export interface SandboxOutcome {
  * wall-clock limit. A limit breach kills the child (SIGKILL) and answers `LIMIT_EXCEEDED`; the worker
  * itself never runs user code, so it keeps serving.
  */
+/** A child started with its limits and its own folder, waiting on its IPC channel for one run. */
+interface StartedChild {
+  child: ChildProcess;
+  folder: string;
+  limits: SandboxLimits;
+  stdout: Capture;
+  stderr: Capture;
+  /** Set when the process could not be started. */
+  failure?: Error;
+  /** How the process ended, whenever it does (even before its run was sent). */
+  closed: Promise<{ exitCode: number | null; signal: NodeJS.Signals | null }>;
+}
+
 @Injectable()
-export class ScriptSandbox {
+export class ScriptSandbox implements OnModuleDestroy {
   private readonly logger = new Logger(ScriptSandbox.name);
+  /**
+   * One child started ahead for the next run, once a run has happened: the node start, the load of
+   * the child's code and the warm-up of `fetch` (the SDK's first request) are then off that run's path.
+   * Each child still serves exactly one run.
+   */
+  private spare?: StartedChild;
+  private spareStarting = false;
+  private closing = false;
 
   constructor(@Inject(OMEGA_CONFIG) private readonly config: OmegaConfig) {}
 
@@ -65,22 +86,69 @@ export class ScriptSandbox {
     api: OmConnection,
     limits: SandboxLimits = this.limits(),
   ): Promise<SandboxOutcome> {
-    const folder = await mkdtemp(join(tmpdir(), 'omega-run-'));
+    const started = this.takeSpare(limits) ?? (await this.startChild(limits, false));
+    this.keepSpare(limits);
     try {
-      await writeFile(join(folder, 'child.js'), await childBundle(), { mode: 0o600 });
       const request: ChildRequest =
         job.mode === 'script'
-          ? { mode: 'script', api, file: join(folder, 'script.js'), args: job.args }
+          ? { mode: 'script', api, file: join(started.folder, 'script.js'), args: job.args }
           : { mode: 'notebook', api, cells: job.cells };
-      if (job.mode === 'script') await writeFile(join(folder, 'script.js'), job.code, { mode: 0o600 });
-      return await this.spawnChild(folder, request, limits);
+      if (job.mode === 'script')
+        await writeFile(join(started.folder, 'script.js'), job.code, { mode: 0o600 });
+      return await this.runIn(started, request);
     } finally {
-      await rm(folder, { recursive: true, force: true });
+      if (started.child.exitCode === null && started.child.signalCode === null) started.child.kill('SIGKILL');
+      await rm(started.folder, { recursive: true, force: true });
     }
   }
 
-  private spawnChild(folder: string, request: ChildRequest, limits: SandboxLimits): Promise<SandboxOutcome> {
-    const started = new Date();
+  async onModuleDestroy(): Promise<void> {
+    this.closing = true;
+    const spare = this.spare;
+    this.spare = undefined;
+    if (spare) await this.dispose(spare);
+  }
+
+  /** The spare, when it is alive and was started with these limits; a spare that is not is disposed of. */
+  private takeSpare(limits: SandboxLimits): StartedChild | undefined {
+    const spare = this.spare;
+    this.spare = undefined;
+    if (!spare) return undefined;
+    const alive =
+      spare.failure === undefined && spare.child.exitCode === null && spare.child.signalCode === null;
+    if (alive && spare.limits.timeoutMs === limits.timeoutMs && spare.limits.memoryMb === limits.memoryMb) {
+      return spare;
+    }
+    void this.dispose(spare);
+    return undefined;
+  }
+
+  private keepSpare(limits: SandboxLimits): void {
+    if (this.spare || this.spareStarting || this.closing) return;
+    this.spareStarting = true;
+    this.startChild(limits, true)
+      .then(async (started) => {
+        if (this.spare || this.closing) await this.dispose(started);
+        else this.spare = started;
+      })
+      .catch((error: Error) => this.logger.warn(`No spare sandbox child: ${error.message}`))
+      .finally(() => (this.spareStarting = false));
+  }
+
+  private async dispose(started: StartedChild): Promise<void> {
+    if (started.child.exitCode === null && started.child.signalCode === null) started.child.kill('SIGKILL');
+    await rm(started.folder, { recursive: true, force: true });
+  }
+
+  /** A fresh folder with the child's code, and the child started in it, waiting for its run. */
+  private async startChild(limits: SandboxLimits, warm: boolean): Promise<StartedChild> {
+    const folder = await mkdtemp(join(tmpdir(), 'omega-run-'));
+    try {
+      await writeFile(join(folder, 'child.js'), await childBundle(), { mode: 0o600 });
+    } catch (error) {
+      await rm(folder, { recursive: true, force: true });
+      throw error;
+    }
     // prlimit (util-linux) execs node with a CPU-time cap: a backstop that ends a spinning child even if
     // this worker dies and cannot kill it. Where prlimit is missing the child runs without it.
     const cpuSeconds = Math.ceil(limits.timeoutMs / 1000) * CPU_LIMIT_FACTOR + CPU_LIMIT_MARGIN_SECONDS;
@@ -99,15 +167,31 @@ export class ScriptSandbox {
         `--max-old-space-size=${limits.memoryMb}`,
         '--stack-size=984',
         join(folder, 'child.js'),
+        ...(warm ? ['--warm'] : []),
       ],
       // No variable of the worker's reaches user code: not the database URL, not the secret key.
       { cwd: folder, env: {}, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] },
     );
-    const stdout = new Capture();
-    const stderr = new Capture();
-    child.stdout?.on('data', (chunk: Buffer) => stdout.add(chunk));
-    child.stderr?.on('data', (chunk: Buffer) => stderr.add(chunk));
+    const started: StartedChild = {
+      child,
+      folder,
+      limits,
+      stdout: new Capture(),
+      stderr: new Capture(),
+      closed: new Promise((resolve) =>
+        child.once('close', (exitCode, signal) => resolve({ exitCode, signal })),
+      ),
+    };
+    child.stdout?.on('data', (chunk: Buffer) => started.stdout.add(chunk));
+    child.stderr?.on('data', (chunk: Buffer) => started.stderr.add(chunk));
+    child.once('error', (error) => (started.failure = error));
+    return started;
+  }
 
+  /** Sends the run to a started child and answers how it ended, within the limits it was started with. */
+  private runIn(started: StartedChild, request: ChildRequest): Promise<SandboxOutcome> {
+    const { child, limits, stdout, stderr } = started;
+    const begun = new Date();
     return new Promise<SandboxOutcome>((resolve) => {
       let response: ChildResponse | undefined;
       const finishedCells: CellOutcome[] = [];
@@ -134,17 +218,20 @@ export class ScriptSandbox {
         if (message.type === 'cell') finishedCells.push(message.cell);
         else response = message;
       });
-      child.once('spawn', () =>
+      const send = () =>
         child.send(request, (error) => {
           if (error) kill(`The sandbox could not be sent its run: ${error.message}`, false);
-        }),
-      );
+        });
+      // A spare was spawned long ago; a child started for this run may still be starting.
+      if (child.pid !== undefined) send();
+      else child.once('spawn', send);
+      if (started.failure) kill(`The sandbox could not start: ${started.failure.message}`, false);
       child.once('error', (error) => kill(`The sandbox could not start: ${error.message}`, false));
-      child.once('close', (exitCode, signal) => {
+      void started.closed.then(({ exitCode, signal }) => {
         clearTimeout(deadline);
         clearInterval(watchdog);
         const ended = new Date();
-        const base = { stdout: stdout.text(), stderr: stderr.text(), started, ended };
+        const base = { stdout: stdout.text(), stderr: stderr.text(), started: begun, ended };
         const heapDied = /heap out of memory|Reached heap limit/i.test(base.stderr) || signal === 'SIGABRT';
         if (breach === undefined && heapDied && !response)
           breach = `memory limit of ${limits.memoryMb} MiB (V8 heap)`;

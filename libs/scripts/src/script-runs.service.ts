@@ -66,13 +66,12 @@ export class RunnableTasks {
   }
 }
 
-/** Script runs: checks the script exists (404 here, not in a task), then runs `script.run`. */
-@Injectable()
-export class ScriptRunsService {
-  constructor(
-    private readonly scripts: ScriptsService,
-    private readonly tasks: RunnableTasks,
-  ) {}
+/**
+ * Runs of a stored runnable kind from the API: `prepare` checks the object exists (a 404 here, not a
+ * failed task) and makes its task; `call` waits for it, `submit` answers at once.
+ */
+export abstract class StoredRuns {
+  constructor(protected readonly tasks: RunnableTasks) {}
 
   async call(ctx: TenantContext, name: string, request: RunRequest): Promise<TaskRecord> {
     return this.tasks.call(ctx, await this.prepare(ctx, name, request), request.timeoutSeconds);
@@ -82,7 +81,20 @@ export class ScriptRunsService {
     return this.tasks.submit(ctx, await this.prepare(ctx, name, request));
   }
 
-  private async prepare(ctx: TenantContext, name: string, request: RunRequest): Promise<TaskRequest> {
+  protected abstract prepare(ctx: TenantContext, name: string, request: RunRequest): Promise<TaskRequest>;
+}
+
+/** Script runs: `script.run` with the request's args and kwargs, acting for the caller. */
+@Injectable()
+export class ScriptRunsService extends StoredRuns {
+  constructor(
+    private readonly scripts: ScriptsService,
+    tasks: RunnableTasks,
+  ) {
+    super(tasks);
+  }
+
+  protected async prepare(ctx: TenantContext, name: string, request: RunRequest): Promise<TaskRequest> {
     const meta = await this.scripts.metadata(ctx, name);
     return {
       action: SCRIPT_RUN_ACTION,

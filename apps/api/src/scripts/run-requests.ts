@@ -1,7 +1,7 @@
 import { principalOf } from '@omega/accounts';
 import { OmegaError, OmegaErrorCode, TenantContext } from '@omega/core';
 import type { TaskRecord } from '@omega/runtime';
-import type { RunRequest } from '@omega/scripts';
+import type { RunRequest, StoredRuns } from '@omega/scripts';
 import type { Request, Response } from 'express';
 import { readMultipart } from '../http/read-multipart';
 import { validateBody } from '../http/validate-body';
@@ -93,19 +93,13 @@ export function sendRunFailure(res: Response, record: TaskRecord, extra: Record<
   };
 }
 
-/** What runs a stored script or job: as a task now (`call`), or submitted to be polled (`submit`). */
-export interface RunnableRuns {
-  call(ctx: TenantContext, name: string, request: RunRequest): Promise<TaskRecord>;
-  submit(ctx: TenantContext, name: string, request: RunRequest): Promise<{ id: string }>;
-}
-
 /**
  * `POST /api/v1/{script|job}/{name}/run` for either kind: `?async=true` answers 202 with the task's
  * location; otherwise the run's own answer, or 422 with the task's error when it failed.
  */
 export async function answerRun(
   kind: 'script' | 'job',
-  runs: RunnableRuns,
+  runs: StoredRuns,
   ctx: TenantContext,
   name: string,
   req: Request,

@@ -52,6 +52,9 @@ class TaskFailed(OmegaError):
         super().__init__(status, code, message)
         self.task_id = task_id
 
+    def __repr__(self) -> str:
+        return f"TaskFailed({self.task_id!r}, {self.code!r}, {self.message!r}, status={self.status!r})"
+
 
 class TaskTimeout(TimeoutError):
     """A wait for a task ran out before the task finished (the task goes on)."""

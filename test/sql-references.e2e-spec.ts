@@ -442,6 +442,45 @@ describe('SQL references', () => {
   });
 });
 
+describe('SQL references with OMEGA_SQL_HOSTS and OMEGA_SQL_SQLITE_DIRS', () => {
+  let t: TestApp;
+  const allowed = mkdtempSync(join(tmpdir(), 'omega-sqlite-allowed-'));
+  const elsewhere = mkdtempSync(join(tmpdir(), 'omega-sqlite-elsewhere-'));
+  beforeAll(async () => {
+    for (const folder of [allowed, elsewhere]) {
+      const db = new Database(join(folder, 'sales.db'));
+      db.exec("CREATE TABLE sales (region TEXT, units INTEGER); INSERT INTO sales VALUES ('EU', 3);");
+      db.close();
+    }
+    t = await startTestApp({
+      config: { sqlHosts: ['db.example.com', '*.internal'], sqlSqliteDirs: [allowed] },
+    });
+  });
+  afterAll(async () => {
+    await t?.close();
+    rmSync(allowed, { recursive: true, force: true });
+    rmSync(elsewhere, { recursive: true, force: true });
+  });
+  const put = (name: string, url: string) =>
+    t.api.put(`/api/v1/dataset/${name}`).send({ sql: { url, query: 'SELECT region, units FROM sales' } });
+
+  it('connects only to the hosts and folders allowed, and stores nothing else', async () => {
+    const host = await put('local', 'postgresql://reports@127.0.0.1:5432/sales').expect(400);
+    expect(host.body.message).toBe('host 127.0.0.1 is not one OMEGA_SQL_HOSTS allows');
+    await put('lookalike', 'postgresql://reports@db.example.com.evil.net/sales').expect(400);
+    await put('exact', 'postgresql://reports@db.example.com/sales').expect(200);
+    await put('domain', 'mysql://reports@warehouse.internal:3306/sales').expect(200);
+
+    const outside = await put('outside', `sqlite://${join(elsewhere, 'sales.db')}`).expect(400);
+    expect(outside.body.message).toContain('OMEGA_SQL_SQLITE_DIRS');
+    await put('inside', `sqlite://${join(allowed, 'sales.db')}`).expect(200);
+    const read = await t.api.get('/api/v1/dataset/inside').query({ orient: 'records' }).expect(200);
+    expect(read.body).toEqual([{ region: 'EU', units: 3 }]);
+    for (const name of ['local', 'lookalike', 'outside'])
+      await t.api.get(`/api/v1/dataset/${name}/metadata`).expect(404);
+  });
+});
+
 describe('SQL references without OMEGA_SECRET_KEY', () => {
   let t: TestApp;
   beforeAll(async () => {

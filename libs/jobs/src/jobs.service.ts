@@ -14,9 +14,11 @@ import {
   assertRunIdentity,
   CellOutcome,
   CellOutput,
+  LIMIT_EXCEEDED,
   RunIdentity,
   SandboxOutcome,
   ScopedTokens,
+  SCRIPT_FAILED,
   ScriptSandbox,
 } from '@omega/scripts';
 import { resolveScheduleSpec, scheduleFromNotebookMetadata, SchedulesService } from '@omega/schedules';
@@ -180,13 +182,13 @@ export class JobsService {
     const cells = [...(outcome.cells ?? [])];
     let error: JobRunOutcome['error'];
     if (!outcome.ok) {
-      error = { code: outcome.code ?? 'SCRIPT_FAILED', message: outcome.error?.message ?? 'The run failed' };
+      error = { code: outcome.code ?? SCRIPT_FAILED, message: outcome.error?.message ?? 'The run failed' };
     } else if (compileFailure) {
       const { index, error: failure } = compileFailure;
       cells.push({ index, ok: false, outputs: [errorOutput(failure.name, failure.message)] });
-      error = { code: 'SCRIPT_FAILED', message: `cell ${index}: ${failure.name}: ${failure.message}` };
+      error = { code: SCRIPT_FAILED, message: `cell ${index}: ${failure.name}: ${failure.message}` };
     }
-    if (!outcome.ok && outcome.code === 'LIMIT_EXCEEDED') {
+    if (!outcome.ok && outcome.code === LIMIT_EXCEEDED) {
       // The child was killed mid-cell: the cell it was in shows why.
       const next = compiled.find((cell) => !cells.some((done) => done.index === cell.index));
       if (next)

@@ -18,6 +18,18 @@ describe('loadConfig', () => {
     expect(config).toMatchObject({ apiPort: 8080, workerLabels: ['default', 'gpu'], workerConcurrency: 8 });
   });
 
+  it('reads the SQL reference allow-lists, and refuses malformed ones', () => {
+    const config = loadConfig({
+      OMEGA_SQL_HOSTS: 'DB.example.com,*.internal',
+      OMEGA_SQL_SQLITE_DIRS: '/srv/a,/srv/b/',
+    });
+    expect(config.sqlHosts).toEqual(['db.example.com', '*.internal']);
+    expect(config.sqlSqliteDirs).toEqual(['/srv/a', '/srv/b']);
+    expect(loadConfig({}).sqlHosts).toBeUndefined();
+    expect(() => loadConfig({ OMEGA_SQL_HOSTS: 'db one' })).toThrow(/OMEGA_SQL_HOSTS/);
+    expect(() => loadConfig({ OMEGA_SQL_SQLITE_DIRS: 'relative/dir' })).toThrow(/OMEGA_SQL_SQLITE_DIRS/);
+  });
+
   it('names every bad variable in one error, hiding URLs and secrets', () => {
     let error: ConfigValidationError | undefined;
     try {

@@ -214,6 +214,21 @@ export class OmegaEnvironment {
   @Min(32)
   @Max(65536)
   OMEGA_SCRIPT_MEMORY_MB?: number;
+
+  /**
+   * The database hosts SQL references may connect to: comma-separated names or addresses, `*.domain`
+   * for a domain's hosts. Unset: any host.
+   */
+  @IsOptional()
+  @Matches(/^(\*\.)?[A-Za-z0-9_.:[\]-]+(,(\*\.)?[A-Za-z0-9_.:[\]-]+)*$/, {
+    message: 'must be a comma-separated list of host names, addresses or *.domain patterns',
+  })
+  OMEGA_SQL_HOSTS?: string;
+
+  /** The folders SQLite files of SQL references may be in (comma-separated absolute paths). Unset: any. */
+  @IsOptional()
+  @Matches(/^\/[^,]*(,\/[^,]*)*$/, { message: 'must be a comma-separated list of absolute paths' })
+  OMEGA_SQL_SQLITE_DIRS?: string;
 }
 
 /** The validated, typed configuration handed to every part of the platform. */
@@ -255,6 +270,10 @@ export interface OmegaConfig {
   readonly apiUrl: string;
   readonly scriptTimeoutSeconds: number;
   readonly scriptMemoryMb: number;
+  /** Hosts SQL references may reach (`*.domain` patterns too); absent: any. */
+  readonly sqlHosts?: string[];
+  /** Folders SQLite references may read from; absent: any outside the data directory. */
+  readonly sqlSqliteDirs?: string[];
 }
 
 /** Variables whose values never appear in an error or a log. */
@@ -314,5 +333,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): OmegaConfig {
     apiUrl: (parsed.OMEGA_API_URL ?? `http://127.0.0.1:${parsed.OMEGA_API_PORT ?? 5000}`).replace(/\/+$/, ''),
     scriptTimeoutSeconds: parsed.OMEGA_SCRIPT_TIMEOUT_SECONDS ?? 300,
     scriptMemoryMb: parsed.OMEGA_SCRIPT_MEMORY_MB ?? 512,
+    sqlHosts: parsed.OMEGA_SQL_HOSTS?.split(',').map((host) => host.toLowerCase()),
+    sqlSqliteDirs: parsed.OMEGA_SQL_SQLITE_DIRS?.split(',').map((folder) => resolve(folder)),
   };
 }

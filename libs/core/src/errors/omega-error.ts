@@ -17,6 +17,10 @@ export enum OmegaErrorCode {
   Timeout = 'TIMEOUT',
   /** A task ran and failed in the user's model or code (not the platform). */
   TaskFailed = 'TASK_FAILED',
+  /** A script or notebook run failed by itself (an exception in the user's code). */
+  ScriptFailed = 'SCRIPT_FAILED',
+  /** A script or notebook run was stopped at one of its limits (wall clock, memory, CPU time). */
+  LimitExceeded = 'LIMIT_EXCEEDED',
   /** An outside system an object points to (a referenced SQL database) is unreachable or refused us. */
   UpstreamFailed = 'UPSTREAM_FAILED',
   /** No valid credentials (missing, malformed, wrong, revoked, expired, or of a disabled user). */
@@ -44,6 +48,8 @@ export const HTTP_STATUS_BY_CODE: Record<OmegaErrorCode, number> = {
   [OmegaErrorCode.ServiceUnavailable]: 503,
   [OmegaErrorCode.Timeout]: 504,
   [OmegaErrorCode.TaskFailed]: 422,
+  [OmegaErrorCode.ScriptFailed]: 422,
+  [OmegaErrorCode.LimitExceeded]: 422,
   [OmegaErrorCode.UpstreamFailed]: 502,
   [OmegaErrorCode.Unauthenticated]: 401,
   [OmegaErrorCode.Forbidden]: 403,

@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { OMEGA_CONFIG, OmegaConfig, OmegaError, TenantContext } from '@omega/core';
 import { TaskHandler, TaskHandlerContract, TaskMessage } from '@omega/runtime';
 import { assertRunIdentity, ScopedTokens } from '../auth/scoped-token';
-import { SandboxRunError } from '../sandbox/sandbox-limits';
+import { LIMIT_EXCEEDED, SandboxRunError, SCRIPT_FAILED } from '../sandbox/sandbox-limits';
 import { SandboxOutcome, ScriptSandbox } from '../sandbox/script-sandbox';
 import type { ScriptKindMeta } from '../storage/script.plugin';
 import { ScriptsService } from '../scripts.service';
@@ -72,12 +72,12 @@ export class ScriptTaskHandler implements TaskHandlerContract {
 /** A failed run as a task error: what failed, and the end of what it printed to stderr. */
 export function runError(what: string, outcome: SandboxOutcome): SandboxRunError {
   const failure = outcome.error?.stack ?? `${outcome.error?.name}: ${outcome.error?.message}`;
-  const summary = outcome.code === 'LIMIT_EXCEEDED' ? outcome.error?.message : failure;
+  const summary = outcome.code === LIMIT_EXCEEDED ? outcome.error?.message : failure;
   const stderr = outcome.stderr.trim();
   const tail =
     stderr && !stderr.includes(summary ?? '') ? `\nstderr: ${stderr.slice(-ERROR_TAIL_CHARS)}` : '';
   return new SandboxRunError(
-    outcome.code === 'LIMIT_EXCEEDED' ? 'LIMIT_EXCEEDED' : 'SCRIPT_FAILED',
+    outcome.code === LIMIT_EXCEEDED ? LIMIT_EXCEEDED : SCRIPT_FAILED,
     `${what} failed: ${(summary ?? 'unknown error').slice(0, 2000)}${tail}`,
   );
 }

@@ -57,7 +57,7 @@ export class SqlReferencePlugin implements StoragePluginContract<SqlReferenceVie
       throw OmegaError.invalidInput('a sql.reference takes {sqlUrl, query, secrets?}');
     if (target.append) throw OmegaError.invalidInput('a SQL reference cannot be appended to; put it again');
     const separated = separateSecrets(input.sqlUrl, input.secrets ?? {});
-    if (separated.dialect === 'sqlite') this.assertOutsideDataDir(separated.url);
+    this.assertAllowedTarget(separated.url);
     const query = parseQuery(input.query, separated.dialect);
     const names = Object.keys(separated.secrets).sort();
     const kindMeta: SqlReferenceKindMeta = {
@@ -82,8 +82,8 @@ export class SqlReferencePlugin implements StoragePluginContract<SqlReferenceVie
       ? this.cipher.decrypt(kindMeta.secrets, boundTo(ctx, meta.prefix, meta.name))
       : {};
     const resolvedUrl = resolveUrl(kindMeta.url, secrets);
-    // Again when read: a `{placeholder}` in the path, or a link made since, could lead elsewhere now.
-    if (kindMeta.dialect === 'sqlite') this.assertOutsideDataDir(resolvedUrl);
+    // Again when read: a `{placeholder}` in the URL, or a link made since, could lead elsewhere now.
+    this.assertAllowedTarget(resolvedUrl);
     return SqlReferenceView.open(this.connections, {
       ctx,
       dialect: kindMeta.dialect,
@@ -102,16 +102,35 @@ export class SqlReferencePlugin implements StoragePluginContract<SqlReferenceVie
   /** Nothing is stored but the entry; pools close by themselves when idle. */
   async release(): Promise<void> {}
 
-  /** The platform's own files (accounts database, embedded MongoDB) are no tenant's to read. */
-  private assertOutsideDataDir(url: string): void {
+  /**
+   * Where a reference may lead: never into the platform's own files (accounts database, embedded
+   * MongoDB), and only to the hosts of `OMEGA_SQL_HOSTS` and the folders of `OMEGA_SQL_SQLITE_DIRS` where
+   * those are set. A host that is still a `{placeholder}` is checked when the reference is read.
+   */
+  private assertAllowedTarget(url: string): void {
     const target = parseTarget(url);
-    if (target.dialect !== 'sqlite') return;
+    if (target.dialect !== 'sqlite') {
+      const host = target.host.toLowerCase();
+      if (!this.config.sqlHosts || /[{}]/.test(host)) return;
+      const allowed = this.config.sqlHosts.some((pattern) =>
+        pattern.startsWith('*.') ? host.endsWith(pattern.slice(1)) : host === pattern,
+      );
+      if (!allowed) throw OmegaError.invalidInput(`host ${host} is not one OMEGA_SQL_HOSTS allows`);
+      return;
+    }
     // Compared as real paths, so a symbolic link to the data directory leads nowhere either.
     const real = (path: string) => (existsSync(path) ? realpathSync(path) : resolve(path));
+    const within = (folder: string, path: string) => path === folder || path.startsWith(folder + sep);
+    const paths = [resolve(target.path), real(target.path)];
     const dataDir = real(this.config.dataDir);
-    const within = (path: string) => path === dataDir || path.startsWith(dataDir + sep);
-    if (within(resolve(target.path)) || within(real(target.path)))
+    if (paths.some((path) => within(dataDir, path)))
       throw OmegaError.invalidInput('a sqlite reference must not point into the platform data directory');
+    const folders = this.config.sqlSqliteDirs?.map(real);
+    if (folders && !paths.every((path) => folders.some((folder) => within(folder, path)))) {
+      throw OmegaError.invalidInput(
+        'a sqlite reference must name a file in a folder OMEGA_SQL_SQLITE_DIRS allows',
+      );
+    }
   }
 }
 

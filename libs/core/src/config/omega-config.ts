@@ -216,6 +216,50 @@ export class OmegaEnvironment {
   OMEGA_SCRIPT_MEMORY_MB?: number;
 
   /**
+   * How user code is isolated: `namespaces` (default: own network and PID namespaces, an unprivileged
+   * user) or `none` (no isolation at all: user code reaches the network and every service; unsafe).
+   */
+  @IsOptional()
+  @IsIn(['namespaces', 'none'])
+  OMEGA_SCRIPT_ISOLATION?: 'namespaces' | 'none';
+
+  /** The user scripts run as when the platform runs as root (a name or a numeric uid). */
+  @IsOptional()
+  @Matches(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,31}$/, { message: 'must be a user name or a numeric uid' })
+  OMEGA_SCRIPT_USER?: string;
+
+  /** Hosts a script's `fetch` may reach through the platform (comma-separated names). Empty: none. */
+  @IsOptional()
+  @Matches(/^([A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*(,[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*)*)?$/, {
+    message: 'must be a comma-separated list of host names',
+  })
+  OMEGA_SCRIPT_EGRESS_HOSTS?: string;
+
+  /** The largest message a sandbox child may send its worker (bytes). */
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt({ message: 'must be a number of bytes' })
+  @Min(64 * 1024)
+  @Max(1024 * 1024 * 1024)
+  OMEGA_SCRIPT_IPC_MAX_BYTES?: number;
+
+  /**
+   * The user (name or uid) that runs user code and the npm install of script uploads when the platform
+   * runs as root. Default `nobody`.
+   */
+  @IsOptional()
+  @Matches(/^([a-z_][a-z0-9_.-]{0,31}|[0-9]{1,10})$/i, { message: 'must be a user name or a numeric uid' })
+  OMEGA_SCRIPT_USER?: string;
+
+  /**
+   * The npm registry script dependencies are installed from. Unset: the platform's own
+   * `npm config get registry`, read once. An upload's own .npmrc is never read.
+   */
+  @IsOptional()
+  @Matches(/^https?:\/\/[^\s/?#]+(\/[^\s?#]*)?$/, { message: 'must be an http:// or https:// URL' })
+  OMEGA_NPM_REGISTRY?: string;
+
+  /**
    * The database hosts SQL references may connect to: comma-separated names or addresses, `*.domain`
    * for a domain's hosts. Unset: any host.
    */
@@ -270,6 +314,15 @@ export interface OmegaConfig {
   readonly apiUrl: string;
   readonly scriptTimeoutSeconds: number;
   readonly scriptMemoryMb: number;
+  readonly scriptIsolation: 'namespaces' | 'none';
+  readonly scriptUser: string;
+  /** Host names a script's fetch may reach (lowercase); empty: none. */
+  readonly scriptEgressHosts: string[];
+  readonly scriptIpcMaxBytes: number;
+  /** Runs user code and script dependency installs when the platform is root. */
+  readonly scriptUser: string;
+  /** Where script dependencies come from; absent: the platform's own npm registry setting. */
+  readonly npmRegistry?: string;
   /** Hosts SQL references may reach (`*.domain` patterns too); absent: any. */
   readonly sqlHosts?: string[];
   /** Folders SQLite references may read from; absent: any outside the data directory. */
@@ -333,6 +386,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): OmegaConfig {
     apiUrl: (parsed.OMEGA_API_URL ?? `http://127.0.0.1:${parsed.OMEGA_API_PORT ?? 5000}`).replace(/\/+$/, ''),
     scriptTimeoutSeconds: parsed.OMEGA_SCRIPT_TIMEOUT_SECONDS ?? 300,
     scriptMemoryMb: parsed.OMEGA_SCRIPT_MEMORY_MB ?? 512,
+    scriptIsolation: parsed.OMEGA_SCRIPT_ISOLATION ?? 'namespaces',
+    scriptUser: parsed.OMEGA_SCRIPT_USER ?? 'nobody',
+    scriptEgressHosts: (parsed.OMEGA_SCRIPT_EGRESS_HOSTS ?? '')
+      .split(',')
+      .filter((host) => host !== '')
+      .map((host) => host.toLowerCase()),
+    scriptIpcMaxBytes: parsed.OMEGA_SCRIPT_IPC_MAX_BYTES ?? 16 * 1024 * 1024,
+    scriptUser: parsed.OMEGA_SCRIPT_USER ?? 'nobody',
+    npmRegistry: parsed.OMEGA_NPM_REGISTRY,
     sqlHosts: parsed.OMEGA_SQL_HOSTS?.split(',').map((host) => host.toLowerCase()),
     sqlSqliteDirs: parsed.OMEGA_SQL_SQLITE_DIRS?.split(',').map((folder) => resolve(folder)),
   };

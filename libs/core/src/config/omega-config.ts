@@ -223,11 +223,6 @@ export class OmegaEnvironment {
   @IsIn(['namespaces', 'none'])
   OMEGA_SCRIPT_ISOLATION?: 'namespaces' | 'none';
 
-  /** The user scripts run as when the platform runs as root (a name or a numeric uid). */
-  @IsOptional()
-  @Matches(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,31}$/, { message: 'must be a user name or a numeric uid' })
-  OMEGA_SCRIPT_USER?: string;
-
   /** Hosts a script's `fetch` may reach through the platform (comma-separated names). Empty: none. */
   @IsOptional()
   @Matches(/^([A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*(,[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*)*)?$/, {
@@ -315,7 +310,6 @@ export interface OmegaConfig {
   readonly scriptTimeoutSeconds: number;
   readonly scriptMemoryMb: number;
   readonly scriptIsolation: 'namespaces' | 'none';
-  readonly scriptUser: string;
   /** Host names a script's fetch may reach (lowercase); empty: none. */
   readonly scriptEgressHosts: string[];
   readonly scriptIpcMaxBytes: number;
@@ -387,7 +381,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): OmegaConfig {
     scriptTimeoutSeconds: parsed.OMEGA_SCRIPT_TIMEOUT_SECONDS ?? 300,
     scriptMemoryMb: parsed.OMEGA_SCRIPT_MEMORY_MB ?? 512,
     scriptIsolation: parsed.OMEGA_SCRIPT_ISOLATION ?? 'namespaces',
-    scriptUser: parsed.OMEGA_SCRIPT_USER ?? 'nobody',
     scriptEgressHosts: (parsed.OMEGA_SCRIPT_EGRESS_HOSTS ?? '')
       .split(',')
       .filter((host) => host !== '')

@@ -255,19 +255,36 @@ export class OmegaEnvironment {
   OMEGA_NPM_REGISTRY?: string;
 
   /**
-   * The database hosts SQL references may connect to: comma-separated names or addresses, `*.domain`
-   * for a domain's hosts. Unset: any host.
+   * The database hosts SQL references may connect to: comma-separated names, `*.domain` for a domain's
+   * hosts, addresses or CIDR ranges. Unset: any host whose addresses are all public (never loopback,
+   * private, link-local, CGNAT, unspecified or multicast ones).
    */
   @IsOptional()
-  @Matches(/^(\*\.)?[A-Za-z0-9_.:[\]-]+(,(\*\.)?[A-Za-z0-9_.:[\]-]+)*$/, {
-    message: 'must be a comma-separated list of host names, addresses or *.domain patterns',
+  @Matches(/^(\*\.)?[A-Za-z0-9_.:[\]/-]+(,(\*\.)?[A-Za-z0-9_.:[\]/-]+)*$/, {
+    message: 'must be a comma-separated list of host names, addresses, CIDR ranges or *.domain patterns',
   })
   OMEGA_SQL_HOSTS?: string;
 
-  /** The folders SQLite files of SQL references may be in (comma-separated absolute paths). Unset: any. */
+  /** The folders SQLite files of SQL references may be in (comma-separated absolute paths). Unset: none. */
   @IsOptional()
   @Matches(/^\/[^,]*(,\/[^,]*)*$/, { message: 'must be a comma-separated list of absolute paths' })
   OMEGA_SQL_SQLITE_DIRS?: string;
+
+  /** How long one SQL reference statement may run (server-side where the database allows). */
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt({ message: 'must be a number of seconds' })
+  @Min(1)
+  @Max(86400)
+  OMEGA_SQL_TIMEOUT_SECONDS?: number;
+
+  /** The most rows one read of a SQL reference answers when the request sets no limit. */
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt({ message: 'must be a number of rows' })
+  @Min(1)
+  @Max(1_000_000_000)
+  OMEGA_SQL_MAX_ROWS?: number;
 }
 
 /** The validated, typed configuration handed to every part of the platform. */
@@ -317,10 +334,12 @@ export interface OmegaConfig {
   readonly scriptUser: string;
   /** Where script dependencies come from; absent: the platform's own npm registry setting. */
   readonly npmRegistry?: string;
-  /** Hosts SQL references may reach (`*.domain` patterns too); absent: any. */
+  /** Hosts SQL references may reach (names, `*.domain`, addresses, CIDR ranges); absent: public ones. */
   readonly sqlHosts?: string[];
-  /** Folders SQLite references may read from; absent: any outside the data directory. */
+  /** Folders SQLite references may read from (never the data directory); absent: none. */
   readonly sqlSqliteDirs?: string[];
+  readonly sqlTimeoutSeconds: number;
+  readonly sqlMaxRows: number;
 }
 
 /** Variables whose values never appear in an error or a log. */
@@ -390,5 +409,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): OmegaConfig {
     npmRegistry: parsed.OMEGA_NPM_REGISTRY,
     sqlHosts: parsed.OMEGA_SQL_HOSTS?.split(',').map((host) => host.toLowerCase()),
     sqlSqliteDirs: parsed.OMEGA_SQL_SQLITE_DIRS?.split(',').map((folder) => resolve(folder)),
+    sqlTimeoutSeconds: parsed.OMEGA_SQL_TIMEOUT_SECONDS ?? 60,
+    sqlMaxRows: parsed.OMEGA_SQL_MAX_ROWS ?? 1_000_000,
   };
 }

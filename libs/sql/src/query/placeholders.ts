@@ -1,5 +1,7 @@
 import { OmegaError } from '@omega/core';
 import type { SqlDialect } from '../url/sql-url';
+import { assertReadOnlyStatement } from './read-only';
+import { sqlCode } from './sql-code';
 import { SqlParams } from './sql-params';
 
 /** A user's query with `{name}` placeholders, split into text and placeholder slots. */
@@ -14,7 +16,8 @@ const MAX_QUERY_LENGTH = 100_000;
 
 /**
  * Finds `{name}` placeholders outside string literals, quoted identifiers and comments (so `'{a}'` stays
- * text), and refuses the driver's own positional markers: values only enter through placeholders.
+ * text), refuses the driver's own positional markers (values only enter through placeholders), and
+ * refuses any statement that is not one read.
  */
 export function parseQuery(sql: string, dialect: SqlDialect): ParsedQuery {
   if (typeof sql !== 'string' || sql.trim().length === 0)
@@ -23,43 +26,21 @@ export function parseQuery(sql: string, dialect: SqlDialect): ParsedQuery {
     throw OmegaError.invalidInput(`sql query must be at most ${MAX_QUERY_LENGTH} characters`);
   if (sql.includes('\u0000')) throw OmegaError.invalidInput('sql query must not contain NUL characters');
   const text = sql.replace(/[\s;]+$/, '');
+  const code = sqlCode(text, dialect);
+  assertReadOnlyStatement(code, dialect);
   const parts: string[] = [];
   const slots: string[] = [];
   let start = 0;
   let index = 0;
-  const skipTo = (end: number) => {
-    index = end < 0 ? text.length : end;
-  };
-  while (index < text.length) {
-    const char = text[index];
-    const next = text[index + 1];
-    if (char === "'") {
-      skipTo(closingQuote(text, index, "'", dialect === 'mysql'));
-    } else if (char === '"' || char === '`') {
-      skipTo(closingQuote(text, index, char, dialect === 'mysql' && char === '"'));
-    } else if (char === '[' && (dialect === 'mssql' || dialect === 'sqlite')) {
-      skipTo(closingQuote(text, index, ']', false));
-    } else if ((char === '-' && next === '-') || (char === '#' && dialect === 'mysql')) {
-      const end = text.indexOf('\n', index);
-      skipTo(end < 0 ? -1 : end + 1);
-    } else if (char === '/' && next === '*') {
-      const end = text.indexOf('*/', index + 2);
-      skipTo(end < 0 ? -1 : end + 2);
-    } else if (
-      char === '$' &&
-      dialect === 'postgres' &&
-      /^\$([A-Za-z_][A-Za-z0-9_]*)?\$/.test(text.slice(index))
-    ) {
-      const tag = /^\$([A-Za-z_][A-Za-z0-9_]*)?\$/.exec(text.slice(index))?.[0] as string;
-      const end = text.indexOf(tag, index + tag.length);
-      skipTo(end < 0 ? -1 : end + tag.length);
-    } else if (char === '$' && dialect === 'postgres' && /\d/.test(next ?? '')) {
+  while (index < code.length) {
+    const char = code[index];
+    if (char === '$' && dialect === 'postgres' && /\d/.test(code[index + 1] ?? '')) {
       throw OmegaError.invalidInput('use {name} placeholders in sql queries, not $1');
     } else if (char === '?' && (dialect === 'mysql' || dialect === 'sqlite')) {
       throw OmegaError.invalidInput('use {name} placeholders in sql queries, not ?');
     } else if (char === '{') {
-      const close = text.indexOf('}', index);
-      const name = close < 0 ? '' : text.slice(index + 1, close);
+      const close = code.indexOf('}', index);
+      const name = close < 0 ? '' : code.slice(index + 1, close);
       if (!NAME.test(name))
         throw OmegaError.invalidInput(
           `sql query has a { that is not a {name} placeholder near ${JSON.stringify(text.slice(index, index + 20))}`,
@@ -74,23 +55,6 @@ export function parseQuery(sql: string, dialect: SqlDialect): ParsedQuery {
   }
   parts.push(text.slice(start));
   return { parts, slots };
-}
-
-/** The index just past the quote that closes the one at `open`; doubled quotes (and `\` where on) escape. */
-function closingQuote(text: string, open: number, quote: string, backslash: boolean): number {
-  let index = open + 1;
-  while (index < text.length) {
-    const char = text[index];
-    if (backslash && char === '\\') {
-      index += 2;
-    } else if (char === quote) {
-      if (text[index + 1] === quote) index += 2;
-      else return index + 1;
-    } else {
-      index++;
-    }
-  }
-  return -1;
 }
 
 export function placeholderNames(query: ParsedQuery): string[] {

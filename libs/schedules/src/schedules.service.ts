@@ -104,7 +104,9 @@ export class SchedulesService {
     return this.triggerLog.list(ctx, job, limit);
   }
 
-  private async requireJob(ctx: TenantContext, job: string): Promise<void> {
+  /** NOT_FOUND when the job is not in this bucket (a dropped job's trigger history stays readable here). */
+  async requireJob(ctx: TenantContext, job: string): Promise<void> {
+    assertValidName(job, 'job name');
     if (!(await this.metadata.find(ctx, JOBS_PREFIX, job)))
       throw OmegaError.notFound(`${JOBS_PREFIX}/${job}`);
   }

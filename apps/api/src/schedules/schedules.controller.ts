@@ -33,6 +33,8 @@ export class SchedulesController {
     @Param('name') name: string,
     @Query() query: TriggersQueryDto,
   ) {
+    // Over REST a job that does not exist (or no longer does) has no triggers to show: 404, as for its schedule.
+    await this.schedules.requireJob(ctx, name);
     const triggers = await this.schedules.listTriggers(ctx, name, query.limit);
     return { name, triggers: triggers.map(triggerAnswer) };
   }

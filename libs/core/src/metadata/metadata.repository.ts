@@ -26,7 +26,7 @@ export class MetadataRepository {
   constructor(private readonly databases: TenantDatabases) {}
 
   async find(ctx: TenantContext, prefix: string, name: string): Promise<MetadataRecord | null> {
-    const model = await this.model(ctx);
+    const model = this.model(ctx);
     return model.findOne({ bucket: ctx.bucket, prefix, name }, { _id: 0 }).lean<MetadataRecord>().exec();
   }
 
@@ -34,7 +34,7 @@ export class MetadataRepository {
     ctx: TenantContext,
     query: MetadataListQuery,
   ): Promise<{ items: MetadataRecord[]; total: number }> {
-    const model = await this.model(ctx);
+    const model = this.model(ctx);
     const filter: Record<string, unknown> = { bucket: ctx.bucket, prefix: query.prefix };
     if (query.pattern) filter.name = { $regex: query.pattern.source };
     if (query.kind) filter.kind = query.kind;
@@ -53,7 +53,7 @@ export class MetadataRepository {
 
   /** Inserts a new entry; a concurrent insert of the same name loses with ALREADY_EXISTS. */
   async insert(ctx: TenantContext, entry: MetadataWrite): Promise<MetadataRecord> {
-    const model = await this.model(ctx);
+    const model = await this.writableModel(ctx);
     const now = new Date();
     const record: MetadataRecord = { ...entry, bucket: ctx.bucket, created: now, modified: now };
     try {
@@ -75,7 +75,7 @@ export class MetadataRepository {
       Pick<MetadataRecord, 'kind' | 'attributes' | 'kindMeta' | 'collection' | 'gridFile' | 'uri'>
     >,
   ): Promise<MetadataRecord> {
-    const model = await this.model(ctx);
+    const model = await this.writableModel(ctx);
     const modified = new Date();
     const set: Record<string, unknown> = { modified };
     const unset: Record<string, ''> = {};
@@ -95,22 +95,32 @@ export class MetadataRepository {
   }
 
   async remove(ctx: TenantContext, prefix: string, name: string): Promise<boolean> {
-    const model = await this.model(ctx);
+    const model = await this.writableModel(ctx);
     const result = await model.collection.deleteOne({ bucket: ctx.bucket, prefix, name });
     return result.deletedCount === 1;
   }
 
   /** Creates the tenant's database (MongoDB makes it with its first index) and the Metadata indexes. */
   async ensureIndexes(ctx: TenantContext): Promise<void> {
-    await this.model(ctx);
+    await this.writableModel(ctx);
   }
 
-  private async model(ctx: TenantContext): Promise<Model<Metadata>> {
+  /**
+   * For reads: touches nothing, so a tenant database that does not exist yet (a new qualifier) reads as
+   * empty and stays uncreated.
+   */
+  private model(ctx: TenantContext): Model<Metadata> {
     const connection = this.databases.connectionFor(ctx);
-    const model =
+    return (
       (connection.models[Metadata.name] as Model<Metadata> | undefined) ??
-      connection.model<Metadata>(Metadata.name, MetadataSchema);
-    const database = connection.name;
+      connection.model<Metadata>(Metadata.name, MetadataSchema)
+    );
+  }
+
+  /** For writes: the database and its Metadata indexes exist before the first write (once per process). */
+  private async writableModel(ctx: TenantContext): Promise<Model<Metadata>> {
+    const model = this.model(ctx);
+    const database = model.db.name;
     let ready = this.indexed.get(database);
     if (!ready) {
       ready = model.createIndexes().catch((error: unknown) => {

@@ -22,6 +22,9 @@ import { TenantDatabases } from './tenant-databases';
           serverSelectionTimeoutMS: 5000,
           maxPoolSize: 20,
           autoIndex: false,
+          // A model on a tenant database must not create its collection (and so the database) when it is
+          // first used: a read in an unknown qualifier creates nothing; writes create what they need.
+          autoCreate: false,
           // Boot without waiting for MongoDB: /health answers 503 until it is reachable.
           lazyConnection: true,
           connectionFactory: (connection: Connection) => {

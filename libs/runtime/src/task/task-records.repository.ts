@@ -132,7 +132,7 @@ export class TaskRecordsRepository {
   }
 
   async find(ctx: TenantContext, id: string): Promise<TaskRecord | null> {
-    const document = await this.collection(ctx).findOne({ _id: id });
+    const document = await this.readableCollection(ctx).findOne({ _id: id });
     return document ? toRecord(document) : null;
   }
 
@@ -141,7 +141,7 @@ export class TaskRecordsRepository {
     query: { status?: TaskStatus; skip?: number; limit?: number },
   ): Promise<{ items: TaskRecord[]; total: number }> {
     const filter = query.status ? { status: query.status } : {};
-    const collection = this.collection(ctx);
+    const collection = this.readableCollection(ctx);
     const [documents, total] = await Promise.all([
       collection
         .find(filter, { projection: { resultJson: 0 } })
@@ -165,8 +165,13 @@ export class TaskRecordsRepository {
     };
   }
 
+  /** For reads: creates nothing, so reading tasks of a new qualifier leaves no database behind. */
+  private readableCollection(ctx: TenantContext): Collection<TaskDocument> {
+    return this.databases.db(ctx).collection<TaskDocument>(COLLECTION);
+  }
+
   private collection(ctx: TenantContext): Collection<TaskDocument> {
-    const collection = this.databases.db(ctx).collection<TaskDocument>(COLLECTION);
+    const collection = this.readableCollection(ctx);
     const database = this.databases.databaseName(ctx);
     if (!this.indexed.has(database)) {
       this.indexed.add(database);

@@ -5,6 +5,7 @@ import { ApiKeysRepository } from './api-keys/api-keys.repository';
 import { ApiKeysService } from './api-keys/api-keys.service';
 import { AuditRepository } from './audit/audit.repository';
 import { AuditService } from './audit/audit.service';
+import { SessionRevocations } from './auth/session-revocations';
 import { BootstrapAdminService } from './bootstrap/bootstrap-admin.service';
 import { ACCOUNTS_CONNECTION } from './database/accounts-connection';
 import { dataSourceOptionsFor, prepareSqliteFolder } from './database/accounts-data-source';
@@ -58,6 +59,7 @@ import { UsersService } from './users/users.service';
     MembershipsService,
     ApiKeysService,
     BootstrapAdminService,
+    SessionRevocations,
   ],
   exports: [
     AuditService,
@@ -66,6 +68,7 @@ import { UsersService } from './users/users.service';
     MembershipsService,
     ApiKeysService,
     BootstrapAdminService,
+    SessionRevocations,
   ],
 })
 export class AccountsModule {}

@@ -163,20 +163,21 @@ export class JobsService {
       }
     }
     const limits = this.sandbox.limits();
-    const token = await this.tokens.issue(ctx, identity, Math.ceil(limits.timeoutMs / 1000));
     const started = new Date();
     const outcome: SandboxOutcome =
       compiled.length > 0
-        ? await this.sandbox.run(
-            { mode: 'notebook', cells: compiled },
-            {
-              url: this.config.apiUrl,
-              token,
-              tenant: ctx.tenant,
-              bucket: ctx.bucket,
-              qualifier: ctx.qualifier,
-            },
-            limits,
+        ? await this.tokens.during(ctx, identity, Math.ceil(limits.timeoutMs / 1000), (token) =>
+            this.sandbox.run(
+              { mode: 'notebook', cells: compiled },
+              {
+                url: this.config.apiUrl,
+                token,
+                tenant: ctx.tenant,
+                bucket: ctx.bucket,
+                qualifier: ctx.qualifier,
+              },
+              limits,
+            ),
           )
         : { ok: true, cells: [], stdout: '', stderr: '', started, ended: new Date() };
     const cells = [...(outcome.cells ?? [])];

@@ -52,6 +52,15 @@ export class AuthController {
     };
   }
 
+  @Post('logout')
+  @HttpCode(204)
+  @ApiOperation({
+    summary: 'End this login: its Bearer token (or console session) is refused from now on',
+  })
+  async logout(@Req() req: Request): Promise<void> {
+    await this.auth.logout(req);
+  }
+
   @Get('me')
   @ApiOperation({ summary: 'Who the credentials speak for' })
   me(@CurrentPrincipal() principal: Principal) {

@@ -1,7 +1,15 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
-import { OMEGA_CONFIG, OmegaConfig, OmegaError, OmegaErrorCode } from '@omega/core';
+import {
+  OMEGA_CONFIG,
+  OmegaConfig,
+  OmegaError,
+  OmegaErrorCode,
+  TenantContext,
+  TenantDatabases,
+} from '@omega/core';
 import type { Request } from 'express';
+import { randomUUID } from 'node:crypto';
 import { ApiKeysService } from '../api-keys/api-keys.service';
 import { AuditService } from '../audit/audit.service';
 import { MembershipsService } from '../memberships/memberships.service';
@@ -9,6 +17,8 @@ import { TenantsService } from '../tenants/tenants.service';
 import { UsersService, UserView } from '../users/users.service';
 import { parseAuthorization } from './credentials';
 import { loggableUserid, Principal } from './principal';
+import { isRunTokenLive, RUN_SCOPE, RunTokenClaims, TOKEN_ISSUER } from './run-tokens';
+import { SessionRevocations } from './session-revocations';
 import { SESSION_COOKIE } from './session-cookies';
 import { loadTokenSecret } from './token-secret';
 
@@ -18,13 +28,18 @@ export interface LoginOrigin {
   userAgent?: string;
 }
 
-interface TokenClaims {
+/** A login token (Bearer or console session). */
+interface LoginTokenClaims {
   sub: string;
   uid: string;
   ten: string;
+  /** The token id, what a logout revokes. */
+  jti: string;
+  /** When it was issued, in milliseconds: a password change revokes what was issued until then. */
+  iat_ms: number;
 }
 
-const ISSUER = 'omega-ts';
+type VerifiedClaims = (LoginTokenClaims | RunTokenClaims) & { exp?: number; scope?: unknown };
 
 /** The one message every refused credential gets: a client that guesses learns nothing from it. */
 export function unauthenticated(): OmegaError {
@@ -49,11 +64,13 @@ export class AuthService {
     private readonly memberships: MembershipsService,
     private readonly tenants: TenantsService,
     private readonly audit: AuditService,
+    private readonly revocations: SessionRevocations,
+    private readonly databases: TenantDatabases,
   ) {
     this.jwt = new JwtService({
       secret: loadTokenSecret(config),
-      signOptions: { algorithm: 'HS256', expiresIn: config.sessionTtlSeconds, issuer: ISSUER },
-      verifyOptions: { algorithms: ['HS256'], issuer: ISSUER },
+      signOptions: { algorithm: 'HS256', expiresIn: config.sessionTtlSeconds, issuer: TOKEN_ISSUER },
+      verifyOptions: { algorithms: ['HS256'], issuer: TOKEN_ISSUER },
     });
   }
 
@@ -81,7 +98,13 @@ export class AuthService {
         throw unauthenticated();
       }
       audited.tenant = principal.tenant;
-      const claims: TokenClaims = { sub: principal.userId, uid: principal.userid, ten: principal.tenant };
+      const claims: LoginTokenClaims = {
+        sub: principal.userId,
+        uid: principal.userid,
+        ten: principal.tenant,
+        jti: randomUUID(),
+        iat_ms: Date.now(),
+      };
       return { token: await this.jwt.signAsync(claims), principal };
     });
   }
@@ -117,19 +140,85 @@ export class AuthService {
     throw unauthenticated();
   }
 
-  /** The principal a login token stands for, or null when it is invalid, expired or no longer good. */
+  /**
+   * The principal a token stands for, or null when it is invalid, expired, revoked or no longer good.
+   * Login tokens (Bearer or session) must not be revoked (`SessionRevocations`); run tokens come only as
+   * Bearer, only while their run lasts, and speak for the user with at most the member role.
+   */
   async verifyToken(token: string, via: 'bearer' | 'session'): Promise<Principal | null> {
-    let claims: TokenClaims;
+    const claims = await this.claimsOf(token);
+    if (!claims || typeof claims.uid !== 'string' || typeof claims.ten !== 'string') return null;
+    if (claims.scope === RUN_SCOPE)
+      return via === 'bearer' ? this.runPrincipal(claims as RunTokenClaims) : null;
+    if (claims.scope !== undefined || !(await this.isLiveLoginToken(claims as LoginTokenClaims))) return null;
+    const user = await this.enabledUser(claims);
+    return user && this.principalFor(user, claims.ten, via);
+  }
+
+  /**
+   * A logout: the request's login token (its Bearer token, else its session cookie) is refused from now
+   * on, by every API process, until it expires. A token that does not verify is ignored (it grants
+   * nothing anyway).
+   */
+  async logout(req: Request): Promise<void> {
+    const header = req.headers.authorization;
+    const presented = header === undefined ? undefined : parseAuthorization(header);
+    const token =
+      presented?.scheme === 'bearer'
+        ? presented.token
+        : (req.cookies as Record<string, unknown> | undefined)?.[SESSION_COOKIE];
+    if (typeof token !== 'string') return;
+    const claims = await this.claimsOf(token);
+    if (!claims || claims.scope !== undefined || typeof claims.jti !== 'string') return;
+    const expiresAt = new Date((claims.exp ?? 0) * 1000);
+    await this.revocations.revokeToken(claims.jti, expiresAt);
+  }
+
+  private async claimsOf(token: string): Promise<VerifiedClaims | null> {
     try {
-      claims = await this.jwt.verifyAsync<TokenClaims & object>(token);
+      return await this.jwt.verifyAsync<VerifiedClaims>(token);
     } catch {
       return null;
     }
-    if (typeof claims.uid !== 'string' || typeof claims.ten !== 'string') return null;
+  }
+
+  /** The one revocation check of a login token: one read by primary key. */
+  private async isLiveLoginToken(claims: LoginTokenClaims): Promise<boolean> {
+    // Tokens without an id cannot be revoked: they are refused, so their holders sign in again.
+    if (typeof claims.jti !== 'string' || typeof claims.iat_ms !== 'number') return false;
+    const revocable = { tokenId: claims.jti, userId: claims.sub, issuedAt: claims.iat_ms };
+    return !(await this.revocations.isRevoked(revocable));
+  }
+
+  /** The token's user, when it exists, is the one the token was issued to and is enabled. */
+  private async enabledUser(claims: VerifiedClaims): Promise<UserView | null> {
     const user = await this.users.get(claims.uid).catch(() => null);
     // The same id, not just the same name: a user deleted and made again must log in again.
-    if (!user || user.id !== claims.sub || user.disabled) return null;
-    return this.principalFor(user, claims.ten, via);
+    return user && user.id === claims.sub && !user.disabled ? user : null;
+  }
+
+  /**
+   * A run token's principal: the user's rights in the run's tenant, never more than a member's and never
+   * a platform admin's, limited to the run's qualifier and bucket, while the run's record exists.
+   */
+  private async runPrincipal(claims: RunTokenClaims): Promise<Principal | null> {
+    if (![claims.jti, claims.bkt, claims.qual].every((claim) => typeof claim === 'string')) return null;
+    let ctx: TenantContext;
+    try {
+      ctx = TenantContext.of(claims.ten, claims.bkt, claims.qual);
+    } catch {
+      return null;
+    }
+    if (!(await isRunTokenLive(this.databases.db(ctx), claims.jti))) return null;
+    const user = await this.enabledUser(claims);
+    const principal = user && (await this.principalFor(user, claims.ten, 'bearer'));
+    if (!principal) return null;
+    return {
+      ...principal,
+      role: principal.role === 'admin' ? 'member' : principal.role,
+      isPlatformAdmin: false,
+      run: { bucket: ctx.bucket, qualifier: ctx.qualifier },
+    };
   }
 
   private async principalFor(

@@ -1,14 +1,15 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { AuthGuard } from '@nestjs/passport';
-import { OmegaError, OmegaErrorCode, PUBLIC_ROUTE } from '@omega/core';
+import { DEFAULT_BUCKET, DEFAULT_QUALIFIER, OmegaError, OmegaErrorCode, PUBLIC_ROUTE } from '@omega/core';
 import type { Request } from 'express';
 import type { Role } from '../memberships/role';
 import { PLATFORM_ADMIN_KEY, READONLY_ALLOWED_KEY, ROLES_KEY } from './auth.decorators';
 import { unauthenticated } from './auth.service';
 import { OMEGA_STRATEGY } from './omega.strategy';
-import type { Principal } from './principal';
+import type { Principal, RunScope } from './principal';
 import { OmegaThrottlerGuard } from './rate-limits';
+import { isRunTokenRoute } from './run-tokens';
 import { CSRF_COOKIE, CSRF_FORM_FIELD, CSRF_HEADER, csrfTokenMatches } from './session-cookies';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
@@ -16,7 +17,8 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 /**
  * The global guard (APP_GUARD): every route needs a principal unless marked `@Public()`. In order:
  * authenticate (passport), count against the rate limits, require the CSRF token for cookie sessions,
- * then the role: readonly principals only read, `@Roles` and `@PlatformAdmin` narrow further. Its errors
+ * then a run token's scope (data-plane routes of its qualifier and bucket only), then the role: readonly
+ * principals only read, `@Roles` and `@PlatformAdmin` narrow further. Its errors
  * are OmegaErrors, so a controller-scoped filter (the console's login redirect) can catch them.
  */
 @Injectable()
@@ -36,6 +38,7 @@ export class OmegaAuthGuard extends AuthGuard(OMEGA_STRATEGY) implements CanActi
     const req = context.switchToHttp().getRequest<Request>();
     const principal = (req as Request & { user: Principal }).user;
     if (principal.via === 'session' && !SAFE_METHODS.has(req.method)) assertCsrf(req);
+    if (principal.run) assertWithinRun(req, principal.run);
     this.assertAllowed(context, req, principal);
     return true;
   }
@@ -71,6 +74,28 @@ export class OmegaAuthGuard extends AuthGuard(OMEGA_STRATEGY) implements CanActi
 
 function forbidden(): OmegaError {
   return new OmegaError(OmegaErrorCode.Forbidden, 'Your role does not allow this call');
+}
+
+/**
+ * A run token reaches only the data-plane routes (`RUN_TOKEN_ROUTES`) of its own qualifier and bucket:
+ * the headers that select them must name the run's (or be absent when the run's are the defaults).
+ */
+function assertWithinRun(req: Request, run: RunScope): void {
+  const route = (req.route as { path?: unknown } | undefined)?.path;
+  if (!isRunTokenRoute(typeof route === 'string' ? route : undefined))
+    throw new OmegaError(OmegaErrorCode.Forbidden, "A script run's token may not call this route");
+  const bucket = headerOr(req, 'bucket', DEFAULT_BUCKET);
+  const qualifier = headerOr(req, 'qualifier', DEFAULT_QUALIFIER);
+  if (bucket !== run.bucket || qualifier !== run.qualifier)
+    throw new OmegaError(
+      OmegaErrorCode.Forbidden,
+      `This run's token is scoped to bucket '${run.bucket}' and qualifier '${run.qualifier}'`,
+    );
+}
+
+function headerOr(req: Request, name: string, fallback: string): string {
+  const value = req.header(name);
+  return value === undefined || value === '' ? fallback : value;
 }
 
 /** Double-submit check: the token in a header or form field must equal the CSRF cookie. */

@@ -14,6 +14,14 @@ export interface Principal {
   via: 'apikey' | 'bearer' | 'session';
   /** May administer the whole platform (all tenants), see `@PlatformAdmin()`. */
   isPlatformAdmin?: boolean;
+  /** Set for a run token: the one qualifier and bucket it may reach (its tenant is `tenant`). */
+  run?: RunScope;
+}
+
+/** What a run token is limited to besides its tenant. */
+export interface RunScope {
+  bucket: string;
+  qualifier: string;
 }
 
 /** The principal the guard put on the request (passport's `req.user`), if any. */

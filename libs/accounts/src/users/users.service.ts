@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { AuditService } from '../audit/audit.service';
+import { SessionRevocations } from '../auth/session-revocations';
 import { Actor, SYSTEM_ACTOR } from '../common/actor';
 import { pageOf, Paging } from '../common/paging';
 import { hashPassword, needsRehash, verifyPassword } from './password-hash';
@@ -35,6 +36,7 @@ export class UsersService {
   constructor(
     private readonly users: UsersRepository,
     private readonly audit: AuditService,
+    private readonly revocations: SessionRevocations,
   ) {}
 
   async create(input: NewUserInput, by: Actor = SYSTEM_ACTOR): Promise<UserView> {
@@ -84,15 +86,18 @@ export class UsersService {
       assertPasswordPolicy(password);
       const user = await this.users.requireByUserid(String(userid));
       await this.users.update(user.id, { passwordHash: await hashPassword(password) });
+      // Whoever knew the old password may hold a session: every login token issued until now ends.
+      await this.revocations.revokeUser(user.id);
     });
   }
 
-  /** A disabled user can neither sign in nor use any of their API keys. */
+  /** A disabled user can neither sign in nor use any of their API keys; their login tokens end for good. */
   async setDisabled(userid: string, disabled: boolean, by: Actor = SYSTEM_ACTOR): Promise<void> {
     const action = disabled ? 'user.disable' : 'user.enable';
     await this.audit.audited(by, { action, object: String(userid) }, async () => {
       const user = await this.users.requireByUserid(String(userid));
       await this.users.update(user.id, { disabled });
+      if (disabled) await this.revocations.revokeUser(user.id);
     });
   }
 

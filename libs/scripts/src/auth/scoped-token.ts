@@ -1,8 +1,17 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
-// The accounts lib does not export its signing key yet: this one function is borrowed from its folder.
+// The accounts lib's run-token contract and signing key, by their own paths: neither loads TypeORM, so a
+// worker uses them without the accounts database.
+import {
+  recordRunToken,
+  revokeRunToken,
+  RUN_SCOPE,
+  RunTokenClaims,
+  TOKEN_ISSUER,
+} from '@omega/accounts/auth/run-tokens';
 import { loadTokenSecret } from '@omega/accounts/auth/token-secret';
-import { OMEGA_CONFIG, OmegaConfig, OmegaError, TenantContext } from '@omega/core';
+import { OMEGA_CONFIG, OmegaConfig, OmegaError, TenantContext, TenantDatabases } from '@omega/core';
+import { randomUUID } from 'node:crypto';
 
 /** Who a run acts for: the user who started it, or the owner of a scheduled job. */
 export interface RunIdentity {
@@ -11,8 +20,6 @@ export interface RunIdentity {
   userid: string;
 }
 
-/** Must equal the issuer AuthService verifies. */
-const ISSUER = 'omega-ts';
 /** A token outlives its run's wall-clock limit by this much, no more. */
 const TOKEN_GRACE_SECONDS = 30;
 
@@ -24,27 +31,55 @@ export function assertRunIdentity(value: unknown): asserts value is RunIdentity 
 }
 
 /**
- * Short-lived Bearer tokens for user code. A token names the user and the task's tenant, like a login
- * token, so the API checks on every call that the user is still enabled and a member of that tenant, with
- * their role there. It expires with the run. Workers sign with the API's key: they need the same
- * `OMEGA_SECRET_KEY` (or data folder) as the API.
+ * Bearer tokens for user code, one per run. A token names the user, the task's tenant, qualifier and
+ * bucket: the API checks on every call that the user is still enabled and a member of that tenant, gives
+ * it their role there capped at member (never platform admin), and lets it reach only the data-plane
+ * routes of that qualifier and bucket (`RUN_TOKEN_ROUTES`). It is live only while its run is: `during`
+ * records it in the tenant's database before the run and deletes the record when the run ends, whatever
+ * the outcome. Workers sign with the API's key: they need the same `OMEGA_SECRET_KEY` (or data folder).
  */
 @Injectable()
 export class ScopedTokens {
+  private readonly logger = new Logger('RunTokens');
   private readonly jwt: JwtService;
 
-  constructor(@Inject(OMEGA_CONFIG) config: OmegaConfig) {
+  constructor(
+    @Inject(OMEGA_CONFIG) config: OmegaConfig,
+    private readonly databases: TenantDatabases,
+  ) {
     this.jwt = new JwtService({
       secret: loadTokenSecret(config),
-      signOptions: { algorithm: 'HS256', issuer: ISSUER },
+      signOptions: { algorithm: 'HS256', issuer: TOKEN_ISSUER },
     });
   }
 
-  issue(ctx: TenantContext, identity: RunIdentity, runSeconds: number): Promise<string> {
-    return this.jwt.signAsync(
-      // `scope` and `bkt` say what the token was made for; the tenant (`ten`) is what the API enforces.
-      { sub: identity.userId, uid: identity.userid, ten: ctx.tenant, bkt: ctx.bucket, scope: 'run' },
-      { expiresIn: runSeconds + TOKEN_GRACE_SECONDS },
-    );
+  /** Runs `run` with a token for this run, revoked when `run` settles. */
+  async during<T>(
+    ctx: TenantContext,
+    identity: RunIdentity,
+    runSeconds: number,
+    run: (token: string) => Promise<T>,
+  ): Promise<T> {
+    const tokenId = randomUUID();
+    const lifetime = runSeconds + TOKEN_GRACE_SECONDS;
+    const db = this.databases.db(ctx);
+    await recordRunToken(db, tokenId, new Date(Date.now() + lifetime * 1000));
+    try {
+      const claims: RunTokenClaims = {
+        sub: identity.userId,
+        uid: identity.userid,
+        ten: ctx.tenant,
+        bkt: ctx.bucket,
+        qual: ctx.qualifier,
+        jti: tokenId,
+        scope: RUN_SCOPE,
+      };
+      return await run(await this.jwt.signAsync(claims, { expiresIn: lifetime }));
+    } finally {
+      // A failed revocation must not turn a finished run into a failed one; the token still dies at `exp`.
+      await revokeRunToken(db, tokenId).catch((error: Error) =>
+        this.logger.error(`could not revoke run token ${tokenId}: ${error.message}`),
+      );
+    }
   }
 }

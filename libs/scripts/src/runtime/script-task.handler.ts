@@ -50,11 +50,12 @@ export class ScriptTaskHandler implements TaskHandlerContract {
         ? [...task.args, kwargs]
         : task.args;
     const limits = this.sandbox.limits();
-    const token = await this.tokens.issue(ctx, identity, Math.ceil(limits.timeoutMs / 1000));
-    const outcome = await this.sandbox.run(
-      { mode: 'script', code, args },
-      { url: this.config.apiUrl, token, tenant: ctx.tenant, bucket: ctx.bucket, qualifier: ctx.qualifier },
-      limits,
+    const outcome = await this.tokens.during(ctx, identity, Math.ceil(limits.timeoutMs / 1000), (token) =>
+      this.sandbox.run(
+        { mode: 'script', code, args },
+        { url: this.config.apiUrl, token, tenant: ctx.tenant, bucket: ctx.bucket, qualifier: ctx.qualifier },
+        limits,
+      ),
     );
     if (!outcome.ok) throw runError(`Script ${task.object}`, outcome);
     return {

@@ -67,10 +67,12 @@ export class ConsoleLoginController {
     }
   }
 
-  /** Readonly users may log out too: it changes nothing but their own cookies. */
+  /** Readonly users may log out too: it ends nothing but their own session. */
   @ReadOnlyAllowed()
   @Post('logout')
-  logout(@Res() res: Response, @Body() _form: CsrfForm): void {
+  async logout(@Req() req: Request, @Res() res: Response, @Body() _form: CsrfForm): Promise<void> {
+    // Server-side first: a copy of the cookie kept elsewhere must stop working too.
+    await this.auth.logout(req);
     clearSessionCookies(res);
     res.redirect(303, CONSOLE_LOGIN);
   }

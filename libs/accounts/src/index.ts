@@ -35,3 +35,4 @@ export * from './auth/omega-auth.guard';
 export * from './auth/rate-limits';
 export * from './auth/auth.module';
 export * from './admin/user-accounts.service';
+export * from './auth/run-tokens';

@@ -1,7 +1,7 @@
 import { Controller, Delete, Get, Head, Inject, Param, Put, Query, Req, Res } from '@nestjs/common';
 import { ApiConsumes, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { OMEGA_CONFIG, OmegaConfig, OmegaError, OmegaErrorCode, type TenantContext } from '@omega/core';
-import { FilesService, parseByteRange } from '@omega/files';
+import { FileHandle, fileDownloadHeaders, FilesService, parseByteRange } from '@omega/files';
 import busboy from 'busboy';
 import type { Request, Response } from 'express';
 import { pipeline } from 'node:stream/promises';
@@ -52,7 +52,13 @@ export class FilesController {
   }
 
   @Get(':name')
-  @ApiOperation({ summary: 'Read a file (streams; supports Range)' })
+  @ApiOperation({
+    summary: 'Read a file (streams; supports Range)',
+    description:
+      'Shown inline only as PNG, JPEG, GIF, WebP, PDF, text/plain, text/csv or application/json; any other ' +
+      'type is an attachment (JavaScript and CSS as application/octet-stream). Always with ' +
+      "`X-Content-Type-Options: nosniff` and `Content-Security-Policy: sandbox; default-src 'none'`.",
+  })
   async read(
     @Tenant() ctx: TenantContext,
     @Param('name') name: string,
@@ -61,9 +67,7 @@ export class FilesController {
   ) {
     const file = await this.files.open(ctx, name);
     const range = parseByteRange(req.header('range'), file.size);
-    res.setHeader('Content-Type', file.contentType);
-    res.setHeader('Accept-Ranges', 'bytes');
-    res.setHeader('ETag', `"${file.sha256}"`);
+    setDownloadHeaders(res, file, name);
     if (range) {
       res.status(206);
       res.setHeader('Content-Range', `bytes ${range.start}-${range.end}/${file.size}`);
@@ -78,13 +82,8 @@ export class FilesController {
   @Head(':name')
   async head(@Tenant() ctx: TenantContext, @Param('name') name: string, @Res() res: Response) {
     const file = await this.files.open(ctx, name);
-    res
-      .status(200)
-      .setHeader('Content-Type', file.contentType)
-      .setHeader('Content-Length', String(file.size))
-      .setHeader('Accept-Ranges', 'bytes')
-      .setHeader('ETag', `"${file.sha256}"`)
-      .end();
+    setDownloadHeaders(res, file, name);
+    res.status(200).setHeader('Content-Length', String(file.size)).end();
   }
 
   @Delete(':name')
@@ -119,4 +118,16 @@ export class FilesController {
       req.pipe(parser);
     });
   }
+}
+
+/**
+ * The same headers for GET and HEAD: the file's bytes are untrusted, so whether they show inline, and as
+ * which type, is decided by fileDownloadHeaders (attachment unless inline-safe, nosniff, sandbox CSP).
+ */
+function setDownloadHeaders(res: Response, file: FileHandle, name: string): void {
+  for (const [header, value] of Object.entries(fileDownloadHeaders(file.contentType, name))) {
+    res.setHeader(header, value);
+  }
+  res.setHeader('Accept-Ranges', 'bytes');
+  res.setHeader('ETag', `"${file.sha256}"`);
 }

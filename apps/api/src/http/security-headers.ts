@@ -1,8 +1,14 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import { FILE_CONTENT_SECURITY_POLICY } from '@omega/files';
 import helmet from 'helmet';
 
 /** Swagger UI's page carries inline `<style>` blocks; nothing else may use inline styles. */
 const DOCS_PATH = /^\/api\/docs(\/|$)/;
+/**
+ * Uploaded files (and every answer on their routes, errors included) run nothing: a sandbox CSP with no
+ * sources, whatever a browser makes of the bytes.
+ */
+const FILES_PATH = /^\/api\/v1\/file(\/|$)/;
 
 /**
  * Security headers for every answer (helmet): no sniffing, no framing, no referrer, and a CSP for
@@ -38,8 +44,14 @@ export function securityHeaders(): RequestHandler {
       directives: { ...directives, styleSrc: ["'self'", "'unsafe-inline'"] },
     },
   });
+  const files = helmet({ ...common, contentSecurityPolicy: false });
   return (req: Request, res: Response, next: NextFunction) => {
     if (req.secure) res.setHeader('Strict-Transport-Security', 'max-age=31536000; includeSubDomains');
+    if (FILES_PATH.test(req.path)) {
+      res.setHeader('Content-Security-Policy', FILE_CONTENT_SECURITY_POLICY);
+      files(req, res, next);
+      return;
+    }
     (DOCS_PATH.test(req.path) ? docs : pages)(req, res, next);
   };
 }

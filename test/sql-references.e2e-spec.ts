@@ -49,9 +49,12 @@ interface SourceDatabase {
   drop(): Promise<void>;
 }
 
+/** The folder SQLite references of this file may read from (`OMEGA_SQL_SQLITE_DIRS`). */
+const SQLITE_DIR = mkdtempSync(join(tmpdir(), 'omega-sqlref-'));
+
 async function sourceDatabase(kind: SqlKind): Promise<SourceDatabase> {
   if (kind === 'sqlite') {
-    const dir = mkdtempSync(join(tmpdir(), 'omega-sqlref-'));
+    const dir = mkdtempSync(join(SQLITE_DIR, 'people-'));
     const path = join(dir, 'people.db');
     const db = new Database(path);
     db.exec('CREATE TABLE people (id INTEGER PRIMARY KEY, name TEXT NOT NULL, score REAL NOT NULL)');
@@ -129,12 +132,19 @@ describe('SQL references', () => {
   };
 
   beforeAll(async () => {
-    t = await startTestApp({ config: { secretKey: SECRET_KEY }, logger });
     for (const kind of KINDS) sources.set(kind, await sourceDatabase(kind));
+    // The local test servers are on loopback and the SQLite files in a temporary folder: both are refused
+    // unless allowed, as a deployment would allow its own (OMEGA_SQL_HOSTS=127.0.0.1,
+    // OMEGA_SQL_SQLITE_DIRS=<folder>).
+    t = await startTestApp({
+      config: { secretKey: SECRET_KEY, sqlHosts: ['127.0.0.1'], sqlSqliteDirs: [SQLITE_DIR] },
+      logger,
+    });
   });
   afterAll(async () => {
     await t?.close();
     for (const source of sources.values()) await source.drop();
+    rmSync(SQLITE_DIR, { recursive: true, force: true });
   });
 
   const put = async (name: string, sql: Record<string, unknown>) =>
@@ -331,10 +341,12 @@ describe('SQL references', () => {
 
     it('answers 400 with the database error for a bad query or a missing value', async () => {
       const broken = `${name}-broken`;
-      expect((await put(broken, { url: source().url, query: 'SELEC id FROM people' })).status).toBe(200);
+      expect((await put(broken, { url: source().url, query: 'SELECT id FROM people WHERE' })).status).toBe(
+        200,
+      );
       const answer = await get(broken, {}, 400);
       expect(answer.body.code).toBe('INVALID_INPUT');
-      expect(answer.body.message).toMatch(/sql query failed on \w+: .*(syntax|SELEC)/);
+      expect(answer.body.message).toMatch(/sql query failed on \w+: .*(syntax|incomplete)/);
       const missing = await get(name, {}, 400);
       expect(missing.body.message).toContain('without a value in sqlvars: min_score');
       const unknownTable = `${name}-no-table`;
@@ -342,16 +354,18 @@ describe('SQL references', () => {
       expect((await get(unknownTable, {}, 400)).body.message).toContain('no_such_table');
     });
 
-    it('answers 502 without the password when the database cannot be reached', async () => {
+    it('answers 502 with one message, and without the password, when the database cannot be reached', async () => {
       const url =
         kind === 'sqlite'
-          ? `sqlite://${join(tmpdir(), `omega-missing-${randomBytes(4).toString('hex')}.db`)}`
+          ? `sqlite://${join(SQLITE_DIR, `omega-missing-${randomBytes(4).toString('hex')}.db`)}`
           : source().url.replace(/@[^/]+\//, '@127.0.0.1:1/');
       const unreachable = `${name}-unreachable`;
       expect((await put(unreachable, { url, query: 'SELECT 1 AS one' })).status).toBe(200);
       const answer = await get(unreachable, {}, 502);
       expect(answer.body.code).toBe('UPSTREAM_FAILED');
-      expect(answer.body.message).toMatch(/cannot use the \w+ database/);
+      expect(answer.body.message).toMatch(
+        /^cannot connect to the \w+ database at \S+ \(error id [0-9a-f-]{36}\)$/,
+      );
       if (source().password) {
         expect(answer.text).not.toContain(source().password);
         const wrong = `${name}-wrong-password`;
@@ -361,7 +375,12 @@ describe('SQL references', () => {
           query: 'SELECT 1 AS one',
         });
         const refused = await get(wrong, {}, 502);
-        expect(refused.body.message).toMatch(/denied|authentication failed/i);
+        // The cause (a wrong password) is only in the log, under the error id the answer names.
+        expect(refused.body.message).toMatch(
+          /^cannot connect to the \w+ database at \S+ \(error id [0-9a-f-]{36}\)$/,
+        );
+        const errorId = /error id ([0-9a-f-]{36})/.exec(refused.body.message)?.[1] as string;
+        expect(logger.lines.find((line) => line.includes(errorId))).toMatch(/denied|authentication failed/i);
         expect(refused.text).not.toContain(badPassword);
       }
     });
@@ -484,7 +503,10 @@ describe('SQL references with OMEGA_SQL_HOSTS and OMEGA_SQL_SQLITE_DIRS', () => 
 describe('SQL references without OMEGA_SECRET_KEY', () => {
   let t: TestApp;
   beforeAll(async () => {
-    t = await startTestApp({ config: { secretKey: undefined } });
+    // Any folder under the temporary one, which also holds this app's data folder: that stays out of reach.
+    t = await startTestApp({
+      config: { secretKey: undefined, sqlHosts: ['127.0.0.1'], sqlSqliteDirs: [tmpdir()] },
+    });
   });
   afterAll(() => t.close());
 

@@ -8,7 +8,7 @@ import { PgAcquire, PostgresRowDriver } from '../drivers/postgres.driver';
 import type { SqlRowDriver } from '../drivers/sql-driver';
 import { SqliteRowDriver } from '../drivers/sqlite.driver';
 import { parseTarget, redactUrl, SqlTarget } from '../url/sql-url';
-import { dataSourceOptions } from './data-source-options';
+import { dataSourceOptions, SqlServerAccess } from './data-source-options';
 import { ConnectFailure } from './sql-errors';
 
 /** A pool unused this long is closed. */
@@ -45,11 +45,16 @@ export class SqlConnections implements OnModuleDestroy {
     this.sweeper.unref();
   }
 
-  lease(ctx: TenantContext, resolvedUrl: string): SqlLease {
+  /**
+   * A driver for one read. `address` is where a server's host name resolved when it was checked (absent
+   * for SQLite); statements stop after `timeoutMs`.
+   */
+  lease(ctx: TenantContext, resolvedUrl: string, limits: { address?: string; timeoutMs: number }): SqlLease {
     const target = parseTarget(resolvedUrl);
     if (target.dialect === 'sqlite')
-      return { driver: new SqliteRowDriver(target.path), release: () => undefined };
-    const entry = this.pool(ctx, resolvedUrl, target);
+      return { driver: new SqliteRowDriver(target.path, limits.timeoutMs), release: () => undefined };
+    const access = { address: limits.address ?? target.host, timeoutMs: limits.timeoutMs };
+    const entry = this.pool(ctx, resolvedUrl, target, access);
     entry.leases++;
     entry.lastUsed = Date.now();
     const ready = () =>
@@ -63,7 +68,7 @@ export class SqlConnections implements OnModuleDestroy {
       entry.leases--;
       entry.lastUsed = Date.now();
     };
-    return { driver: rowDriver(target.dialect, ready), release };
+    return { driver: rowDriver(target.dialect, ready, access.timeoutMs), release };
   }
 
   /** Pools currently open (for tests and metrics). */
@@ -89,12 +94,16 @@ export class SqlConnections implements OnModuleDestroy {
     ctx: TenantContext,
     resolvedUrl: string,
     target: Exclude<SqlTarget, { dialect: 'sqlite' }>,
+    access: SqlServerAccess,
   ): PoolEntry {
-    const key = createHash('sha256').update(`${ctx.tenant}\n${resolvedUrl}`).digest('hex');
+    // The address is part of the key: a name that resolves elsewhere later gets a pool of its own.
+    const key = createHash('sha256')
+      .update(`${ctx.tenant}\n${resolvedUrl}\n${access.address}\n${access.timeoutMs}`)
+      .digest('hex');
     const existing = this.pools.get(key);
     if (existing) return existing;
     const label = redactUrl(resolvedUrl);
-    const dataSource = new DataSource(dataSourceOptions(target));
+    const dataSource = new DataSource(dataSourceOptions(target, access));
     const entry: PoolEntry = {
       label,
       leases: 0,
@@ -144,7 +153,11 @@ interface DriverInternals {
   master?: unknown;
 }
 
-function rowDriver(dialect: 'postgres' | 'mysql' | 'mssql', ready: () => Promise<DataSource>): SqlRowDriver {
+function rowDriver(
+  dialect: 'postgres' | 'mysql' | 'mssql',
+  ready: () => Promise<DataSource>,
+  timeoutMs: number,
+): SqlRowDriver {
   const driver = async () => (await ready()).driver as unknown as DriverInternals;
   const connectFailure = (error: unknown) => {
     throw new ConnectFailure(error);
@@ -159,6 +172,7 @@ function rowDriver(dialect: 'postgres' | 'mysql' | 'mssql', ready: () => Promise
       return new MysqlRowDriver(
         async () =>
           (await driver()).obtainMasterConnection().catch(connectFailure) as Promise<MysqlConnection>,
+        timeoutMs,
       );
     case 'mssql':
       return new MssqlRowDriver(async () => (await driver()).master as MssqlPool);

@@ -11,6 +11,7 @@ interface MysqlField {
 export interface MysqlConnection {
   prepare(sql: string, callback: (error: Error | null, statement: { columns: MysqlField[] }) => void): void;
   execute(sql: string, values: unknown[]): { stream(options: { highWaterMark: number }): Readable };
+  query(sql: string, callback: (error: (Error & { errno?: number }) | null) => void): void;
   release(): void;
   destroy(): void;
 }
@@ -33,13 +34,49 @@ const TYPES: Record<number, ColumnType> = {
   246: 'number',
 };
 
+/** Pooled connections whose session is already read-only with a statement timeout. */
+const prepared = new WeakSet<MysqlConnection>();
+/** MySQL's answer to a variable it does not have (MariaDB's `max_statement_time`). */
+const ER_UNKNOWN_SYSTEM_VARIABLE = 1193;
+
 /**
  * MySQL and MariaDB through server-side prepared statements (`execute`): `?` values are bound by the
  * server, never formatted into the text. Rows stream with backpressure: the socket pauses while a chunk
  * waits to be taken.
  */
 export class MysqlRowDriver implements SqlRowDriver {
-  constructor(private readonly acquire: () => Promise<MysqlConnection>) {}
+  constructor(
+    private readonly pooled: () => Promise<MysqlConnection>,
+    private readonly timeoutMs: number,
+  ) {}
+
+  /**
+   * A pooled connection whose session is read-only, with the statement timeout: MariaDB's
+   * `max_statement_time` (seconds, any statement) or else MySQL's `max_execution_time` (milliseconds,
+   * SELECT). Set once per connection, when first leased.
+   */
+  private async acquire(): Promise<MysqlConnection> {
+    const connection = await this.pooled();
+    if (prepared.has(connection)) return connection;
+    const run = (sql: string) =>
+      new Promise<void>((resolve, reject) =>
+        connection.query(sql, (error) => (error ? reject(error) : resolve())),
+      );
+    try {
+      await run('SET SESSION TRANSACTION READ ONLY');
+      await run(`SET SESSION max_statement_time = ${this.timeoutMs / 1000}`).catch(
+        (error: Error & { errno?: number }) => {
+          if (error.errno !== ER_UNKNOWN_SYSTEM_VARIABLE) throw error;
+          return run(`SET SESSION max_execution_time = ${Math.round(this.timeoutMs)}`);
+        },
+      );
+    } catch (error) {
+      connection.destroy();
+      throw error;
+    }
+    prepared.add(connection);
+    return connection;
+  }
 
   async describe(sql: string): Promise<ResultColumn[]> {
     const connection = await this.acquire();

@@ -1,63 +1,187 @@
-import type { TableRecord } from '@omega/datasets';
-import Database from 'better-sqlite3';
-import type { ColumnType } from '@omega/datasets';
+import type { ColumnType, TableRecord } from '@omega/datasets';
+import { ChildProcess, spawn } from 'node:child_process';
+import { StatementTimeout } from '../connections/sql-errors';
 import { checkedColumns, ResultColumn, SqlRowDriver, typeOfSample } from './sql-driver';
 
 /**
- * SQLite files, opened read-only. While a better-sqlite3 iterator is open its connection can run nothing
- * else, so each read opens a handle of its own (a file open, microseconds) instead of sharing a pool.
+ * The reading process, as plain JavaScript run with `node -e`: opens the file read-only, prepares the
+ * statement, then sends rows a chunk at a time, the next chunk only when asked (`more`). It holds no
+ * secret (an empty environment) and reads nothing but the file it is given.
+ */
+const READER_SCRIPT = `
+'use strict';
+const Database = require(process.argv[1]);
+process.on('disconnect', () => process.exit(0));
+const fail = (error) => {
+  process.send({ type: 'error', message: String(error && error.message), code: error && error.code });
+};
+process.once('message', (job) => {
+  try {
+    const db = new Database(job.path, { readonly: true, fileMustExist: true });
+    const statement = db.prepare(job.sql);
+    if (!statement.reader) {
+      throw Object.assign(new Error('sql query must return rows (a SELECT)'), { code: 'SQLITE_QUERY' });
+    }
+    if (job.describe) {
+      const columns = statement.columns().map((column) => ({ name: column.name, type: column.type }));
+      const first = columns.some((column) => !column.type) ? statement.get(...job.values) : undefined;
+      process.send({ type: 'columns', columns, first });
+      return;
+    }
+    const rows = statement.iterate(...job.values);
+    const send = () => {
+      try {
+        const chunk = [];
+        let item;
+        while (chunk.length < job.chunkRows && !(item = rows.next()).done) chunk.push(item.value);
+        process.send({ type: 'rows', rows: chunk, done: chunk.length < job.chunkRows });
+      } catch (error) {
+        fail(error);
+      }
+    };
+    process.on('message', (message) => message === 'more' && send());
+    send();
+  } catch (error) {
+    fail(error);
+  }
+});
+`;
+
+/** The module path handed to the reading process, resolved once. */
+const BETTER_SQLITE3 = require.resolve('better-sqlite3');
+/** The reading process's heap: a few chunks of rows at a time, whatever the query. */
+const READER_HEAP_MB = 512;
+
+type ReaderMessage =
+  | { type: 'columns'; columns: { name: string; type: string | null }[]; first?: TableRecord }
+  | { type: 'rows'; rows: TableRecord[]; done: boolean }
+  | { type: 'error'; message: string; code?: string };
+
+/**
+ * SQLite files, read in a process of their own: better-sqlite3 runs a statement synchronously, in native
+ * code, so on the API's thread one long query would stall every request, and a worker thread cannot be
+ * stopped while SQLite computes (termination waits for JavaScript). Killing the process ends any query
+ * at once; that is how `OMEGA_SQL_TIMEOUT_SECONDS` applies to SQLite. Each read starts its own process
+ * (tens of milliseconds), as an open iterator holds its connection anyway.
  */
 export class SqliteRowDriver implements SqlRowDriver {
-  constructor(private readonly path: string) {}
+  constructor(
+    private readonly path: string,
+    private readonly timeoutMs: number,
+  ) {}
 
   async describe(sql: string, values: unknown[]): Promise<ResultColumn[]> {
-    const db = this.open();
+    const reader = new SqliteReader({ path: this.path, sql, values, describe: true }, this.timeoutMs);
     try {
-      const statement = db.prepare(sql);
-      if (!statement.reader) throw new SqliteQueryError('sql query must return rows (a SELECT)');
-      const columns = statement.columns();
-      // Expressions have no declared type: the first row tells.
-      const first = columns.some((column) => !column.type)
-        ? (statement.get(...values) as TableRecord | undefined)
-        : undefined;
+      const message = await reader.next();
+      if (message.type !== 'columns') throw new Error('the SQLite reader answered out of turn');
       return checkedColumns(
-        columns.map((column) => ({
+        message.columns.map((column) => ({
           name: column.name,
-          type: column.type ? declaredType(column.type) : typeOfSample(first?.[column.name]),
+          // Expressions have no declared type: the first row tells.
+          type: column.type ? declaredType(column.type) : typeOfSample(message.first?.[column.name]),
         })),
       );
     } finally {
-      db.close();
+      reader.stop();
     }
   }
 
   async *chunks(sql: string, values: unknown[], chunkRows: number): AsyncGenerator<TableRecord[]> {
-    const db = this.open();
-    const rows = db.prepare(sql).iterate(...values) as IterableIterator<TableRecord>;
+    const reader = new SqliteReader({ path: this.path, sql, values, chunkRows }, this.timeoutMs);
     try {
-      let chunk: TableRecord[] = [];
-      for (const row of rows) {
-        chunk.push(row);
-        if (chunk.length >= chunkRows) {
-          yield chunk;
-          chunk = [];
-        }
+      for (;;) {
+        const message = await reader.next();
+        if (message.type !== 'rows') throw new Error('the SQLite reader answered out of turn');
+        // The next chunk is read while this one is written out: at most two are in memory.
+        if (!message.done) reader.ask();
+        if (message.rows.length > 0) yield message.rows;
+        if (message.done) return;
       }
-      if (chunk.length > 0) yield chunk;
     } finally {
-      rows.return?.();
-      db.close();
+      reader.stop();
     }
-  }
-
-  private open(): Database.Database {
-    return new Database(this.path, { readonly: true, fileMustExist: true });
   }
 }
 
-/** A query problem SQLite reports through better-sqlite3's API rather than an SqliteError. */
-export class SqliteQueryError extends Error {
-  readonly code = 'SQLITE_QUERY';
+/** One reading process and its messages, with the statement timeout running while it works. */
+class SqliteReader {
+  private readonly child: ChildProcess;
+  private readonly inbox: ReaderMessage[] = [];
+  private failure?: Error;
+  private wake?: () => void;
+  private timer?: NodeJS.Timeout;
+
+  constructor(
+    job: Record<string, unknown>,
+    private readonly timeoutMs: number,
+  ) {
+    this.child = spawn(
+      process.execPath,
+      [`--max-old-space-size=${READER_HEAP_MB}`, '-e', READER_SCRIPT, BETTER_SQLITE3],
+      {
+        stdio: ['ignore', 'ignore', 'ignore', 'ipc'],
+        serialization: 'advanced',
+        env: {},
+      },
+    );
+    this.child.on('message', (message: ReaderMessage) => {
+      this.disarm();
+      this.inbox.push(message);
+      this.notify();
+    });
+    this.child.on('error', (error) => this.fail(error));
+    this.child.on('exit', (code, signal) =>
+      this.fail(new Error(`the SQLite reading process ended early (${signal ?? `exit code ${code}`})`)),
+    );
+    this.child.send(job);
+    this.arm();
+  }
+
+  /** Asks for the next chunk. */
+  ask(): void {
+    if (this.child.connected) this.child.send('more', (error) => error && this.fail(error));
+    this.arm();
+  }
+
+  async next(): Promise<ReaderMessage> {
+    for (;;) {
+      const message = this.inbox.shift();
+      if (message?.type === 'error') throw Object.assign(new Error(message.message), { code: message.code });
+      if (message) return message;
+      if (this.failure) throw this.failure;
+      await new Promise<void>((resolve) => (this.wake = resolve));
+    }
+  }
+
+  stop(): void {
+    this.disarm();
+    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGKILL');
+  }
+
+  /** The timeout counts while the process works, not while a slow client takes the rows. */
+  private arm(): void {
+    this.disarm();
+    this.timer = setTimeout(() => {
+      this.fail(new StatementTimeout(this.timeoutMs / 1000));
+      this.stop();
+    }, this.timeoutMs);
+  }
+
+  private disarm(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  private fail(error: Error): void {
+    this.failure ??= error;
+    this.notify();
+  }
+
+  private notify(): void {
+    this.wake?.();
+    this.wake = undefined;
+  }
 }
 
 /** SQLite's affinity rules (section 3.1 of its datatype page), as table column types. */

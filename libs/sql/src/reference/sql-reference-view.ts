@@ -21,6 +21,10 @@ export interface SqlReferenceRun {
   dialect: SqlDialect;
   /** With secrets filled in: kept in memory only for connecting. */
   resolvedUrl: string;
+  /** The address the host was checked at, connected to instead of the name (absent for SQLite). */
+  address?: string;
+  /** `OMEGA_SQL_TIMEOUT_SECONDS` (as ms) and `OMEGA_SQL_MAX_ROWS`. */
+  limits: { timeoutMs: number; maxRows: number };
   query: ParsedQuery;
   sqlvars: Record<string, unknown>;
   /** Secret values, scrubbed from every error message. */
@@ -42,7 +46,10 @@ export class SqlReferenceView implements TableReader {
   static async open(connections: SqlConnections, run: SqlReferenceRun): Promise<SqlReferenceView> {
     const params = new SqlParams(run.dialect);
     const sql = bindQuery(run.query, run.sqlvars, params);
-    const lease = connections.lease(run.ctx, run.resolvedUrl);
+    const lease = connections.lease(run.ctx, run.resolvedUrl, {
+      address: run.address,
+      timeoutMs: run.limits.timeoutMs,
+    });
     try {
       const described = await lease.driver.describe(sql, params.values);
       const columns = described.map(({ name, type }) => ({ name, key: name, type }));
@@ -56,6 +63,11 @@ export class SqlReferenceView implements TableReader {
 
   get dialect(): SqlDialect {
     return this.run.dialect;
+  }
+
+  /** The most rows a read without a limit answers (`OMEGA_SQL_MAX_ROWS`); announced to the client. */
+  get rowCap(): number {
+    return this.run.limits.maxRows;
   }
 
   async *chunks(query: TableQuery = {}, chunkRows = READ_CHUNK_ROWS): AsyncGenerator<TableRecord[]> {
@@ -73,7 +85,17 @@ export class SqlReferenceView implements TableReader {
       },
       params,
     );
-    yield* this.read(sql, params.values, chunkRows);
+    if (query.limit !== undefined) {
+      yield* this.read(sql, params.values, chunkRows);
+      return;
+    }
+    // Without a limit the answer stops at the cap: the driver's cursor is closed, the query ended.
+    let left = this.rowCap;
+    for await (const chunk of this.read(sql, params.values, chunkRows)) {
+      yield chunk.length <= left ? chunk : chunk.slice(0, left);
+      left -= chunk.length;
+      if (left <= 0) return;
+    }
   }
 
   /**
@@ -107,7 +129,10 @@ export class SqlReferenceView implements TableReader {
 
   /** Runs SQL on a leased connection; errors name the database problem without secrets. */
   private async *read(sql: string, values: unknown[], chunkRows: number): AsyncGenerator<TableRecord[]> {
-    const lease = this.connections.lease(this.run.ctx, this.run.resolvedUrl);
+    const lease = this.connections.lease(this.run.ctx, this.run.resolvedUrl, {
+      address: this.run.address,
+      timeoutMs: this.run.limits.timeoutMs,
+    });
     try {
       yield* lease.driver.chunks(sql, values, chunkRows);
     } catch (error) {

@@ -11,12 +11,13 @@ import {
   TenantContext,
 } from '@omega/core';
 import { parseSqlvars, SQL_REFERENCE_KIND } from '@omega/datasets';
-import { existsSync, realpathSync } from 'node:fs';
-import { resolve, sep } from 'node:path';
 import { SqlConnections } from '../connections/sql-connections';
+import { sqlError } from '../connections/sql-errors';
 import { parseQuery, placeholderNames } from '../query/placeholders';
 import { SecretCipherProvider } from '../secrets/secret-cipher';
-import { parseTarget, resolveUrl, separateSecrets, SqlDialect } from '../url/sql-url';
+import { SqlHostPolicy } from '../targets/sql-hosts';
+import { assertSqlitePathAllowed } from '../targets/sqlite-paths';
+import { parseTarget, redactUrl, resolveUrl, separateSecrets, SqlDialect } from '../url/sql-url';
 import { isSqlReferenceSpec } from './sql-reference-input';
 import { SqlReferenceView } from './sql-reference-view';
 
@@ -42,11 +43,15 @@ export interface SqlReferenceKindMeta {
 @Injectable()
 @StoragePlugin({ kind: SQL_REFERENCE_KIND, prefixes: ['data'], priority: 30 })
 export class SqlReferencePlugin implements StoragePluginContract<SqlReferenceView> {
+  private readonly hosts: SqlHostPolicy;
+
   constructor(
     private readonly connections: SqlConnections,
     private readonly cipher: SecretCipherProvider,
     @Inject(OMEGA_CONFIG) private readonly config: OmegaConfig,
-  ) {}
+  ) {
+    this.hosts = new SqlHostPolicy(config.sqlHosts);
+  }
 
   supports(input: unknown): boolean {
     return isSqlReferenceSpec(input);
@@ -57,8 +62,8 @@ export class SqlReferencePlugin implements StoragePluginContract<SqlReferenceVie
       throw OmegaError.invalidInput('a sql.reference takes {sqlUrl, query, secrets?}');
     if (target.append) throw OmegaError.invalidInput('a SQL reference cannot be appended to; put it again');
     const separated = separateSecrets(input.sqlUrl, input.secrets ?? {});
-    this.assertAllowedTarget(separated.url);
     const query = parseQuery(input.query, separated.dialect);
+    await this.checkTarget(separated.url, 'stored');
     const names = Object.keys(separated.secrets).sort();
     const kindMeta: SqlReferenceKindMeta = {
       dialect: separated.dialect,
@@ -82,13 +87,21 @@ export class SqlReferencePlugin implements StoragePluginContract<SqlReferenceVie
       ? this.cipher.decrypt(kindMeta.secrets, boundTo(ctx, meta.prefix, meta.name))
       : {};
     const resolvedUrl = resolveUrl(kindMeta.url, secrets);
-    // Again when read: a `{placeholder}` in the URL, or a link made since, could lead elsewhere now.
-    this.assertAllowedTarget(resolvedUrl);
+    const query = parseQuery(kindMeta.query, kindMeta.dialect);
+    const where = redactUrl(resolvedUrl);
+    let address: string | undefined;
+    try {
+      address = await this.checkTarget(resolvedUrl, 'read');
+    } catch (error) {
+      throw sqlError(error, kindMeta.dialect, where, Object.values(secrets));
+    }
     return SqlReferenceView.open(this.connections, {
       ctx,
       dialect: kindMeta.dialect,
       resolvedUrl,
-      query: parseQuery(kindMeta.query, kindMeta.dialect),
+      address,
+      limits: { timeoutMs: this.config.sqlTimeoutSeconds * 1000, maxRows: this.config.sqlMaxRows },
+      query,
       sqlvars: parseSqlvars(options.sqlvars) ?? {},
       secrets: Object.values(secrets),
     });
@@ -103,34 +116,20 @@ export class SqlReferencePlugin implements StoragePluginContract<SqlReferenceVie
   async release(): Promise<void> {}
 
   /**
-   * Where a reference may lead: never into the platform's own files (accounts database, embedded
-   * MongoDB), and only to the hosts of `OMEGA_SQL_HOSTS` and the folders of `OMEGA_SQL_SQLITE_DIRS` where
-   * those are set. A host that is still a `{placeholder}` is checked when the reference is read.
+   * Where a reference may lead (`OMEGA_SQL_HOSTS`, `OMEGA_SQL_SQLITE_DIRS`), checked when stored and
+   * again when read: a `{placeholder}` in the URL, a DNS answer or a link made since could lead elsewhere
+   * by then. When read, the answer is the address to connect to. A host that is still a `{placeholder}`
+   * is only checked when read.
    */
-  private assertAllowedTarget(url: string): void {
+  private async checkTarget(url: string, when: 'stored' | 'read'): Promise<string | undefined> {
     const target = parseTarget(url);
-    if (target.dialect !== 'sqlite') {
-      const host = target.host.toLowerCase();
-      if (!this.config.sqlHosts || /[{}]/.test(host)) return;
-      const allowed = this.config.sqlHosts.some((pattern) =>
-        pattern.startsWith('*.') ? host.endsWith(pattern.slice(1)) : host === pattern,
-      );
-      if (!allowed) throw OmegaError.invalidInput(`host ${host} is not one OMEGA_SQL_HOSTS allows`);
-      return;
+    if (target.dialect === 'sqlite') {
+      assertSqlitePathAllowed(target.path, this.config.dataDir, this.config.sqlSqliteDirs);
+      return undefined;
     }
-    // Compared as real paths, so a symbolic link to the data directory leads nowhere either.
-    const real = (path: string) => (existsSync(path) ? realpathSync(path) : resolve(path));
-    const within = (folder: string, path: string) => path === folder || path.startsWith(folder + sep);
-    const paths = [resolve(target.path), real(target.path)];
-    const dataDir = real(this.config.dataDir);
-    if (paths.some((path) => within(dataDir, path)))
-      throw OmegaError.invalidInput('a sqlite reference must not point into the platform data directory');
-    const folders = this.config.sqlSqliteDirs?.map(real);
-    if (folders && !paths.every((path) => folders.some((folder) => within(folder, path)))) {
-      throw OmegaError.invalidInput(
-        'a sqlite reference must name a file in a folder OMEGA_SQL_SQLITE_DIRS allows',
-      );
-    }
+    if (when === 'read') return this.hosts.addressOf(target.host);
+    if (!/[{}]/.test(target.host)) await this.hosts.checkWhenStored(target.host);
+    return undefined;
   }
 }
 

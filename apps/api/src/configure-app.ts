@@ -4,6 +4,7 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { OmegaConfig, OmegaError, OmegaErrorCode, OmegaExceptionFilter } from '@omega/core';
 import cookieParser from 'cookie-parser';
 import { json, NextFunction, Request, Response, urlencoded } from 'express';
+import { refuseDeepJson } from './http/json-depth';
 import { securityHeaders } from './http/security-headers';
 import { VALIDATION_OPTIONS } from './http/validation-options';
 
@@ -29,6 +30,7 @@ export function configureApp(app: INestApplication, config: OmegaConfig): void {
   express.use((req: Request, res: Response, next: NextFunction) =>
     parseJson(req, res, (error?: unknown) => next(error ? bodyParserError(error) : undefined)),
   );
+  express.use(refuseDeepJson);
   // The console's HTML forms (@omega/console), and only there: the API itself speaks JSON.
   const parseForm = urlencoded({ extended: false, limit: '64kb', parameterLimit: 50 });
   express.use('/console', (req: Request, res: Response, next: NextFunction) =>

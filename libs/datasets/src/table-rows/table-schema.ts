@@ -1,4 +1,4 @@
-import { escapeKey, isPlainKey, OmegaError } from '@omega/core';
+import { escapeKey, OmegaError } from '@omega/core';
 import { ColumnSchema, ColumnType, parseDate, typeOfValue, widen } from './column-types';
 
 /**
@@ -17,6 +17,18 @@ export interface TableKindMeta {
 }
 
 export const MAX_COLUMNS = 4096;
+/**
+ * Longest text a cell may hold (1 MiB of characters), whatever the upload format: a row is one document,
+ * and MongoDB refuses documents over 16 MB with an error that would otherwise surface as a 500.
+ */
+export const MAX_CELL_CHARS = 1024 * 1024;
+
+/** The 400 for a cell over MAX_CELL_CHARS; `where` names the row as its format counts rows. */
+export function cellTooLong(column: string, length: number, where: string): OmegaError {
+  return OmegaError.invalidInput(
+    `${where}, column ${JSON.stringify(column)}: a value of ${length} characters is longer than the ${MAX_CELL_CHARS} allowed`,
+  );
+}
 
 /**
  * The schema a table grows while rows are written: column order as first seen, types widened as values
@@ -33,7 +45,7 @@ export class TableSchema {
   constructor(existing: ColumnSchema[] = [], declared: Record<string, ColumnType> = {}, sparse = false) {
     this.declared = declared;
     this.sparse = sparse;
-    for (const column of existing) this.add(column.name, column.type);
+    for (const column of existing) this.add(column.name, column.type, column.key);
     // Declared types of new columns apply when the column first appears, so column order stays the data's.
     for (const [name, type] of Object.entries(declared)) {
       const column = this.byName.get(name);
@@ -85,6 +97,9 @@ export class TableSchema {
   private cell(column: ColumnSchema, raw: unknown, rowId: number): unknown {
     if (raw === undefined || raw === null) return null;
     let value = raw;
+    if (typeof value === 'string' && value.length > MAX_CELL_CHARS) {
+      throw cellTooLong(column.name, value.length, `row ${rowId}`);
+    }
     if (typeof value === 'number' && !Number.isFinite(value)) {
       // NaN is pandas' "missing"; infinities cannot be stored by every MongoDB-wire server.
       if (Number.isNaN(value)) return null;
@@ -113,15 +128,57 @@ export class TableSchema {
     return value;
   }
 
-  private add(name: string, type: ColumnType): ColumnSchema {
+  /** A stored column keeps the key it was written under; a new one is checked and gets its key here. */
+  private add(name: string, type: ColumnType, storedKey?: string): ColumnSchema {
     if (this.columns.length >= MAX_COLUMNS)
       throw OmegaError.invalidInput(`tables may have at most ${MAX_COLUMNS} columns`);
-    if (name.length === 0) throw OmegaError.invalidInput('column names must not be empty');
-    const column: ColumnSchema = { name, key: escapeKey(name), type };
-    if (!isPlainKey(name)) this.plain = false;
+    if (storedKey === undefined) assertColumnName(name);
+    const column: ColumnSchema = { name, key: storedKey ?? columnKey(name), type };
+    if (column.key !== name) this.plain = false;
     this.columns.push(column);
     this.byName.set(name, column);
     return column;
+  }
+}
+
+/**
+ * What a row document's key may be on every MongoDB-wire server: FerretDB trims spaces from the ends of a
+ * field path (` `, `a ` then name no field, and reads fail midway) and cannot store keys holding `"` or `\`.
+ */
+const PATH_SAFE = /^(?!\s)[^"\\]*(?<!\s)$/;
+/** Keys of columns whose names are not PATH_SAFE; escaped names never start so (a user's `~` is `~t`). */
+const ENCODED_KEY_PREFIX = '~x';
+
+/**
+ * The key a column is stored under: its name, escaped where MongoDB needs it (dots, a leading `$`), or for
+ * a name that is no safe field path, its UTF-8 bytes in hex. Names stay exactly as given in the schema.
+ */
+export function columnKey(name: string): string {
+  const escaped = escapeKey(name);
+  if (PATH_SAFE.test(escaped)) return escaped;
+  return ENCODED_KEY_PREFIX + Buffer.from(name, 'utf8').toString('hex');
+}
+
+/**
+ * Control characters, byte-order marks (CSV and Arrow readers drop a leading one) and halves of a
+ * surrogate pair without their other half (not Unicode text).
+ */
+const UNPRINTABLE =
+  // eslint-disable-next-line no-control-regex
+  /[\u0000-\u001f\u007f-\u009f\ufeff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/**
+ * Any printable text is a column name (spaces, dots, `$`, quotes, backslashes, any script): stored keys are
+ * made safe (columnKey), and every output format quotes names. Empty names, control characters and
+ * byte-order marks are refused: CSV, Arrow readers and pandas cannot tell them from a missing header, a
+ * line break or an encoding mark.
+ */
+export function assertColumnName(name: string): void {
+  if (name.length === 0) throw OmegaError.invalidInput('column names must not be empty');
+  if (UNPRINTABLE.test(name)) {
+    throw OmegaError.invalidInput(
+      `column name ${JSON.stringify(name)} holds control characters, byte-order marks or broken Unicode, which are not allowed`,
+    );
   }
 }
 

@@ -1,5 +1,6 @@
 import { OmegaError } from '@omega/core';
 import {
+  AsyncByteQueue,
   Bool,
   DataType,
   Field,
@@ -19,11 +20,11 @@ import {
   vectorFromArray,
 } from 'apache-arrow';
 import { PassThrough, Readable, Writable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import type { ColumnSchema, ColumnType } from '../column-types';
 import { TableRecord, TableSource } from '../table-source';
 import type { TableReader } from '../table-reader';
 import type { TableQuery } from '../table-view';
+import { writeWithBackpressure } from './stream-writes';
 
 export const ARROW_MEDIA_TYPE = 'application/vnd.apache.arrow.stream';
 const ARROW_BATCH_ROWS = 10_000;
@@ -148,22 +149,45 @@ function columnData(column: ColumnSchema, type: DataType, records: readonly Tabl
   return vectorFromArray(values, type).data[0];
 }
 
-/** Streams the query's rows as an Arrow IPC stream, one record batch per chunk. */
+/**
+ * What the Arrow writer encodes, kept until written out: each batch goes to the client as soon as it is
+ * encoded, with backpressure, and nothing runs on its own that could fail unobserved (the writer's Node
+ * duplex leaves a rejected promise unhandled when its input fails).
+ */
+class EncodedBytes extends AsyncByteQueue {
+  private parts: Uint8Array[] = [];
+
+  override write(value: Uint8Array): void {
+    if (value.byteLength > 0) this.parts.push(value);
+  }
+
+  async writeTo(out: Writable): Promise<void> {
+    const parts = this.parts;
+    this.parts = [];
+    for (const part of parts) await writeWithBackpressure(out, part);
+  }
+}
+
+/**
+ * Streams the query's rows as an Arrow IPC stream, one record batch per chunk. The schema goes out with
+ * the first batch (so a failing first read still gets an error status), and the end-of-stream marker only
+ * once every batch is out: a stream cut short by a failure has none.
+ */
 export async function writeArrow(view: TableReader, query: TableQuery, out: Writable): Promise<void> {
   const columns = query.columns ?? view.columns;
   const types = columns.map((column) => arrowType(column.type));
   const schema = new Schema(columns.map((column, index) => new Field(column.name, types[index], true)));
-  async function* batches(): AsyncGenerator<RecordBatch> {
-    let sent = false;
-    for await (const chunk of view.chunks(query, ARROW_BATCH_ROWS)) {
-      sent = true;
-      yield toBatch(schema, columns, types, chunk);
-    }
-    if (!sent) yield toBatch(schema, columns, types, []);
+  const encoded = new EncodedBytes();
+  const writer = new RecordBatchStreamWriter().reset(encoded);
+  let sent = false;
+  for await (const chunk of view.chunks(query, ARROW_BATCH_ROWS)) {
+    sent = true;
+    writer.write(toBatch(schema, columns, types, chunk));
+    await encoded.writeTo(out);
   }
-  await pipeline(Readable.from(batches(), { objectMode: true }), RecordBatchStreamWriter.throughNode(), out, {
-    end: false,
-  });
+  if (!sent) writer.write(toBatch(schema, columns, types, []));
+  writer.close();
+  await encoded.writeTo(out);
 }
 
 function toBatch(

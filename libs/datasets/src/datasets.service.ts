@@ -62,6 +62,8 @@ export interface DatasetQueryBody {
 export interface DatasetAnswer {
   mediaType: string;
   format: TableFormat;
+  /** Headers to send with the answer (`X-Omega-Row-Cap` when a reader stopped at its row cap). */
+  headers?: Record<string, string>;
   write(out: Writable): Promise<void>;
 }
 
@@ -298,6 +300,18 @@ function json(value: unknown): DatasetAnswer {
 }
 
 function tableAnswer(
+  view: TableReader,
+  query: TableQuery,
+  format: TableFormat,
+  orient: 'dict' | 'records',
+): DatasetAnswer {
+  // Known before the first row is read, so it can go in a header: at most this many rows follow.
+  const capped = query.limit === undefined && view.rowCap !== undefined;
+  const headers = capped ? { 'X-Omega-Row-Cap': String(view.rowCap) } : undefined;
+  return { ...formatAnswer(view, query, format, orient), headers };
+}
+
+function formatAnswer(
   view: TableReader,
   query: TableQuery,
   format: TableFormat,

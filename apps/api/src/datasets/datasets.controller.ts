@@ -46,6 +46,7 @@ export class DatasetsController {
     @Res() res: Response,
   ): Promise<void> {
     const answer = await this.datasets.read(ctx, name, params, req.header('accept'));
+    if (answer.headers) res.set(answer.headers);
     await sendStream(res, answer.mediaType, answer.write);
   }
 
@@ -80,6 +81,7 @@ export class DatasetsController {
   ): Promise<void> {
     const body = await validateBody(QueryDatasetDto, req.body);
     const answer = await this.datasets.query(ctx, name, body, req.header('accept'));
+    if (answer.headers) res.set(answer.headers);
     await sendStream(res, answer.mediaType, answer.write);
   }
 

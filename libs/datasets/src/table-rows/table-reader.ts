@@ -9,6 +9,11 @@ import type { AggregateSpec, TableQuery } from './table-view';
 export interface TableReader {
   readonly columns: readonly ColumnSchema[];
   chunks(query?: TableQuery, chunkRows?: number): AsyncIterable<TableRecord[]>;
+  /**
+   * The most rows a read without a limit answers (SQL references: `OMEGA_SQL_MAX_ROWS`); absent: all.
+   * Answers say so in the `X-Omega-Row-Cap` header.
+   */
+  readonly rowCap?: number;
   /** Grouped `count sum mean min max` computed where the data lives; absent where that is not possible. */
   aggregate?(spec: AggregateSpec): Promise<TableRecord[]>;
 }

@@ -1,4 +1,3 @@
-import { LoggerService } from '@nestjs/common';
 import { TenantContext } from '@omega/core';
 import { TableReader } from '@omega/datasets';
 import Database from 'better-sqlite3';
@@ -7,6 +6,7 @@ import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DataSource } from 'typeorm';
+import { CapturingLogger } from './support/capturing-logger';
 import { createTestSqlDatabase, SqlKind, TestSqlDatabase } from './support/sql-databases';
 import { startTestApp, TestApp } from './support/test-app';
 
@@ -18,22 +18,6 @@ const PEOPLE: Person[] = Array.from({ length: 40 }, (_, i) => ({
   name: `${['Ann', 'Bob', 'Cleo', 'Dan'][i % 4]}-${i + 1}`,
   score: Math.round(((i * 37) % 50) * 2.5 * 100) / 100,
 }));
-
-/** Every log line the API writes, at every level. */
-class CapturingLogger implements LoggerService {
-  readonly lines: string[] = [];
-  log = (...args: unknown[]) => this.keep(args);
-  error = (...args: unknown[]) => this.keep(args);
-  warn = (...args: unknown[]) => this.keep(args);
-  debug = (...args: unknown[]) => this.keep(args);
-  verbose = (...args: unknown[]) => this.keep(args);
-  fatal = (...args: unknown[]) => this.keep(args);
-  private keep(args: unknown[]) {
-    this.lines.push(
-      args.map((arg) => (arg instanceof Error ? `${arg.message} ${arg.stack}` : String(arg))).join(' '),
-    );
-  }
-}
 
 /**
  * A database with a `people` table, reached by a user of its own whose password appears nowhere else:

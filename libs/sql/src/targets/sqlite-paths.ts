@@ -15,7 +15,14 @@ export function assertSqlitePathAllowed(
   dataDir: string,
   allowedFolders: readonly string[] | undefined,
 ): void {
-  const real = (target: string) => (existsSync(target) ? realpathSync(target) : resolve(target));
+  // A link that leads nowhere readable (`/proc/self/fd/N` of a socket) is compared as written.
+  const real = (target: string) => {
+    try {
+      return existsSync(target) ? realpathSync(target) : resolve(target);
+    } catch {
+      return resolve(target);
+    }
+  };
   const within = (folder: string, target: string) =>
     target === folder || target.startsWith(folder.endsWith(sep) ? folder : folder + sep);
   const paths = [resolve(path), real(path)];
@@ -34,6 +41,6 @@ export function assertSqlitePathAllowed(
       'a sqlite reference must name a file in a folder OMEGA_SQL_SQLITE_DIRS allows',
     );
   // A FIFO would block the open, a device or socket is no database: only regular files are read.
-  if (existsSync(paths[1]) && !statSync(paths[1]).isFile())
+  if (statSync(paths[1], { throwIfNoEntry: false })?.isFile() === false)
     throw OmegaError.invalidInput('a sqlite reference must name a regular file');
 }

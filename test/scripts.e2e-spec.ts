@@ -297,11 +297,11 @@ describe('scripts (script.js) through the API and a worker', () => {
     await bad(
       upload('dep', 'exports.run = () => 1', 'x.js', { dependencies: '{"ms": "file:../../etc"}' }),
       400,
-      /registry version/,
+      /is not allowed; give a semver version or range from the registry/,
     );
     await bad(upload('syntax', 'export function run( {', 'x.ts'), 400, /does not build/);
     const outside = `import pkg from ${JSON.stringify(join(__dirname, '..', 'package.json'))};\nexport const run = () => pkg;`;
-    await bad(upload('outside', outside, 'x.ts'), 400, /outside the script's package/);
+    await bad(upload('outside', outside, 'x.ts'), 400, /imports must be files of the script's package/);
     await bad(app.api.post('/api/v1/script/').send({ name: 'json' }), 415, /multipart/);
     await bad(
       app.api

@@ -1,30 +1,19 @@
-import { Injectable } from '@nestjs/common';
-import { OmegaError, OmegaErrorCode } from '@omega/core';
-import { build, Plugin } from 'esbuild';
-import { execFile } from 'node:child_process';
+import { Inject, Injectable } from '@nestjs/common';
+import { OMEGA_CONFIG, OmegaConfig, OmegaError, OmegaErrorCode } from '@omega/core';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, readFile, realpath, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { extname, join, relative, resolve, sep } from 'node:path';
-import { promisify } from 'node:util';
-
-const run = promisify(execFile);
+import { extname, join, relative, resolve } from 'node:path';
+import { bundleScript, isInside } from './bundle-script';
+import { validDependencies } from './dependencies';
+import { NpmInstaller } from './npm-install';
+import { unpackPackage } from './package-archive';
 
 /** What one upload may be (a single file, or a tarball of a package folder). */
 export const MAX_SCRIPT_UPLOAD_BYTES = 10 * 1024 * 1024;
-/** A packed folder may unpack to at most this much, in at most this many entries. */
-const MAX_UNPACKED_BYTES = 50 * 1024 * 1024;
-const MAX_UNPACKED_ENTRIES = 2000;
-/** The bundled script (its code plus its dependencies) that is stored and run. */
-export const MAX_BUNDLE_BYTES = 20 * 1024 * 1024;
-const MAX_DEPENDENCIES = 30;
-const NPM_TIMEOUT_MS = 120_000;
 
 const SOURCE_EXTENSIONS = ['.ts', '.mts', '.cts', '.js', '.mjs', '.cjs'];
 const TARBALL = /\.(tgz|tar\.gz|tar)$/i;
-const PACKAGE_NAME = /^(@[a-z0-9][a-z0-9._~-]*\/)?[a-z0-9][a-z0-9._~-]{0,213}$/;
-/** Registry versions and ranges only: no `file:`, `git+`, URLs or paths that would reach past the registry. */
-const VERSION_RANGE = /^[0-9A-Za-z.^~<>=|* +-]{1,64}$/;
 
 export interface ScriptUpload {
   filename: string;
@@ -43,12 +32,20 @@ export interface BuiltScript {
 
 /**
  * Turns an upload into the one CommonJS file a run executes: TypeScript is transpiled and the script's
- * npm dependencies (installed from the registry with `--ignore-scripts`) are bundled in by esbuild, so a
- * run needs no network install and no node_modules. The build may only read files of the upload and its
- * installed dependencies: an import of anything else (the platform's own files) fails the put.
+ * npm dependencies are bundled in by esbuild, so a run needs no network install and no node_modules.
+ * Nothing of the upload configures the build: only `main` and `dependencies` (registry semver ranges) of
+ * its package.json are read; its .npmrc, lock files and other config files are never seen by npm, which
+ * installs in a folder of its own (see NpmInstaller). The build may only read files of the upload and its
+ * installed dependencies.
  */
 @Injectable()
 export class ScriptBuilder {
+  private readonly installer: NpmInstaller;
+
+  constructor(@Inject(OMEGA_CONFIG) config: OmegaConfig) {
+    this.installer = new NpmInstaller({ registry: config.npmRegistry, user: config.scriptUser });
+  }
+
   async build(upload: ScriptUpload): Promise<BuiltScript> {
     if (upload.content.length > MAX_SCRIPT_UPLOAD_BYTES) {
       throw new OmegaError(
@@ -63,7 +60,7 @@ export class ScriptBuilder {
         : await this.singleFile(work, upload);
       const manifest = await readManifest(root);
       const dependencies = validDependencies({ ...manifest.dependencies, ...upload.dependencies });
-      if (Object.keys(dependencies).length > 0) await this.install(root, manifest, dependencies);
+      if (Object.keys(dependencies).length > 0) await this.installer.install(dependencies, root);
       const entry = await findEntry(root, manifest.main);
       const bundle = await bundleScript(root, entry);
       return {
@@ -85,101 +82,31 @@ export class ScriptBuilder {
       );
     }
     await writeFile(join(work, `index${extension}`), upload.content);
-    await writeFile(
-      join(work, 'package.json'),
-      JSON.stringify({ name: 'script', private: true, main: `index${extension}` }),
-    );
     return work;
   }
 
-  /** Unpacks a tarball after checking its listing (size, entry count); `npm pack`'s `package/` folder is its root. */
+  /** Unpacks a tarball (files and folders only); `npm pack`'s `package/` folder is its root. */
   private async unpack(work: string, content: Buffer): Promise<string> {
-    const archive = join(work, 'upload.tar');
     const target = join(work, 'src');
     await mkdir(target);
-    await writeFile(archive, content);
-    const gzip = content[0] === 0x1f && content[1] === 0x8b ? ['-z'] : [];
-    let listing: string;
-    try {
-      ({ stdout: listing } = await run('tar', [...gzip, '-tvf', archive], { maxBuffer: 8 * 1024 * 1024 }));
-    } catch {
-      throw OmegaError.invalidInput('The upload is not a readable tar archive');
-    }
-    const lines = listing.split('\n').filter(Boolean);
-    const unpacked = lines.reduce((sum, line) => sum + (Number(line.trim().split(/\s+/)[2]) || 0), 0);
-    if (lines.length > MAX_UNPACKED_ENTRIES || unpacked > MAX_UNPACKED_BYTES) {
-      throw new OmegaError(
-        OmegaErrorCode.PayloadTooLarge,
-        `A script package unpacks to at most ${MAX_UNPACKED_ENTRIES} entries and ${MAX_UNPACKED_BYTES} bytes`,
-      );
-    }
-    await run('tar', [...gzip, '-xf', archive, '-C', target, '--no-same-owner', '--no-same-permissions']);
+    await unpackPackage(content, target);
     const top = await readdir(target, { withFileTypes: true });
     if (!existsSync(join(target, 'package.json')) && top.length === 1 && top[0].isDirectory()) {
       return join(target, top[0].name);
     }
     return target;
   }
-
-  private async install(
-    root: string,
-    manifest: Manifest,
-    dependencies: Record<string, string>,
-  ): Promise<void> {
-    await writeFile(
-      join(root, 'package.json'),
-      JSON.stringify({ ...manifest.raw, name: 'script', private: true, dependencies, devDependencies: {} }),
-    );
-    const home = join(root, '..', '.npm-home');
-    await mkdir(home, { recursive: true });
-    try {
-      await run(
-        'npm',
-        [
-          'install',
-          '--omit=dev',
-          '--ignore-scripts',
-          '--no-audit',
-          '--no-fund',
-          '--no-package-lock',
-          '--loglevel=error',
-        ],
-        {
-          cwd: root,
-          timeout: NPM_TIMEOUT_MS,
-          maxBuffer: 4 * 1024 * 1024,
-          // npm sees none of the platform's variables; its cache is shared between builds.
-          env: {
-            PATH: process.env.PATH ?? '/usr/bin:/bin',
-            HOME: home,
-            npm_config_cache: join(tmpdir(), 'omega-script-npm-cache'),
-            npm_config_update_notifier: 'false',
-          },
-        },
-      );
-    } catch (error) {
-      const detail = String((error as { stderr?: string }).stderr ?? (error as Error).message)
-        .split('\n')
-        .filter((line) => /ERR|error/i.test(line))
-        .slice(0, 5)
-        .join(' ')
-        .slice(0, 500);
-      throw OmegaError.invalidInput(
-        `Installing the script's dependencies failed: ${detail || 'npm install failed'}`,
-      );
-    }
-  }
 }
 
+/** What the build reads of an upload's package.json: nothing else of it has any effect. */
 interface Manifest {
-  raw: Record<string, unknown>;
   main?: string;
   dependencies: Record<string, string>;
 }
 
 async function readManifest(root: string): Promise<Manifest> {
   const file = join(root, 'package.json');
-  if (!existsSync(file)) return { raw: {}, dependencies: {} };
+  if (!existsSync(file)) return { dependencies: {} };
   let raw: Record<string, unknown>;
   try {
     raw = JSON.parse(await readFile(file, 'utf8')) as Record<string, unknown>;
@@ -191,26 +118,9 @@ async function readManifest(root: string): Promise<Manifest> {
     throw OmegaError.invalidInput('package.json dependencies must be an object');
   }
   return {
-    raw,
     main: typeof raw.main === 'string' ? raw.main : undefined,
     dependencies: dependencies as Record<string, string>,
   };
-}
-
-export function validDependencies(dependencies: Record<string, unknown>): Record<string, string> {
-  const entries = Object.entries(dependencies);
-  if (entries.length > MAX_DEPENDENCIES)
-    throw OmegaError.invalidInput(`At most ${MAX_DEPENDENCIES} dependencies`);
-  for (const [name, version] of entries) {
-    if (!PACKAGE_NAME.test(name))
-      throw OmegaError.invalidInput(`${JSON.stringify(name)} is not an npm package name`);
-    if (typeof version !== 'string' || !VERSION_RANGE.test(version)) {
-      throw OmegaError.invalidInput(
-        `Dependency ${name}: give a registry version or range (e.g. ^2.1.3), not a path, URL or git reference`,
-      );
-    }
-  }
-  return dependencies as Record<string, string>;
 }
 
 async function findEntry(root: string, main: string | undefined): Promise<string> {
@@ -228,59 +138,6 @@ async function findEntry(root: string, main: string | undefined): Promise<string
   );
 }
 
-async function bundleScript(root: string, entry: string): Promise<Buffer> {
-  const realRoot = await realpath(root);
-  const confine: Plugin = {
-    name: 'confine-to-package',
-    setup(builder) {
-      builder.onLoad({ filter: /.*/ }, (args) => {
-        if (args.namespace === 'file' && !isInside(realRoot, args.path)) {
-          return { errors: [{ text: `imports ${args.path}, which is outside the script's package` }] };
-        }
-        return undefined;
-      });
-    },
-  };
-  try {
-    const result = await build({
-      entryPoints: [entry],
-      absWorkingDir: realRoot,
-      bundle: true,
-      platform: 'node',
-      format: 'cjs',
-      target: 'node20',
-      write: false,
-      logLevel: 'silent',
-      legalComments: 'none',
-      tsconfigRaw: {},
-      plugins: [confine],
-    });
-    const bundle = Buffer.from(result.outputFiles[0].contents);
-    if (bundle.length > MAX_BUNDLE_BYTES) {
-      throw new OmegaError(
-        OmegaErrorCode.PayloadTooLarge,
-        `The script with its dependencies bundles to ${bundle.length} bytes, more than ${MAX_BUNDLE_BYTES}`,
-      );
-    }
-    return bundle;
-  } catch (error) {
-    if (error instanceof OmegaError) throw error;
-    const errors = (
-      error as { errors?: { text: string; location?: { file: string; line: number } | null }[] }
-    ).errors;
-    const detail = errors?.length
-      ? errors
-          .slice(0, 5)
-          .map(
-            (entry) =>
-              `${entry.location ? `${entry.location.file}:${entry.location.line}: ` : ''}${entry.text}`,
-          )
-          .join('; ')
-      : (error as Error).message;
-    throw OmegaError.invalidInput(`The script does not build: ${detail.slice(0, 1000)}`);
-  }
-}
-
 async function installedVersions(root: string, names: string[]): Promise<Record<string, string>> {
   const versions: Record<string, string> = {};
   for (const name of names) {
@@ -296,12 +153,4 @@ async function installedVersions(root: string, names: string[]): Promise<Record<
     }
   }
   return versions;
-}
-
-function isInside(root: string, path: string): boolean {
-  const relation = relative(root, path);
-  return (
-    relation === '' ||
-    (!relation.startsWith('..') && !relation.startsWith(sep) && !relation.includes(`..${sep}`))
-  );
 }

@@ -1,0 +1,248 @@
+import { OmegaError, OmegaErrorCode } from '@omega/core';
+import { execFile, spawn } from 'node:child_process';
+import { chown, cp, lstat, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+
+export interface NpmInstallSettings {
+  /** The registry to install from; absent: the platform's own `npm config get registry`, read once. */
+  registry?: string;
+  /** Who runs npm when the platform is root (a user name or uid). */
+  user: string;
+  timeoutMs?: number;
+  /** What npm may download and unpack (installed packages plus its cache) before it is stopped. */
+  maxBytes?: number;
+}
+
+const DEFAULT_TIMEOUT_MS = 120_000;
+const DEFAULT_MAX_BYTES = 200 * 1024 * 1024;
+const WATCH_INTERVAL_MS = 500;
+const MAX_STDERR_BYTES = 64 * 1024;
+/** The platform's npm settings for reaching its registry through its network (TLS trust and proxies). */
+const REACHING_THE_REGISTRY = ['cafile', 'proxy', 'https-proxy', 'noproxy', 'strict-ssl'];
+
+interface Identity {
+  uid: number;
+  gid: number;
+}
+
+/**
+ * Installs a script's (already validated) registry dependencies without letting the upload steer npm:
+ * npm runs in an empty temporary folder that holds only a package.json written here, with config files
+ * written here (the platform's registry and how it reaches it, nothing else), lifecycle scripts off, git pointed at a program that does
+ * not exist, a minimal environment (PATH and a HOME inside the folder, none of the platform's variables),
+ * as an unprivileged user when the platform is root, in a process group of its own that is killed when
+ * it runs too long or fills too much disk. Only the installed files and folders (no links) are copied out.
+ */
+export class NpmInstaller {
+  private platformConfig?: Promise<string>;
+  private identity?: Promise<Identity | undefined>;
+
+  constructor(private readonly settings: NpmInstallSettings) {}
+
+  /** Installs `dependencies` and copies the resulting `node_modules` into `into`. */
+  async install(dependencies: Record<string, string>, into: string): Promise<void> {
+    const [npmrc, identity] = await Promise.all([this.npmrc(), this.unprivilegedIdentity()]);
+    const folder = await mkdtemp(join(tmpdir(), 'omega-script-npm-'));
+    try {
+      const project = join(folder, 'project');
+      const config = join(folder, 'config');
+      await Promise.all(['project', 'config', 'home', 'cache'].map((name) => mkdir(join(folder, name))));
+      await writeFile(
+        join(project, 'package.json'),
+        JSON.stringify({ name: 'omega-script-dependencies', version: '0.0.0', private: true, dependencies }),
+      );
+      await writeFile(join(config, 'npmrc'), npmrc, { mode: 0o644 });
+      await writeFile(join(config, 'global-npmrc'), npmrc, { mode: 0o644 });
+      if (identity) await chownTree(folder, identity);
+      await this.runNpm(folder, identity);
+      const installed = join(project, 'node_modules');
+      if ((await treeBytes(installed)) > this.maxBytes) throw this.tooLarge();
+      await rm(join(into, 'node_modules'), { recursive: true, force: true });
+      await cp(installed, join(into, 'node_modules'), {
+        recursive: true,
+        // npm runs with --no-bin-links, so a link here was not made by npm for us: never follow one.
+        filter: async (source) => {
+          const stats = await lstat(source);
+          return stats.isFile() || stats.isDirectory();
+        },
+      });
+    } finally {
+      await rm(folder, { recursive: true, force: true });
+    }
+  }
+
+  private get maxBytes(): number {
+    return this.settings.maxBytes ?? DEFAULT_MAX_BYTES;
+  }
+
+  private runNpm(folder: string, identity: Identity | undefined): Promise<void> {
+    const config = join(folder, 'config');
+    const npm = [
+      'npm',
+      'install',
+      `--userconfig=${join(config, 'npmrc')}`,
+      `--globalconfig=${join(config, 'global-npmrc')}`,
+      `--cache=${join(folder, 'cache')}`,
+      `--git=${join(config, 'no-git')}`,
+      '--ignore-scripts',
+      '--no-bin-links',
+      '--no-package-lock',
+      '--no-audit',
+      '--no-fund',
+      '--no-update-notifier',
+      '--workspaces=false',
+      '--omit=dev',
+      '--loglevel=error',
+    ];
+    const command = identity
+      ? [
+          'setpriv',
+          `--reuid=${identity.uid}`,
+          `--regid=${identity.gid}`,
+          '--clear-groups',
+          '--no-new-privs',
+          '--',
+          ...npm,
+        ]
+      : npm;
+    const timeoutMs = this.settings.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    return new Promise<void>((done, fail) => {
+      const child = spawn(command[0], command.slice(1), {
+        cwd: join(folder, 'project'),
+        env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: join(folder, 'home') },
+        detached: true,
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
+      let stderr = '';
+      let stopped: OmegaError | undefined;
+      child.stderr.on('data', (part: Buffer) => {
+        if (stderr.length < MAX_STDERR_BYTES) stderr += part.toString('utf8');
+      });
+      const stop = (reason: OmegaError) => {
+        stopped ??= reason;
+        // The whole group: npm's own children (fetches, extractions) go with it.
+        try {
+          if (child.pid) process.kill(-child.pid, 'SIGKILL');
+        } catch {
+          // The group has already ended.
+        }
+      };
+      const timer = setTimeout(
+        () =>
+          stop(
+            OmegaError.invalidInput(
+              `Installing the script's dependencies took longer than ${Math.round(timeoutMs / 1000)} s`,
+            ),
+          ),
+        timeoutMs,
+      );
+      let measuring = false;
+      const watch = setInterval(() => {
+        if (measuring) return;
+        measuring = true;
+        void treeBytes(folder)
+          .then((bytes) => {
+            if (bytes > this.maxBytes) stop(this.tooLarge());
+          })
+          .finally(() => (measuring = false));
+      }, WATCH_INTERVAL_MS);
+      child.on('error', (error) => {
+        clearTimeout(timer);
+        clearInterval(watch);
+        fail(error);
+      });
+      child.on('close', (code) => {
+        clearTimeout(timer);
+        clearInterval(watch);
+        if (stopped) return fail(stopped);
+        if (code === 0) return done();
+        const detail = stderr
+          .split(folder)
+          .join('')
+          .split('\n')
+          .filter((line) => /ERR|error/i.test(line))
+          .slice(0, 5)
+          .join(' ')
+          .slice(0, 500);
+        fail(
+          OmegaError.invalidInput(
+            `Installing the script's dependencies failed: ${detail || `npm exited with ${code}`}`,
+          ),
+        );
+      });
+    });
+  }
+
+  private tooLarge(): OmegaError {
+    return new OmegaError(
+      OmegaErrorCode.PayloadTooLarge,
+      `The script's dependencies take more than ${this.maxBytes} bytes`,
+    );
+  }
+
+  /**
+   * The npmrc npm sees: the registry (OMEGA_NPM_REGISTRY, else the platform's own) and how the platform's
+   * npm reaches it (its CA file, proxies, strict-ssl), read once from the platform's npm config, never
+   * from an upload.
+   */
+  private npmrc(): Promise<string> {
+    this.platformConfig ??= (async () => {
+      const { stdout } = await run('npm', ['config', 'list', '--json'], { maxBuffer: 4 * 1024 * 1024 });
+      const platform = JSON.parse(stdout) as Record<string, unknown>;
+      const registry = String(this.settings.registry ?? platform.registry ?? '');
+      if (!/^https?:\/\/\S+$/.test(registry)) {
+        throw new Error(`The npm registry ${JSON.stringify(registry)} is not an http(s) URL`);
+      }
+      const lines = [`registry=${registry.endsWith('/') ? registry : `${registry}/`}`];
+      for (const key of REACHING_THE_REGISTRY) {
+        const value = Array.isArray(platform[key]) ? (platform[key] as unknown[]).join(',') : platform[key];
+        // One line per setting: a value with a line break could add settings of its own.
+        if ((typeof value === 'string' && value !== '' && !/[\r\n]/.test(value)) || value === false) {
+          lines.push(`${key}=${String(value)}`);
+        }
+      }
+      return `${lines.join('\n')}\n`;
+    })();
+    return this.platformConfig;
+  }
+
+  /** Root hands npm to the script user; anyone else already is unprivileged and runs it as itself. */
+  private unprivilegedIdentity(): Promise<Identity | undefined> {
+    this.identity ??= (async () => {
+      if (process.getuid?.() !== 0) return undefined;
+      const user = this.settings.user;
+      const [uid, gid] = await Promise.all(
+        ['-u', '-g'].map(async (flag) => Number((await run('id', [flag, user])).stdout.trim())),
+      ).catch(() => {
+        throw new Error(`OMEGA_SCRIPT_USER ${JSON.stringify(user)} is not a user of this host`);
+      });
+      if (!Number.isInteger(uid) || uid === 0 || !Number.isInteger(gid)) {
+        throw new Error(`OMEGA_SCRIPT_USER ${JSON.stringify(user)} must be an unprivileged user, not root`);
+      }
+      return { uid, gid };
+    })();
+    return this.identity;
+  }
+}
+
+async function chownTree(path: string, identity: Identity): Promise<void> {
+  await chown(path, identity.uid, identity.gid);
+  const stats = await lstat(path);
+  if (!stats.isDirectory()) return;
+  for (const name of await readdir(path)) await chownTree(join(path, name), identity);
+}
+
+/** Bytes of the files below `path` (links are not followed); a folder that vanished counts nothing. */
+async function treeBytes(path: string): Promise<number> {
+  const stats = await lstat(path).catch(() => undefined);
+  if (!stats) return 0;
+  if (!stats.isDirectory()) return stats.size;
+  const names = await readdir(path).catch(() => [] as string[]);
+  let total = 0;
+  for (const name of names) total += await treeBytes(join(path, name));
+  return total;
+}

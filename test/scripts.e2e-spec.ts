@@ -219,7 +219,8 @@ describe('scripts (script.js) through the API and a worker', () => {
     const { body } = await app.api.post('/api/v1/script/cross/run').send([app.url]).expect(200);
     expect(body.result).toEqual({
       viaOm: 404,
-      viaOtherScope: 404,
+      // The run's token is scoped to its own qualifier and bucket: another is refused before any lookup.
+      viaOtherScope: 403,
       withTenantHeaders: 401,
       withoutToken: 401,
       forgedKey: 401,

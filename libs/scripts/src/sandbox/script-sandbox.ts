@@ -1,20 +1,25 @@
-import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { OMEGA_CONFIG, OmegaConfig } from '@omega/core';
 import { ChildProcess, spawn } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { chmod, chown, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import type { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
-import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { childBundle } from './child-bundle';
-import type {
+import {
   CellOutcome,
   ChildError,
   ChildMessage,
   ChildRequest,
   ChildResponse,
+  OmConnection,
+  parseChildMessage,
 } from './child/child-protocol';
-import type { OmConnection } from './child/child-protocol';
+import { encodeFrame, FrameError, FrameReader } from './child/frames';
+import { findCommand, Isolation, probeIsolation } from './isolation';
 import { LIMIT_EXCEEDED, SandboxLimits, SCRIPT_FAILED } from './sandbox-limits';
+import { SandboxProxy, SendToChild, serviceHosts } from './sandbox-proxy';
 
 /** Captured stdout and stderr each stop here; a script that prints more keeps running. */
 export const MAX_CAPTURED_BYTES = 64 * 1024;
@@ -43,14 +48,7 @@ export interface SandboxOutcome {
   ended: Date;
 }
 
-/**
- * Runs user code in a child Node process of its own: no inherited environment (`env: {}`), a fresh
- * temporary working folder, Node's permission model (reads and writes only inside that folder, no child
- * processes, no worker threads, no native addons), a V8 heap cap plus a resident-size watchdog, and a
- * wall-clock limit. A limit breach kills the child (SIGKILL) and answers `LIMIT_EXCEEDED`; the worker
- * itself never runs user code, so it keeps serving.
- */
-/** A child started with its limits and its own folder, waiting on its IPC channel for one run. */
+/** A child started with its limits and its own folder, waiting on its channel for one run. */
 interface StartedChild {
   child: ChildProcess;
   folder: string;
@@ -61,24 +59,53 @@ interface StartedChild {
   failure?: Error;
   /** How the process ended, whenever it does (even before its run was sent). */
   closed: Promise<{ exitCode: number | null; signal: NodeJS.Signals | null }>;
+  /** The node process itself, once found (inside namespaces it is a child of `unshare`). */
+  nodePid?: number;
 }
 
+/**
+ * Runs user code in a child Node process of its own: its own network namespace (no network at all) and
+ * PID namespace (no platform process to see or signal), an unprivileged user when the platform is root,
+ * its own process group, no inherited environment (`env: {}`), a fresh folder only it can use, Node's
+ * permission model (reads and writes only inside that folder, no child processes, no worker threads, no
+ * native addons), a V8 heap cap plus a resident-size watchdog, a CPU-time backstop and a wall-clock
+ * limit. A limit breach kills the child's process group (SIGKILL) and answers `LIMIT_EXCEEDED`.
+ *
+ * The child talks to this worker only over a pipe of length-prefixed frames, counted before they are
+ * parsed and checked against the protocol: a frame over `OMEGA_SCRIPT_IPC_MAX_BYTES` or outside the
+ * protocol ends the run as `SCRIPT_FAILED`. Its `fetch` (the SDK's too) is made here: the API with the
+ * run's token, which never enters the child, or a host of `OMEGA_SCRIPT_EGRESS_HOSTS`.
+ */
 @Injectable()
-export class ScriptSandbox implements OnModuleDestroy {
+export class ScriptSandbox implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger(ScriptSandbox.name);
   /**
    * One child started ahead for the next run, once a run has happened: the node start, the load of
-   * the child's code and the warm-up of `fetch` (the SDK's first request) are then off that run's path.
-   * Each child still serves exactly one run.
+   * the child's code and the warm-up of `fetch` are then off that run's path. Each child still serves
+   * exactly one run.
    */
   private spare?: StartedChild;
   private spareStarting = false;
   private closing = false;
+  private host?: Promise<{ isolation: Isolation; runs: string }>;
+  private readonly proxy: SandboxProxy;
 
-  constructor(@Inject(OMEGA_CONFIG) private readonly config: OmegaConfig) {}
+  constructor(@Inject(OMEGA_CONFIG) private readonly config: OmegaConfig) {
+    this.proxy = new SandboxProxy(config.scriptEgressHosts, [
+      ...serviceHosts(config.mongoUrl),
+      ...serviceHosts(config.brokerUrl),
+      ...serviceHosts(config.sqlUrl),
+      ...serviceHosts(config.apiUrl),
+    ]);
+  }
 
   limits(): SandboxLimits {
     return { timeoutMs: this.config.scriptTimeoutSeconds * 1000, memoryMb: this.config.scriptMemoryMb };
+  }
+
+  /** The host is probed once, at start: a host that cannot isolate user code says so in the log now. */
+  async onModuleInit(): Promise<void> {
+    await this.prepared();
   }
 
   async run(
@@ -86,19 +113,27 @@ export class ScriptSandbox implements OnModuleDestroy {
     api: OmConnection,
     limits: SandboxLimits = this.limits(),
   ): Promise<SandboxOutcome> {
+    const { isolation } = await this.prepared();
+    if (isolation.refusal) {
+      const now = new Date();
+      const error = { name: 'Error', message: isolation.refusal };
+      return { ok: false, code: SCRIPT_FAILED, error, stdout: '', stderr: '', started: now, ended: now };
+    }
     const started = this.takeSpare(limits) ?? (await this.startChild(limits, false));
     this.keepSpare(limits);
     try {
+      const standIn = randomBytes(24).toString('base64url');
+      const om: OmConnection = { ...api, token: standIn };
+      const file = join(started.folder, 'script.js');
       const request: ChildRequest =
         job.mode === 'script'
-          ? { mode: 'script', api, file: join(started.folder, 'script.js'), args: job.args }
-          : { mode: 'notebook', api, cells: job.cells };
-      if (job.mode === 'script')
-        await writeFile(join(started.folder, 'script.js'), job.code, { mode: 0o600 });
-      return await this.runIn(started, request);
+          ? { mode: 'script', api: om, file, args: job.args }
+          : { mode: 'notebook', api: om, cells: job.cells };
+      // Readable by the child's user only through the folder, which is that user's alone.
+      if (job.mode === 'script') await writeFile(file, job.code, { mode: 0o644 });
+      return await this.runIn(started, request, { api, standIn });
     } finally {
-      if (started.child.exitCode === null && started.child.signalCode === null) started.child.kill('SIGKILL');
-      await rm(started.folder, { recursive: true, force: true });
+      await this.dispose(started);
     }
   }
 
@@ -107,6 +142,26 @@ export class ScriptSandbox implements OnModuleDestroy {
     const spare = this.spare;
     this.spare = undefined;
     if (spare) await this.dispose(spare);
+    const host = await this.host?.catch(() => undefined);
+    if (host) await rm(host.runs, { recursive: true, force: true });
+  }
+
+  /** How children start here, and the folder their run folders go in (listable by the platform only). */
+  private prepared(): Promise<{ isolation: Isolation; runs: string }> {
+    this.host ??= (async () => {
+      const isolation = await probeIsolation(this.config.scriptIsolation, this.config.scriptUser);
+      if (isolation.refusal) this.logger.error(`${isolation.refusal} Every script and notebook run fails.`);
+      else if (isolation.mode === 'none')
+        this.logger.warn(
+          'OMEGA_SCRIPT_ISOLATION=none: scripts and notebooks run without namespaces and reach the network ' +
+            'and every service this process reaches (unsafe)',
+        );
+      const runs = await mkdtemp(join(tmpdir(), 'omega-runs-'));
+      // The child's user may enter its own run folder but not list the others.
+      await chmod(runs, 0o711);
+      return { isolation, runs };
+    })();
+    return this.host;
   }
 
   /** The spare, when it is alive and was started with these limits; a spare that is not is disposed of. */
@@ -136,15 +191,18 @@ export class ScriptSandbox implements OnModuleDestroy {
   }
 
   private async dispose(started: StartedChild): Promise<void> {
-    if (started.child.exitCode === null && started.child.signalCode === null) started.child.kill('SIGKILL');
+    killGroup(started.child);
     await rm(started.folder, { recursive: true, force: true });
   }
 
   /** A fresh folder with the child's code, and the child started in it, waiting for its run. */
   private async startChild(limits: SandboxLimits, warm: boolean): Promise<StartedChild> {
-    const folder = await mkdtemp(join(tmpdir(), 'omega-run-'));
+    const { isolation, runs } = await this.prepared();
+    const folder = await mkdtemp(join(runs, 'run-'));
     try {
-      await writeFile(join(folder, 'child.js'), await childBundle(), { mode: 0o600 });
+      await writeFile(join(folder, 'child.js'), await childBundle(), { mode: 0o644 });
+      if (isolation.owner) await chown(folder, isolation.owner.uid, isolation.owner.gid);
+      await chmod(folder, 0o700);
     } catch (error) {
       await rm(folder, { recursive: true, force: true });
       throw error;
@@ -152,10 +210,12 @@ export class ScriptSandbox implements OnModuleDestroy {
     // prlimit (util-linux) execs node with a CPU-time cap: a backstop that ends a spinning child even if
     // this worker dies and cannot kill it. Where prlimit is missing the child runs without it.
     const cpuSeconds = Math.ceil(limits.timeoutMs / 1000) * CPU_LIMIT_FACTOR + CPU_LIMIT_MARGIN_SECONDS;
-    const backstop = prlimitPath();
-    const [command, prefix] = backstop
-      ? [backstop, [`--cpu=${cpuSeconds}`, process.execPath]]
-      : [process.execPath, []];
+    prlimit ??= findCommand('prlimit') ?? null;
+    const [command, ...prefix] = [
+      ...isolation.prefix,
+      ...(prlimit ? [prlimit, `--cpu=${cpuSeconds}`] : []),
+      process.execPath,
+    ];
     const child = spawn(
       command,
       [
@@ -169,8 +229,10 @@ export class ScriptSandbox implements OnModuleDestroy {
         join(folder, 'child.js'),
         ...(warm ? ['--warm'] : []),
       ],
-      // No variable of the worker's reaches user code: not the database URL, not the secret key.
-      { cwd: folder, env: {}, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] },
+      // No variable of the worker's reaches user code: not the database URL, not the secret key, and no
+      // NODE_CHANNEL_FD (fd 3 is a plain pipe). Detached: a session and process group of its own, so it
+      // is killed whole and cannot signal this one's group.
+      { cwd: folder, env: {}, stdio: ['ignore', 'pipe', 'pipe', 'pipe'], detached: true },
     );
     const started: StartedChild = {
       child,
@@ -184,24 +246,32 @@ export class ScriptSandbox implements OnModuleDestroy {
     };
     child.stdout?.on('data', (chunk: Buffer) => started.stdout.add(chunk));
     child.stderr?.on('data', (chunk: Buffer) => started.stderr.add(chunk));
+    // A child that dies mid-write must not take this process with it (EPIPE).
+    (child.stdio[3] as Socket | null)?.on('error', () => undefined);
     child.once('error', (error) => (started.failure = error));
     return started;
   }
 
   /** Sends the run to a started child and answers how it ended, within the limits it was started with. */
-  private runIn(started: StartedChild, request: ChildRequest): Promise<SandboxOutcome> {
+  private runIn(
+    started: StartedChild,
+    request: ChildRequest,
+    credentials: { api: OmConnection; standIn: string },
+  ): Promise<SandboxOutcome> {
     const { child, limits, stdout, stderr } = started;
+    const channel = child.stdio[3] as Socket;
     const begun = new Date();
+    const aborted = new AbortController();
     return new Promise<SandboxOutcome>((resolve) => {
       let response: ChildResponse | undefined;
       const finishedCells: CellOutcome[] = [];
       let breach: string | undefined;
       let broken: string | undefined;
-      /** Ends the child; `limit` says whether a limit was breached or the sandbox itself failed. */
+      /** Ends the child; `limit` says whether a limit was breached or the run broke the sandbox's rules. */
       const kill = (reason: string, limit = true): void => {
         if (limit) breach ??= reason;
         else broken ??= reason;
-        if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+        killGroup(child);
       };
       const deadline = setTimeout(
         () => kill(`wall-clock limit of ${Math.round(limits.timeoutMs / 1000)} s`),
@@ -209,27 +279,56 @@ export class ScriptSandbox implements OnModuleDestroy {
       );
       const rssLimitMb = limits.memoryMb + RSS_HEADROOM_MB;
       const watchdog = setInterval(() => {
-        void residentMb(child.pid).then((mb) => {
-          if (mb !== undefined && mb > rssLimitMb)
-            kill(`memory limit of ${limits.memoryMb} MiB (resident ${mb} MiB)`);
-        });
+        void this.nodePid(started)
+          .then(residentMb)
+          .then((mb) => {
+            if (mb !== undefined && mb > rssLimitMb)
+              kill(`memory limit of ${limits.memoryMb} MiB (resident ${mb} MiB)`);
+          });
       }, RSS_POLL_MS);
-      child.on('message', (message: ChildMessage) => {
+      const send: SendToChild = async (message, data) => {
+        if (channel.destroyed) throw new Error('The sandbox child is gone');
+        if (!channel.write(encodeFrame(message, data)))
+          await new Promise<void>((done) => {
+            channel.once('drain', done);
+            aborted.signal.addEventListener('abort', () => done(), { once: true });
+          });
+      };
+      const handle = (message: ChildMessage, data: Buffer): void => {
         if (message.type === 'cell') finishedCells.push(message.cell);
-        else response = message;
+        else if (message.type === 'done') {
+          const { type: _type, ...answer } = message;
+          response = answer;
+        } else {
+          void this.proxy.serve(message, data, { ...credentials, signal: aborted.signal }, send);
+        }
+      };
+      const reader = new FrameReader(this.config.scriptIpcMaxBytes);
+      channel.on('data', (chunk: Buffer) => {
+        if (broken !== undefined) return;
+        try {
+          for (const frame of reader.push(chunk)) handle(parseChildMessage(frame.message), frame.data);
+        } catch (error) {
+          const why =
+            error instanceof FrameError
+              ? error.message
+              : `The sandbox child sent a message outside its protocol: ${(error as Error).message}`;
+          kill(`${why}; the run was stopped`, false);
+        }
       });
-      const send = () =>
-        child.send(request, (error) => {
-          if (error) kill(`The sandbox could not be sent its run: ${error.message}`, false);
-        });
       // A spare was spawned long ago; a child started for this run may still be starting.
-      if (child.pid !== undefined) send();
-      else child.once('spawn', send);
+      const sendRun = () =>
+        send({ type: 'run', ...request }).catch((error: Error) =>
+          kill(`The sandbox could not be sent its run: ${error.message}`, false),
+        );
+      if (child.pid !== undefined) void sendRun();
+      else child.once('spawn', () => void sendRun());
       if (started.failure) kill(`The sandbox could not start: ${started.failure.message}`, false);
       child.once('error', (error) => kill(`The sandbox could not start: ${error.message}`, false));
       void started.closed.then(({ exitCode, signal }) => {
         clearTimeout(deadline);
         clearInterval(watchdog);
+        aborted.abort();
         const ended = new Date();
         const base = { stdout: stdout.text(), stderr: stderr.text(), started: begun, ended };
         const heapDied = /heap out of memory|Reached heap limit/i.test(base.stderr) || signal === 'SIGABRT';
@@ -240,7 +339,7 @@ export class ScriptSandbox implements OnModuleDestroy {
         if (breach === undefined && !response && (signal === 'SIGXCPU' || signal === 'SIGKILL'))
           breach = `CPU-time or system memory limit (${signal})`;
         if (broken !== undefined) {
-          this.logger.error(broken);
+          this.logger.warn(broken);
           resolve({ ...base, ok: false, code: SCRIPT_FAILED, error: { name: 'Error', message: broken } });
         } else if (breach !== undefined) {
           resolve({
@@ -268,22 +367,38 @@ export class ScriptSandbox implements OnModuleDestroy {
       });
     });
   }
+
+  /**
+   * The pid of node itself: the child process when there are no namespaces, else the one process that
+   * `unshare` forked (setpriv and prlimit exec into node), found once in /proc.
+   */
+  private async nodePid(started: StartedChild): Promise<number | undefined> {
+    const pid = started.child.pid;
+    if (pid === undefined) return undefined;
+    const { isolation } = await this.prepared();
+    if (isolation.prefix.length === 0) return pid;
+    if (started.nodePid === undefined) {
+      const children = await readFile(`/proc/${pid}/task/${pid}/children`, 'utf8').catch(() => '');
+      const first = Number(children.trim().split(/\s+/)[0]);
+      if (first > 0) started.nodePid = first;
+    }
+    return started.nodePid;
+  }
 }
 
 let prlimit: string | null | undefined;
 
-/** Where prlimit is (an absolute path: the child's empty environment has no PATH to search), or null. */
-function prlimitPath(): string | null {
-  prlimit ??=
-    (process.env.PATH ?? '/usr/bin:/bin')
-      .split(delimiter)
-      .filter((folder) => folder !== '')
-      .map((folder) => join(folder, 'prlimit'))
-      .find((path) => existsSync(path)) ?? null;
-  return prlimit;
+/** SIGKILL to the child's whole process group (it was started detached, as its group's leader). */
+function killGroup(child: ChildProcess): void {
+  if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
+  try {
+    process.kill(-child.pid, 'SIGKILL');
+  } catch {
+    child.kill('SIGKILL');
+  }
 }
 
-/** The child's resident set size in MiB, from /proc (Linux); undefined where it cannot be read. */
+/** A process's resident set size in MiB, from /proc (Linux); undefined where it cannot be read. */
 async function residentMb(pid: number | undefined): Promise<number | undefined> {
   if (pid === undefined) return undefined;
   try {

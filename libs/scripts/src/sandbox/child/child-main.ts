@@ -1,8 +1,10 @@
 /**
- * The sandboxed child's entry point (bundled by esbuild, run with `node --experimental-permission`): it
- * waits for its one request on the IPC channel, runs the script's `run(om, ...args)` or the notebook's
- * cells, answers, and exits. It only ever sees what the request carries.
+ * The sandboxed child's entry point (bundled by esbuild, run with `node --experimental-permission`, in
+ * namespaces with no network): it waits for its one run on its channel to the worker (fd 3), runs the
+ * script's `run(om, ...args)` or the notebook's cells, answers, and exits. It only ever sees what the run
+ * carries; every `fetch` (the SDK's too) is made by the worker.
  */
+import { Socket } from 'node:net';
 import { runInThisContext } from 'node:vm';
 import { format, inspect } from 'node:util';
 import { Omega } from '@omega/client';
@@ -15,7 +17,20 @@ import {
   ChildResponse,
   MAX_NOTEBOOK_OUTPUT_CHARS,
   OmConnection,
+  ParentMessage,
 } from './child-protocol';
+import { encodeFrame, FrameReader } from './frames';
+import { blockListening, channelFetch, FetchAnswers } from './child-network';
+
+/** The worker is trusted; this only keeps a broken worker from growing the child without bound. */
+const MAX_PARENT_FRAME_BYTES = 64 * 1024 * 1024;
+
+// The channel to the worker is fd 3, a pipe the worker made: nothing else leads out of this process.
+const channel = new Socket({ fd: 3, readable: true, writable: true });
+
+function send(message: ChildMessage, data?: Uint8Array, then?: () => void): void {
+  channel.write(encodeFrame(message, data), then);
+}
 
 function toChildError(error: unknown): ChildError {
   if (error instanceof Error) {
@@ -51,14 +66,13 @@ function answer(response: ChildResponse): void {
       },
     };
   }
-  const final: ChildMessage = { type: 'done', ...message };
-  process.send?.(final, () => process.exit(0));
+  send({ type: 'done', ...message }, undefined, () => process.exit(0));
 }
 
 /**
- * The `om` a run gets: the SDK itself (`@omega/client`), holding the run's short-lived token, in the
- * bucket and environment the run was started in. Nothing is asked of the API up front: a script that
- * never calls `om` runs without it.
+ * The `om` a run gets: the SDK itself (`@omega/client`), holding the run's stand-in token (the worker
+ * swaps it for the real one), in the bucket and environment the run was started in. Nothing is asked of
+ * the API up front: a script that never calls `om` runs without it.
  */
 function connectOm(api: OmConnection): Promise<Omega> {
   return Omega.connect({
@@ -129,8 +143,7 @@ async function runNotebook(request: Extract<ChildRequest, { mode: 'notebook' }>)
         });
       }
       cells.push({ index: cell.index, outputs, ok: true });
-      const done: ChildMessage = { type: 'cell', cell: { index: cell.index, outputs, ok: true } };
-      process.send?.(done);
+      send({ type: 'cell', cell: { index: cell.index, outputs, ok: true } });
     } catch (error) {
       const failure = toChildError(error);
       outputs.push({
@@ -148,13 +161,27 @@ async function runNotebook(request: Extract<ChildRequest, { mode: 'notebook' }>)
 }
 
 // A child started ahead of its run loads fetch while it waits: the SDK's first request would otherwise
-// pay for it (tens of milliseconds).
+// pay for it (tens of milliseconds). This is the only use of Node's own fetch: it reads a data: URL.
 if (process.argv.includes('--warm')) void fetch('data:,').catch(() => undefined);
 
-// The worker went away (it is the IPC peer): nobody waits for this run any more.
-process.once('disconnect', () => process.exit(1));
+const answers = new FetchAnswers();
+globalThis.fetch = channelFetch(answers, (message, data) => send(message, data));
+blockListening();
 
-process.once('message', (request: ChildRequest) => {
-  const run = request.mode === 'notebook' ? runNotebook(request) : runScript(request);
-  run.catch((error: unknown) => answer({ ok: false, error: toChildError(error) }));
+let started = false;
+const reader = new FrameReader(MAX_PARENT_FRAME_BYTES);
+channel.on('data', (chunk: Buffer) => {
+  for (const { message, data } of reader.push(chunk)) {
+    const received = message as ParentMessage;
+    if (received.type !== 'run') answers.receive(received, data);
+    else if (!started) {
+      started = true;
+      const { type: _type, ...request } = received;
+      const run = request.mode === 'notebook' ? runNotebook(request) : runScript(request);
+      run.catch((error: unknown) => answer({ ok: false, error: toChildError(error) }));
+    }
+  }
 });
+// The worker went away: nobody waits for this run any more.
+channel.once('close', () => process.exit(1));
+channel.once('error', () => process.exit(1));

@@ -193,6 +193,43 @@ describe('hostile input gets a clear 4xx, and a failing answer ends detectably',
     });
   });
 
+  describe('text no store can keep (U+0000) is refused with 400, nothing stored', () => {
+    it.each([
+      ['a table cell', { data: [{ a: 'x' }, { a: 'x\u0000y' }] }, 'column "a" row 1: text must not hold'],
+      ['a JSON document', { data: { a: { b: 'x\u0000y' } } }, 'JSON documents: text must not hold'],
+      [
+        'attributes',
+        { data: [{ a: 1 }], attributes: { note: { deep: 'x\u0000' } } },
+        'attributes: text must not hold',
+      ],
+      [
+        'an attribute key',
+        { data: [{ a: 1 }], attributes: { 'k\u0000': 1 } },
+        'attributes: text must not hold',
+      ],
+      [
+        'a SQL query',
+        { sql: { url: 'postgresql://u@127.0.0.1/db', query: 'SELECT 1 -- \u0000' } },
+        'query: text must not hold',
+      ],
+    ])('in %s', async (_what, body, message) => {
+      const response = await t.api.put('/api/v1/dataset/nul').send(body);
+      expect(response.status).toBe(400);
+      expect(response.body.message).toContain(message);
+      await expectOnly([]);
+    });
+
+    it('in a CSV cell', async () => {
+      const response = await t.api
+        .put('/api/v1/dataset/nul')
+        .set('Content-Type', 'text/csv')
+        .send('a\nx\ny\u0000z\n');
+      expect(response.status).toBe(400);
+      expect(response.body.message).toBe('column "a" row 1: text must not hold the NUL character (U+0000)');
+      await expectOnly([]);
+    });
+  });
+
   describe('awkward column names round-trip in every format; unusable ones are refused', () => {
     const names = [
       ' ',

@@ -15,3 +15,4 @@ export * from './table-rows/formats/json';
 export * from './json-docs/json-docs.plugin';
 export * from './json-docs/json-docs.module';
 export * from './json-docs/json-codec';
+export * from './storable-text';

@@ -1,4 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { holdsNul, NUL_REFUSED } from '@omega/datasets';
 import { Transform, Type } from 'class-transformer';
 import {
   IsArray,
@@ -13,9 +14,21 @@ import {
   MaxLength,
   Min,
   MinLength,
+  ValidateBy,
   ValidateIf,
   ValidateNested,
 } from 'class-validator';
+
+/** Refuses what no store can keep (see holdsNul) as a 400 naming the property. */
+function StorableText(): PropertyDecorator {
+  return ValidateBy({
+    name: 'storableText',
+    validator: {
+      validate: (value: unknown) => !holdsNul(value),
+      defaultMessage: (args) => `${args?.property}: ${NUL_REFUSED}`,
+    },
+  });
+}
 
 /** A reference to a query on an outside SQL database (kind `sql.reference`). */
 export class SqlReferenceDto {
@@ -27,6 +40,7 @@ export class SqlReferenceDto {
   @IsString()
   @MinLength(1)
   @MaxLength(2048)
+  @StorableText()
   url!: string;
 
   @ApiProperty({
@@ -36,6 +50,7 @@ export class SqlReferenceDto {
   @IsString()
   @MinLength(1)
   @MaxLength(100_000)
+  @StorableText()
   query!: string;
 
   @ApiPropertyOptional({
@@ -80,6 +95,7 @@ export class PutDatasetDto {
   @ApiPropertyOptional({ description: 'absent keeps, {} resets, {k: v} merges' })
   @IsOptional()
   @IsObject()
+  @StorableText()
   attributes?: Record<string, unknown>;
 }
 

@@ -1,4 +1,5 @@
 import { escapeKey, OmegaError, unescapeKey } from '@omega/core';
+import { NUL_REFUSED } from '../storable-text';
 
 /** Marks an array nested directly in an array; FerretDB stores no nested arrays, so they are wrapped. */
 const NESTED_ARRAY_KEY = '~a';
@@ -17,6 +18,9 @@ export function encodeJson(value: unknown, depth = 0, inArray = false): unknown 
     for (const [key, item] of Object.entries(value))
       encoded[escapeKey(key)] = encodeJson(item, depth + 1, false);
     return encoded;
+  }
+  if (typeof value === 'string' && value.includes('\u0000')) {
+    throw OmegaError.invalidInput(`JSON documents: ${NUL_REFUSED}`);
   }
   if (typeof value === 'number' && !Number.isFinite(value)) {
     throw OmegaError.invalidInput('JSON documents cannot hold NaN or infinite numbers');

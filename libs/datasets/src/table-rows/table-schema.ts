@@ -1,4 +1,5 @@
 import { escapeKey, OmegaError } from '@omega/core';
+import { NUL_REFUSED } from '../storable-text';
 import { ColumnSchema, ColumnType, parseDate, typeOfValue, widen } from './column-types';
 
 /**
@@ -97,8 +98,11 @@ export class TableSchema {
   private cell(column: ColumnSchema, raw: unknown, rowId: number): unknown {
     if (raw === undefined || raw === null) return null;
     let value = raw;
-    if (typeof value === 'string' && value.length > MAX_CELL_CHARS) {
-      throw cellTooLong(column.name, value.length, `row ${rowId}`);
+    if (typeof value === 'string') {
+      if (value.length > MAX_CELL_CHARS) throw cellTooLong(column.name, value.length, `row ${rowId}`);
+      if (value.includes('\u0000')) {
+        throw OmegaError.invalidInput(`column ${JSON.stringify(column.name)} row ${rowId}: ${NUL_REFUSED}`);
+      }
     }
     if (typeof value === 'number' && !Number.isFinite(value)) {
       // NaN is pandas' "missing"; infinities cannot be stored by every MongoDB-wire server.

@@ -53,7 +53,9 @@ async function source(kind: Source['kind'], sqliteDir: string): Promise<Source> 
       kind,
       url: `sqlite://${path}`,
       run: async (sql) => db.prepare(sql).all() as Record<string, unknown>[],
-      drop: async () => db.close(),
+      drop: async () => {
+        db.close();
+      },
     };
   }
   const database: TestSqlDatabase = await createTestSqlDatabase(kind);

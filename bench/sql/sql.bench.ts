@@ -52,6 +52,8 @@ export async function runSqlBench(deps: {
       ...deps.config,
       // The reference stores the server's password encrypted, as in production: a key for this run.
       secretKey: deps.config.secretKey ?? randomBytes(32).toString('hex'),
+      // The benchmark's server is usually on loopback, which references reach only when allowed.
+      sqlHosts: deps.config.sqlHosts ?? [new URL(deps.postgresUrl).hostname],
     }),
     {
       logger: ['error', 'warn'],

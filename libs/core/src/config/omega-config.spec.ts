@@ -28,6 +28,21 @@ describe('loadConfig', () => {
     expect(loadConfig({}).sqlHosts).toBeUndefined();
     expect(() => loadConfig({ OMEGA_SQL_HOSTS: 'db one' })).toThrow(/OMEGA_SQL_HOSTS/);
     expect(() => loadConfig({ OMEGA_SQL_SQLITE_DIRS: 'relative/dir' })).toThrow(/OMEGA_SQL_SQLITE_DIRS/);
+    expect(loadConfig({ OMEGA_SQL_HOSTS: '10.0.0.0/8,fd00::/8,db.internal' }).sqlHosts).toEqual([
+      '10.0.0.0/8',
+      'fd00::/8',
+      'db.internal',
+    ]);
+  });
+
+  it('bounds SQL reference reads: 60 s per statement and 1,000,000 rows unless set', () => {
+    expect(loadConfig({})).toMatchObject({ sqlTimeoutSeconds: 60, sqlMaxRows: 1_000_000 });
+    expect(loadConfig({ OMEGA_SQL_TIMEOUT_SECONDS: '5', OMEGA_SQL_MAX_ROWS: '1000' })).toMatchObject({
+      sqlTimeoutSeconds: 5,
+      sqlMaxRows: 1000,
+    });
+    expect(() => loadConfig({ OMEGA_SQL_TIMEOUT_SECONDS: '0' })).toThrow(/OMEGA_SQL_TIMEOUT_SECONDS/);
+    expect(() => loadConfig({ OMEGA_SQL_MAX_ROWS: 'many' })).toThrow(/OMEGA_SQL_MAX_ROWS/);
   });
 
   it('names every bad variable in one error, hiding URLs and secrets', () => {

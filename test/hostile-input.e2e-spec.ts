@@ -323,6 +323,20 @@ describe('hostile input gets a clear 4xx, and a failing answer ends detectably',
       ]);
     });
 
+    it('stores them from column-shaped JSON, and as keys of JSON documents', async () => {
+      const columns = Object.fromEntries(names.map((name) => [name, rows.map((r) => r[name])]));
+      const put = await t.api.put('/api/v1/dataset/awkward-columns').send({ data: columns });
+      expect(put.status).toBe(200);
+      expect(put.body.kind).toBe('table.rows');
+      expect((await t.api.get('/api/v1/dataset/awkward-columns?orient=records')).body).toEqual(rows);
+
+      const document = { nested: { ...rows[0], inner: [rows[1]] } };
+      const docs = await t.api.put('/api/v1/dataset/awkward-docs').send({ data: document });
+      expect(docs.status).toBe(200);
+      expect(docs.body.kind).toBe('json.docs');
+      expect((await t.api.get('/api/v1/dataset/awkward-docs')).body).toEqual(document);
+    });
+
     it('stores them from CSV and Arrow uploads too', async () => {
       const header = names.map((name) => `"${name.replace(/"/g, '""')}"`).join(',');
       const csv = `${header}\n${rows.map((r) => Object.values(r).join(',')).join('\n')}\n`;
@@ -360,7 +374,7 @@ describe('hostile input gets a clear 4xx, and a failing answer ends detectably',
       expect(response.body.message).toMatch(
         /column names must not be empty|control characters, byte-order marks or broken Unicode/,
       );
-      await expectOnly(['awkward', 'awkward-csv', 'awkward-arrow']);
+      await expectOnly(['awkward', 'awkward-columns', 'awkward-docs', 'awkward-csv', 'awkward-arrow']);
     });
   });
 
@@ -477,7 +491,15 @@ describe('hostile input gets a clear 4xx, and a failing answer ends detectably',
     it('leaves the API serving', async () => {
       const health = await t.api.get('/api/v1/dataset/kept?orient=records');
       expect(health.status).toBe(200);
-      await expectOnly(['awkward', 'awkward-csv', 'awkward-arrow', 'fails-late', 'fine']);
+      await expectOnly([
+        'awkward',
+        'awkward-columns',
+        'awkward-docs',
+        'awkward-csv',
+        'awkward-arrow',
+        'fails-late',
+        'fine',
+      ]);
     });
   });
 

@@ -11,13 +11,13 @@ const CONFINED = 'confined';
 /**
  * Bundles `entry` and everything it imports into one CommonJS file. Every import is resolved here first
  * and must end inside the package folder (its files and its installed node_modules): a missing file and a
- * file outside the package give the same answer, which names the importing file and the import as
- * written, so a build error never tells whether a path exists on the server.
+ * file outside the package give the same answer, which names only the importing file and line, so a build
+ * error never tells whether a path exists on the server.
  */
 export async function bundleScript(root: string, entry: string): Promise<Buffer> {
   const realRoot = await realpath(root);
-  const outside = (spec: string) =>
-    `cannot import ${JSON.stringify(spec)}: imports must be files of the script's package or of its dependencies`;
+  // The same words whether the target is missing or exists outside, and never the target itself.
+  const outside = "imports must be files of the script's package or of its installed dependencies";
   const confine: Plugin = {
     name: 'confine-to-package',
     setup(builder) {
@@ -31,15 +31,17 @@ export async function bundleScript(root: string, entry: string): Promise<Buffer>
           pluginData: CONFINED,
         });
         if (result.external && !isAbsolute(result.path)) return result;
-        if (result.errors.length > 0 || !isInside(realRoot, await realpath(result.path).catch(() => ''))) {
-          return { errors: [{ text: outside(args.path) }] };
+        const real =
+          result.errors.length > 0 ? undefined : await realpath(result.path).catch(() => undefined);
+        if (real === undefined || !isInside(realRoot, real)) {
+          return { errors: [{ text: outside }] };
         }
         return result;
       });
       // A second line: nothing outside the package is ever read, whatever resolved it.
       builder.onLoad({ filter: /.*/ }, (args) =>
         args.namespace === 'file' && !isInside(realRoot, args.path)
-          ? { errors: [{ text: "imports must be files of the script's package or of its dependencies" }] }
+          ? { errors: [{ text: outside }] }
           : undefined,
       );
     },

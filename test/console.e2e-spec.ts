@@ -2,8 +2,14 @@ import { ApiKeysService } from '@omega/accounts';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import request from 'supertest';
-import TestAgent from 'supertest/lib/agent';
-import { auditPage, launchChromium, screenshot } from './support/console-browser';
+import {
+  auditPage,
+  consoleSession as sessionAt,
+  expectAccessiblePage,
+  launchChromium,
+  loginInBrowser as loginAt,
+  screenshot,
+} from './support/console-browser';
 import { startTestApp, TestApp, TestPrincipal } from './support/test-app';
 
 /**
@@ -41,30 +47,12 @@ describe('admin console (/console)', () => {
   });
 
   async function loginInBrowser(context: BrowserContext, who: TestPrincipal): Promise<Page> {
-    const page = await context.newPage();
-    await page.goto(`${t.url}/console`);
-    expect(new URL(page.url()).pathname).toBe('/console/login');
-    await page.getByLabel('User name').fill(who.userid);
-    await page.getByLabel('Password').fill(who.password);
-    await Promise.all([
-      page.waitForURL(`${t.url}/console`),
-      page.getByRole('button', { name: 'Log in' }).click(),
-    ]);
-    return page;
+    return loginAt(context, t.url, who);
   }
 
   async function expectCleanPage(page: Page): Promise<void> {
-    const audit = await auditPage(page);
-    expect(audit).toMatchObject({
-      inlineScripts: 0,
-      inlineHandlers: [],
-      inlineStyles: 0,
-      unlabelled: [],
-      hasMain: true,
-      hasBanner: true,
-    });
+    await expectAccessiblePage(page, [t.admin.password, t.admin.apikey]);
     const html = await page.content();
-    for (const secret of [t.admin.password, t.admin.apikey]) expect(html).not.toContain(secret);
     const session = (await page.context().cookies()).find((cookie) => cookie.name === 'omega_session');
     if (session) expect(html).not.toContain(session.value);
   }
@@ -284,23 +272,7 @@ describe('admin console (/console)', () => {
     await request(t.url).get('/console/static/missing.js').expect(404);
   });
 
-  /** A console session over plain HTTP: the login form's token, the login, then the session's token. */
-  async function consoleSession(who: TestPrincipal): Promise<{ agent: TestAgent; csrf: string }> {
-    const agent = request.agent(t.url);
-    const login = await agent.get('/console/login').expect(200);
-    await agent
-      .post('/console/login')
-      .type('form')
-      .send({ _csrf: hiddenCsrf(login.text), userid: who.userid, password: who.password })
-      .expect(303)
-      .expect('Location', '/console');
-    const keys = await agent.get('/console/keys').expect(200);
-    return { agent, csrf: hiddenCsrf(keys.text) };
+  function consoleSession(who: TestPrincipal) {
+    return sessionAt(t.url, who);
   }
 });
-
-function hiddenCsrf(html: string): string {
-  const match = /name="_csrf" value="([^"]+)"/.exec(html);
-  if (!match) throw new Error('no _csrf field in the page');
-  return match[1];
-}

@@ -1,6 +1,8 @@
-import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Browser, chromium, Page } from 'playwright-core';
+import { Browser, BrowserContext, chromium, Page } from 'playwright-core';
+import request from 'supertest';
+import TestAgent from 'supertest/lib/agent';
 
 /** Debian's Chromium, installed by `npm run services`; Playwright never downloads a browser here. */
 export const CHROMIUM_PATH = process.env.OMEGA_CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -93,4 +95,104 @@ export function auditPage(page: Page): Promise<PageAudit> {
       pageWidth: Math.max(document.documentElement.scrollWidth, window.innerWidth),
     };
   });
+}
+
+const AXE_SOURCE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+
+/** One axe-core finding, as much as a failing test needs to name it. */
+export interface AxeFinding {
+  id: string;
+  impact: string | null;
+  help: string;
+  targets: string[];
+}
+
+/**
+ * Runs axe-core (WCAG 2 A/AA rules) in the page and answers its serious and critical violations. axe is
+ * evaluated by the test through the DevTools protocol, so the page's own CSP is not loosened.
+ */
+export async function axeViolations(page: Page): Promise<AxeFinding[]> {
+  // Evaluated through the DevTools protocol rather than added as a <script>: the page's CSP forbids
+  // inline script, and the audit above must not find one the test put there.
+  await page.evaluate(AXE_SOURCE);
+  return page.evaluate(async () => {
+    const axe = (globalThis as unknown as { axe: AxeApi }).axe;
+    const result = await axe.run(document as unknown, { runOnly: ['wcag2a', 'wcag2aa', 'best-practice'] });
+    return result.violations
+      .filter((violation) => violation.impact === 'serious' || violation.impact === 'critical')
+      .map((violation) => ({
+        id: violation.id,
+        impact: violation.impact,
+        help: violation.help,
+        targets: violation.nodes.map((node) => node.target.join(' ')),
+      }));
+  });
+}
+
+interface AxeApi {
+  run(
+    context: unknown,
+    options: unknown,
+  ): Promise<{
+    violations: { id: string; impact: string | null; help: string; nodes: { target: string[] }[] }[];
+  }>;
+}
+
+/** Logs in through the login form and answers the page it lands on (the overview). */
+export async function loginInBrowser(
+  context: BrowserContext,
+  url: string,
+  who: { userid: string; password: string },
+): Promise<Page> {
+  const page = await context.newPage();
+  await page.goto(`${url}/console/login`);
+  await page.getByLabel('User name').fill(who.userid);
+  await page.getByLabel('Password').fill(who.password);
+  await Promise.all([
+    page.waitForURL(`${url}/console`),
+    page.getByRole('button', { name: 'Log in' }).click(),
+  ]);
+  return page;
+}
+
+/** The page's checks: no inline script or style, every control labelled, landmarks, no serious axe finding. */
+export async function expectAccessiblePage(page: Page, secrets: string[] = []): Promise<void> {
+  const audit = await auditPage(page);
+  expect(audit).toMatchObject({
+    inlineScripts: 0,
+    inlineHandlers: [],
+    inlineStyles: 0,
+    unlabelled: [],
+    hasMain: true,
+    hasBanner: true,
+  });
+  expect({ page: page.url(), violations: await axeViolations(page) }).toEqual({
+    page: page.url(),
+    violations: [],
+  });
+  const html = await page.content();
+  for (const secret of secrets) expect(html).not.toContain(secret);
+}
+
+/** A console session over plain HTTP: the login form's token, the login, then the session's token. */
+export async function consoleSession(
+  url: string,
+  who: { userid: string; password: string },
+): Promise<{ agent: TestAgent; csrf: string }> {
+  const agent = request.agent(url);
+  const login = await agent.get('/console/login').expect(200);
+  await agent
+    .post('/console/login')
+    .type('form')
+    .send({ _csrf: hiddenCsrf(login.text), userid: who.userid, password: who.password })
+    .expect(303)
+    .expect('Location', '/console');
+  const keys = await agent.get('/console/keys').expect(200);
+  return { agent, csrf: hiddenCsrf(keys.text) };
+}
+
+export function hiddenCsrf(html: string): string {
+  const match = /name="_csrf" value="([^"]+)"/.exec(html);
+  if (!match) throw new Error('no _csrf field in the page');
+  return match[1];
 }

@@ -1,7 +1,10 @@
 import { Module } from '@nestjs/common';
 import { AuthModule } from '@omega/accounts';
 import { ModelsModule } from '@omega/models';
+import { JobRunsModule } from '@omega/jobs';
 import { RuntimeCoreModule } from '@omega/runtime';
+import { SchedulesModule } from '@omega/schedules';
+import { ScriptRunsModule } from '@omega/scripts';
 import { ConsoleAssetsController } from './assets/console-assets.controller';
 import { ConsoleExceptionFilter } from './http/console-exception.filter';
 import { ConsoleAdminController } from './pages/admin/console-admin.controller';
@@ -11,6 +14,7 @@ import { ConsoleLoginController } from './pages/login/console-login.controller';
 import { ObjectBrowser } from './pages/objects/object-browser';
 import { ConsoleObjectsController } from './pages/objects/console-objects.controller';
 import { ConsoleRuntimeController } from './pages/runtime/console-runtime.controller';
+import { ConsoleScriptsController } from './pages/scripts/console-scripts.controller';
 import { ConsoleRenderer } from './rendering/console-renderer';
 
 /**
@@ -19,7 +23,7 @@ import { ConsoleRenderer } from './rendering/console-renderer';
  * bodies and cookies on /console (see apps/api configure-app.ts).
  */
 @Module({
-  imports: [AuthModule, ModelsModule, RuntimeCoreModule],
+  imports: [AuthModule, ModelsModule, RuntimeCoreModule, ScriptRunsModule, JobRunsModule, SchedulesModule],
   controllers: [
     ConsoleAssetsController,
     ConsoleLoginController,
@@ -27,6 +31,7 @@ import { ConsoleRenderer } from './rendering/console-renderer';
     ConsoleKeysController,
     ConsoleObjectsController,
     ConsoleRuntimeController,
+    ConsoleScriptsController,
     ConsoleAdminController,
   ],
   providers: [ConsoleRenderer, ConsoleExceptionFilter, ObjectBrowser],

@@ -63,14 +63,23 @@ export class RoleForm extends CsrfForm {
   role!: Role;
 }
 
-/** Search and bucket of the object browser; TenantContext checks the bucket's name. */
-export class ObjectListQuery {
+/** Search and cursor of a listing: names containing `q` (or matching it as a glob), after `after`. */
+export class ListingQuery {
   @EmptyIsAbsent()
   @IsOptional()
   @IsString()
   @MaxLength(100)
   q?: string;
 
+  @EmptyIsAbsent()
+  @IsOptional()
+  @IsString()
+  @MaxLength(1000)
+  after?: string;
+}
+
+/** Search, cursor and bucket of the object browser; TenantContext checks the bucket's name. */
+export class ObjectListQuery extends ListingQuery {
   @EmptyIsAbsent()
   @IsOptional()
   @IsString()
@@ -98,4 +107,44 @@ export class NoticeQuery {
   @IsOptional()
   @IsIn(['revoked', 'created', 'role'])
   done?: 'revoked' | 'created' | 'role';
+}
+
+/** A run from the console: JSON arguments as the API takes them, answered at once or as a task. */
+export class RunForm extends CsrfForm {
+  @EmptyIsAbsent()
+  @IsOptional()
+  @IsString()
+  @MaxLength(65536, { message: 'args may be at most 64 KiB of JSON' })
+  args?: string;
+
+  @EmptyIsAbsent()
+  @IsOptional()
+  @IsString()
+  @MaxLength(65536, { message: 'kwargs may be at most 64 KiB of JSON' })
+  kwargs?: string;
+
+  @IsOptional()
+  @IsIn(['sync', 'async'])
+  mode?: 'sync' | 'async';
+}
+
+/** A job's schedule from the form: as the API's PUT takes it (cron or plain English, and a time zone). */
+export class ScheduleForm extends CsrfForm {
+  @EmptyIsAbsent()
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  cron?: string;
+
+  @EmptyIsAbsent()
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  text?: string;
+
+  @EmptyIsAbsent()
+  @IsOptional()
+  @IsString()
+  @MaxLength(64)
+  timezone?: string;
 }

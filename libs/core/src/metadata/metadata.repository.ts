@@ -11,6 +11,8 @@ export interface MetadataListQuery {
   kind?: string;
   skip?: number;
   limit?: number;
+  /** Only names sorting after this one (cursor paging); the total still counts every match. */
+  after?: string;
 }
 
 export type MetadataWrite = Omit<MetadataRecord, 'created' | 'modified' | 'bucket'>;
@@ -38,9 +40,11 @@ export class MetadataRepository {
     const filter: Record<string, unknown> = { bucket: ctx.bucket, prefix: query.prefix };
     if (query.pattern) filter.name = { $regex: query.pattern.source };
     if (query.kind) filter.kind = query.kind;
+    // Cursor paging walks the name index from the last name seen, however deep the page.
+    const page = query.after === undefined ? filter : { ...filter, $and: [{ name: { $gt: query.after } }] };
     const [items, total] = await Promise.all([
       model
-        .find(filter, { _id: 0 })
+        .find(page, { _id: 0 })
         .sort({ name: 1 })
         .skip(query.skip ?? 0)
         .limit(query.limit ?? 100)

@@ -22,6 +22,8 @@ export interface ListOptions {
   kind?: string;
   skip?: number;
   limit?: number;
+  /** Cursor paging: only names after this one (the last name of the previous page); `total` ignores it. */
+  after?: string;
 }
 
 /**
@@ -129,6 +131,7 @@ export class OmegaStore {
       kind: options.kind,
       skip: options.skip,
       limit: options.limit,
+      after: options.after,
     });
   }
 

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { TenantContext, TenantDatabases } from '@omega/core';
-import type { Collection } from 'mongodb';
+import type { Collection, Filter } from 'mongodb';
 import { summariseArgs } from './args-summary';
 import { isFinished, TaskError, TaskMessage, TaskRecord, TaskStatus } from './task';
 
@@ -13,6 +13,21 @@ interface TaskDocument extends Omit<TaskRecord, 'id' | 'result'> {
    * that MongoDB-wire servers such as FerretDB do not all store as documents.
    */
   resultJson?: string;
+}
+
+/** Which tasks a listing shows: filters (all optional) and a page, by offset or by cursor (`before`). */
+export interface TaskListQuery {
+  status?: TaskStatus;
+  action?: string;
+  object?: string;
+  /** Submitted at or after. */
+  from?: Date;
+  /** Submitted before. */
+  to?: Date;
+  /** The last task of the previous page; `total` ignores it. */
+  before?: { submitted: Date; id: string };
+  skip?: number;
+  limit?: number;
 }
 
 /** How a delivery of a task should proceed, decided atomically against its record. */
@@ -136,16 +151,31 @@ export class TaskRecordsRepository {
     return document ? toRecord(document) : null;
   }
 
-  async list(
-    ctx: TenantContext,
-    query: { status?: TaskStatus; skip?: number; limit?: number },
-  ): Promise<{ items: TaskRecord[]; total: number }> {
-    const filter = query.status ? { status: query.status } : {};
+  async list(ctx: TenantContext, query: TaskListQuery): Promise<{ items: TaskRecord[]; total: number }> {
+    const filter: Filter<TaskDocument> = {};
+    if (query.status) filter.status = query.status;
+    if (query.action) filter.action = query.action;
+    if (query.object) filter.object = query.object;
+    if (query.from || query.to)
+      filter.submitted = {
+        ...(query.from ? { $gte: query.from } : {}),
+        ...(query.to ? { $lt: query.to } : {}),
+      };
+    // Cursor paging: tasks older than the last one shown (ties on the same instant broken by id).
+    const page: Filter<TaskDocument> = query.before
+      ? {
+          ...filter,
+          $or: [
+            { submitted: { $lt: query.before.submitted } },
+            { submitted: query.before.submitted, _id: { $lt: query.before.id } },
+          ],
+        }
+      : filter;
     const collection = this.readableCollection(ctx);
     const [documents, total] = await Promise.all([
       collection
-        .find(filter, { projection: { resultJson: 0 } })
-        .sort({ submitted: -1 })
+        .find(page, { projection: { resultJson: 0 } })
+        .sort({ submitted: -1, _id: -1 })
         .skip(query.skip ?? 0)
         .limit(query.limit ?? 100)
         .toArray(),

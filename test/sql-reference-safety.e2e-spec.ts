@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { DataSource } from 'typeorm';
 import { CapturingLogger } from './support/capturing-logger';
 import { createTestSqlDatabase, TestSqlDatabase } from './support/sql-databases';
+import { sqliteFile } from './support/sqlite-file';
 import { startTestApp, TestApp } from './support/test-app';
 
 const SECRET_KEY = `sql-safety-test-key-${randomBytes(16).toString('hex')}`;
@@ -45,16 +46,17 @@ interface Source {
 
 async function source(kind: Source['kind'], sqliteDir: string): Promise<Source> {
   if (kind === 'sqlite') {
-    const path = join(sqliteDir, 'people.db');
-    const db = new Database(path);
-    db.exec('CREATE TABLE people (id INTEGER PRIMARY KEY, name TEXT NOT NULL)');
-    for (const row of ROWS) db.prepare('INSERT INTO people VALUES (?, ?)').run(row.id, row.name);
+    const values = ROWS.map((row) => `(${row.id}, '${row.name}')`).join(', ');
+    const file = sqliteFile(
+      join(sqliteDir, 'people.db'),
+      `CREATE TABLE people (id INTEGER PRIMARY KEY, name TEXT NOT NULL); INSERT INTO people VALUES ${values};`,
+    );
     return {
       kind,
-      url: `sqlite://${path}`,
-      run: async (sql) => db.prepare(sql).all() as Record<string, unknown>[],
+      url: file.url,
+      run: file.run,
       drop: async () => {
-        db.close();
+        file.db.close();
       },
     };
   }

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { DataSource } from 'typeorm';
 import { CapturingLogger } from './support/capturing-logger';
 import { createTestSqlDatabase, SqlKind, TestSqlDatabase } from './support/sql-databases';
+import { sqliteFile } from './support/sqlite-file';
 import { startTestApp, TestApp } from './support/test-app';
 
 const SECRET_KEY = `sql-reference-test-key-${randomBytes(16).toString('hex')}`;
@@ -39,17 +40,18 @@ const SQLITE_DIR = mkdtempSync(join(tmpdir(), 'omega-sqlref-'));
 async function sourceDatabase(kind: SqlKind): Promise<SourceDatabase> {
   if (kind === 'sqlite') {
     const dir = mkdtempSync(join(SQLITE_DIR, 'people-'));
-    const path = join(dir, 'people.db');
-    const db = new Database(path);
-    db.exec('CREATE TABLE people (id INTEGER PRIMARY KEY, name TEXT NOT NULL, score REAL NOT NULL)');
-    const insert = db.prepare('INSERT INTO people (id, name, score) VALUES (?, ?, ?)');
+    const file = sqliteFile(
+      join(dir, 'people.db'),
+      'CREATE TABLE people (id INTEGER PRIMARY KEY, name TEXT NOT NULL, score REAL NOT NULL)',
+    );
+    const insert = file.db.prepare('INSERT INTO people (id, name, score) VALUES (?, ?, ?)');
     for (const person of PEOPLE) insert.run(person.id, person.name, person.score);
     return {
       kind,
-      url: `sqlite://${path}`,
-      run: async (sql) => db.prepare(sql).all() as Record<string, unknown>[],
+      url: file.url,
+      run: file.run,
       drop: async () => {
-        db.close();
+        file.db.close();
         rmSync(dir, { recursive: true, force: true });
       },
     };

@@ -26,7 +26,11 @@ describe('script uploads', () => {
   /** The package folder of an upload, as `npm pack` lays it out. */
   const packed = (files: Record<string, string>, extra: TarEntry[] = []) =>
     tarArchive([
-      ...Object.entries(files).map(([name, content]) => ({ name: `package/${name}`, content })),
+      ...Object.entries(files).map(([name, content]) => ({
+        name: `package/${name}`,
+        content,
+        mode: name.endsWith('.sh') ? 0o755 : 0o644,
+      })),
       ...extra,
     ]);
 
@@ -101,8 +105,29 @@ describe('script uploads', () => {
     await app.api.get('/api/v1/script/attack').expect(404);
   });
 
+  it('does not run the .npmrc git= program for a git+file: optional dependency (only dependencies are read)', async () => {
+    const answer = await put(
+      'optional',
+      packed({
+        'package.json': JSON.stringify({
+          name: 'optional',
+          main: 'index.js',
+          dependencies: { 'tiny-dep': '^1.0.0' },
+          optionalDependencies: { innocent: `git+file://${tmpdir()}/repo.git` },
+        }),
+        // The same registry as the platform's, so only the git= line could make a difference.
+        '.npmrc': `git=./evil.sh\nregistry=${registry.url}\n`,
+        'evil.sh': payload(),
+        'index.js': 'exports.run = () => 1;',
+      }),
+    );
+    expectNoTrace();
+    expect(answer.status).toBe(201);
+    expect(answer.body.kindMeta.dependencies).toEqual({ 'tiny-dep': '1.0.0' });
+  });
+
   it('ignores an upload’s .npmrc, lock files and other config files: installs from the platform’s registry', async () => {
-    const { body } = await put(
+    const answer = await put(
       'configured',
       packed({
         'package.json': JSON.stringify({
@@ -127,12 +152,14 @@ describe('script uploads', () => {
         'evil.sh': payload(),
         'index.ts': "import { value } from 'tiny-dep';\nexport const run = (): string => value;\n",
       }),
-    ).expect(201);
+    );
+    expectNoTrace();
+    expect(answer.status).toBe(201);
+    const { body } = answer;
     expect(body.kindMeta.dependencies).toEqual({ 'tiny-dep': '1.0.0' });
     expect(registry.requests).toEqual(
       expect.arrayContaining(['/tiny-dep', '/tiny-dep/-/tiny-dep-1.0.0.tgz']),
     );
-    expectNoTrace();
     const run = await app.api.post('/api/v1/script/configured/run').send([]).expect(200);
     expect(run.body.result).toBe('from the loopback registry');
   });

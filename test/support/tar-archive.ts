@@ -7,6 +7,8 @@ export interface TarEntry {
   /** ustar type flag: '0' file, '1' hard link, '2' symlink, '3' char device, '5' folder, 'x' pax header. */
   type?: string;
   linkname?: string;
+  /** Permission bits (default 0o644). */
+  mode?: number;
 }
 
 /** A ustar archive of `entries` (gzipped unless `gzip` is false), checksums and all. */
@@ -16,7 +18,7 @@ export function tarArchive(entries: TarEntry[], gzip = true): Buffer {
     const content = Buffer.from(entry.content ?? '');
     const header = Buffer.alloc(512);
     header.write(entry.name, 0, 100, 'utf8');
-    header.write('0000644\0', 100, 'ascii');
+    header.write(`${(entry.mode ?? 0o644).toString(8).padStart(7, '0')}\0`, 100, 'ascii');
     header.write('0000000\0', 108, 'ascii');
     header.write('0000000\0', 116, 'ascii');
     header.write(`${content.length.toString(8).padStart(11, '0')}\0`, 124, 'ascii');

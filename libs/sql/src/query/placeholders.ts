@@ -28,6 +28,10 @@ export function parseQuery(sql: string, dialect: SqlDialect): ParsedQuery {
   const text = sql.replace(/[\s;]+$/, '');
   const code = sqlCode(text, dialect);
   assertReadOnlyStatement(code, dialect);
+  // Read the other way too: whether `\` escapes depends on server settings (and E'' strings) the
+  // reference cannot see, and a write must not hide in a string only one reading sees.
+  if (dialect === 'mysql' || dialect === 'postgres')
+    assertReadOnlyStatement(sqlCode(text, dialect, dialect !== 'mysql'), dialect);
   const parts: string[] = [];
   const slots: string[] = [];
   let start = 0;

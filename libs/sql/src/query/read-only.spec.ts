@@ -10,6 +10,8 @@ describe('read-only SQL references', () => {
     ['SELECT \'DELETE FROM people; DROP TABLE x\' AS text, "insert" FROM people -- UPDATE\n', 'postgres'],
     ['SELECT pg_sleep(1) AS slept', 'postgres'],
     ['SELECT 1 AS one;', 'sqlite'],
+    ['SELECT $$ DELETE; $$ AS text', 'postgres'],
+    ["SELECT 'it''s' AS text", 'mysql'],
   ] as const)('accepts %j on %s', (sql, dialect) => {
     expect(() => parseQuery(sql, dialect)).not.toThrow();
   });
@@ -29,10 +31,17 @@ describe('read-only SQL references', () => {
     ['SELECT * FROM people FOR UPDATE', 'postgres', 'UPDATE is refused'],
     ["SELECT set_config('default_transaction_read_only', 'off', false)", 'postgres', 'SET_CONFIG'],
     ["SELECT nextval('s')", 'postgres', 'NEXTVAL'],
+    ['SELECT pg_advisory_lock(1)', 'postgres', 'PG_ADVISORY_LOCK'],
+    ["SELECT GET_LOCK('a', 10)", 'mysql', 'GET_LOCK'],
     ["SELECT * FROM dblink('host=10.0.0.1', 'SELECT 1') AS t(x int)", 'postgres', 'DBLINK'],
     ['SELECT 1 /*!50000 , (DELETE FROM people) */', 'mysql', 'executable comments'],
     ['SET default_transaction_read_only = off', 'postgres', 'SET statement is refused'],
     ['EXPLAIN ANALYZE DELETE FROM people', 'postgres', 'EXPLAIN statement is refused'],
+    // Hidden in what one reading takes for a string or a comment, and the server for code.
+    ["SELECT E'\\'', 1 INTO copy FROM people -- '", 'postgres', 'INTO is refused'],
+    ["SELECT '\\', 1 INTO OUTFILE '/tmp/x' -- '", 'mysql', 'INTO is refused'],
+    ["SELECT 1--1 INTO OUTFILE '/tmp/x'", 'mysql', 'INTO is refused'],
+    ['SELECT 1 AS a$x$ INTO copy FROM people -- $x$', 'postgres', 'INTO is refused'],
   ] as const)('refuses %j on %s', (sql, dialect, message) => {
     expect(() => parseQuery(sql, dialect)).toThrow(message);
   });

@@ -77,6 +77,9 @@ export function assertReadOnlyStatement(code: string, dialect: SqlDialect): void
     const refused =
       REFUSED_WORDS.has(upper) ||
       upper.startsWith('DBLINK') ||
+      // Advisory locks outlive the read on a pooled session and can stall other readers.
+      upper.startsWith('PG_ADVISORY') ||
+      upper === 'GET_LOCK' ||
       (dialect === 'mssql' && (upper.startsWith('XP_') || upper.startsWith('SP_')));
     if (refused)
       throw OmegaError.invalidInput(

@@ -34,8 +34,12 @@ const DROPPED_RESPONSE_HEADERS = new Set([
   'content-length',
 ]);
 
-/** Addresses a script's outside requests never reach: everything that is not the public internet. */
-const NOT_PUBLIC = new BlockList();
+/**
+ * Addresses a script's outside requests never reach: everything that is not the public internet. Two
+ * lists, since a BlockList matches IPv4 addresses against its IPv4-mapped IPv6 ranges too.
+ */
+const NOT_PUBLIC_V4 = new BlockList();
+const NOT_PUBLIC_V6 = new BlockList();
 for (const [network, prefix] of [
   ['0.0.0.0', 8],
   ['10.0.0.0', 8],
@@ -50,9 +54,9 @@ for (const [network, prefix] of [
   ['198.51.100.0', 24],
   ['203.0.113.0', 24],
   ['224.0.0.0', 4],
-  ['240.0.0.0', 4],
+  ['240.0.0.0', 4], // reserved and broadcast
 ] as const) {
-  NOT_PUBLIC.addSubnet(network, prefix, 'ipv4');
+  NOT_PUBLIC_V4.addSubnet(network, prefix, 'ipv4');
 }
 for (const [network, prefix] of [
   ['::', 96], // unspecified, loopback and the old IPv4-compatible forms
@@ -68,13 +72,13 @@ for (const [network, prefix] of [
   ['fec0::', 10],
   ['ff00::', 8],
 ] as const) {
-  NOT_PUBLIC.addSubnet(network, prefix, 'ipv6');
+  NOT_PUBLIC_V6.addSubnet(network, prefix, 'ipv6');
 }
 
 export function isPublicAddress(address: string): boolean {
   const family = isIP(address);
   if (family === 0) return false;
-  return !NOT_PUBLIC.check(address, family === 4 ? 'ipv4' : 'ipv6');
+  return family === 4 ? !NOT_PUBLIC_V4.check(address, 'ipv4') : !NOT_PUBLIC_V6.check(address, 'ipv6');
 }
 
 /** The host names in a service URL (`mongodb://a:1,b:2/db` has two). */

@@ -334,16 +334,28 @@ describe('SQL references allowed by OMEGA_SQL_HOSTS and OMEGA_SQL_SQLITE_DIRS', 
     expect(Date.now() - started).toBeLessThan(15_000);
   });
 
-  it('runs PostgreSQL reads in a read-only session, so even a writing function changes nothing', async () => {
-    const postgres = of('postgres');
-    await postgres.run(
+  it.each([
+    [
+      'postgres',
       "CREATE FUNCTION add_eve() RETURNS int LANGUAGE sql AS $$ INSERT INTO people VALUES (99, 'Eve') RETURNING id $$",
-    );
-    await put('sneaky', postgres.url, 'SELECT add_eve() AS id').expect(200);
-    const answer = await t.api.get('/api/v1/dataset/sneaky').expect(400);
-    expect(answer.body.message).toMatch(/read-only transaction/);
-    expect(await postgres.run('SELECT id, name FROM people ORDER BY id')).toEqual(ROWS);
-  });
+      /read-only transaction/,
+    ],
+    [
+      'mariadb',
+      "CREATE FUNCTION add_eve() RETURNS INT MODIFIES SQL DATA BEGIN INSERT INTO people VALUES (99, 'Eve'); RETURN 99; END",
+      /READ ONLY transaction/,
+    ],
+  ] as const)(
+    'runs %s reads in a read-only session, so even a writing function changes nothing',
+    async (kind, createFunction, refusal) => {
+      await of(kind).run(createFunction);
+      // Nothing in the query itself writes: the session is what refuses.
+      await put(`sneaky-${kind}`, of(kind).url, 'SELECT add_eve() AS id').expect(200);
+      const answer = await t.api.get(`/api/v1/dataset/sneaky-${kind}`).expect(400);
+      expect(answer.body.message).toMatch(refusal);
+      expect(await of(kind).run('SELECT id, name FROM people ORDER BY id')).toEqual(ROWS);
+    },
+  );
 
   it('answers every connection failure with one message, the cause only in the log', async () => {
     const postgres = new URL(of('postgres').url);

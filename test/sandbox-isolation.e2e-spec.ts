@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { MongoClient } from 'mongodb';
+import { CapturingLogger } from './support/capturing-logger';
 import { startTestApp, TestApp, TestPrincipal } from './support/test-app';
 import { startWorker, WorkerProcess } from './support/worker-process';
 
@@ -333,5 +334,55 @@ describe('om in the sandbox, through the worker', () => {
     expect(body.result).toEqual({ rows: [{ n: 1 }, { n: 2 }], env: [] });
     const stored = await app.api.get('/api/v1/dataset/made-by-a-script').expect(200);
     expect(Object.values(stored.body.data.n)).toEqual([1, 2]);
+  }, 60_000);
+});
+
+describe('a host that cannot isolate user code', () => {
+  const WHOAMI = 'exports.run = () => ({ uid: process.getuid(), pid: process.pid === 1 ? 1 : "own" });';
+
+  const tryRun = async (app: TestApp) => {
+    await app.api
+      .post('/api/v1/script/')
+      .field('name', 'whoami')
+      .attach('file', Buffer.from(WHOAMI), 'whoami.js')
+      .expect(201);
+    return app.api.post('/api/v1/script/whoami/run');
+  };
+
+  it('says so at start-up and refuses every run, while the API keeps serving data', async () => {
+    const logger = new CapturingLogger();
+    const app = await startTestApp({ logger, config: { scriptUser: 'no-such-user-here' } });
+    try {
+      const refusal =
+        /User code cannot run isolated on this host: the user no-such-user-here \(OMEGA_SCRIPT_USER\) does not exist\..*OMEGA_SCRIPT_ISOLATION=none/;
+      expect(logger.lines.filter((line) => refusal.test(line))).toHaveLength(1);
+      const { status, body } = await tryRun(app);
+      expect(status).toBe(422);
+      expect(body.code).toBe('SCRIPT_FAILED');
+      expect(body.message).toMatch(refusal);
+      const record = await app.api.get(`/api/v1/task/${body.task_id}/result`).expect(200);
+      expect(record.body.status).toBe('FAILURE');
+      await app.api
+        .put('/api/v1/dataset/still-served')
+        .send({ data: [{ a: 1 }] })
+        .expect(200);
+      await app.api.get('/health').expect(200);
+    } finally {
+      await app.close();
+    }
+  }, 60_000);
+
+  it('runs without namespaces only when OMEGA_SCRIPT_ISOLATION=none says so, with a warning at start', async () => {
+    const logger = new CapturingLogger();
+    const app = await startTestApp({ logger, config: { scriptIsolation: 'none' } });
+    try {
+      expect(logger.lines.some((line) => /OMEGA_SCRIPT_ISOLATION=none: .*unsafe/.test(line))).toBe(true);
+      const { status, body } = await tryRun(app);
+      expect(status).toBe(200);
+      // As the platform's own user, in the platform's PID namespace: exactly what isolation prevents.
+      expect(body.result).toEqual({ uid: process.getuid?.(), pid: 'own' });
+    } finally {
+      await app.close();
+    }
   }, 60_000);
 });

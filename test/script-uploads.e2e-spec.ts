@@ -149,6 +149,8 @@ describe('script uploads', () => {
           packages: { 'node_modules/tiny-dep': { version: '1.0.0', resolved: `${trap.url}tiny-dep.tgz` } },
         }),
         'npm-shrinkwrap.json': JSON.stringify({ name: 'configured', lockfileVersion: 3 }),
+        // Read by the bundler, this would quote the server's file in the build error.
+        'tsconfig.json': JSON.stringify({ extends: '/etc/passwd' }),
         'evil.sh': payload(),
         'index.ts': "import { value } from 'tiny-dep';\nexport const run = (): string => value;\n",
       }),

@@ -57,6 +57,8 @@ export async function bundleScript(root: string, entry: string): Promise<Buffer>
       write: false,
       logLevel: 'silent',
       legalComments: 'none',
+      // Given, esbuild reads no tsconfig.json: an upload's `extends` could otherwise make it read (and
+      // quote in its error) any file of the server.
       tsconfigRaw: {},
       plugins: [confine],
     });

@@ -1,9 +1,10 @@
 import { OmegaError, OmegaErrorCode } from '@omega/core';
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { chown, cp, lstat, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { runLimited, treeBytes } from './limited-process';
 
 const run = promisify(execFile);
 
@@ -19,8 +20,6 @@ export interface NpmInstallSettings {
 
 const DEFAULT_TIMEOUT_MS = 120_000;
 const DEFAULT_MAX_BYTES = 200 * 1024 * 1024;
-const WATCH_INTERVAL_MS = 500;
-const MAX_STDERR_BYTES = 64 * 1024;
 /** The platform's npm settings for reaching its registry through its network (TLS trust and proxies). */
 const REACHING_THE_REGISTRY = ['cafile', 'proxy', 'https-proxy', 'noproxy', 'strict-ssl'];
 
@@ -32,10 +31,11 @@ interface Identity {
 /**
  * Installs a script's (already validated) registry dependencies without letting the upload steer npm:
  * npm runs in an empty temporary folder that holds only a package.json written here, with config files
- * written here (the platform's registry and how it reaches it, nothing else), lifecycle scripts off, git pointed at a program that does
- * not exist, a minimal environment (PATH and a HOME inside the folder, none of the platform's variables),
- * as an unprivileged user when the platform is root, in a process group of its own that is killed when
- * it runs too long or fills too much disk. Only the installed files and folders (no links) are copied out.
+ * written here (the platform's registry and how it reaches it, nothing else), lifecycle scripts off, git
+ * pointed at a program that does not exist, a minimal environment (PATH and a HOME inside the folder,
+ * none of the platform's variables), as an unprivileged user when the platform is root, in a process
+ * group of its own that is killed when it runs too long or fills too much disk. Only the installed files
+ * and folders (no links) are copied out.
  */
 export class NpmInstaller {
   private platformConfig?: Promise<string>;
@@ -79,7 +79,7 @@ export class NpmInstaller {
     return this.settings.maxBytes ?? DEFAULT_MAX_BYTES;
   }
 
-  private runNpm(folder: string, identity: Identity | undefined): Promise<void> {
+  private async runNpm(folder: string, identity: Identity | undefined): Promise<void> {
     const config = join(folder, 'config');
     const npm = [
       'npm',
@@ -98,7 +98,7 @@ export class NpmInstaller {
       '--omit=dev',
       '--loglevel=error',
     ];
-    const command = identity
+    const dropPrivileges = identity
       ? [
           'setpriv',
           `--reuid=${identity.uid}`,
@@ -106,75 +106,35 @@ export class NpmInstaller {
           '--clear-groups',
           '--no-new-privs',
           '--',
-          ...npm,
         ]
-      : npm;
+      : [];
     const timeoutMs = this.settings.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-    return new Promise<void>((done, fail) => {
-      const child = spawn(command[0], command.slice(1), {
-        cwd: join(folder, 'project'),
-        env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: join(folder, 'home') },
-        detached: true,
-        stdio: ['ignore', 'ignore', 'pipe'],
-      });
-      let stderr = '';
-      let stopped: OmegaError | undefined;
-      child.stderr.on('data', (part: Buffer) => {
-        if (stderr.length < MAX_STDERR_BYTES) stderr += part.toString('utf8');
-      });
-      const stop = (reason: OmegaError) => {
-        stopped ??= reason;
-        // The whole group: npm's own children (fetches, extractions) go with it.
-        try {
-          if (child.pid) process.kill(-child.pid, 'SIGKILL');
-        } catch {
-          // The group has already ended.
-        }
-      };
-      const timer = setTimeout(
-        () =>
-          stop(
-            OmegaError.invalidInput(
-              `Installing the script's dependencies took longer than ${Math.round(timeoutMs / 1000)} s`,
-            ),
-          ),
-        timeoutMs,
-      );
-      let measuring = false;
-      const watch = setInterval(() => {
-        if (measuring) return;
-        measuring = true;
-        void treeBytes(folder)
-          .then((bytes) => {
-            if (bytes > this.maxBytes) stop(this.tooLarge());
-          })
-          .finally(() => (measuring = false));
-      }, WATCH_INTERVAL_MS);
-      child.on('error', (error) => {
-        clearTimeout(timer);
-        clearInterval(watch);
-        fail(error);
-      });
-      child.on('close', (code) => {
-        clearTimeout(timer);
-        clearInterval(watch);
-        if (stopped) return fail(stopped);
-        if (code === 0) return done();
-        const detail = stderr
-          .split(folder)
-          .join('')
-          .split('\n')
-          .filter((line) => /ERR|error/i.test(line))
-          .slice(0, 5)
-          .join(' ')
-          .slice(0, 500);
-        fail(
-          OmegaError.invalidInput(
-            `Installing the script's dependencies failed: ${detail || `npm exited with ${code}`}`,
-          ),
-        );
-      });
+    const outcome = await runLimited([...dropPrivileges, ...npm], {
+      cwd: join(folder, 'project'),
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: join(folder, 'home') },
+      timeoutMs,
+      watched: folder,
+      maxBytes: this.maxBytes,
     });
+    if (outcome.ended !== 'exited') {
+      throw outcome.ended === 'too-large'
+        ? this.tooLarge()
+        : OmegaError.invalidInput(
+            `Installing the script's dependencies took longer than ${Math.round(timeoutMs / 1000)} s`,
+          );
+    }
+    if (outcome.code === 0) return;
+    const detail = outcome.stderr
+      .split(folder)
+      .join('')
+      .split('\n')
+      .filter((line) => /ERR|error/i.test(line))
+      .slice(0, 5)
+      .join(' ')
+      .slice(0, 500);
+    throw OmegaError.invalidInput(
+      `Installing the script's dependencies failed: ${detail || `npm exited with ${outcome.code}`}`,
+    );
   }
 
   private tooLarge(): OmegaError {
@@ -234,15 +194,4 @@ async function chownTree(path: string, identity: Identity): Promise<void> {
   const stats = await lstat(path);
   if (!stats.isDirectory()) return;
   for (const name of await readdir(path)) await chownTree(join(path, name), identity);
-}
-
-/** Bytes of the files below `path` (links are not followed); a folder that vanished counts nothing. */
-async function treeBytes(path: string): Promise<number> {
-  const stats = await lstat(path).catch(() => undefined);
-  if (!stats) return 0;
-  if (!stats.isDirectory()) return stats.size;
-  const names = await readdir(path).catch(() => [] as string[]);
-  let total = 0;
-  for (const name of names) total += await treeBytes(join(path, name));
-  return total;
 }

@@ -91,22 +91,26 @@ async function readAnswer(url: string, headers: Record<string, string>) {
   return { status: response.status, text, complete };
 }
 
-/** The reading processes this test's API started for SQLite (children of this process). */
-function sqliteReaders(): number[] {
-  return readdirSync('/proc')
-    .filter((entry) => /^\d+$/.test(entry))
-    .filter((pid) => {
-      try {
-        const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-        const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-        return (
-          ppid === process.pid && readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('better-sqlite3')
-        );
-      } catch {
-        return false;
-      }
-    })
-    .map(Number);
+/**
+ * The SQLite reading processes of this test's API (children of this process), with their state: `R`
+ * while computing; an idle one (the spare started ahead for the next read) sleeps, `S`.
+ */
+function sqliteReaders(): { pid: number; state: string }[] {
+  const readers: { pid: number; state: string }[] = [];
+  for (const entry of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const [state, ppid] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (
+        Number(ppid) === process.pid &&
+        readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes('better-sqlite3')
+      )
+        readers.push({ pid: Number(entry), state });
+    } catch {
+      // The process ended while being looked at.
+    }
+  }
+  return readers;
 }
 
 describe('SQL references with nothing configured', () => {
@@ -310,7 +314,8 @@ describe('SQL references allowed by OMEGA_SQL_HOSTS and OMEGA_SQL_SQLITE_DIRS', 
       await t.api.get('/health').expect(200);
       events.push('health answered');
     }
-    expect(sqliteReaders().length).toBeGreaterThan(0);
+    const computing = sqliteReaders().filter((reader) => reader.state === 'R');
+    expect(computing.length).toBeGreaterThan(0);
     const answer = await query;
     expect(events).toEqual(['health answered', 'health answered', 'health answered', 'query ended']);
     expect(answer.status).toBe(504);
@@ -318,7 +323,9 @@ describe('SQL references allowed by OMEGA_SQL_HOSTS and OMEGA_SQL_SQLITE_DIRS', 
     expect(answer.body.message).toContain('OMEGA_SQL_TIMEOUT_SECONDS');
     // The reading process is gone: the query does not go on burning a core.
     await new Promise((resolve) => setTimeout(resolve, 200));
-    expect(sqliteReaders()).toEqual([]);
+    const left = sqliteReaders();
+    expect(left.filter((reader) => computing.some(({ pid }) => pid === reader.pid))).toEqual([]);
+    expect(left.filter((reader) => reader.state === 'R')).toEqual([]);
   });
 
   it.each([

@@ -9,6 +9,7 @@ import { ConsoleAssetsController } from './assets/console-assets.controller';
 import { ConsoleExceptionFilter } from './http/console-exception.filter';
 import { ConsoleAdminController } from './pages/admin/console-admin.controller';
 import { ConsoleHomeController } from './pages/home/console-home.controller';
+import { ConsoleJobsController } from './pages/jobs/console-jobs.controller';
 import { ConsoleKeysController } from './pages/keys/console-keys.controller';
 import { ConsoleLoginController } from './pages/login/console-login.controller';
 import { ObjectBrowser } from './pages/objects/object-browser';
@@ -32,6 +33,7 @@ import { ConsoleRenderer } from './rendering/console-renderer';
     ConsoleObjectsController,
     ConsoleRuntimeController,
     ConsoleScriptsController,
+    ConsoleJobsController,
     ConsoleAdminController,
   ],
   providers: [ConsoleRenderer, ConsoleExceptionFilter, ObjectBrowser],

@@ -103,10 +103,12 @@ export class TaskListQuery {
 }
 
 /** What a redirect after a change tells the next page to confirm. */
+export const NOTICES = ['revoked', 'created', 'role', 'scheduled', 'unscheduled'] as const;
+
 export class NoticeQuery {
   @IsOptional()
-  @IsIn(['revoked', 'created', 'role'])
-  done?: 'revoked' | 'created' | 'role';
+  @IsIn(NOTICES)
+  done?: (typeof NOTICES)[number];
 }
 
 /** A run from the console: JSON arguments as the API takes them, answered at once or as a task. */

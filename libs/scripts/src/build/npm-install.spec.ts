@@ -50,6 +50,15 @@ describe('NpmInstaller', () => {
     await expect(failure).rejects.not.toThrow(/omega-script-npm-/);
   });
 
+  it.each([
+    ['root', /OMEGA_SCRIPT_USER "root" must be an unprivileged user/],
+    ['no-such-user-here', /OMEGA_SCRIPT_USER "no-such-user-here" is not a user of this host/],
+  ])('as root, refuses to hand npm to %s; unprivileged, runs it as itself', async (user, refusal) => {
+    const installing = new NpmInstaller({ registry: registry.url, user }).install({ tiny: '^1.0.0' }, folder);
+    if (isRoot) await expect(installing).rejects.toThrow(refusal);
+    else await expect(installing).resolves.toBeUndefined();
+  });
+
   describe('with a stand-in npm that reports how it was started', () => {
     let path: string | undefined;
     const report = () => JSON.parse(readFileSync(join(folder, 'report.json'), 'utf8'));

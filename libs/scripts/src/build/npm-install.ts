@@ -38,8 +38,8 @@ interface Identity {
  * and folders (no links) are copied out.
  */
 export class NpmInstaller {
-  private platformConfig?: Promise<string>;
-  private identity?: Promise<Identity | undefined>;
+  private readonly npmrc = remembered(() => this.platformNpmrc());
+  private readonly unprivilegedIdentity = remembered(() => this.scriptUserIdentity());
 
   constructor(private readonly settings: NpmInstallSettings) {}
 
@@ -149,44 +149,50 @@ export class NpmInstaller {
    * npm reaches it (its CA file, proxies, strict-ssl), read once from the platform's npm config, never
    * from an upload.
    */
-  private npmrc(): Promise<string> {
-    this.platformConfig ??= (async () => {
-      const { stdout } = await run('npm', ['config', 'list', '--json'], { maxBuffer: 4 * 1024 * 1024 });
-      const platform = JSON.parse(stdout) as Record<string, unknown>;
-      const registry = String(this.settings.registry ?? platform.registry ?? '');
-      if (!/^https?:\/\/\S+$/.test(registry)) {
-        throw new Error(`The npm registry ${JSON.stringify(registry)} is not an http(s) URL`);
+  private async platformNpmrc(): Promise<string> {
+    const { stdout } = await run('npm', ['config', 'list', '--json'], { maxBuffer: 4 * 1024 * 1024 });
+    const platform = JSON.parse(stdout) as Record<string, unknown>;
+    const registry = String(this.settings.registry ?? platform.registry ?? '');
+    if (!/^https?:\/\/\S+$/.test(registry)) {
+      throw new Error(`The npm registry ${JSON.stringify(registry)} is not an http(s) URL`);
+    }
+    const lines = [`registry=${registry.endsWith('/') ? registry : `${registry}/`}`];
+    for (const key of REACHING_THE_REGISTRY) {
+      const value = Array.isArray(platform[key]) ? (platform[key] as unknown[]).join(',') : platform[key];
+      // One line per setting: a value with a line break could add settings of its own.
+      if ((typeof value === 'string' && value !== '' && !/[\r\n]/.test(value)) || value === false) {
+        lines.push(`${key}=${String(value)}`);
       }
-      const lines = [`registry=${registry.endsWith('/') ? registry : `${registry}/`}`];
-      for (const key of REACHING_THE_REGISTRY) {
-        const value = Array.isArray(platform[key]) ? (platform[key] as unknown[]).join(',') : platform[key];
-        // One line per setting: a value with a line break could add settings of its own.
-        if ((typeof value === 'string' && value !== '' && !/[\r\n]/.test(value)) || value === false) {
-          lines.push(`${key}=${String(value)}`);
-        }
-      }
-      return `${lines.join('\n')}\n`;
-    })();
-    return this.platformConfig;
+    }
+    return `${lines.join('\n')}\n`;
   }
 
   /** Root hands npm to the script user; anyone else already is unprivileged and runs it as itself. */
-  private unprivilegedIdentity(): Promise<Identity | undefined> {
-    this.identity ??= (async () => {
-      if (process.getuid?.() !== 0) return undefined;
-      const user = this.settings.user;
-      const [uid, gid] = await Promise.all(
-        ['-u', '-g'].map(async (flag) => Number((await run('id', [flag, user])).stdout.trim())),
-      ).catch(() => {
-        throw new Error(`OMEGA_SCRIPT_USER ${JSON.stringify(user)} is not a user of this host`);
-      });
-      if (!Number.isInteger(uid) || uid === 0 || !Number.isInteger(gid)) {
-        throw new Error(`OMEGA_SCRIPT_USER ${JSON.stringify(user)} must be an unprivileged user, not root`);
-      }
-      return { uid, gid };
-    })();
-    return this.identity;
+  private async scriptUserIdentity(): Promise<Identity | undefined> {
+    if (process.getuid?.() !== 0) return undefined;
+    const user = this.settings.user;
+    const [uid, gid] = await Promise.all(
+      ['-u', '-g'].map(async (flag) => Number((await run('id', [flag, user])).stdout.trim())),
+    ).catch(() => {
+      throw new Error(`OMEGA_SCRIPT_USER ${JSON.stringify(user)} is not a user of this host`);
+    });
+    if (!Number.isInteger(uid) || uid === 0 || !Number.isInteger(gid)) {
+      throw new Error(`OMEGA_SCRIPT_USER ${JSON.stringify(user)} must be an unprivileged user, not root`);
+    }
+    return { uid, gid };
   }
+}
+
+/** What `load` gives, asked once; a failure is not kept, so the next call asks again. */
+function remembered<T>(load: () => Promise<T>): () => Promise<T> {
+  let value: Promise<T> | undefined;
+  return () => {
+    value ??= load().catch((error: unknown) => {
+      value = undefined;
+      throw error;
+    });
+    return value;
+  };
 }
 
 async function chownTree(path: string, identity: Identity): Promise<void> {

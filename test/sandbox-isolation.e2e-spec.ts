@@ -335,6 +335,23 @@ describe('om in the sandbox, through the worker', () => {
     const stored = await app.api.get('/api/v1/dataset/made-by-a-script').expect(200);
     expect(Object.values(stored.body.data.n)).toEqual([1, 2]);
   }, 60_000);
+
+  it('makes at most 32 requests of a run at once: a flood through om is cut, not passed on', async () => {
+    const script = `exports.run = async function (om) {
+  const all = await Promise.allSettled(Array.from({ length: 40 }, () => om.datasets.list()));
+  const refused = all.filter((one) => one.status === 'rejected').map((one) => one.reason.message);
+  return { served: all.length - refused.length, refused: [...new Set(refused)] };
+};`;
+    await app.api
+      .post('/api/v1/script/')
+      .field('name', 'flood')
+      .attach('file', Buffer.from(script), 'flood.js')
+      .expect(201);
+    const { body } = await app.api.post('/api/v1/script/flood/run').expect(200);
+    expect(body.result.served).toBeGreaterThanOrEqual(32);
+    expect(body.result.served).toBeLessThan(40);
+    expect(body.result.refused).toEqual([expect.stringMatching(/A run makes at most 32 requests at once/)]);
+  }, 60_000);
 });
 
 describe('a host that cannot isolate user code', () => {

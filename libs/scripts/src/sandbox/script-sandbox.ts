@@ -27,6 +27,8 @@ export const MAX_CAPTURED_BYTES = 64 * 1024;
 const RSS_POLL_MS = 100;
 /** A Node process needs this much beside its heap (code, stacks, buffers) before the watchdog steps in. */
 const RSS_HEADROOM_MB = 96;
+/** Requests a child may have the worker make at once: user code cannot flood the API through it. */
+const MAX_FETCHES_IN_FLIGHT = 32;
 /** The CPU-time backstop: Node's helper threads count too, so it sits well above the wall-clock limit. */
 const CPU_LIMIT_FACTOR = 2;
 const CPU_LIMIT_MARGIN_SECONDS = 10;
@@ -294,13 +296,20 @@ export class ScriptSandbox implements OnModuleInit, OnModuleDestroy {
             aborted.signal.addEventListener('abort', () => done(), { once: true });
           });
       };
+      let inFlight = 0;
       const handle = (message: ChildMessage, data: Buffer): void => {
         if (message.type === 'cell') finishedCells.push(message.cell);
         else if (message.type === 'done') {
           const { type: _type, ...answer } = message;
           response = answer;
+        } else if (inFlight >= MAX_FETCHES_IN_FLIGHT) {
+          const why = `A run makes at most ${MAX_FETCHES_IN_FLIGHT} requests at once`;
+          void send({ type: 'fail', id: message.id, message: why }).catch(() => undefined);
         } else {
-          void this.proxy.serve(message, data, { ...credentials, signal: aborted.signal }, send);
+          inFlight += 1;
+          void this.proxy
+            .serve(message, data, { ...credentials, signal: aborted.signal }, send)
+            .finally(() => (inFlight -= 1));
         }
       };
       const reader = new FrameReader(this.config.scriptIpcMaxBytes);

@@ -4,6 +4,7 @@ import { chown, cp, lstat, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { lookUpUser } from '../sandbox/isolation';
 import { runLimited, treeBytes } from './limited-process';
 
 const run = promisify(execFile);
@@ -171,15 +172,12 @@ export class NpmInstaller {
   private async scriptUserIdentity(): Promise<Identity | undefined> {
     if (process.getuid?.() !== 0) return undefined;
     const user = this.settings.user;
-    const [uid, gid] = await Promise.all(
-      ['-u', '-g'].map(async (flag) => Number((await run('id', [flag, user])).stdout.trim())),
-    ).catch(() => {
-      throw new Error(`OMEGA_SCRIPT_USER ${JSON.stringify(user)} is not a user of this host`);
-    });
-    if (!Number.isInteger(uid) || uid === 0 || !Number.isInteger(gid)) {
+    const owner = await lookUpUser(user);
+    if (!owner) throw new Error(`OMEGA_SCRIPT_USER ${JSON.stringify(user)} is not a user of this host`);
+    if (owner.uid === 0) {
       throw new Error(`OMEGA_SCRIPT_USER ${JSON.stringify(user)} must be an unprivileged user, not root`);
     }
-    return { uid, gid };
+    return { uid: owner.uid, gid: owner.gid };
   }
 }
 

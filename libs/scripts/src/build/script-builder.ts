@@ -98,7 +98,7 @@ export class ScriptBuilder {
   }
 }
 
-/** What the build reads of an upload's package.json: nothing else of it has any effect. */
+/** What the build takes of an upload's package.json (the bundler reads its module fields, inside the package). */
 interface Manifest {
   main?: string;
   dependencies: Record<string, string>;

@@ -89,7 +89,7 @@ export function findCommand(name: string): string | undefined {
 }
 
 /** A user by name or numeric uid, from /etc/passwd (a uid it does not list keeps its number as gid). */
-async function lookUpUser(user: string): Promise<Isolation['owner']> {
+export async function lookUpUser(user: string): Promise<Isolation['owner']> {
   const passwd = await readFile('/etc/passwd', 'utf8').catch(() => '');
   for (const line of passwd.split('\n')) {
     const [name, , uid, gid] = line.split(':');

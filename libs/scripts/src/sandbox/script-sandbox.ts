@@ -334,12 +334,13 @@ export class ScriptSandbox implements OnModuleInit, OnModuleDestroy {
       else child.once('spawn', () => void sendRun());
       if (started.failure) kill(`The sandbox could not start: ${started.failure.message}`, false);
       child.once('error', (error) => kill(`The sandbox could not start: ${error.message}`, false));
-      void started.closed.then(({ exitCode, signal }) => {
+      void started.closed.then((exit) => {
         clearTimeout(deadline);
         clearInterval(watchdog);
         aborted.abort();
         const ended = new Date();
-        const base = { stdout: stdout.text(), stderr: stderr.text(), started: begun, ended };
+        const { exitCode, signal, stderrText } = nodeExit(exit, stderr.text());
+        const base = { stdout: stdout.text(), stderr: stderrText, started: begun, ended };
         const heapDied = /heap out of memory|Reached heap limit/i.test(base.stderr) || signal === 'SIGABRT';
         if (breach === undefined && heapDied && !response)
           breach = `memory limit of ${limits.memoryMb} MiB (V8 heap)`;
@@ -396,6 +397,22 @@ export class ScriptSandbox implements OnModuleInit, OnModuleDestroy {
 }
 
 let prlimit: string | null | undefined;
+
+/**
+ * How node ended, seen through `unshare`: it ends itself with the signal that ended node, except SIGKILL
+ * (the CPU-time backstop's, the kernel's out-of-memory killer's), which it cannot raise on itself; it then
+ * exits 1 with this line on stderr.
+ */
+const UNSHARE_SAW_SIGKILL = /^unshare: sigprocmask unblock failed: .*\n?/m;
+
+function nodeExit(
+  exit: { exitCode: number | null; signal: NodeJS.Signals | null },
+  stderrText: string,
+): { exitCode: number | null; signal: NodeJS.Signals | null; stderrText: string } {
+  if (exit.exitCode === 1 && UNSHARE_SAW_SIGKILL.test(stderrText))
+    return { exitCode: null, signal: 'SIGKILL', stderrText: stderrText.replace(UNSHARE_SAW_SIGKILL, '') };
+  return { ...exit, stderrText };
+}
 
 /** SIGKILL to the child's whole process group (it was started detached, as its group's leader). */
 function killGroup(child: ChildProcess): void {

@@ -1,4 +1,4 @@
-import { AuthService, RUN_TOKENS_COLLECTION } from '@omega/accounts';
+import { AuthService, isRunTokenRoute, RUN_TOKENS_COLLECTION } from '@omega/accounts';
 import { TenantContext } from '@omega/core';
 import { ScopedTokens } from '@omega/scripts';
 import { randomBytes } from 'node:crypto';
@@ -179,6 +179,45 @@ describe('run tokens, embedded runner: the token a run hands its om', () => {
     };
     await member.api.post('/api/v1/script/quiet/run').expect(200);
   }, 60_000);
+
+  it('refuses a live run token on every route outside the data plane, whatever its method', async () => {
+    const express = t.app.getHttpAdapter().getInstance() as {
+      router: { stack: { route?: { path: string; methods: Record<string, boolean> } }[] };
+    };
+    const closed = express.router.stack
+      .flatMap(({ route }) =>
+        route && !isRunTokenRoute(route.path)
+          ? Object.keys(route.methods)
+              .filter((method) => method !== '_all')
+              .map((method) => ({
+                method: method as 'get' | 'post' | 'put' | 'delete' | 'patch',
+                path: route.path,
+              }))
+          : [],
+      )
+      .map(({ method, path }) => ({ method, path, url: path.replace(/:[A-Za-z_]+/g, 'sample') }));
+    expect(closed.length).toBeGreaterThan(20);
+    const answers: string[] = [];
+    probe = async (token) => {
+      for (const { method, path, url } of closed) {
+        // Public routes need no credential at all: what they answer does not depend on the token.
+        const anonymous = await request(t.url)[method](url);
+        if (anonymous.status !== 401 && anonymous.status !== 302) continue;
+        const { status } = await request(t.url)[method](url).set(bearer(token));
+        answers.push(`${status} ${method.toUpperCase()} ${path}`);
+      }
+    };
+    await member.api.post('/api/v1/script/quiet/run').expect(200);
+    expect(answers.length).toBeGreaterThan(20);
+    expect(answers.filter((answer) => !answer.startsWith('403 '))).toEqual([]);
+    expect(answers).toEqual(
+      expect.arrayContaining([
+        '403 POST /api/v1/auth/keys',
+        '403 GET /api/v1/admin/users',
+        '403 POST /api/v1/auth/logout',
+      ]),
+    );
+  }, 120_000);
 
   it('a readonly member cannot run scripts at all', async () => {
     const reader = await t.createPrincipal({ role: 'readonly' });

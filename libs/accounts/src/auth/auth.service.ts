@@ -142,8 +142,8 @@ export class AuthService {
 
   /**
    * The principal a token stands for, or null when it is invalid, expired, revoked or no longer good.
-   * Login tokens (Bearer or session) must not be revoked (`SessionRevocations`); run tokens come only as
-   * Bearer, only while their run lasts, and speak for the user with at most the member role.
+   * A login token (Bearer or session) is good until it expires unless revoked (`SessionRevocations`); a
+   * run token comes only as Bearer, only while its run lasts, and speaks for the user as a member at most.
    */
   async verifyToken(token: string, via: 'bearer' | 'session'): Promise<Principal | null> {
     const claims = await this.claimsOf(token);
@@ -185,7 +185,8 @@ export class AuthService {
   /** The one revocation check of a login token: one read by primary key. */
   private async isLiveLoginToken(claims: LoginTokenClaims): Promise<boolean> {
     // Tokens without an id cannot be revoked: they are refused, so their holders sign in again.
-    if (typeof claims.jti !== 'string' || typeof claims.iat_ms !== 'number') return false;
+    if (typeof claims.jti !== 'string' || typeof claims.sub !== 'string' || typeof claims.iat_ms !== 'number')
+      return false;
     const revocable = { tokenId: claims.jti, userId: claims.sub, issuedAt: claims.iat_ms };
     return !(await this.revocations.isRevoked(revocable));
   }

@@ -1,7 +1,17 @@
+import { Test, TestingModule } from '@nestjs/testing';
 import { getDataSourceToken } from '@nestjs/typeorm';
-import { ACCOUNTS_CONNECTION, SESSION_COOKIE, UsersService } from '@omega/accounts';
+import {
+  ACCOUNTS_CONNECTION,
+  AccountsModule,
+  SESSION_COOKIE,
+  SessionRevocations,
+  UsersService,
+} from '@omega/accounts';
+import { loadConfig, OmegaConfigModule } from '@omega/core';
+import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import type { DataSource } from 'typeorm';
+import { createTestSqlDatabase, SqlKind, TestSqlDatabase } from './support/sql-databases';
 import { startTestApp, TestApp, TestPrincipal } from './support/test-app';
 
 /** A console session as a browser would get it: the login form with its CSRF cookie, then the cookies. */
@@ -158,5 +168,64 @@ describe('sessions end on the server', () => {
     const after = await rows();
     expect(after).toHaveLength(before + 1);
     expect(after.every((row) => /^(token|user):[0-9a-f-]{36}$/.test(row.id))).toBe(true);
+  });
+});
+
+describe.each<SqlKind>(['postgres', 'mariadb', 'sqlite'])('revocations kept on %s', (kind) => {
+  let db: TestSqlDatabase;
+  let moduleRef: TestingModule;
+  let revocations: SessionRevocations;
+
+  beforeAll(async () => {
+    db = await createTestSqlDatabase(kind);
+    const config = loadConfig({ OMEGA_SQL_URL: db.url, OMEGA_DATA_DIR: db.dataDir });
+    moduleRef = await Test.createTestingModule({
+      imports: [OmegaConfigModule.forRoot(config), AccountsModule],
+    }).compile();
+    moduleRef.useLogger(['error']);
+    await moduleRef.init();
+    revocations = moduleRef.get(SessionRevocations);
+  });
+
+  afterAll(async () => {
+    try {
+      await moduleRef?.close();
+    } finally {
+      await db?.drop();
+    }
+  });
+
+  it('revokes one token, twice without error, and no other', async () => {
+    const userId = randomUUID();
+    const [logout, other] = [randomUUID(), randomUUID()];
+    const issuedAt = Date.now();
+    await revocations.revokeToken(logout, new Date(Date.now() + 60_000));
+    await revocations.revokeToken(logout, new Date(Date.now() + 60_000));
+    expect(await revocations.isRevoked({ tokenId: logout, userId, issuedAt })).toBe(true);
+    expect(await revocations.isRevoked({ tokenId: other, userId, issuedAt })).toBe(false);
+  });
+
+  it("revokes a user's tokens issued until then, not those issued after, and moves on a second time", async () => {
+    const userId = randomUUID();
+    const before = Date.now() - 5;
+    await revocations.revokeUser(userId);
+    const after = Date.now() + 5;
+    expect(await revocations.isRevoked({ tokenId: randomUUID(), userId, issuedAt: before })).toBe(true);
+    expect(await revocations.isRevoked({ tokenId: randomUUID(), userId, issuedAt: after })).toBe(false);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    await revocations.revokeUser(userId);
+    expect(await revocations.isRevoked({ tokenId: randomUUID(), userId, issuedAt: after })).toBe(true);
+    expect(
+      await revocations.isRevoked({ tokenId: randomUUID(), userId: randomUUID(), issuedAt: before }),
+    ).toBe(false);
+  });
+
+  it('forgets revocations whose tokens have expired anyway, at the next revocation', async () => {
+    const expired = randomUUID();
+    await revocations.revokeToken(expired, new Date(Date.now() - 1000));
+    const probe = { tokenId: expired, userId: randomUUID(), issuedAt: Date.now() };
+    expect(await revocations.isRevoked(probe)).toBe(true);
+    await revocations.revokeToken(randomUUID(), new Date(Date.now() + 60_000));
+    expect(await revocations.isRevoked(probe)).toBe(false);
   });
 });

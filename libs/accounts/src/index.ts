@@ -36,3 +36,4 @@ export * from './auth/rate-limits';
 export * from './auth/auth.module';
 export * from './admin/user-accounts.service';
 export * from './auth/run-tokens';
+export * from './auth/session-revocations';

@@ -2,7 +2,7 @@ import { TenantContext } from '@omega/core';
 import Database from 'better-sqlite3';
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, readlinkSync, realpathSync, rmSync } from 'node:fs';
 import { createServer, Server, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -91,21 +91,16 @@ async function readAnswer(url: string, headers: Record<string, string>) {
   return { status: response.status, text, complete };
 }
 
-/**
- * The SQLite reading processes of this test's API (children of this process), with their state: `R`
- * while computing; an idle one (the spare started ahead for the next read) sleeps, `S`.
- */
-function sqliteReaders(): { pid: number; state: string }[] {
-  const readers: { pid: number; state: string }[] = [];
+/** The processes started by this test's API (its children) that hold `file` open: SQLite readers. */
+function processesReading(file: string): number[] {
+  const readers: number[] = [];
   for (const entry of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
     try {
       const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const [state, ppid] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      if (
-        Number(ppid) === process.pid &&
-        readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes('better-sqlite3')
-      )
-        readers.push({ pid: Number(entry), state });
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid !== process.pid) continue;
+      const open = readdirSync(`/proc/${entry}/fd`).map((fd) => readlinkSync(`/proc/${entry}/fd/${fd}`));
+      if (open.includes(file)) readers.push(Number(entry));
     } catch {
       // The process ended while being looked at.
     }
@@ -314,8 +309,8 @@ describe('SQL references allowed by OMEGA_SQL_HOSTS and OMEGA_SQL_SQLITE_DIRS', 
       await t.api.get('/health').expect(200);
       events.push('health answered');
     }
-    const computing = sqliteReaders().filter((reader) => reader.state === 'R');
-    expect(computing.length).toBeGreaterThan(0);
+    const file = realpathSync(new URL(of('sqlite').url).pathname);
+    expect(processesReading(file)).toHaveLength(1);
     const answer = await query;
     expect(events).toEqual(['health answered', 'health answered', 'health answered', 'query ended']);
     expect(answer.status).toBe(504);
@@ -323,9 +318,7 @@ describe('SQL references allowed by OMEGA_SQL_HOSTS and OMEGA_SQL_SQLITE_DIRS', 
     expect(answer.body.message).toContain('OMEGA_SQL_TIMEOUT_SECONDS');
     // The reading process is gone: the query does not go on burning a core.
     await new Promise((resolve) => setTimeout(resolve, 200));
-    const left = sqliteReaders();
-    expect(left.filter((reader) => computing.some(({ pid }) => pid === reader.pid))).toEqual([]);
-    expect(left.filter((reader) => reader.state === 'R')).toEqual([]);
+    expect(processesReading(file)).toEqual([]);
   });
 
   it.each([

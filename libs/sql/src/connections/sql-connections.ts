@@ -46,14 +46,16 @@ export class SqlConnections implements OnModuleDestroy {
   }
 
   /**
-   * A driver for one read. `address` is where a server's host name resolved when it was checked (absent
-   * for SQLite); statements stop after `timeoutMs`.
+   * A driver for one read. `location` is where the reference was checked to lead: the address a
+   * server's name resolved to, or a SQLite file's real path; statements stop after `timeoutMs`.
    */
-  lease(ctx: TenantContext, resolvedUrl: string, limits: { address?: string; timeoutMs: number }): SqlLease {
+  lease(ctx: TenantContext, resolvedUrl: string, limits: { location?: string; timeoutMs: number }): SqlLease {
     const target = parseTarget(resolvedUrl);
-    if (target.dialect === 'sqlite')
-      return { driver: new SqliteRowDriver(target.path, limits.timeoutMs), release: () => undefined };
-    const access = { address: limits.address ?? target.host, timeoutMs: limits.timeoutMs };
+    if (target.dialect === 'sqlite') {
+      const driver = new SqliteRowDriver(limits.location ?? target.path, limits.timeoutMs);
+      return { driver, release: () => undefined };
+    }
+    const access = { address: limits.location ?? target.host, timeoutMs: limits.timeoutMs };
     const entry = this.pool(ctx, resolvedUrl, target, access);
     entry.leases++;
     entry.lastUsed = Date.now();

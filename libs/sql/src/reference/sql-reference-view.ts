@@ -21,8 +21,8 @@ export interface SqlReferenceRun {
   dialect: SqlDialect;
   /** With secrets filled in: kept in memory only for connecting. */
   resolvedUrl: string;
-  /** The address the host was checked at, connected to instead of the name (absent for SQLite). */
-  address?: string;
+  /** Where the reference was checked to lead: the host's address, or the SQLite file's real path. */
+  location?: string;
   /** `OMEGA_SQL_TIMEOUT_SECONDS` (as ms) and `OMEGA_SQL_MAX_ROWS`. */
   limits: { timeoutMs: number; maxRows: number };
   query: ParsedQuery;
@@ -47,7 +47,7 @@ export class SqlReferenceView implements TableReader {
     const params = new SqlParams(run.dialect);
     const sql = bindQuery(run.query, run.sqlvars, params);
     const lease = connections.lease(run.ctx, run.resolvedUrl, {
-      address: run.address,
+      location: run.location,
       timeoutMs: run.limits.timeoutMs,
     });
     try {
@@ -130,7 +130,7 @@ export class SqlReferenceView implements TableReader {
   /** Runs SQL on a leased connection; errors name the database problem without secrets. */
   private async *read(sql: string, values: unknown[], chunkRows: number): AsyncGenerator<TableRecord[]> {
     const lease = this.connections.lease(this.run.ctx, this.run.resolvedUrl, {
-      address: this.run.address,
+      location: this.run.location,
       timeoutMs: this.run.limits.timeoutMs,
     });
     try {

@@ -16,7 +16,7 @@ import { sqlError } from '../connections/sql-errors';
 import { parseQuery, placeholderNames } from '../query/placeholders';
 import { SecretCipherProvider } from '../secrets/secret-cipher';
 import { SqlHostPolicy } from '../targets/sql-hosts';
-import { assertSqlitePathAllowed } from '../targets/sqlite-paths';
+import { checkedSqlitePath } from '../targets/sqlite-paths';
 import { parseTarget, redactUrl, resolveUrl, separateSecrets, SqlDialect } from '../url/sql-url';
 import { isSqlReferenceSpec } from './sql-reference-input';
 import { SqlReferenceView } from './sql-reference-view';
@@ -89,9 +89,9 @@ export class SqlReferencePlugin implements StoragePluginContract<SqlReferenceVie
     const resolvedUrl = resolveUrl(kindMeta.url, secrets);
     const query = parseQuery(kindMeta.query, kindMeta.dialect);
     const where = redactUrl(resolvedUrl);
-    let address: string | undefined;
+    let location: string | undefined;
     try {
-      address = await this.checkTarget(resolvedUrl, 'read');
+      location = await this.checkTarget(resolvedUrl, 'read');
     } catch (error) {
       throw sqlError(error, kindMeta.dialect, where, Object.values(secrets));
     }
@@ -99,7 +99,7 @@ export class SqlReferencePlugin implements StoragePluginContract<SqlReferenceVie
       ctx,
       dialect: kindMeta.dialect,
       resolvedUrl,
-      address,
+      location,
       limits: { timeoutMs: this.config.sqlTimeoutSeconds * 1000, maxRows: this.config.sqlMaxRows },
       query,
       sqlvars: parseSqlvars(options.sqlvars) ?? {},
@@ -118,15 +118,13 @@ export class SqlReferencePlugin implements StoragePluginContract<SqlReferenceVie
   /**
    * Where a reference may lead (`OMEGA_SQL_HOSTS`, `OMEGA_SQL_SQLITE_DIRS`), checked when stored and
    * again when read: a `{placeholder}` in the URL, a DNS answer or a link made since could lead elsewhere
-   * by then. When read, the answer is the address to connect to. A host that is still a `{placeholder}`
-   * is only checked when read.
+   * by then. The answer is where to connect: the host's checked address (when read), or the SQLite
+   * file's real path. A host that is still a `{placeholder}` is only checked when read.
    */
   private async checkTarget(url: string, when: 'stored' | 'read'): Promise<string | undefined> {
     const target = parseTarget(url);
-    if (target.dialect === 'sqlite') {
-      assertSqlitePathAllowed(target.path, this.config.dataDir, this.config.sqlSqliteDirs);
-      return undefined;
-    }
+    if (target.dialect === 'sqlite')
+      return checkedSqlitePath(target.path, this.config.dataDir, this.config.sqlSqliteDirs);
     if (when === 'read') return this.hosts.addressOf(target.host);
     if (!/[{}]/.test(target.host)) await this.hosts.checkWhenStored(target.host);
     return undefined;

@@ -8,13 +8,14 @@ const SYSTEM_FOLDERS = ['/proc', '/sys', '/dev'];
 /**
  * Where a SQLite reference may lead: a regular file inside a folder of `OMEGA_SQL_SQLITE_DIRS` (none when
  * unset), never under the platform's data directory nor the kernel's file systems. Paths are compared
- * as given and as real paths, so a symbolic link leads nowhere the path itself could not.
+ * as given and as real paths, so a symbolic link leads nowhere the path itself could not. The answer is
+ * the real path, the one to open: a link changed after the check does not move the read.
  */
-export function assertSqlitePathAllowed(
+export function checkedSqlitePath(
   path: string,
   dataDir: string,
   allowedFolders: readonly string[] | undefined,
-): void {
+): string {
   // A link that leads nowhere readable (`/proc/self/fd/N` of a socket) is compared as written.
   const real = (target: string) => {
     try {
@@ -43,4 +44,5 @@ export function assertSqlitePathAllowed(
   // A FIFO would block the open, a device or socket is no database: only regular files are read.
   if (statSync(paths[1], { throwIfNoEntry: false })?.isFile() === false)
     throw OmegaError.invalidInput('a sqlite reference must name a regular file');
+  return paths[1];
 }

@@ -61,8 +61,8 @@ type ReaderMessage =
  * SQLite files, read in a process of their own: better-sqlite3 runs a statement synchronously, in native
  * code, so on the API's thread one long query would stall every request, and a worker thread cannot be
  * stopped while SQLite computes (termination waits for JavaScript). Killing the process ends any query
- * at once; that is how `OMEGA_SQL_TIMEOUT_SECONDS` applies to SQLite. Each read starts its own process
- * (tens of milliseconds), as an open iterator holds its connection anyway.
+ * at once; that is how `OMEGA_SQL_TIMEOUT_SECONDS` applies to SQLite. Each read has a process of its
+ * own (an open iterator holds its connection anyway); the next one is started ahead.
  */
 export class SqliteRowDriver implements SqlRowDriver {
   constructor(

@@ -16,6 +16,7 @@ import { ObjectBrowser } from './pages/objects/object-browser';
 import { ConsoleObjectsController } from './pages/objects/console-objects.controller';
 import { ConsoleRuntimeController } from './pages/runtime/console-runtime.controller';
 import { ConsoleScriptsController } from './pages/scripts/console-scripts.controller';
+import { ConsoleSqlController } from './pages/sql/console-sql.controller';
 import { ConsoleRenderer } from './rendering/console-renderer';
 
 /**
@@ -34,6 +35,7 @@ import { ConsoleRenderer } from './rendering/console-renderer';
     ConsoleRuntimeController,
     ConsoleScriptsController,
     ConsoleJobsController,
+    ConsoleSqlController,
     ConsoleAdminController,
   ],
   providers: [ConsoleRenderer, ConsoleExceptionFilter, ObjectBrowser],

@@ -43,6 +43,7 @@ const SECTIONS: { href: string; label: string; adminOnly?: boolean }[] = [
   { href: `${CONSOLE_BASE}/files`, label: 'Files' },
   { href: `${CONSOLE_BASE}/scripts`, label: 'Scripts' },
   { href: `${CONSOLE_BASE}/jobs`, label: 'Jobs' },
+  { href: `${CONSOLE_BASE}/sql`, label: 'SQL' },
   { href: `${CONSOLE_BASE}/tasks`, label: 'Tasks' },
   { href: `${CONSOLE_BASE}/workers`, label: 'Workers' },
   { href: `${CONSOLE_BASE}/keys`, label: 'API keys' },

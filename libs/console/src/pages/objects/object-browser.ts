@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { MetadataRecord, OmegaStores, StorePrefix, TenantContext } from '@omega/core';
-import { TABLE_ROWS_KIND, TableView } from '@omega/datasets';
+import { SQL_REFERENCE_KIND, TABLE_ROWS_KIND, TableView } from '@omega/datasets';
 import { ModelKindMeta, ModelsService, ModelVersion } from '@omega/models';
 import { formatBytes } from '../../rendering/view-filters';
 
@@ -23,7 +23,9 @@ export interface ObjectRow {
 
 export type DatasetPreview =
   | { shape: 'table'; columns: { name: string; type: string }[]; rows: unknown[][]; total: number }
-  | { shape: 'document'; value: unknown };
+  | { shape: 'document'; value: unknown }
+  /** Read on its own page, with its placeholders' values. */
+  | { shape: 'sql' };
 
 /** What the object browser shows of the stores: listings with a search, and one object in detail. */
 @Injectable()
@@ -50,6 +52,7 @@ export class ObjectBrowser {
     name: string,
   ): Promise<{ meta: MetadataRecord; preview: DatasetPreview }> {
     const meta = await this.stores.datasets.metadata(ctx, name);
+    if (meta.kind === SQL_REFERENCE_KIND) return { meta, preview: { shape: 'sql' } };
     if (meta.kind !== TABLE_ROWS_KIND)
       return { meta, preview: { shape: 'document', value: await this.stores.datasets.get(ctx, name) } };
     const view = await this.stores.datasets.get<TableView>(ctx, name);

@@ -14,17 +14,39 @@ const SALES = [
 /** A script that does nothing itself: the probes use its token while it runs. */
 const QUIET_SCRIPT = `exports.run = async function () { return 'done'; };`;
 
-/** What the script's `om` reaches, tried as an attacker would from inside the run. */
+/**
+ * What the script's `om` reaches, tried as an attacker would from inside the run: through the SDK, and
+ * with the credential the SDK sends (captured by wrapping fetch) on routes the SDK never calls.
+ */
 const OM_PROBE_SCRIPT = `
 exports.run = async function (om) {
   const outcome = (promise) =>
     promise.then(() => 'ok', (error) => String(error.statusCode) + ' ' + String(error.message));
+  const realFetch = globalThis.fetch;
+  let credential;
+  globalThis.fetch = (input, init) => {
+    credential = credential ?? new Headers(init && init.headers).get('authorization');
+    return realFetch(input, init);
+  };
+  const own = await outcome(om.datasets.get('sales'));
+  globalThis.fetch = realFetch;
+  const raw = async (path, init = {}) => {
+    const headers = { ...(init.headers || {}), Authorization: credential };
+    return (await realFetch(om.url + path, { ...init, headers })).status;
+  };
+  const json = { 'Content-Type': 'application/json' };
   return {
-    own: await outcome(om.datasets.get('sales')),
+    own,
     ownWrite: await outcome(om.datasets.put([{ a: 1 }], 'fromrun')),
     otherBucket: await outcome(om.bucket('other').datasets.get('sales')),
     otherQualifier: await outcome(om.qualifier('dev').datasets.put([{ a: 1 }], 'leak')),
     clientConfig: await outcome(om.config()),
+    captured: typeof credential === 'string' && credential.startsWith('Bearer '),
+    ownRaw: await raw('/api/v1/dataset/sales'),
+    newKey: await raw('/api/v1/auth/keys', { method: 'POST', headers: json, body: JSON.stringify({ name: 'stolen' }) }),
+    me: await raw('/api/v1/auth/me'),
+    adminUsers: await raw('/api/v1/admin/users'),
+    adminTenant: await raw('/api/v1/admin/tenants', { method: 'POST', headers: json, body: JSON.stringify({ name: 'pwned' }) }),
   };
 };
 `;
@@ -247,7 +269,8 @@ describe('run tokens, broker worker: revoked by the worker, checked by the API i
     await t?.close();
   });
 
-  it("the script's om reaches its own bucket and qualifier only; nothing lands elsewhere", async () => {
+  it("the script's om reaches its own bucket and qualifier only, no key, no admin route; nothing lands elsewhere", async () => {
+    const keysBefore = (await t.api.get('/api/v1/auth/keys').expect(200)).body.length;
     const { body } = await t.api.post('/api/v1/script/probe/run').expect(200);
     const scoped = "403 This run's token is scoped to bucket 'default' and qualifier 'default'";
     expect(body.result).toEqual({
@@ -256,7 +279,16 @@ describe('run tokens, broker worker: revoked by the worker, checked by the API i
       otherBucket: scoped,
       otherQualifier: scoped,
       clientConfig: "403 A script run's token may not call this route",
+      captured: true,
+      ownRaw: 200,
+      newKey: 403,
+      me: 403,
+      adminUsers: 403,
+      adminTenant: 403,
     });
+    expect((await t.api.get('/api/v1/auth/keys').expect(200)).body).toHaveLength(keysBefore);
+    const tenants = (await t.api.get('/api/v1/admin/tenants').expect(200)).body as { name: string }[];
+    expect(tenants.map((tenant) => tenant.name)).not.toContain('pwned');
     await t.api.get('/api/v1/dataset/fromrun').expect(200);
     await t.api.get('/api/v1/dataset/leak').set('Qualifier', 'dev').expect(404);
     // The worker ended the run: no live token is left for the API to accept.

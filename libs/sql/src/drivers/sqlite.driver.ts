@@ -6,12 +6,18 @@ import { checkedColumns, ResultColumn, SqlRowDriver, typeOfSample } from './sql-
 /**
  * The reading process, as plain JavaScript run with `node -e`: opens the file read-only, prepares the
  * statement, then sends rows a chunk at a time, the next chunk only when asked (`more`). It holds no
- * secret (an empty environment) and reads nothing but the file it is given.
+ * secret (an empty environment) and reads nothing but the file it is given. It ends when the platform
+ * does, even in the middle of a query.
  */
 const READER_SCRIPT = `
 'use strict';
 const Database = require(process.argv[1]);
 process.on('disconnect', () => process.exit(0));
+// While SQLite computes, this thread cannot notice the platform is gone; a watcher thread can.
+new (require('node:worker_threads').Worker)(
+  "const parent = process.ppid; setInterval(() => process.ppid !== parent && process.kill(process.pid, 'SIGKILL'), 1000);",
+  { eval: true },
+).unref();
 const fail = (error) => {
   process.send({ type: 'error', message: String(error && error.message), code: error && error.code });
 };

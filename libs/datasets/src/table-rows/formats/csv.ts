@@ -16,6 +16,8 @@ const INFER_ROWS = 1000;
  * than one such line, and a row document stays well inside MongoDB's 16 MB.
  */
 export const MAX_CSV_LINE_CHARS = 8 * 1024 * 1024;
+/** Rows are handed on once they hold this much text, however few: wide rows never pile up in memory. */
+const MAX_PENDING_CHARS = 64 * 1024 * 1024;
 
 /**
  * Parses CSV as it arrives. Column types come from `dtypes` or are inferred from the first rows
@@ -36,18 +38,20 @@ export function csvTableSource(body: Readable, dtypes: Record<string, ColumnType
     body.on('error', (error) => parser.destroy(error));
     let types: Record<string, ColumnType> | undefined;
     let pending: Record<string, string>[] = [];
+    let pendingChars = 0;
+    // Lines read, and lines converted (conversion waits for type inference and whole chunks).
     let line = 1;
-    let converted = 1;
+    let convertedLine = 1;
     const convert = (rows: Record<string, string>[]): TableRecord[] =>
       rows.map((row) => {
-        converted++;
+        convertedLine++;
         const record: TableRecord = {};
         for (const [name, text] of Object.entries(row)) {
           const type = (types as Record<string, ColumnType>)[name] ?? 'string';
           try {
             record[name] = text === '' ? null : type === 'string' ? text : parseText(type, text, name);
           } catch (error) {
-            throw OmegaError.invalidInput(`CSV line ${converted}: ${(error as Error).message}`);
+            throw OmegaError.invalidInput(`CSV line ${convertedLine}: ${(error as Error).message}`);
           }
         }
         return record;
@@ -57,20 +61,23 @@ export function csvTableSource(body: Readable, dtypes: Record<string, ColumnType
         line++;
         for (const [name, text] of Object.entries(row)) {
           if (text.length > MAX_CELL_CHARS) throw cellTooLong(name, text.length, `CSV line ${line}`);
+          pendingChars += text.length;
         }
         pending.push(row);
-        if (!types && pending.length >= INFER_ROWS) types = inferTypes(pending, dtypes);
-        if (types && pending.length >= WRITE_CHUNK_ROWS) {
+        const full = pendingChars >= MAX_PENDING_CHARS;
+        if (!types && (full || pending.length >= INFER_ROWS)) types = inferTypes(pending, dtypes);
+        if (types && (full || pending.length >= WRITE_CHUNK_ROWS)) {
           yield convert(pending);
           pending = [];
+          pendingChars = 0;
         }
       }
     } catch (error) {
       if (error instanceof OmegaError) throw error;
-      const { code, lines, column } = error as { code?: string; lines?: number; column?: unknown };
+      const { code, column } = error as { code?: string; column?: unknown };
       if (code === 'CSV_MAX_RECORD_SIZE') {
         throw OmegaError.invalidInput(
-          `CSV line ${lines ?? line + 1}${column === undefined ? '' : ` (column ${JSON.stringify(column)})`} is longer than ${MAX_CSV_LINE_CHARS} characters`,
+          `CSV line ${line + 1}${column === undefined ? '' : ` (column ${JSON.stringify(column)})`} is longer than ${MAX_CSV_LINE_CHARS} characters`,
         );
       }
       throw OmegaError.invalidInput(`CSV could not be parsed: ${(error as Error).message}`);

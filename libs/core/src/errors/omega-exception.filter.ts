@@ -21,12 +21,19 @@ export class OmegaExceptionFilter implements ExceptionFilter {
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const response = host.switchToHttp().getResponse<Response>();
-    const body = this.toBody(exception);
     if (response.headersSent) {
-      // A streamed answer already started: the only honest signal left is to cut the connection.
+      // A streamed answer already started: its status cannot change, so the only honest signal left is
+      // to cut the connection (the client sees a truncated body). The log keeps what went wrong, whatever
+      // kind of error it was.
+      const errorId = randomUUID();
+      this.logger.error(
+        `An answer failed after its first bytes (error id ${errorId}); connection cut`,
+        exception instanceof Error ? exception.stack : String(exception),
+      );
       response.destroy();
       return;
     }
+    const body = this.toBody(exception);
     response.status(body.statusCode).json(body);
   }
 

@@ -6,7 +6,8 @@ const CONTROL = /[\u0000-\u001f\u007f]/;
 
 /**
  * User attributes are stored as they are, so their keys must be safe MongoDB keys: no `$` operators,
- * no dots, no control characters.
+ * no dots, no control characters; and no text may hold NUL. Every kind's put goes through here, whether
+ * the attributes came as a JSON body or as a multipart form field.
  */
 export function assertSafeAttributes(attributes: unknown, depth = 0): void {
   if (depth === 0 && (typeof attributes !== 'object' || attributes === null || Array.isArray(attributes))) {
@@ -16,6 +17,13 @@ export function assertSafeAttributes(attributes: unknown, depth = 0): void {
     throw new OmegaError(
       OmegaErrorCode.InvalidInput,
       `attributes nest deeper than ${MAX_ATTRIBUTE_DEPTH} levels`,
+    );
+  }
+  // PostgreSQL (under FerretDB) stores no NUL in text: refused here rather than failing the insert as a 500.
+  if (typeof attributes === 'string' && attributes.includes('\u0000')) {
+    throw new OmegaError(
+      OmegaErrorCode.InvalidInput,
+      'attribute values must not hold the NUL character (U+0000)',
     );
   }
   if (Array.isArray(attributes)) {

@@ -3,7 +3,7 @@ import { OmegaError } from '@omega/core';
 import type { Actor } from '../common/actor';
 import { pageOf, Paging } from '../common/paging';
 import type { AuditEvent } from './audit-event.entity';
-import { AuditRepository } from './audit.repository';
+import { AuditQuery, AuditRepository } from './audit.repository';
 
 export type AuditOutcome = 'success' | 'failure';
 
@@ -29,11 +29,8 @@ export interface AuditEventView {
   details: Record<string, unknown> | null;
 }
 
-export interface AuditFilter {
-  tenant?: string;
-  actor?: string;
-  action?: string;
-}
+/** Filters of the audit trail (exact tenant, actor and action; a time range; a cursor). */
+export type AuditFilter = AuditQuery;
 
 /** What an audited operation is about; the outcome is filled in from how it ends. */
 export interface AuditSubject {
@@ -69,13 +66,13 @@ export class AuditService {
    * the tenant alone.
    */
   async list(filter: AuditFilter | string = {}, paging?: Paging): Promise<AuditEventView[]> {
-    const { tenant, actor, action } = typeof filter === 'string' ? { tenant: filter } : filter;
-    const where: AuditFilter = {};
-    if (tenant !== undefined) where.tenant = String(tenant);
-    if (actor !== undefined) where.actor = String(actor);
-    if (action !== undefined) where.action = String(action);
-    const rows = await this.events.list(where, pageOf(paging));
+    const rows = await this.events.list(queryOf(filter), pageOf(paging));
     return rows.map(toView);
+  }
+
+  /** How many events match (any `before` cursor aside). */
+  count(filter: AuditFilter | string = {}): Promise<number> {
+    return this.events.count(queryOf(filter));
   }
 
   /**
@@ -125,4 +122,17 @@ function toView(row: AuditEvent): AuditEventView {
     remote: row.remote,
     details: row.details ? (JSON.parse(row.details) as Record<string, unknown>) : null,
   };
+}
+
+function queryOf(filter: AuditFilter | string): AuditFilter {
+  const { tenant, actor, action, from, to, before } =
+    typeof filter === 'string' ? { tenant: filter } : filter;
+  const query: AuditFilter = {};
+  if (tenant !== undefined) query.tenant = String(tenant);
+  if (actor !== undefined) query.actor = String(actor);
+  if (action !== undefined) query.action = String(action);
+  if (from !== undefined) query.from = from;
+  if (to !== undefined) query.to = to;
+  if (before !== undefined) query.before = String(before);
+  return query;
 }

@@ -1,7 +1,18 @@
 import { ROLES, Role } from '@omega/accounts';
 import { TASK_STATUSES, TaskStatus } from '@omega/runtime';
 import { Transform } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, Length, Max, MaxLength, Min } from 'class-validator';
+import {
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  IsUUID,
+  Length,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+} from 'class-validator';
 
 /** An empty form field means "not given". */
 const EmptyIsAbsent = () => Transform(({ value }) => (value === '' ? undefined : value));
@@ -95,11 +106,70 @@ export class BucketQuery {
   bucket?: string;
 }
 
-export class TaskListQuery {
+/** A time as a `datetime-local` field sends it (or a date alone), read as UTC as the console shows times. */
+const UTC_TIME = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?)?Z?$/;
+const TimeField = () =>
+  Matches(UTC_TIME, { message: '$property must be a time such as 2026-12-01T08:00 (UTC)' });
+
+/** A filter field's time as a Date (UTC), or undefined when empty. */
+export function utcTime(value: string | undefined): Date | undefined {
+  if (!value) return undefined;
+  const date = new Date(value.endsWith('Z') ? value : `${value}${value.includes('T') ? '' : 'T00:00'}Z`);
+  return Number.isNaN(date.getTime()) ? undefined : date;
+}
+
+/** Filters shared by the task and audit listings: an action and a time range. */
+class ActionTimeQuery {
+  @EmptyIsAbsent()
+  @IsOptional()
+  @IsString()
+  @MaxLength(64)
+  action?: string;
+
+  @EmptyIsAbsent()
+  @IsOptional()
+  @TimeField()
+  from?: string;
+
+  @EmptyIsAbsent()
+  @IsOptional()
+  @TimeField()
+  to?: string;
+}
+
+export class TaskListQuery extends ActionTimeQuery {
   @EmptyIsAbsent()
   @IsOptional()
   @IsIn(TASK_STATUSES)
   status?: TaskStatus;
+
+  @EmptyIsAbsent()
+  @IsOptional()
+  @IsString()
+  @MaxLength(1000)
+  object?: string;
+
+  /** The cursor: `<submitted ISO time>_<task id>` of the last task of the previous page. */
+  @EmptyIsAbsent()
+  @IsOptional()
+  @Matches(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z_[0-9a-f-]{36}$/, {
+    message: 'before is not a page cursor',
+  })
+  before?: string;
+}
+
+export class AuditListQuery extends ActionTimeQuery {
+  @EmptyIsAbsent()
+  @IsOptional()
+  @IsString()
+  @MaxLength(150)
+  actor?: string;
+
+  /** The cursor: the id of the last event of the previous page. */
+  @EmptyIsAbsent()
+  @IsOptional()
+  @IsUUID()
+  before?: string;
 }
 
 /** What a redirect after a change tells the next page to confirm. */

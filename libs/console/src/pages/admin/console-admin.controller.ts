@@ -13,9 +13,13 @@ import {
 import { OmegaError } from '@omega/core';
 import type { Request, Response } from 'express';
 import { ConsoleExceptionFilter } from '../../http/console-exception.filter';
-import { NewUserForm, NoticeQuery, RoleForm } from '../../http/console-forms';
+import { AuditListQuery, NewUserForm, NoticeQuery, RoleForm, utcTime } from '../../http/console-forms';
 import { CONSOLE_BASE } from '../../rendering/console-files';
 import { ConsoleRenderer } from '../../rendering/console-renderer';
+import { pageHref } from '../listing/cursor-page';
+
+/** Audit events shown per page, newest first. */
+const AUDIT_PAGE = 100;
 
 const NOTICES: Record<string, string> = {
   created: 'The user was created and added to this tenant.',
@@ -96,10 +100,31 @@ export class ConsoleAdminController {
   @Get('audit')
   async auditPage(
     @CurrentPrincipal() principal: Principal,
+    @Query() query: AuditListQuery,
     @Req() req: Request,
     @Res() res: Response,
   ): Promise<void> {
-    const events = await this.audit.list(principal.tenant, { limit: 200 });
-    this.view.render(req, res, 'audit', { title: 'Audit log', events });
+    const filters = { actor: query.actor, action: query.action, from: query.from, to: query.to };
+    const filter = { ...filters, tenant: principal.tenant, from: utcTime(query.from), to: utcTime(query.to) };
+    const [events, total] = await Promise.all([
+      this.audit.list({ ...filter, before: query.before }, { limit: AUDIT_PAGE + 1 }),
+      this.audit.count(filter),
+    ]);
+    const shown = events.slice(0, AUDIT_PAGE);
+    this.view.render(req, res, 'audit', {
+      title: 'Audit log',
+      events: shown,
+      total,
+      filters,
+      page: {
+        items: shown,
+        total,
+        nextHref:
+          events.length > AUDIT_PAGE
+            ? pageHref('audit', { ...filters, before: shown[shown.length - 1].id })
+            : undefined,
+        firstHref: query.before ? pageHref('audit', filters) : undefined,
+      },
+    });
   }
 }

@@ -5,7 +5,7 @@ import type { Request, Response } from 'express';
 import { ConsoleExceptionFilter } from '../../http/console-exception.filter';
 import { BucketQuery, ObjectListQuery } from '../../http/console-forms';
 import { ConsoleRenderer } from '../../rendering/console-renderer';
-import { BrowsedStore, LIST_LIMIT, ObjectBrowser, PREVIEW_ROWS } from './object-browser';
+import { BrowsedStore, ObjectBrowser, PREVIEW_ROWS } from './object-browser';
 
 const TITLES: Record<BrowsedStore, string> = { datasets: 'Datasets', models: 'Models', files: 'Files' };
 
@@ -112,15 +112,13 @@ export class ConsoleObjectsController {
     res: Response,
   ): Promise<void> {
     const ctx = TenantContext.of(principal.tenant, query.bucket);
-    const { items, total } = await this.browser.list(ctx, store, query.q);
+    const page = await this.browser.list(ctx, store, query);
     this.view.render(req, res, 'objects', {
       title: TITLES[store],
       store,
       bucket: ctx.bucket,
       q: query.q ?? '',
-      items,
-      total,
-      limit: LIST_LIMIT,
+      page,
     });
   }
 }

@@ -3,11 +3,10 @@ import { MetadataRecord, OmegaStores, StorePrefix, TenantContext } from '@omega/
 import { SQL_REFERENCE_KIND, TABLE_ROWS_KIND, TableView } from '@omega/datasets';
 import { ModelKindMeta, ModelsService, ModelVersion } from '@omega/models';
 import { formatBytes } from '../../rendering/view-filters';
+import { ListingPage, namePage } from '../listing/cursor-page';
 
 /** Rows a dataset preview shows. */
 export const PREVIEW_ROWS = 20;
-/** Objects a listing shows; a search narrows it down. */
-export const LIST_LIMIT = 200;
 
 export type BrowsedStore = 'datasets' | 'models' | 'files';
 
@@ -35,15 +34,14 @@ export class ObjectBrowser {
     private readonly models: ModelsService,
   ) {}
 
+  /** One page of a store's listing, by name from a cursor, with a search. */
   async list(
     ctx: TenantContext,
     store: BrowsedStore,
-    search?: string,
-  ): Promise<{ items: ObjectRow[]; total: number }> {
-    const { items, total } = await this.stores
-      .for(PREFIX[store])
-      .list(ctx, { pattern: searchPattern(search), limit: LIST_LIMIT });
-    return { items: items.map((meta) => ({ ...pick(meta), summary: summary(store, meta) })), total };
+    query: { q?: string; after?: string; bucket?: string },
+  ): Promise<ListingPage<ObjectRow>> {
+    const page = await namePage(this.stores.for(PREFIX[store]), ctx, store, query);
+    return { ...page, items: page.items.map((meta) => ({ ...pick(meta), summary: summary(store, meta) })) };
   }
 
   /** The dataset's entry and its first rows (tables) or its value, cut short (JSON documents). */

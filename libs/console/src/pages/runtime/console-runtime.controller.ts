@@ -4,11 +4,12 @@ import { OmegaError, TenantContext } from '@omega/core';
 import { TASK_STATUSES, TaskRecordsRepository, WorkerDirectory } from '@omega/runtime';
 import type { Request, Response } from 'express';
 import { ConsoleExceptionFilter } from '../../http/console-exception.filter';
-import { TaskListQuery } from '../../http/console-forms';
+import { TaskListQuery, utcTime } from '../../http/console-forms';
 import { ConsoleRenderer } from '../../rendering/console-renderer';
+import { pageHref } from '../listing/cursor-page';
 
 /** Tasks shown per page, newest first. */
-const TASK_LIMIT = 100;
+const TASK_LIMIT = 50;
 
 /** The tenant's tasks (status, timings, errors) and the live workers with their labels. */
 @Controller('console')
@@ -27,17 +28,38 @@ export class ConsoleRuntimeController {
     @Req() req: Request,
     @Res() res: Response,
   ): Promise<void> {
-    const { items, total } = await this.tasks.list(TenantContext.of(principal.tenant), {
+    const filters = {
       status: query.status,
-      limit: TASK_LIMIT,
+      action: query.action,
+      object: query.object,
+      from: query.from,
+      to: query.to,
+    };
+    const cursor = query.before ? /^(.+)_(.+)$/.exec(query.before) : null;
+    const { items, total } = await this.tasks.list(TenantContext.of(principal.tenant), {
+      ...filters,
+      from: utcTime(query.from),
+      to: utcTime(query.to),
+      before: cursor ? { submitted: new Date(cursor[1]), id: cursor[2] } : undefined,
+      limit: TASK_LIMIT + 1,
     });
+    const shown = items.slice(0, TASK_LIMIT);
+    const last = shown[shown.length - 1];
     this.view.render(req, res, 'tasks', {
       title: 'Tasks',
-      tasks: items,
+      tasks: shown,
       total,
-      limit: TASK_LIMIT,
-      status: query.status ?? '',
+      filters,
       statuses: TASK_STATUSES,
+      page: {
+        items: shown,
+        total,
+        nextHref:
+          items.length > TASK_LIMIT
+            ? pageHref('tasks', { ...filters, before: `${last.submitted.toISOString()}_${last.id}` })
+            : undefined,
+        firstHref: query.before ? pageHref('tasks', filters) : undefined,
+      },
     });
   }
 

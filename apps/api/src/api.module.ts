@@ -11,6 +11,7 @@ import { OnnxModule } from '@omega/onnx';
 import { SqlModule } from '@omega/sql';
 import { JobRunsModule } from '@omega/jobs';
 import { ScriptRunsModule } from '@omega/scripts';
+import { ChangeExchangeModule } from '@omega/runtime';
 import { AdminController } from './admin/admin.controller';
 import { AuthController } from './auth/auth.controller';
 import { ClientConfigController } from './config/client-config.controller';
@@ -36,6 +37,8 @@ export class ApiModule {
       imports: [
         OmegaConfigModule.forRoot(config),
         OmegaCoreModule,
+        // Before AuthModule: principal caches must hear of changes made by every replica.
+        ChangeExchangeModule,
         AuthModule,
         MetricsModule,
         DatasetsModule,

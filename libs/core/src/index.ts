@@ -20,3 +20,4 @@ export * from './store/omega-stores';
 export * from './blobs/blob-store';
 export * from './core.module';
 export * from './naming/storage-names';
+export * from './events/change-events';

@@ -15,3 +15,5 @@ export * from './runtime-core.module';
 export * from './runtime-client.module';
 export * from './worker/task-consumer';
 export * from './runtime-worker.module';
+export * from './broker/change-exchange';
+export * from './broker/change-exchange.module';

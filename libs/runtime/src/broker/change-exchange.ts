@@ -1,0 +1,93 @@
+import { Logger } from '@nestjs/common';
+import type { ChangeEvent, ChangeEvents, ChangeTransport } from '@omega/core';
+import type { ConfirmChannel, ConsumeMessage } from 'amqplib';
+import amqp, { AmqpConnectionManager, ChannelWrapper } from 'amqp-connection-manager';
+
+/** A publish waits this long for the broker before the change is reported as not announced. */
+const PUBLISH_TIMEOUT_MS = 5_000;
+
+/** The fanout exchange change events travel on; prefixed like the task queues, so platforms never mix. */
+export function changeExchangeName(prefix: string): string {
+  return `${prefix}.changes`;
+}
+
+/**
+ * Change events between processes: one fanout exchange, and per process an exclusive, auto-deleted queue
+ * bound to it, so every process hears every event (its own included) and nothing outlives a process.
+ * Publishes wait for the broker's confirm.
+ *
+ * Events published while a process's connection is down are not kept for it: its queue went with the
+ * connection. So on every reconnect (not the first connect) the process drops all its caches
+ * (`ChangeEvents.reset`), and while it is disconnected `connected` is false so caches are not trusted.
+ */
+export class ChangeExchange implements ChangeTransport {
+  private readonly logger = new Logger('ChangeExchange');
+  private readonly connection: AmqpConnectionManager;
+  private readonly channel: ChannelWrapper;
+  private readonly exchange: string;
+  private subscribed = false;
+  private everConnected = false;
+
+  constructor(url: string, prefix: string, events: ChangeEvents) {
+    this.exchange = changeExchangeName(prefix);
+    this.connection = amqp.connect([url], {
+      heartbeatIntervalInSeconds: 5,
+      reconnectTimeInSeconds: 1,
+      // Events are tiny: without noDelay Nagle's algorithm would hold each for tens of ms.
+      connectionOptions: { noDelay: true },
+    });
+    this.connection.on('disconnect', ({ err }) => {
+      this.subscribed = false;
+      this.logger.warn(`Broker connection lost, caches are bypassed until it is back: ${err?.message}`);
+    });
+    this.channel = this.connection.createChannel({
+      json: false,
+      confirm: true,
+      publishTimeout: PUBLISH_TIMEOUT_MS,
+      setup: async (channel: ConfirmChannel) => {
+        await channel.assertExchange(this.exchange, 'fanout', { durable: false });
+        const { queue } = await channel.assertQueue('', {
+          exclusive: true,
+          autoDelete: true,
+          durable: false,
+        });
+        await channel.bindQueue(queue, this.exchange, '');
+        await channel.consume(queue, (message) => this.receive(message, events), { noAck: true });
+        // Only now is every later event sure to reach this process; what came before may be lost.
+        if (this.everConnected) events.reset();
+        this.everConnected = true;
+        this.subscribed = true;
+      },
+    });
+  }
+
+  get connected(): boolean {
+    return this.subscribed;
+  }
+
+  async waitForConnect(): Promise<void> {
+    await this.channel.waitForConnect();
+  }
+
+  async publish(event: ChangeEvent): Promise<void> {
+    const content = Buffer.from(JSON.stringify({ topic: event.topic, key: event.key }));
+    await this.channel.publish(this.exchange, '', content, { contentType: 'application/json' });
+  }
+
+  async close(): Promise<void> {
+    this.subscribed = false;
+    await this.channel.close().catch(() => undefined);
+    await this.connection.close().catch(() => undefined);
+  }
+
+  private receive(message: ConsumeMessage | null, events: ChangeEvents): void {
+    if (!message) return;
+    try {
+      const parsed = JSON.parse(message.content.toString()) as Partial<ChangeEvent>;
+      if (typeof parsed.topic === 'string' && typeof parsed.key === 'string')
+        events.deliver({ topic: parsed.topic, key: parsed.key });
+    } catch (error) {
+      this.logger.warn(`Ignored an unreadable change event: ${(error as Error).message}`);
+    }
+  }
+}

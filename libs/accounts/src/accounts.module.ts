@@ -1,10 +1,11 @@
 import { Logger, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { OMEGA_CONFIG, OmegaConfig } from '@omega/core';
+import { ChangeEventsModule, OMEGA_CONFIG, OmegaConfig } from '@omega/core';
 import { ApiKeysRepository } from './api-keys/api-keys.repository';
 import { ApiKeysService } from './api-keys/api-keys.service';
 import { AuditRepository } from './audit/audit.repository';
 import { AuditService } from './audit/audit.service';
+import { PrincipalChanges } from './auth/principal-changes';
 import { SessionRevocations } from './auth/session-revocations';
 import { BootstrapAdminService } from './bootstrap/bootstrap-admin.service';
 import { ACCOUNTS_CONNECTION } from './database/accounts-connection';
@@ -25,6 +26,7 @@ import { UsersService } from './users/users.service';
  */
 @Module({
   imports: [
+    ChangeEventsModule,
     TypeOrmModule.forRootAsync({
       name: ACCOUNTS_CONNECTION,
       inject: [OMEGA_CONFIG],
@@ -60,6 +62,7 @@ import { UsersService } from './users/users.service';
     ApiKeysService,
     BootstrapAdminService,
     SessionRevocations,
+    PrincipalChanges,
   ],
   exports: [
     AuditService,
@@ -69,6 +72,7 @@ import { UsersService } from './users/users.service';
     ApiKeysService,
     BootstrapAdminService,
     SessionRevocations,
+    PrincipalChanges,
   ],
 })
 export class AccountsModule {}

@@ -26,6 +26,7 @@ import {
 import {
   AuditQueryDto,
   KeyQueryDto,
+  KeyRateLimitsDto,
   MembershipDto,
   NewKeyDto,
   NewTenantDto,
@@ -156,6 +157,24 @@ export class AdminController {
   @ApiOperation({ summary: 'Revoke an API key (effective on its next request)' })
   revokeKey(@Param('id', new ParseUUIDPipe()) id: string, @CurrentActor() by: Actor) {
     return this.keys.revoke(id, by);
+  }
+
+  @Put('keys/:id/limits')
+  @ApiOperation({
+    summary: "Set an API key's own rate limits (requests per window; 0 = none, null = the role's or default)",
+  })
+  setKeyLimits(
+    @Param('id', new ParseUUIDPipe()) id: string,
+    @Body() body: KeyRateLimitsDto,
+    @CurrentActor() by: Actor,
+  ) {
+    // Only the limits the body names: absent ones stay as they are.
+    const limits = Object.fromEntries(
+      Object.entries({ api: body.api, uploads: body.uploads, keys: body.keys }).filter(
+        ([, v]) => v !== undefined,
+      ),
+    ) as Record<string, number | null>;
+    return this.keys.setRateLimits(id, limits, by);
   }
 
   @Get('audit')

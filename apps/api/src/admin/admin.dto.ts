@@ -133,3 +133,27 @@ export class AuditQueryDto extends PageQueryDto {
   @MaxLength(64)
   action?: string;
 }
+
+/** A key's own rate limits, requests per window (0 = no limit, null = back to the role's or the default). */
+export class KeyRateLimitsDto {
+  @ApiPropertyOptional({ type: Number, nullable: true, description: 'every request' })
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(1_000_000_000)
+  api?: number | null;
+
+  @ApiPropertyOptional({ type: Number, nullable: true, description: 'dataset and file uploads (PUT)' })
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(1_000_000_000)
+  uploads?: number | null;
+
+  @ApiPropertyOptional({ type: Number, nullable: true, description: 'API keys made' })
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(1_000_000_000)
+  keys?: number | null;
+}

@@ -20,6 +20,7 @@ import {
   OwnApiKeysService,
   Principal,
   Public,
+  RateLimiter,
   ReadOnlyAllowed,
 } from '@omega/accounts';
 import type { Request } from 'express';
@@ -34,6 +35,7 @@ export class AuthController {
   constructor(
     private readonly auth: AuthService,
     private readonly keys: OwnApiKeysService,
+    private readonly limits: RateLimiter,
   ) {}
 
   @Public()
@@ -62,9 +64,10 @@ export class AuthController {
   }
 
   @Get('me')
-  @ApiOperation({ summary: 'Who the credentials speak for' })
-  me(@CurrentPrincipal() principal: Principal) {
-    return principal;
+  @ApiOperation({ summary: 'Who the credentials speak for, with their rate limits and use in this window' })
+  async me(@CurrentPrincipal() principal: Principal) {
+    const { rateLimits: _own, ...who } = principal;
+    return { ...who, limits: await this.limits.usage(principal) };
   }
 
   @Get('keys')

@@ -48,4 +48,8 @@ export class ApiKey {
 
   @Column({ name: 'last_used_at', type: Date, nullable: true })
   lastUsedAt!: Date | null;
+
+  /** The key's own rate limits as JSON (`{"api": 100000}`); null: its role's, or the defaults. */
+  @Column({ name: 'rate_limits', type: 'text', nullable: true })
+  rateLimits!: string | null;
 }

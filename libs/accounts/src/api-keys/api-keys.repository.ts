@@ -33,6 +33,7 @@ export class ApiKeysRepository {
       created: new Date(),
       revokedAt: null,
       lastUsedAt: null,
+      rateLimits: null,
     });
     // A duplicate hash would mean a 256-bit collision or a supplied key used twice: let it fail loudly.
     await this.keys.insert(key);
@@ -66,7 +67,7 @@ export class ApiKeysRepository {
 
   async update(
     id: string,
-    changes: Partial<Pick<ApiKey, 'revokedAt' | 'expiresAt' | 'lastUsedAt'>>,
+    changes: Partial<Pick<ApiKey, 'revokedAt' | 'expiresAt' | 'lastUsedAt' | 'rateLimits'>>,
   ): Promise<void> {
     await this.keys.update({ id }, changes);
   }

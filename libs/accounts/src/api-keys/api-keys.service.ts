@@ -1,6 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { OmegaError } from '@omega/core';
 import { AuditService } from '../audit/audit.service';
+import { PrincipalChanges, principalTag } from '../auth/principal-changes';
+import { isRateLimitName, RateLimitOverrides } from '../auth/rate-limit-policy';
 import { Actor, SYSTEM_ACTOR } from '../common/actor';
 import { pageOf, Paging } from '../common/paging';
 import { MembershipsRepository } from '../memberships/memberships.repository';
@@ -18,6 +20,10 @@ export interface ApiKeyPrincipal {
   tenant: string;
   role: Role;
   keyId: string;
+  /** The key stops working at this instant, event or not. */
+  expiresAt: Date | null;
+  /** The key's own rate limits, if it has any. */
+  rateLimits?: RateLimitOverrides;
 }
 
 /** A key as listings show it: its prefix, never the key or its hash. */
@@ -31,6 +37,8 @@ export interface ApiKeyView {
   expiresAt: Date | null;
   revokedAt: Date | null;
   lastUsedAt: Date | null;
+  /** The key's own rate limits (requests per window); absent ones are its role's or the defaults. */
+  rateLimits: RateLimitOverrides;
 }
 
 export interface NewApiKeyInput {
@@ -60,6 +68,7 @@ export class ApiKeysService {
     private readonly tenants: TenantsRepository,
     private readonly memberships: MembershipsRepository,
     private readonly audit: AuditService,
+    private readonly changes: PrincipalChanges,
   ) {}
 
   /** A key for a member of the tenant (INVALID_INPUT otherwise). */
@@ -109,13 +118,46 @@ export class ApiKeysService {
     return toApiKeyView(await this.require(keyId));
   }
 
-  /** Takes effect on the very next request: nothing caches a verified key. Revoking twice is harmless. */
+  /** Takes effect on the very next request, on every API process (a change event). Revoking twice is harmless. */
   async revoke(keyId: string, by: Actor = SYSTEM_ACTOR): Promise<void> {
     await this.audit.audited(by, { action: 'apikey.revoke', object: String(keyId) }, async (subject) => {
       const key = await this.require(keyId);
       subject.tenant = key.tenant?.name;
       if (key.revokedAt === null) await this.keys.update(key.id, { revokedAt: new Date() });
+      await this.changes.changed(principalTag.key(key.id));
     });
+  }
+
+  /**
+   * Sets the key's own rate limits (requests per window, 0 = none); a limit given as null goes back to
+   * the role's or the default. Takes effect on the key's next request.
+   */
+  async setRateLimits(
+    keyId: string,
+    limits: Record<string, number | null>,
+    by: Actor = SYSTEM_ACTOR,
+  ): Promise<ApiKeyView> {
+    const subject = { action: 'apikey.limits', object: String(keyId), details: { limits } };
+    return this.audit.audited(by, subject, async (audited) => {
+      const key = await this.require(keyId);
+      audited.tenant = key.tenant?.name;
+      const merged: Record<string, number> = { ...parseRateLimits(key.rateLimits) };
+      for (const [name, value] of Object.entries(limits ?? {})) {
+        if (!isRateLimitName(name)) throw OmegaError.invalidInput(`Unknown rate limit '${name}'`);
+        if (value === null) delete merged[name];
+        else if (Number.isInteger(value) && value >= 0 && value <= 1e9) merged[name] = value;
+        else throw OmegaError.invalidInput(`Rate limit '${name}' must be an integer from 0 to 1e9, or null`);
+      }
+      const rateLimits = Object.keys(merged).length > 0 ? JSON.stringify(merged) : null;
+      await this.keys.update(key.id, { rateLimits });
+      await this.changes.changed(principalTag.key(key.id));
+      return toApiKeyView({ ...key, rateLimits });
+    });
+  }
+
+  /** Notes that a key was used (for owners' listings), at most once per LAST_USED_RESOLUTION_MS. */
+  async touch(keyId: string): Promise<void> {
+    await this.keys.update(keyId, { lastUsedAt: new Date() });
   }
 
   /** Sets or clears the expiry; a time in the past expires the key at once. */
@@ -126,6 +168,7 @@ export class ApiKeysService {
       subject.tenant = key.tenant?.name;
       subject.details = { expiresAt: expiresAt?.toISOString() ?? null };
       await this.keys.update(key.id, { expiresAt });
+      await this.changes.changed(principalTag.key(key.id));
     });
   }
 
@@ -157,6 +200,8 @@ export class ApiKeysService {
       tenant: key.tenant.name,
       role: membership.role,
       keyId: key.id,
+      expiresAt: key.expiresAt,
+      rateLimits: parseRateLimits(key.rateLimits),
     };
   }
 
@@ -184,5 +229,19 @@ export function toApiKeyView(key: ApiKey): ApiKeyView {
     expiresAt: key.expiresAt,
     revokedAt: key.revokedAt,
     lastUsedAt: key.lastUsedAt,
+    rateLimits: parseRateLimits(key.rateLimits),
   };
+}
+
+/** The stored JSON of a key's limits; anything unreadable counts as none. */
+function parseRateLimits(json: string | null | undefined): RateLimitOverrides {
+  if (!json) return {};
+  try {
+    const parsed = JSON.parse(json) as Record<string, unknown>;
+    return Object.fromEntries(
+      Object.entries(parsed).filter(([name, value]) => isRateLimitName(name) && typeof value === 'number'),
+    );
+  } catch {
+    return {};
+  }
 }

@@ -1,8 +1,6 @@
 import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { PassportModule } from '@nestjs/passport';
-import { ThrottlerModule } from '@nestjs/throttler';
-import { OMEGA_CONFIG, OmegaConfig } from '@omega/core';
 import { AccountsModule } from '../accounts.module';
 import { UserAccountsService } from '../admin/user-accounts.service';
 import { BootstrapOnStart } from '../bootstrap/bootstrap-on-start';
@@ -11,32 +9,36 @@ import { AuthService } from './auth.service';
 import { OmegaAuthGuard } from './omega-auth.guard';
 import { OmegaStrategy } from './omega.strategy';
 import { OwnApiKeysService } from './own-api-keys.service';
-import { OmegaThrottlerGuard, rateLimitOptions } from './rate-limits';
+import { PrincipalCache } from './principal-cache';
+import { RateCounters } from './rate-counters';
+import { RateLimiter } from './rate-limits';
 
 /**
  * Accounts in an app that serves HTTP: the global guard (every route authenticated unless `@Public()`),
- * rate limits, login tokens, tenant provisioning and the first admin on start. Needs `OMEGA_CONFIG` and
+ * rate limits (counters shared by replicas), the principal cache, login tokens, tenant provisioning and the first admin on start. Needs `OMEGA_CONFIG` and
  * the storage core (`OmegaCoreModule`) for tenant databases.
  */
 @Module({
-  imports: [
-    AccountsModule,
-    PassportModule,
-    ThrottlerModule.forRootAsync({
-      inject: [OMEGA_CONFIG],
-      useFactory: (config: OmegaConfig) => rateLimitOptions(config),
-    }),
-  ],
+  imports: [AccountsModule, PassportModule],
   providers: [
     AuthService,
     OmegaStrategy,
-    OmegaThrottlerGuard,
+    PrincipalCache,
+    RateCounters,
+    RateLimiter,
     OwnApiKeysService,
     UserAccountsService,
     TenantProvisioningService,
     BootstrapOnStart,
     { provide: APP_GUARD, useClass: OmegaAuthGuard },
   ],
-  exports: [AccountsModule, AuthService, OwnApiKeysService, UserAccountsService, TenantProvisioningService],
+  exports: [
+    AccountsModule,
+    AuthService,
+    OwnApiKeysService,
+    UserAccountsService,
+    TenantProvisioningService,
+    RateLimiter,
+  ],
 })
 export class AuthModule {}

@@ -10,13 +10,15 @@ import {
 } from '@omega/core';
 import type { Request } from 'express';
 import { randomUUID } from 'node:crypto';
-import { ApiKeysService } from '../api-keys/api-keys.service';
+import { ApiKeysService, LAST_USED_RESOLUTION_MS } from '../api-keys/api-keys.service';
 import { AuditService } from '../audit/audit.service';
 import { MembershipsService } from '../memberships/memberships.service';
 import { TenantsService } from '../tenants/tenants.service';
 import { UsersService, UserView } from '../users/users.service';
 import { parseAuthorization } from './credentials';
 import { loggableUserid, Principal } from './principal';
+import { CacheLookup, PrincipalCache } from './principal-cache';
+import { principalTag } from './principal-changes';
 import { isRunTokenLive, RUN_SCOPE, RunTokenClaims, TOKEN_ISSUER } from './run-tokens';
 import { SessionRevocations } from './session-revocations';
 import { SESSION_COOKIE } from './session-cookies';
@@ -46,16 +48,28 @@ export function unauthenticated(): OmegaError {
   return new OmegaError(OmegaErrorCode.Unauthenticated, 'Invalid or missing credentials');
 }
 
+/** A principal and what its cache entry depends on. */
+interface Resolved {
+  principal: Principal;
+  tags: string[];
+  /** The credential's own expiry in milliseconds, if it has one. */
+  expiresAt?: number;
+}
+
 /**
  * Proves who a request speaks for: API keys (omega-ml clients), login tokens as `Bearer` (API clients
  * after a password login) or as the console's session cookie. Tokens name a user and a tenant, nothing
- * more: the role, and whether the user, tenant and membership still exist and are enabled, are read on
- * every request, so a disabled user or a changed role takes effect at once.
+ * more: the role, and whether the user, tenant and membership still exist and are enabled, are read from
+ * the accounts database the first time a credential is seen, then kept in the `PrincipalCache` until a
+ * change event says otherwise (on every API process), the credential expires, or the cache's max age.
+ * Run tokens are never cached (see `runPrincipal`).
  */
 @Injectable()
 export class AuthService {
   private readonly logger = new Logger('Auth');
   private readonly jwt: JwtService;
+  /** When each key's use was last written (`lastUsedAt`), for keys served from the cache. */
+  private readonly keyUses = new Map<string, number>();
 
   constructor(
     @Inject(OMEGA_CONFIG) private readonly config: OmegaConfig,
@@ -66,6 +80,7 @@ export class AuthService {
     private readonly audit: AuditService,
     private readonly revocations: SessionRevocations,
     private readonly databases: TenantDatabases,
+    private readonly cache: PrincipalCache,
   ) {
     this.jwt = new JwtService({
       secret: loadTokenSecret(config),
@@ -115,17 +130,19 @@ export class AuthService {
     if (header !== undefined) {
       const presented = parseAuthorization(header);
       if (presented.scheme === 'apikey') {
-        const found = await this.apiKeys.verifyApiKey(presented.userid, presented.apikey);
-        if (found) {
-          const user = await this.users.get(found.userid);
-          return { ...found, via: 'apikey', isPlatformAdmin: user.isPlatformAdmin };
-        }
-        return this.refuse(req, 'ApiKey', presented.userid, 'unknown, revoked or expired key');
+        // The cache is keyed by a SHA-256 of the whole header: only the exact key presented before hits.
+        return this.cached(`apikey ${header}`, () =>
+          this.apiKeyPrincipal(presented.userid, presented.apikey),
+        ).then(
+          (principal) =>
+            principal ?? this.refuse(req, 'ApiKey', presented.userid, 'unknown, revoked or expired key'),
+        );
       }
       if (presented.scheme === 'bearer') {
         return (
-          (await this.verifyToken(presented.token, 'bearer')) ??
-          this.refuse(req, 'Bearer', undefined, 'invalid token')
+          (await this.cached(`bearer ${presented.token}`, () =>
+            this.resolveToken(presented.token, 'bearer'),
+          )) ?? this.refuse(req, 'Bearer', undefined, 'invalid token')
         );
       }
       return this.refuse(req, 'Authorization', presented.userid, presented.reason);
@@ -133,11 +150,62 @@ export class AuthService {
     const cookie = (req.cookies as Record<string, unknown> | undefined)?.[SESSION_COOKIE];
     if (typeof cookie === 'string' && cookie !== '') {
       return (
-        (await this.verifyToken(cookie, 'session')) ??
+        (await this.cached(`session ${cookie}`, () => this.resolveToken(cookie, 'session'))) ??
         this.refuse(req, 'session', undefined, 'invalid session')
       );
     }
     throw unauthenticated();
+  }
+
+  /** The cached principal for a credential, or the one `resolve` reads (kept when it may be). */
+  private async cached(
+    credential: string,
+    resolve: () => Promise<Resolved | null>,
+  ): Promise<Principal | null> {
+    const lookup = this.cache.lookup(credential);
+    if (lookup.principal) {
+      this.noteKeyUse(lookup);
+      return lookup.principal;
+    }
+    const resolved = await resolve();
+    if (!resolved) return null;
+    // Run tokens are checked on every request: see runPrincipal.
+    if (!resolved.principal.run)
+      this.cache.set(lookup, resolved.principal, resolved.tags, resolved.expiresAt);
+    return resolved.principal;
+  }
+
+  /** `lastUsedAt` of a key served from the cache, still at most once a minute and off the request path. */
+  private noteKeyUse(lookup: CacheLookup): void {
+    const keyId = lookup.principal?.keyId;
+    if (!keyId) return;
+    const now = Date.now();
+    if (now - (this.keyUses.get(keyId) ?? now) < LAST_USED_RESOLUTION_MS) return;
+    this.keyUses.set(keyId, now);
+    this.apiKeys
+      .touch(keyId)
+      .catch((error: Error) => this.logger.warn(`Could not note a key's use: ${error.message}`));
+  }
+
+  private async apiKeyPrincipal(userid: string, apikey: string): Promise<Resolved | null> {
+    const found = await this.apiKeys.verifyApiKey(userid, apikey);
+    if (!found) return null;
+    const user = await this.users.get(found.userid);
+    const { expiresAt, rateLimits, ...rest } = found;
+    // verifyApiKey noted the use just now.
+    if (this.keyUses.size > 100_000) this.keyUses.clear();
+    this.keyUses.set(found.keyId, Date.now());
+    const principal: Principal = { ...rest, via: 'apikey', isPlatformAdmin: user.isPlatformAdmin };
+    if (rateLimits && Object.keys(rateLimits).length > 0) principal.rateLimits = rateLimits;
+    return {
+      principal,
+      tags: [
+        principalTag.user(found.userId),
+        principalTag.tenant(found.tenant),
+        principalTag.key(found.keyId),
+      ],
+      expiresAt: expiresAt?.getTime(),
+    };
   }
 
   /**
@@ -146,13 +214,26 @@ export class AuthService {
    * run token comes only as Bearer, only while its run lasts, and speaks for the user as a member at most.
    */
   async verifyToken(token: string, via: 'bearer' | 'session'): Promise<Principal | null> {
+    return this.cached(`${via} ${token}`, () => this.resolveToken(token, via));
+  }
+
+  private async resolveToken(token: string, via: 'bearer' | 'session'): Promise<Resolved | null> {
     const claims = await this.claimsOf(token);
     if (!claims || typeof claims.uid !== 'string' || typeof claims.ten !== 'string') return null;
-    if (claims.scope === RUN_SCOPE)
-      return via === 'bearer' ? this.runPrincipal(claims as RunTokenClaims) : null;
+    if (claims.scope === RUN_SCOPE) {
+      const principal = via === 'bearer' ? await this.runPrincipal(claims as RunTokenClaims) : null;
+      return principal && { principal, tags: [] };
+    }
     if (claims.scope !== undefined || !(await this.isLiveLoginToken(claims as LoginTokenClaims))) return null;
     const user = await this.enabledUser(claims);
-    return user && this.principalFor(user, claims.ten, via);
+    const principal = user && (await this.principalFor(user, claims.ten, via));
+    if (!principal) return null;
+    const tags = [principalTag.user(principal.userId), principalTag.tenant(principal.tenant)];
+    return {
+      principal,
+      tags: [...tags, principalTag.token((claims as LoginTokenClaims).jti)],
+      expiresAt: typeof claims.exp === 'number' ? claims.exp * 1000 : undefined,
+    };
   }
 
   /**
@@ -200,7 +281,10 @@ export class AuthService {
 
   /**
    * A run token's principal: the user's rights in the run's tenant, never more than a member's and never
-   * a platform admin's, limited to the run's qualifier and bucket, while the run's record exists.
+   * a platform admin's, limited to the run's qualifier and bucket, while the run's record exists. Never
+   * cached: the run ends on a worker, which writes to the tenant database and may have no way to announce
+   * it, and run tokens serve only user code inside a run (not serving clients), so the one read by `_id`
+   * per request is cheap where it happens.
    */
   private async runPrincipal(claims: RunTokenClaims): Promise<Principal | null> {
     if (![claims.jti, claims.bkt, claims.qual].every((claim) => typeof claim === 'string')) return null;

@@ -2,21 +2,28 @@ import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { AuthGuard } from '@nestjs/passport';
 import { DEFAULT_BUCKET, DEFAULT_QUALIFIER, OmegaError, OmegaErrorCode, PUBLIC_ROUTE } from '@omega/core';
-import type { Request } from 'express';
+import type { Request, Response } from 'express';
 import type { Role } from '../memberships/role';
-import { PLATFORM_ADMIN_KEY, READONLY_ALLOWED_KEY, ROLES_KEY } from './auth.decorators';
+import { LOGIN_ROUTE_KEY, PLATFORM_ADMIN_KEY, READONLY_ALLOWED_KEY, ROLES_KEY } from './auth.decorators';
 import { unauthenticated } from './auth.service';
 import { OMEGA_STRATEGY } from './omega.strategy';
 import type { Principal, RunScope } from './principal';
-import { OmegaThrottlerGuard } from './rate-limits';
+import { RateLimiter } from './rate-limits';
 import { isRunTokenRoute } from './run-tokens';
-import { CSRF_COOKIE, CSRF_FORM_FIELD, CSRF_HEADER, csrfTokenMatches } from './session-cookies';
+import {
+  CSRF_COOKIE,
+  CSRF_FORM_FIELD,
+  CSRF_HEADER,
+  csrfTokenMatches,
+  SESSION_COOKIE,
+} from './session-cookies';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /**
  * The global guard (APP_GUARD): every route needs a principal unless marked `@Public()`. In order:
- * authenticate (passport), count against the rate limits, require the CSRF token for cookie sessions,
+ * refuse addresses that presented too many bad credentials, authenticate (passport, counting refusals),
+ * count against the principal's rate limits, require the CSRF token for cookie sessions,
  * then a run token's scope (data-plane routes of its qualifier and bucket only), then the role: readonly
  * principals only read, `@Roles` and `@PlatformAdmin` narrow further. Its errors
  * are OmegaErrors, so a controller-scoped filter (the console's login redirect) can catch them.
@@ -25,18 +32,31 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 export class OmegaAuthGuard extends AuthGuard(OMEGA_STRATEGY) implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
-    private readonly throttler: OmegaThrottlerGuard,
+    private readonly limits: RateLimiter,
   ) {
     super();
   }
 
   override async canActivate(context: ExecutionContext): Promise<boolean> {
     if (context.getType() !== 'http') return true;
-    if (this.flag(PUBLIC_ROUTE, context)) return this.throttler.canActivate(context);
-    await super.canActivate(context);
-    await this.throttler.canActivate(context);
     const req = context.switchToHttp().getRequest<Request>();
+    const res = context.switchToHttp().getResponse<Response>();
+    if (this.flag(PUBLIC_ROUTE, context)) {
+      if (this.flag(LOGIN_ROUTE_KEY, context)) await this.limits.countLogin(req, res);
+      return true;
+    }
+    const cookies = req.cookies as Record<string, unknown> | undefined;
+    const presented = req.headers.authorization !== undefined || cookies?.[SESSION_COOKIE] !== undefined;
+    if (presented) await this.limits.assertNotGuessing(req, res);
+    try {
+      await super.canActivate(context);
+    } catch (error) {
+      if (presented && error instanceof OmegaError && error.code === OmegaErrorCode.Unauthenticated)
+        await this.limits.countBadCredentials(req);
+      throw error;
+    }
     const principal = (req as Request & { user: Principal }).user;
+    await this.limits.countRequest(req, res, principal);
     if (principal.via === 'session' && !SAFE_METHODS.has(req.method)) assertCsrf(req);
     if (principal.run) assertWithinRun(req, principal.run);
     this.assertAllowed(context, req, principal);

@@ -1,5 +1,6 @@
 import type { Request } from 'express';
 import type { Role } from '../memberships/role';
+import type { RateLimitOverrides } from './rate-limit-policy';
 
 /** Who a request acts for, however it proved it. One tenant per principal: the one its credential is for. */
 export interface Principal {
@@ -16,6 +17,8 @@ export interface Principal {
   isPlatformAdmin?: boolean;
   /** Set for a run token: the one qualifier and bucket it may reach (its tenant is `tenant`). */
   run?: RunScope;
+  /** The API key's own rate limits, if it has any (see `effectiveLimits`). */
+  rateLimits?: RateLimitOverrides;
 }
 
 /** What a run token is limited to besides its tenant. */

@@ -1,58 +1,120 @@
-import { ExecutionContext, Injectable } from '@nestjs/common';
-import { ThrottlerGuard, ThrottlerLimitDetail, ThrottlerModuleOptions } from '@nestjs/throttler';
-import { OmegaConfig, OmegaError, OmegaErrorCode } from '@omega/core';
+import { Inject, Injectable } from '@nestjs/common';
+import { OMEGA_CONFIG, OmegaConfig, OmegaError, OmegaErrorCode } from '@omega/core';
 import type { Request, Response } from 'express';
-import { LOGIN_ROUTE_KEY } from './auth.decorators';
-import { principalOf } from './principal';
+import type { Principal } from './principal';
+import { effectiveLimits, extraLimitsOf, RATE_LIMIT_NAMES, RateLimitName } from './rate-limit-policy';
+import { RateCounters } from './rate-counters';
 
-/**
- * Two limits: `api` counts every authenticated request per API key (or per user for tokens), across all
- * routes; `login` counts password logins per client address and userid, so one address cannot try many
- * passwords for one user. Counters live in the process: each replica of a deployment limits on its own.
- */
-export function rateLimitOptions(config: OmegaConfig): ThrottlerModuleOptions {
-  return {
-    throttlers: [
-      {
-        name: 'api',
-        limit: config.rateLimitApi,
-        ttl: config.rateLimitApiWindowSeconds * 1000,
-        skipIf: (context) => config.rateLimitApi === 0 || !principalOf(requestOf(context)),
-        getTracker: (req) => {
-          const principal = principalOf(req as Request);
-          return principal?.keyId ? `key:${principal.keyId}` : `user:${principal?.userId ?? ''}`;
-        },
-      },
-      {
-        name: 'login',
-        limit: config.rateLimitLogin,
-        ttl: config.rateLimitLoginWindowSeconds * 1000,
-        skipIf: (context) =>
-          config.rateLimitLogin === 0 || Reflect.getMetadata(LOGIN_ROUTE_KEY, context.getHandler()) !== true,
-        getTracker: (req) => {
-          const userid = (req.body as { userid?: unknown } | undefined)?.userid;
-          return `${String(req.ip)}|${typeof userid === 'string' ? userid.slice(0, 150).toLowerCase() : ''}`;
-        },
-      },
-    ],
-    // One counter per tracker for all routes (the default counts each route apart).
-    generateKey: (_context, tracker, name) => `${name}:${tracker}`,
-  };
+/** One limit of a principal as `GET /api/v1/auth/me` shows it. */
+export interface RateLimitUse {
+  name: RateLimitName;
+  /** Requests per window; 0 = no limit. */
+  limit: number;
+  windowSeconds: number;
+  used: number;
+  /** Null when there is no limit. */
+  remaining: number | null;
+  resetsAt: string;
 }
 
-/** The throttler, answering in the platform's error shape with a plain `Retry-After`. */
+/**
+ * The platform's rate limits, counted in the shared `RateCounters` (every replica sees the same counts):
+ * per principal (`api`, `uploads`, `keys`: per API key, or per user for login tokens; the key's own
+ * limits, else its role's, else the defaults), password logins per client address and userid, and refused
+ * credentials per client address. A refusal is a 429 naming the limit, with `Retry-After`.
+ */
 @Injectable()
-export class OmegaThrottlerGuard extends ThrottlerGuard {
-  protected override async throwThrottlingException(
-    context: ExecutionContext,
-    detail: ThrottlerLimitDetail,
-  ): Promise<void> {
-    const seconds = Math.max(1, Math.ceil(detail.timeToBlockExpire));
-    context.switchToHttp().getResponse<Response>().setHeader('Retry-After', String(seconds));
-    throw new OmegaError(OmegaErrorCode.RateLimited, `Too many requests: retry in ${seconds} s`);
+export class RateLimiter {
+  private readonly windowMs: number;
+
+  constructor(
+    @Inject(OMEGA_CONFIG) private readonly config: OmegaConfig,
+    private readonly counters: RateCounters,
+  ) {
+    this.windowMs = config.rateLimitApiWindowSeconds * 1000;
+  }
+
+  /** Counts an authenticated request against the principal's limits. */
+  async countRequest(req: Request, res: Response, principal: Principal): Promise<void> {
+    const limits = effectiveLimits(this.config, principal.role, principal.rateLimits);
+    const route = (req.route as { path?: unknown } | undefined)?.path;
+    const names: RateLimitName[] = [
+      'api',
+      ...extraLimitsOf(req.method, typeof route === 'string' ? route : undefined),
+    ];
+    for (const name of names) {
+      const limit = limits[name];
+      if (limit === 0) continue;
+      const verdict = await this.counters.hit(`${name}:${trackerOf(principal)}`, limit, this.windowMs);
+      if (!verdict.allowed)
+        throw limited(res, name, `${limit} per ${this.config.rateLimitApiWindowSeconds} s`, verdict.resetAt);
+    }
+  }
+
+  /** Counts a password login attempt per client address and userid. */
+  async countLogin(req: Request, res: Response): Promise<void> {
+    const limit = this.config.rateLimitLogin;
+    if (limit === 0) return;
+    const userid = (req.body as { userid?: unknown } | undefined)?.userid;
+    const who = typeof userid === 'string' ? userid.slice(0, 100).toLowerCase() : '';
+    const windowSeconds = this.config.rateLimitLoginWindowSeconds;
+    const verdict = await this.counters.hit(`login:${String(req.ip)}|${who}`, limit, windowSeconds * 1000);
+    if (!verdict.allowed) throw limited(res, 'login', `${limit} per ${windowSeconds} s`, verdict.resetAt);
+  }
+
+  /**
+   * Refuses, before any credential is checked, a client address that presented too many bad credentials
+   * in this window: guessing keys or tokens from one address gets a few tries, then 429s.
+   */
+  async assertNotGuessing(req: Request, res: Response): Promise<void> {
+    const limit = this.config.rateLimitBadCredentials;
+    if (limit === 0) return;
+    // No database read for an address that never failed here: the first failure loads the shared count.
+    const use = await this.counters.use(`bad:${String(req.ip)}`, this.windowMs, false);
+    if (use.used >= limit)
+      throw limited(
+        res,
+        'badCredentials',
+        `${limit} per ${this.config.rateLimitApiWindowSeconds} s`,
+        use.resetAt,
+      );
+  }
+
+  async countBadCredentials(req: Request): Promise<void> {
+    if (this.config.rateLimitBadCredentials === 0) return;
+    await this.counters.hit(`bad:${String(req.ip)}`, Number.MAX_SAFE_INTEGER, this.windowMs);
+  }
+
+  /** The principal's limits and their use in the current window. */
+  async usage(principal: Principal): Promise<RateLimitUse[]> {
+    const limits = effectiveLimits(this.config, principal.role, principal.rateLimits);
+    return Promise.all(
+      RATE_LIMIT_NAMES.map(async (name) => {
+        const use = await this.counters.use(`${name}:${trackerOf(principal)}`, this.windowMs);
+        const limit = limits[name];
+        return {
+          name,
+          limit,
+          windowSeconds: this.config.rateLimitApiWindowSeconds,
+          used: use.used,
+          remaining: limit === 0 ? null : Math.max(0, limit - use.used),
+          resetsAt: new Date(use.resetAt).toISOString(),
+        };
+      }),
+    );
   }
 }
 
-function requestOf(context: ExecutionContext): Request {
-  return context.switchToHttp().getRequest<Request>();
+function trackerOf(principal: Principal): string {
+  return principal.keyId ? `key:${principal.keyId}` : `user:${principal.userId}`;
+}
+
+/** The 429: which limit, and when to retry (`Retry-After`, whole seconds). */
+function limited(res: Response, name: string, what: string, resetAt: number): OmegaError {
+  const seconds = Math.max(1, Math.ceil((resetAt - Date.now()) / 1000));
+  res.setHeader('Retry-After', String(seconds));
+  return new OmegaError(
+    OmegaErrorCode.RateLimited,
+    `Too many requests: rate limit '${name}' (${what}) reached, retry in ${seconds} s`,
+  );
 }

@@ -4,6 +4,7 @@ import { OMEGA_CONFIG, OmegaConfig } from '@omega/core';
 import { EntityManager, In, LessThan, Repository } from 'typeorm';
 import { ACCOUNTS_CONNECTION } from '../database/accounts-connection';
 import { isUniqueViolation } from '../database/unique-violation';
+import { PrincipalChanges, principalTag } from './principal-changes';
 import { RevokedToken } from './revoked-token.entity';
 
 /** What a revocation check needs of a login token. */
@@ -18,7 +19,8 @@ export interface RevocableToken {
 
 /**
  * Server-side revocation of login tokens, in the accounts database so every API process sees it. The
- * check is the one place a login token's revocation is decided: one read by primary key per request.
+ * check is the one place a login token's revocation is decided: one read by primary key when a token is
+ * first seen; each revocation is also announced, so API processes drop the principals they cached.
  */
 @Injectable()
 export class SessionRevocations {
@@ -27,6 +29,7 @@ export class SessionRevocations {
   constructor(
     @InjectEntityManager(ACCOUNTS_CONNECTION) manager: EntityManager,
     @Inject(OMEGA_CONFIG) private readonly config: OmegaConfig,
+    private readonly changes: PrincipalChanges,
   ) {
     this.rows = manager.getRepository(RevokedToken);
   }
@@ -39,6 +42,7 @@ export class SessionRevocations {
     } catch (error) {
       if (!isUniqueViolation(error)) throw error;
     }
+    await this.changes.changed(principalTag.token(tokenId));
   }
 
   /** A password change or a disabled user: every login token of the user issued until now is refused. */
@@ -48,6 +52,8 @@ export class SessionRevocations {
     // Tokens issued before now expire within one session lifetime: the row is needed no longer.
     const expiresAt = new Date(now.getTime() + this.config.sessionTtlSeconds * 1000);
     await this.rows.upsert({ id: userKey(userId), revokedAt: now, expiresAt }, ['id']);
+    // Drops the user's cached API keys too: a disabled user's keys stop with their logins.
+    await this.changes.changed(principalTag.user(userId));
   }
 
   async isRevoked(token: RevocableToken): Promise<boolean> {

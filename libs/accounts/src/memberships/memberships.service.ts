@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { OmegaError } from '@omega/core';
 import { AuditService } from '../audit/audit.service';
+import { PrincipalChanges, principalTag } from '../auth/principal-changes';
 import { Actor, SYSTEM_ACTOR } from '../common/actor';
 import { pageOf, Paging } from '../common/paging';
 import { TenantsRepository } from '../tenants/tenants.repository';
@@ -24,6 +25,7 @@ export class MembershipsService {
     private readonly users: UsersRepository,
     private readonly tenants: TenantsRepository,
     private readonly audit: AuditService,
+    private readonly changes: PrincipalChanges,
   ) {}
 
   /** ALREADY_EXISTS when the user is a member already (change the role with `setRole`). */
@@ -47,6 +49,7 @@ export class MembershipsService {
       assertRole(role);
       const membership = await this.require(userid, tenant);
       await this.memberships.setRole(membership.id, role);
+      await this.changes.changed(principalTag.user(membership.userId));
     });
   }
 
@@ -57,6 +60,7 @@ export class MembershipsService {
       async () => {
         const membership = await this.require(userid, tenant);
         await this.memberships.delete(membership.id);
+        await this.changes.changed(principalTag.user(membership.userId));
       },
     );
   }

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { AuditService } from '../audit/audit.service';
+import { PrincipalChanges, principalTag } from '../auth/principal-changes';
 import { Actor, SYSTEM_ACTOR } from '../common/actor';
 import { pageOf, Paging } from '../common/paging';
 import { assertValidTenantName } from './tenant-name';
@@ -18,6 +19,7 @@ export class TenantsService {
   constructor(
     private readonly tenants: TenantsRepository,
     private readonly audit: AuditService,
+    private readonly changes: PrincipalChanges,
   ) {}
 
   /** INVALID_NAME for a name the tenancy context would refuse, ALREADY_EXISTS for a taken one. */
@@ -36,12 +38,13 @@ export class TenantsService {
     return (await this.tenants.list(pageOf(paging))).map(toTenantView);
   }
 
-  /** A disabled tenant's API keys stop working at once; its data stays. */
+  /** A disabled tenant's keys and logins stop working at once, on every API process; its data stays. */
   async setDisabled(name: string, disabled: boolean, by: Actor = SYSTEM_ACTOR): Promise<void> {
     const action = disabled ? 'tenant.disable' : 'tenant.enable';
     await this.audit.audited(by, { action, tenant: name, object: name }, async () => {
       const tenant = await this.tenants.requireByName(String(name));
       await this.tenants.setDisabled(tenant.id, disabled);
+      if (disabled) await this.changes.changed(principalTag.tenant(tenant.name));
     });
   }
 }

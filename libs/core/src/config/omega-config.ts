@@ -164,6 +164,53 @@ export class OmegaEnvironment {
   @Max(86400)
   OMEGA_RATE_LIMIT_LOGIN_WINDOW_SECONDS?: number;
 
+  /** Uploads (dataset and file writes) per principal per API window; 0 switches the limit off. */
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt({ message: 'must be an integer' })
+  @Min(0)
+  OMEGA_RATE_LIMIT_UPLOADS?: number;
+
+  /** API keys made per principal per API window; 0 switches the limit off. */
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt({ message: 'must be an integer' })
+  @Min(0)
+  OMEGA_RATE_LIMIT_KEYS?: number;
+
+  /** Refused credentials per client address per API window, then 429; 0 switches the limit off. */
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt({ message: 'must be an integer' })
+  @Min(0)
+  OMEGA_RATE_LIMIT_BAD_CREDENTIALS?: number;
+
+  /** Limits per role, e.g. `readonly.api=6000,member.uploads=100` (limit names: api, uploads, keys). */
+  @IsOptional()
+  @Matches(
+    /^((admin|member|readonly)\.(api|uploads|keys)=\d{1,9})(,(admin|member|readonly)\.(api|uploads|keys)=\d{1,9})*$/,
+    {
+      message:
+        'must be role.limit=number pairs separated by commas (roles admin, member, readonly; limits api, uploads, keys)',
+    },
+  )
+  OMEGA_RATE_LIMITS_BY_ROLE?: string;
+
+  /** Resolved principals kept per process (least recently used go first); 0 switches the cache off. */
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt({ message: 'must be an integer' })
+  @Min(0)
+  OMEGA_PRINCIPAL_CACHE_SIZE?: number;
+
+  /** The longest a resolved principal is reused without reading the accounts database again. */
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt({ message: 'must be a number of seconds' })
+  @Min(0)
+  @Max(3600)
+  OMEGA_PRINCIPAL_CACHE_MAX_AGE_SECONDS?: number;
+
   /** The URL clients reach the API under (behind a proxy); the config service answers it. */
   @IsOptional()
   @Matches(/^https?:\/\/[^\s/?#]+(\/[^\s?#]*)?$/, { message: 'must be an http:// or https:// URL' })
@@ -318,6 +365,13 @@ export interface OmegaConfig {
   readonly rateLimitApiWindowSeconds: number;
   readonly rateLimitLogin: number;
   readonly rateLimitLoginWindowSeconds: number;
+  readonly rateLimitUploads: number;
+  readonly rateLimitKeys: number;
+  readonly rateLimitBadCredentials: number;
+  /** `role.limit=n` pairs, see OMEGA_RATE_LIMITS_BY_ROLE. */
+  readonly rateLimitsByRole: string;
+  readonly principalCacheSize: number;
+  readonly principalCacheMaxAgeSeconds: number;
   readonly publicUrl?: string;
   readonly trustProxy: number;
   readonly scheduleTickSeconds: number;
@@ -388,10 +442,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): OmegaConfig {
     adminApikey: parsed.OMEGA_ADMIN_APIKEY,
     adminTenant: parsed.OMEGA_ADMIN_TENANT ?? 'default',
     sessionTtlSeconds: parsed.OMEGA_SESSION_TTL_SECONDS ?? 8 * 3600,
-    rateLimitApi: parsed.OMEGA_RATE_LIMIT_API ?? 1200,
+    // Generous enough for model serving (1,000/s per key); uploads and key creation have their own.
+    rateLimitApi: parsed.OMEGA_RATE_LIMIT_API ?? 60_000,
     rateLimitApiWindowSeconds: parsed.OMEGA_RATE_LIMIT_API_WINDOW_SECONDS ?? 60,
     rateLimitLogin: parsed.OMEGA_RATE_LIMIT_LOGIN ?? 10,
     rateLimitLoginWindowSeconds: parsed.OMEGA_RATE_LIMIT_LOGIN_WINDOW_SECONDS ?? 300,
+    rateLimitUploads: parsed.OMEGA_RATE_LIMIT_UPLOADS ?? 300,
+    rateLimitKeys: parsed.OMEGA_RATE_LIMIT_KEYS ?? 20,
+    rateLimitBadCredentials: parsed.OMEGA_RATE_LIMIT_BAD_CREDENTIALS ?? 60,
+    rateLimitsByRole: parsed.OMEGA_RATE_LIMITS_BY_ROLE ?? '',
+    principalCacheSize: parsed.OMEGA_PRINCIPAL_CACHE_SIZE ?? 10_000,
+    principalCacheMaxAgeSeconds: parsed.OMEGA_PRINCIPAL_CACHE_MAX_AGE_SECONDS ?? 60,
     publicUrl: parsed.OMEGA_PUBLIC_URL?.replace(/\/+$/, ''),
     trustProxy: parsed.OMEGA_TRUST_PROXY ?? 0,
     scheduleTickSeconds: parsed.OMEGA_SCHEDULE_TICK_SECONDS ?? 15,

@@ -37,3 +37,7 @@ export * from './auth/auth.module';
 export * from './admin/user-accounts.service';
 export * from './auth/run-tokens';
 export * from './auth/session-revocations';
+export * from './auth/principal-cache';
+export * from './auth/principal-changes';
+export * from './auth/rate-limit-policy';
+export * from './auth/rate-counters';

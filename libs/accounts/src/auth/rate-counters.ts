@@ -19,6 +19,8 @@ interface Slot {
   inFlight: number;
   /** Used since the last flush: its shared total is read again at the next one. */
   touched: boolean;
+  /** When the shared total was last read. */
+  readAt: number;
   ready: Promise<void>;
 }
 
@@ -80,20 +82,26 @@ export class RateCounters implements OnModuleDestroy {
     let slot = this.slots.get(counter);
     if (!slot || slot.windowEnd <= now) {
       const windowEnd = windowEndOf(now, windowMs);
-      const fresh: Slot = {
+      slot = {
         windowEnd,
         shared: 0,
         pending: 0,
         inFlight: 0,
         touched: false,
+        readAt: 0,
         ready: Promise.resolve(),
       };
-      fresh.ready = this.read(rowId(counter, windowEnd)).then(
-        (hits) => void (fresh.shared = hits),
+      this.slots.set(counter, slot);
+    }
+    // A busy counter is read back at every flush; one idle for longer is read before it decides, so no
+    // decision rests on a shared total older than RATE_FLUSH_MS (plus one read's time).
+    if (now - slot.readAt > RATE_FLUSH_MS) {
+      const stale = slot;
+      stale.readAt = now;
+      stale.ready = this.read(rowId(counter, stale.windowEnd)).then(
+        (hits) => void (stale.shared = Math.max(stale.shared, hits)),
         (error: Error) => this.logger.warn(`Could not read rate counter: ${error.message}`),
       );
-      this.slots.set(counter, fresh);
-      slot = fresh;
     }
     await slot.ready;
     if (touch) {
@@ -125,6 +133,7 @@ export class RateCounters implements OnModuleDestroy {
       slot.touched = false;
       try {
         slot.shared = await this.add(rowId(counter, slot.windowEnd), delta, slot.windowEnd);
+        slot.readAt = Date.now();
       } catch (error) {
         slot.pending += delta;
         again = true;

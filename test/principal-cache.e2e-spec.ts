@@ -1,0 +1,119 @@
+import { PrincipalCache } from '@omega/accounts';
+import request from 'supertest';
+import { agentFor, startTestApp, TestApp, TestPrincipal } from './support/test-app';
+
+/**
+ * Two API processes on one accounts database and one broker (each its own Nest application: its own
+ * principal cache and its own connection to the change exchange). Every change is made through the admin
+ * API of process A; the very next request to process B, which had the credential cached, must see it.
+ */
+describe('principal cache across API processes', () => {
+  let a: TestApp;
+  let b: TestApp;
+
+  beforeAll(async () => {
+    a = await startTestApp({ broker: true });
+    // The same configuration: same prefix, data folder (accounts database, token key) and broker.
+    b = await startTestApp({ config: a.config });
+  });
+
+  afterAll(async () => {
+    await b?.app.close();
+    await a?.close();
+  });
+
+  /** The credential has been answered from B's cache, so what follows tests the invalidation. */
+  async function warmOnB(auth: { Authorization: string }): Promise<void> {
+    const cache = b.app.get(PrincipalCache);
+    await agentFor(b.url, auth).get('/api/v1/auth/me').expect(200);
+    const before = cache.count;
+    await agentFor(b.url, auth).get('/api/v1/auth/me').expect(200);
+    expect(cache.count).toBe(before);
+    expect(before).toBeGreaterThan(0);
+  }
+
+  async function keyIdOf(principal: TestPrincipal): Promise<string> {
+    const res = await a.api.get('/api/v1/admin/keys').query({ userid: principal.userid }).expect(200);
+    return (res.body as Array<{ id: string }>)[0].id;
+  }
+
+  async function bearerOf(principal: TestPrincipal): Promise<{ Authorization: string }> {
+    const res = await request(a.url)
+      .post('/api/v1/auth/login')
+      .send({ userid: principal.userid, password: principal.password })
+      .expect(200);
+    return { Authorization: `Bearer ${res.body.token as string}` };
+  }
+
+  it('caches a principal: B answers a known key without the database after the first request', async () => {
+    const alice = await a.createPrincipal();
+    const cache = b.app.get(PrincipalCache);
+    const before = cache.count;
+    await agentFor(b.url, alice.auth).get('/api/v1/auth/me').expect(200);
+    expect(cache.count).toBe(before + 1);
+  });
+
+  it('a key revoked on A is refused by B on the very next request', async () => {
+    const bob = await a.createPrincipal();
+    await warmOnB(bob.auth);
+    await a.api.delete(`/api/v1/admin/keys/${await keyIdOf(bob)}`).expect(204);
+    await agentFor(b.url, bob.auth).get('/api/v1/auth/me').expect(401);
+  });
+
+  it("a user disabled on A is refused by B at once, for the user's key and their Bearer token", async () => {
+    const carol = await a.createPrincipal();
+    const bearer = await bearerOf(carol);
+    await warmOnB(carol.auth);
+    await warmOnB(bearer);
+    await a.api.post(`/api/v1/admin/users/${carol.userid}/disable`).expect(204);
+    await agentFor(b.url, carol.auth).get('/api/v1/auth/me').expect(401);
+    await agentFor(b.url, bearer).get('/api/v1/auth/me').expect(401);
+  });
+
+  it('a role changed on A applies on B at once: a member made readonly can no longer write', async () => {
+    const dave = await a.createPrincipal({ role: 'member' });
+    await warmOnB(dave.auth);
+    const me = await agentFor(b.url, dave.auth).get('/api/v1/auth/me').expect(200);
+    expect(me.body.role).toBe('member');
+    await a.api
+      .put(`/api/v1/admin/users/${dave.userid}/memberships/${dave.tenant}`)
+      .send({ role: 'readonly' })
+      .expect(200);
+    const after = await agentFor(b.url, dave.auth).get('/api/v1/auth/me').expect(200);
+    expect(after.body.role).toBe('readonly');
+    const write = await agentFor(b.url, dave.auth).delete('/api/v1/dataset/anything');
+    expect(write.status).toBe(403);
+  });
+
+  it('a logout on A ends the Bearer token on B at once; another login of the same user still works', async () => {
+    const erin = await a.createPrincipal();
+    const bearer = await bearerOf(erin);
+    const other = await bearerOf(erin);
+    await warmOnB(bearer);
+    await warmOnB(other);
+    await agentFor(a.url, bearer).post('/api/v1/auth/logout').expect(204);
+    await agentFor(b.url, bearer).get('/api/v1/auth/me').expect(401);
+    await agentFor(b.url, other).get('/api/v1/auth/me').expect(200);
+  });
+
+  it('a tenant disabled on A stops its keys on B at once', async () => {
+    const frank = await a.createPrincipal({ tenant: 'cachetenant' });
+    await warmOnB(frank.auth);
+    await a.api.post('/api/v1/admin/tenants/cachetenant/disable').expect(204);
+    await agentFor(b.url, frank.auth).get('/api/v1/auth/me').expect(401);
+  });
+
+  it('a cached key fails at its expiry, with no event', async () => {
+    const grace = await a.createPrincipal();
+    const expiresAt = new Date(Date.now() + 2500);
+    const made = await a.api
+      .post('/api/v1/admin/keys')
+      .send({ userid: grace.userid, tenant: grace.tenant, expiresAt: expiresAt.toISOString() })
+      .expect(201);
+    const auth = { Authorization: `ApiKey ${grace.userid}:${made.body.apikey as string}` };
+    await warmOnB(auth);
+    const wait = expiresAt.getTime() - Date.now();
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+    await agentFor(b.url, auth).get('/api/v1/auth/me').expect(401);
+  });
+});

@@ -10,7 +10,7 @@ import {
   MinLength,
   validateSync,
 } from 'class-validator';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 
 const toInt = ({ value }: { value: unknown }) =>
   value === undefined || value === '' ? undefined : Number(value);
@@ -332,6 +332,34 @@ export class OmegaEnvironment {
   @Min(1)
   @Max(1_000_000_000)
   OMEGA_SQL_MAX_ROWS?: number;
+
+  /** Where Parquet parts of columnar tables are cached on local disk; default `<data dir>/cache`. */
+  @IsOptional()
+  @IsString()
+  OMEGA_CACHE_DIR?: string;
+
+  /** The part cache's size cap in bytes; least recently used parts are removed past it. */
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt({ message: 'must be a number of bytes' })
+  @Min(1024 * 1024)
+  OMEGA_CACHE_MAX_BYTES?: number;
+
+  /** Memory DuckDB may use per process for table queries, in MiB. */
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt({ message: 'must be a number of MiB' })
+  @Min(64)
+  @Max(1024 * 1024)
+  OMEGA_DUCKDB_MEMORY_MB?: number;
+
+  /** Threads DuckDB may use per process for table queries. */
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt({ message: 'must be a number of threads' })
+  @Min(1)
+  @Max(256)
+  OMEGA_DUCKDB_THREADS?: number;
 }
 
 /** The validated, typed configuration handed to every part of the platform. */
@@ -394,6 +422,11 @@ export interface OmegaConfig {
   readonly sqlSqliteDirs?: string[];
   readonly sqlTimeoutSeconds: number;
   readonly sqlMaxRows: number;
+  /** The local cache of Parquet parts (content-addressed, shared by tenants: names are sha256). */
+  readonly cacheDir: string;
+  readonly cacheMaxBytes: number;
+  readonly duckdbMemoryMb: number;
+  readonly duckdbThreads: number;
 }
 
 /** Variables whose values never appear in an error or a log. */
@@ -472,5 +505,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): OmegaConfig {
     sqlSqliteDirs: parsed.OMEGA_SQL_SQLITE_DIRS?.split(',').map((folder) => resolve(folder)),
     sqlTimeoutSeconds: parsed.OMEGA_SQL_TIMEOUT_SECONDS ?? 60,
     sqlMaxRows: parsed.OMEGA_SQL_MAX_ROWS ?? 1_000_000,
+    cacheDir: resolve(parsed.OMEGA_CACHE_DIR ?? join(parsed.OMEGA_DATA_DIR ?? '.omega', 'cache')),
+    cacheMaxBytes: parsed.OMEGA_CACHE_MAX_BYTES ?? 10 * 1024 * 1024 * 1024,
+    duckdbMemoryMb: parsed.OMEGA_DUCKDB_MEMORY_MB ?? 512,
+    duckdbThreads: parsed.OMEGA_DUCKDB_THREADS ?? 2,
   };
 }

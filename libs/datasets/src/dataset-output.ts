@@ -1,13 +1,15 @@
 import { OmegaError, OmegaErrorCode } from '@omega/core';
 import { ARROW_MEDIA_TYPE } from './table-rows/formats/arrow';
 import { CSV_MEDIA_TYPE } from './table-rows/formats/csv';
+import { PARQUET_MEDIA_TYPE } from './table-parquet/parquet-format';
 
-export type TableFormat = 'json' | 'csv' | 'arrow';
+export type TableFormat = 'json' | 'csv' | 'arrow' | 'parquet';
 
 const FORMAT_BY_MEDIA_TYPE: Record<string, TableFormat> = {
   'application/json': 'json',
   [CSV_MEDIA_TYPE]: 'csv',
   [ARROW_MEDIA_TYPE]: 'arrow',
+  [PARQUET_MEDIA_TYPE]: 'parquet',
 };
 
 /**
@@ -16,8 +18,8 @@ const FORMAT_BY_MEDIA_TYPE: Record<string, TableFormat> = {
  */
 export function negotiateFormat(accept: string | undefined, format: unknown): TableFormat {
   if (format !== undefined) {
-    if (format === 'json' || format === 'csv' || format === 'arrow') return format;
-    throw new OmegaError(OmegaErrorCode.InvalidInput, 'format must be json, csv or arrow');
+    if (format === 'json' || format === 'csv' || format === 'arrow' || format === 'parquet') return format;
+    throw new OmegaError(OmegaErrorCode.InvalidInput, 'format must be json, csv, arrow or parquet');
   }
   if (!accept) return 'json';
   const ranked = accept
@@ -35,7 +37,7 @@ export function negotiateFormat(accept: string | undefined, format: unknown): Ta
   }
   throw new OmegaError(
     OmegaErrorCode.NotAcceptable,
-    `Cannot answer ${accept}; datasets are served as application/json, ${CSV_MEDIA_TYPE} or ${ARROW_MEDIA_TYPE}`,
+    `Cannot answer ${accept}; datasets are served as application/json, ${CSV_MEDIA_TYPE}, ${ARROW_MEDIA_TYPE} or ${PARQUET_MEDIA_TYPE}`,
   );
 }
 
@@ -45,6 +47,8 @@ export function mediaTypeOf(format: TableFormat): string {
       return `${CSV_MEDIA_TYPE}; charset=utf-8`;
     case 'arrow':
       return ARROW_MEDIA_TYPE;
+    case 'parquet':
+      return PARQUET_MEDIA_TYPE;
     default:
       return 'application/json; charset=utf-8';
   }
@@ -56,8 +60,9 @@ export function uploadFormat(contentType: string | undefined): TableFormat {
   if (type === 'application/json') return 'json';
   if (type === CSV_MEDIA_TYPE) return 'csv';
   if (type === ARROW_MEDIA_TYPE) return 'arrow';
+  if (type === PARQUET_MEDIA_TYPE) return 'parquet';
   throw new OmegaError(
     OmegaErrorCode.UnsupportedMediaType,
-    `Content-Type ${JSON.stringify(type || '(none)')} is not supported; send application/json, ${CSV_MEDIA_TYPE} or ${ARROW_MEDIA_TYPE}`,
+    `Content-Type ${JSON.stringify(type || '(none)')} is not supported; send application/json, ${CSV_MEDIA_TYPE}, ${ARROW_MEDIA_TYPE} or ${PARQUET_MEDIA_TYPE}`,
   );
 }

@@ -16,6 +16,9 @@ import {
   RESERVED_PARAMS,
 } from './table-rows/table-filter';
 import { TABLE_ROWS_KIND } from './table-rows/table-rows.plugin';
+import { DuckDbEngine } from './table-parquet/duckdb-engine';
+import { parquetTableSource, PARQUET_MEDIA_TYPE, writeParquet } from './table-parquet/parquet-format';
+import { TABLE_PARQUET_KIND } from './table-parquet/table-parquet.plugin';
 import { isTableReader, TableReader } from './table-rows/table-reader';
 import { TableKindMeta } from './table-rows/table-schema';
 import { TableSource } from './table-rows/table-source';
@@ -92,6 +95,7 @@ export class DatasetsService {
   constructor(
     private readonly stores: OmegaStores,
     private readonly registry: PluginRegistry,
+    private readonly duckdb: DuckDbEngine,
   ) {}
 
   async list(
@@ -154,13 +158,23 @@ export class DatasetsService {
     name: string,
     contentType: string | undefined,
     body: Readable,
-    options: { append?: boolean; dtypes?: unknown },
+    options: { append?: boolean; dtypes?: unknown; kind?: string },
   ): Promise<DatasetSummary> {
     const format = uploadFormat(contentType);
     const dtypes = parseDtypes(options.dtypes);
-    const source = format === 'csv' ? csvTableSource(body, dtypes) : arrowTableSource(body);
+    const kind = options.kind ?? TABLE_ROWS_KIND;
+    if (kind !== TABLE_ROWS_KIND && kind !== TABLE_PARQUET_KIND)
+      throw OmegaError.invalidInput(
+        `a ${format} body is stored as a table (${TABLE_ROWS_KIND} or ${TABLE_PARQUET_KIND}), not ${kind}`,
+      );
+    const source =
+      format === 'csv'
+        ? csvTableSource(body, dtypes)
+        : format === 'parquet'
+          ? parquetTableSource(this.duckdb, body)
+          : arrowTableSource(body);
     const meta = await this.stores.datasets.put(ctx, name, source, {
-      kind: TABLE_ROWS_KIND,
+      kind,
       append: options.append,
       options: { dtypes },
     });
@@ -196,7 +210,7 @@ export class DatasetsService {
     const orient = params.orient ?? 'dict';
     if (orient !== 'dict' && orient !== 'records')
       throw OmegaError.invalidInput('orient must be dict or records');
-    return tableAnswer(view, query, format, orient);
+    return this.tableAnswer(view, query, format, orient);
   }
 
   /** POST .../query: the same filters as JSON, plus groupby and aggregates. */
@@ -233,7 +247,7 @@ export class DatasetsService {
       skip: body.skip,
       limit: body.limit,
     };
-    return tableAnswer(view, query, negotiateFormat(accept, undefined), 'records');
+    return this.tableAnswer(view, query, negotiateFormat(accept, undefined), 'records');
   }
 
   async drop(ctx: TenantContext, name: string): Promise<void> {
@@ -247,6 +261,22 @@ export class DatasetsService {
       ? this.registry.get(meta.kind, 'data')
       : undefined;
     return plugin?.publicKindMeta ? { ...summary, kindMeta: plugin.publicKindMeta(meta) } : summary;
+  }
+
+  private tableAnswer(
+    view: TableReader,
+    query: TableQuery,
+    format: TableFormat,
+    orient: 'dict' | 'records',
+  ): DatasetAnswer {
+    // Known before the first row is read, so it can go in a header: at most this many rows follow.
+    const capped = query.limit === undefined && view.rowCap !== undefined;
+    const headers = capped ? { 'X-Omega-Row-Cap': String(view.rowCap) } : undefined;
+    if (format === 'parquet') {
+      const write = (out: Writable) => writeParquet(this.duckdb, view, query, out);
+      return { mediaType: PARQUET_MEDIA_TYPE, format, headers, write };
+    }
+    return { ...formatAnswer(view, query, format, orient), headers };
   }
 
   private async tableReader(
@@ -299,18 +329,6 @@ function json(value: unknown): DatasetAnswer {
   };
 }
 
-function tableAnswer(
-  view: TableReader,
-  query: TableQuery,
-  format: TableFormat,
-  orient: 'dict' | 'records',
-): DatasetAnswer {
-  // Known before the first row is read, so it can go in a header: at most this many rows follow.
-  const capped = query.limit === undefined && view.rowCap !== undefined;
-  const headers = capped ? { 'X-Omega-Row-Cap': String(view.rowCap) } : undefined;
-  return { ...formatAnswer(view, query, format, orient), headers };
-}
-
 function formatAnswer(
   view: TableReader,
   query: TableQuery,
@@ -339,7 +357,7 @@ function formatAnswer(
 /** Metadata as clients see it: no storage internals (collection names, escaped keys). */
 export function summarize(meta: MetadataRecord): DatasetSummary {
   let kindMeta = meta.kindMeta ?? {};
-  if (meta.kind === TABLE_ROWS_KIND) {
+  if (meta.kind === TABLE_ROWS_KIND || meta.kind === TABLE_PARQUET_KIND) {
     const table = kindMeta as TableKindMeta;
     kindMeta = { columns: table.columns.map(({ name, type }) => ({ name, type })), rows: table.rows };
   }

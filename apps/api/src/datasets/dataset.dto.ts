@@ -117,6 +117,11 @@ export class StreamUploadQueryDto {
   })
   @IsObject({ message: 'dtypes must be a JSON object' })
   dtypes?: Record<string, string>;
+
+  @ApiPropertyOptional({ description: 'the table kind to store: table.rows or table.parquet' })
+  @IsOptional()
+  @Matches(/^[a-z0-9][a-z0-9_.-]{0,63}$/)
+  kind?: string;
 }
 
 export class QueryDatasetDto {

@@ -2,7 +2,13 @@ import { Controller, Delete, Get, HttpCode, Param, Post, Put, Query, Req, Res } 
 import { ApiBody, ApiConsumes, ApiOperation, ApiProduces, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { ReadOnlyAllowed } from '@omega/accounts';
 import type { TenantContext } from '@omega/core';
-import { ARROW_MEDIA_TYPE, CSV_MEDIA_TYPE, DatasetsService, uploadFormat } from '@omega/datasets';
+import {
+  ARROW_MEDIA_TYPE,
+  CSV_MEDIA_TYPE,
+  DatasetsService,
+  PARQUET_MEDIA_TYPE,
+  uploadFormat,
+} from '@omega/datasets';
 import type { Request, Response } from 'express';
 import { listEnvelope, ListQueryDto } from '../http/list-query.dto';
 import { sendStream } from '../http/send-answer';
@@ -36,7 +42,7 @@ export class DatasetsController {
       '`columns`, `sort` (`a,-b`), `skip`, `limit`, `orient` (dict | records). Format by Accept or `format`. ' +
       'A SQL reference takes its placeholder values as `sqlvars={"name": value}` (JSON).',
   })
-  @ApiProduces('application/json', CSV_MEDIA_TYPE, ARROW_MEDIA_TYPE)
+  @ApiProduces('application/json', CSV_MEDIA_TYPE, ARROW_MEDIA_TYPE, PARQUET_MEDIA_TYPE)
   @ApiQuery({ name: 'orient', required: false, enum: ['dict', 'records'] })
   async read(
     @Tenant() ctx: TenantContext,
@@ -51,8 +57,11 @@ export class DatasetsController {
   }
 
   @Put(':name')
-  @ApiOperation({ summary: 'Store a dataset (replace, or append with append=true)' })
-  @ApiConsumes('application/json', CSV_MEDIA_TYPE, ARROW_MEDIA_TYPE)
+  @ApiOperation({
+    summary: 'Store a dataset (replace, or append with append=true)',
+    description: 'Tables are `table.rows` unless `kind` (query or body) says `table.parquet`.',
+  })
+  @ApiConsumes('application/json', CSV_MEDIA_TYPE, ARROW_MEDIA_TYPE, PARQUET_MEDIA_TYPE)
   @ApiBody({ type: PutDatasetDto })
   async put(
     @Tenant() ctx: TenantContext,
@@ -62,7 +71,7 @@ export class DatasetsController {
   ) {
     if (uploadFormat(req.header('content-type')) === 'json') {
       const body = await validateBody(PutDatasetDto, req.body);
-      return this.datasets.putJson(ctx, name, body);
+      return this.datasets.putJson(ctx, name, { ...body, kind: body.kind ?? query.kind });
     }
     return this.datasets.putStream(ctx, name, req.header('content-type'), req, query);
   }
@@ -72,7 +81,7 @@ export class DatasetsController {
   @ReadOnlyAllowed()
   @HttpCode(200)
   @ApiOperation({ summary: 'Query with filters, sort, paging, and groupby/agg (count, sum, mean, min, max)' })
-  @ApiProduces('application/json', CSV_MEDIA_TYPE, ARROW_MEDIA_TYPE)
+  @ApiProduces('application/json', CSV_MEDIA_TYPE, ARROW_MEDIA_TYPE, PARQUET_MEDIA_TYPE)
   async query(
     @Tenant() ctx: TenantContext,
     @Param('name') name: string,

@@ -3,6 +3,12 @@ import type { TableRecord } from './table-source';
 import type { AggregateSpec, TableQuery } from './table-view';
 
 /**
+ * A record's row id where a reader knows it (columnar tables): the `dict` orientation's index. A symbol,
+ * so JSON, CSV and Arrow output never see it.
+ */
+export const RECORD_ROW_ID = Symbol('rowId');
+
+/**
  * What the table formats (JSON, CSV, Arrow) and copies read from: stored tables (`TableView`) and other
  * tabular kinds, such as SQL references, which run the query with filters, sort and paging pushed down.
  */

@@ -93,7 +93,7 @@ export class TableRowsPlugin implements StoragePluginContract<TableView> {
   }
 }
 
-function toSource(input: unknown, dtypes: unknown): TableSource {
+export function toSource(input: unknown, dtypes: unknown): TableSource {
   if (input instanceof TableSource) {
     return Object.keys(input.dtypes).length > 0 || !dtypes
       ? input

@@ -4,7 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Writable } from 'node:stream';
-import type { TableReader } from '../table-reader';
+import { RECORD_ROW_ID, type TableReader } from '../table-reader';
 import { TableQuery, TableView } from '../table-view';
 import { writeWithBackpressure } from './stream-writes';
 
@@ -68,10 +68,11 @@ async function writeJsonDictOnePass(view: TableReader, query: TableQuery, out: W
       for (let row = 0; row < chunk.length; row++) {
         const record = chunk[row];
         const separator = first && row === 0 ? '' : ',';
+        const id = (record as Record<symbol, unknown>)[RECORD_ROW_ID] ?? rowId;
         for (let index = 0; index < columns.length; index++) {
-          texts[index] += `${separator}"${rowId}":${JSON.stringify(record[columns[index].name] ?? null)}`;
+          texts[index] += `${separator}"${id}":${JSON.stringify(record[columns[index].name] ?? null)}`;
         }
-        ids += `${separator}${rowId}`;
+        ids += `${separator}${id}`;
         rowId++;
       }
       await Promise.all([...texts, ids].map((text, index) => writeWithBackpressure(spools[index], text)));

@@ -1,0 +1,67 @@
+import { Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
+import { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import { OMEGA_CONFIG, OmegaConfig } from '@omega/core';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+
+/**
+ * The process's DuckDB: in memory, reading and writing only inside the part cache. It runs the platform's
+ * own statements (part writes, reads with bound parameters); user SQL gets an instance of its own
+ * (`SqlSandbox`), since this one may read every tenant's cached parts.
+ */
+@Injectable()
+export class DuckDbEngine implements OnModuleDestroy {
+  private instance?: Promise<DuckDBInstance>;
+  readonly cacheDir: string;
+  /** Where parts are written before they are uploaded, and uploads spooled before they are read. */
+  readonly scratchDir: string;
+
+  constructor(@Inject(OMEGA_CONFIG) private readonly config: OmegaConfig) {
+    this.cacheDir = config.cacheDir;
+    this.scratchDir = join(config.cacheDir, 'scratch');
+    mkdirSync(this.scratchDir, { recursive: true });
+  }
+
+  async connect(): Promise<DuckDBConnection> {
+    this.instance ??= this.open();
+    return (await this.instance).connect();
+  }
+
+  private async open(): Promise<DuckDBInstance> {
+    const instance = await DuckDBInstance.create(':memory:', duckdbLimits(this.config));
+    const connection = await instance.connect();
+    try {
+      // The trailing slash keeps `<cache>-other` out; then no file outside the cache, no network, no
+      // extension, and no statement may undo that.
+      await connection.run(`SET allowed_directories = [${sqlString(`${this.cacheDir}/`)}]`);
+      await connection.run('SET enable_external_access = false');
+      await connection.run('SET lock_configuration = true');
+    } finally {
+      connection.closeSync();
+    }
+    return instance;
+  }
+
+  onModuleDestroy(): void {
+    void this.instance?.then((instance) => instance.closeSync()).catch(() => undefined);
+  }
+}
+
+/**
+ * Memory and threads set on purpose: DuckDB's defaults are 80 % of RAM and one thread per core, which on a
+ * shared API host would starve the server and the database beside it. Spills go to the cache's scratch.
+ */
+export function duckdbLimits(config: OmegaConfig): Record<string, string> {
+  return {
+    memory_limit: `${config.duckdbMemoryMb}MB`,
+    threads: String(config.duckdbThreads),
+    temp_directory: join(config.cacheDir, 'scratch', 'spill'),
+    autoinstall_known_extensions: 'false',
+    autoload_known_extensions: 'false',
+  };
+}
+
+/** A SQL string literal; only ever used for paths the platform made itself. */
+export function sqlString(text: string): string {
+  return `'${text.replace(/'/g, "''")}'`;
+}

@@ -1,0 +1,144 @@
+import { OmegaError } from '@omega/core';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import type { Readable, Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { ColumnType } from '../table-rows/column-types';
+import { writeWithBackpressure } from '../table-rows/formats/stream-writes';
+import type { TableReader } from '../table-rows/table-reader';
+import { TableRecord, TableSource, WRITE_CHUNK_ROWS } from '../table-rows/table-source';
+import type { TableQuery } from '../table-rows/table-view';
+import { DuckDbEngine, sqlString } from './duckdb-engine';
+import { ParquetTable } from './parquet-table';
+import { OpenPart, partColumn } from './part-writer';
+
+export const PARQUET_MEDIA_TYPE = 'application/vnd.apache.parquet';
+
+/** A quoted SQL identifier: only ever an output column's alias. */
+function quoteIdentifier(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}
+
+/**
+ * Answers a read as one Parquet file: DuckDB writes it into the scratch folder (a columnar table straight
+ * from its parts, any other table through a temporary table), then it is streamed out and removed. The
+ * Parquet footer comes last, so nothing is sent before the whole answer is ready.
+ */
+export async function writeParquet(
+  engine: DuckDbEngine,
+  view: TableReader,
+  query: TableQuery,
+  out: Writable,
+): Promise<void> {
+  const file = join(engine.scratchDir, `answer-${randomBytes(8).toString('hex')}.parquet`);
+  const columns = query.columns ?? view.columns;
+  const aliases = columns.map((column, index) => `${partColumn(index)} AS ${quoteIdentifier(column.name)}`);
+  try {
+    if (view instanceof ParquetTable) {
+      await view.withParts(query, async (connection, read) => {
+        const { sql, params } = view.selectSql(query, read.parts, read.paths, read.skip, true);
+        const named = `SELECT ${aliases.join(', ') || '*'} FROM (${sql})`;
+        await connection.run(
+          `COPY (${named}) TO ${sqlString(file)} (FORMAT parquet, COMPRESSION zstd)`,
+          params,
+        );
+      });
+    } else {
+      const part = await OpenPart.open(
+        engine,
+        columns.map((column) => ({ ...column, key: column.name })),
+        0,
+      );
+      let rows = 0;
+      try {
+        for await (const chunk of view.chunks(query)) {
+          part.append(chunk, rows);
+          rows += chunk.length;
+        }
+      } catch (error) {
+        part.close();
+        throw error;
+      }
+      await part.exportAs(file, aliases);
+    }
+    for await (const data of createReadStream(file)) await writeWithBackpressure(out, data as Buffer);
+  } finally {
+    await rm(file, { force: true });
+  }
+}
+
+/** DuckDB column types an uploaded Parquet file may hold, and the table type each becomes. */
+function tableType(duckdbType: string): ColumnType | undefined {
+  if (/^(TINYINT|SMALLINT|INTEGER|BIGINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|HUGEINT)$/.test(duckdbType))
+    return 'integer';
+  if (/^(FLOAT|DOUBLE|DECIMAL.*)$/.test(duckdbType)) return 'number';
+  if (duckdbType === 'BOOLEAN') return 'boolean';
+  if (duckdbType === 'VARCHAR') return 'string';
+  if (/^(DATE|TIMESTAMP.*)$/.test(duckdbType)) return 'datetime';
+  return undefined;
+}
+
+/**
+ * Reads a Parquet body: spooled to the scratch folder (Parquet's footer is at the end), then read by
+ * DuckDB a chunk at a time; column types come from the file's schema.
+ */
+export function parquetTableSource(engine: DuckDbEngine, body: Readable): TableSource {
+  const file = join(engine.scratchDir, `upload-${randomBytes(8).toString('hex')}.parquet`);
+  const dtypes: Record<string, ColumnType> = {};
+  async function* chunks(): AsyncGenerator<TableRecord[]> {
+    const connection = await engine.connect();
+    try {
+      await pipeline(body, createWriteStream(file));
+      let described;
+      try {
+        described = (
+          await connection.runAndReadAll(`DESCRIBE SELECT * FROM read_parquet(${sqlString(file)})`)
+        ).getRows();
+      } catch (error) {
+        throw OmegaError.invalidInput(`Parquet file could not be read: ${(error as Error).message}`);
+      }
+      const names = described.map((row) => String(row[0]));
+      const selects = described.map((row, index) => {
+        const type = tableType(String(row[1]));
+        if (!type)
+          throw OmegaError.invalidInput(
+            `column ${JSON.stringify(names[index])}: Parquet type ${String(row[1])} is not supported in tables`,
+          );
+        dtypes[names[index]] = type;
+        const c = `#${index + 1}`;
+        if (type === 'integer' || type === 'number') return `CAST(${c} AS DOUBLE)`;
+        if (type === 'datetime') return `CAST(epoch_ms(CAST(${c} AS TIMESTAMPTZ)) AS DOUBLE)`;
+        return c;
+      });
+      const result = await connection.stream(
+        `SELECT ${selects.join(', ')} FROM read_parquet(${sqlString(file)})`,
+      );
+      const dated = names.map((name) => dtypes[name] === 'datetime');
+      let pending: TableRecord[] = [];
+      for (;;) {
+        const chunk = await result.fetchChunk();
+        if (!chunk || chunk.rowCount === 0) break;
+        const columns = chunk.getColumns();
+        for (let row = 0; row < chunk.rowCount; row++) {
+          const record: TableRecord = {};
+          for (let index = 0; index < names.length; index++) {
+            const value = columns[index][row] as unknown;
+            record[names[index]] = value === null ? null : dated[index] ? new Date(value as number) : value;
+          }
+          pending.push(record);
+        }
+        if (pending.length >= WRITE_CHUNK_ROWS) {
+          yield pending;
+          pending = [];
+        }
+      }
+      if (pending.length > 0) yield pending;
+    } finally {
+      connection.closeSync();
+      await rm(file, { force: true });
+    }
+  }
+  return new TableSource(chunks(), dtypes);
+}

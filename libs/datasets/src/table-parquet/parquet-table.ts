@@ -1,0 +1,262 @@
+import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
+import { OmegaError, TenantContext } from '@omega/core';
+import type { Collection, Filter } from 'mongodb';
+import type { ColumnSchema } from '../table-rows/column-types';
+import { RECORD_ROW_ID, TableReader } from '../table-rows/table-reader';
+import type { TableKindMeta } from '../table-rows/table-schema';
+import type { TableRecord } from '../table-rows/table-source';
+import { AggregateSpec, MAX_GROUPS, READ_CHUNK_ROWS, TableQuery } from '../table-rows/table-view';
+import { DuckDbEngine, sqlString } from './duckdb-engine';
+import { PartCache } from './part-cache';
+import { orderClause, pruneFilter, SqlParams, whereClause } from './parquet-sql';
+import { duckType, partColumn, PartRecord } from './part-writer';
+
+/** A query ready to run over local part files: its SQL, parameters, and the parts it holds. */
+export interface PreparedRead {
+  sql: string;
+  params: DuckDBValue[];
+  parts: PartRecord[];
+}
+
+/**
+ * A read handle on one `table.parquet` version: what `store.get()` answers. Each read asks the part index
+ * for the parts its filters may match (pruned by min/max in the index query), makes them local through
+ * the cache, and runs one DuckDB query over them with every user value bound as a parameter.
+ */
+export class ParquetTable implements TableReader {
+  readonly columns: readonly ColumnSchema[];
+  private readonly positions: Map<ColumnSchema, number>;
+
+  constructor(
+    private readonly ctx: TenantContext,
+    private readonly engine: DuckDbEngine,
+    private readonly cache: PartCache,
+    private readonly index: Collection<PartRecord>,
+    readonly set: string,
+    readonly meta: TableKindMeta,
+  ) {
+    this.columns = meta.columns;
+    this.positions = new Map(meta.columns.map((column, position) => [column, position]));
+  }
+
+  /** Parts that may hold rows matching the conditions, in row order. */
+  async parts(query: Pick<TableQuery, 'conditions'> = {}): Promise<PartRecord[]> {
+    const prune = pruneFilter(query.conditions ?? [], this.indexOf);
+    const filter = (
+      prune.length > 0 ? { set: this.set, $and: prune } : { set: this.set }
+    ) as Filter<PartRecord>;
+    return this.index.find(filter).sort({ first: 1 }).toArray();
+  }
+
+  /**
+   * The parts a query needs: without filters or sort, only those covering `skip … skip + limit` (so
+   * `limit=10` reads one part), with the offset into the first of them.
+   */
+  private async partsFor(query: TableQuery): Promise<{ parts: PartRecord[]; skip: number }> {
+    const parts = await this.parts(query);
+    const positional = (query.conditions ?? []).length === 0 && (query.sort ?? []).length === 0;
+    if (!positional || (query.limit === undefined && !query.skip)) return { parts, skip: query.skip ?? 0 };
+    let skip = query.skip ?? 0;
+    const wanted: PartRecord[] = [];
+    let rows = 0;
+    for (const part of parts) {
+      if (wanted.length === 0 && skip >= part.rows) {
+        skip -= part.rows;
+        continue;
+      }
+      if (query.limit !== undefined && rows >= skip + query.limit) break;
+      wanted.push(part);
+      rows += part.rows;
+    }
+    return { parts: wanted, skip };
+  }
+
+  private readonly indexOf = (column: ColumnSchema): number => {
+    const position = this.positions.get(column) ?? this.columns.findIndex((c) => c.name === column.name);
+    if (position < 0) throw OmegaError.invalidInput(`unknown column ${JSON.stringify(column.name)}`);
+    return position;
+  };
+
+  /** All parts as one relation with the table's current column types; columns a part lacks are null. */
+  private relation(parts: readonly PartRecord[], paths: readonly string[]): string {
+    const groups = new Map<string, string[]>();
+    parts.forEach((part, index) => {
+      const key = part.types.join();
+      groups.set(key, [...(groups.get(key) ?? []), paths[index]]);
+    });
+    const selects = [...groups.entries()].map(([key, files]) => {
+      const width = key === '' ? 0 : key.split(',').length;
+      const columns = this.columns.map((column, position) => {
+        const type = duckType(column.type);
+        const source = position < width ? partColumn(position) : 'NULL';
+        return `CAST(${source} AS ${type}) AS ${partColumn(position)}`;
+      });
+      return `SELECT _r${columns.map((c) => `, ${c}`).join('')} FROM read_parquet([${files.map(sqlString).join(', ')}])`;
+    });
+    if (selects.length === 0) {
+      const columns = this.columns.map(
+        (column, position) => `CAST(NULL AS ${duckType(column.type)}) AS ${partColumn(position)}`,
+      );
+      return `SELECT CAST(NULL AS BIGINT) AS _r${columns.map((c) => `, ${c}`).join('')} WHERE FALSE`;
+    }
+    return selects.join(' UNION ALL ');
+  }
+
+  /** The output expression of a column: numbers and dates come out as doubles, which JavaScript reads fast. */
+  private output(column: ColumnSchema): string {
+    const c = partColumn(this.indexOf(column));
+    if (column.type === 'integer') return `CAST(${c} AS DOUBLE)`;
+    if (column.type === 'datetime') return `CAST(epoch_ms(${c}) AS DOUBLE)`;
+    return c;
+  }
+
+  /** The SELECT of a read: selected columns (as part columns), filter, order, paging. */
+  selectSql(
+    query: TableQuery,
+    parts: readonly PartRecord[],
+    paths: readonly string[],
+    skip: number,
+    raw = false,
+  ) {
+    const params = new SqlParams();
+    const selected = query.columns ?? this.columns;
+    const outputs = selected.map((column) =>
+      raw ? `${partColumn(this.indexOf(column))}` : `${this.output(column)}`,
+    );
+    let sql = `SELECT ${raw ? '' : '_r, '}${outputs.join(', ')} FROM (${this.relation(parts, paths)})`;
+    sql += whereClause(query.conditions ?? [], this.indexOf, params);
+    sql += orderClause(query.sort ?? [], this.indexOf);
+    if (query.limit !== undefined) sql += ` LIMIT ${params.bind(query.limit)}`;
+    if (skip) sql += ` OFFSET ${params.bind(skip)}`;
+    return { sql, params: params.values, selected };
+  }
+
+  /** Runs `use` with the query's parts local and pinned, and a DuckDB connection; releases both after. */
+  async withParts<T>(
+    query: TableQuery,
+    use: (
+      connection: DuckDBConnection,
+      read: { parts: PartRecord[]; paths: string[]; skip: number },
+    ) => Promise<T>,
+  ): Promise<T> {
+    const { parts, skip } = await this.partsFor(query);
+    const paths = await this.cache.acquire(this.ctx, parts);
+    try {
+      const connection = await this.engine.connect();
+      try {
+        return await use(connection, { parts, paths, skip });
+      } finally {
+        connection.closeSync();
+      }
+    } finally {
+      this.cache.release(parts);
+    }
+  }
+
+  async *chunks(query: TableQuery = {}, chunkRows = READ_CHUNK_ROWS): AsyncGenerator<TableRecord[]> {
+    const { parts, skip } = await this.partsFor(query);
+    const paths = await this.cache.acquire(this.ctx, parts);
+    const connection = await this.engine.connect().catch((error) => {
+      this.cache.release(parts);
+      throw error;
+    });
+    try {
+      const { sql, params, selected } = this.selectSql(query, parts, paths, skip);
+      const result = await connection.stream(sql, params);
+      const names = selected.map((column) => column.name);
+      const dates = selected.map((column) => column.type === 'datetime');
+      let pending: TableRecord[] = [];
+      for (;;) {
+        const chunk = await result.fetchChunk();
+        if (!chunk || chunk.rowCount === 0) break;
+        const columns = chunk.getColumns();
+        const ids = columns[0] as unknown as number[];
+        for (let row = 0; row < chunk.rowCount; row++) {
+          const record: TableRecord = {};
+          for (let index = 0; index < names.length; index++) {
+            const value = columns[index + 1][row] as unknown;
+            record[names[index]] = value === null ? null : dates[index] ? new Date(value as number) : value;
+          }
+          (record as Record<symbol, unknown>)[RECORD_ROW_ID] = Number(ids[row]);
+          pending.push(record);
+        }
+        if (pending.length >= chunkRows) {
+          yield pending;
+          pending = [];
+        }
+      }
+      if (pending.length > 0) yield pending;
+    } finally {
+      connection.closeSync();
+      this.cache.release(parts);
+    }
+  }
+
+  /** Rows matching the conditions, counted by DuckDB (all rows: from the part index alone). */
+  async count(conditions: TableQuery['conditions'] = []): Promise<number> {
+    if (conditions.length === 0) {
+      const parts = await this.parts();
+      return parts.reduce((total, part) => total + part.rows, 0);
+    }
+    return this.withParts({ conditions }, async (connection, { parts, paths }) => {
+      const params = new SqlParams();
+      const where = whereClause(conditions, this.indexOf, params);
+      const reader = await connection.runAndReadAll(
+        `SELECT count(*) FROM (${this.relation(parts, paths)})${where}`,
+        params.values,
+      );
+      return Number(reader.getRows()[0][0]);
+    });
+  }
+
+  /** Grouped `count sum mean min max` as one DuckDB query; groups in order, nulls first, like table.rows. */
+  async aggregate(spec: AggregateSpec): Promise<TableRecord[]> {
+    for (const { column, fn } of spec.aggregates) {
+      const numeric = column.type === 'number' || column.type === 'integer';
+      if (fn !== 'count' && !numeric && fn !== 'min' && fn !== 'max')
+        throw OmegaError.invalidInput(`${fn} needs a numeric column; ${column.name} is ${column.type}`);
+    }
+    return this.withParts({ conditions: spec.conditions }, async (connection, { parts, paths }) => {
+      const params = new SqlParams();
+      const groups = spec.groupby.map((column) => this.output(column));
+      const sqlFn = { count: 'count', sum: 'sum', mean: 'avg', min: 'min', max: 'max' } as const;
+      const aggregates = spec.aggregates.map(({ column, fn }) => {
+        const c = partColumn(this.indexOf(column));
+        const value = `${sqlFn[fn]}(${c})`;
+        if (column.type === 'datetime' && (fn === 'min' || fn === 'max'))
+          return `CAST(epoch_ms(${value}) AS DOUBLE)`;
+        if (column.type === 'string' || column.type === 'boolean')
+          return fn === 'count' ? `CAST(${value} AS DOUBLE)` : value;
+        return `CAST(${value} AS DOUBLE)`;
+      });
+      let sql = `SELECT ${[...groups, ...aggregates].join(', ') || 'count(*)'} FROM (${this.relation(parts, paths)})`;
+      sql += whereClause(spec.conditions ?? [], this.indexOf, params);
+      if (groups.length > 0) {
+        sql += ` GROUP BY ${groups.map((_g, index) => index + 1).join(', ')}`;
+        sql += ` ORDER BY ${groups.map((_g, index) => `${index + 1} ASC NULLS FIRST`).join(', ')}`;
+      } else sql += ' HAVING count(*) > 0';
+      sql += ` LIMIT ${MAX_GROUPS + 1}`;
+      const reader = await connection.runAndReadAll(sql, params.values);
+      const rows = reader.getRows();
+      if (rows.length > MAX_GROUPS)
+        throw OmegaError.invalidInput(`aggregation has more than ${MAX_GROUPS} groups`);
+      return rows.map((row) => {
+        const record: TableRecord = {};
+        spec.groupby.forEach((column, index) => {
+          record[column.name] = jsValue(row[index], column.type === 'datetime');
+        });
+        spec.aggregates.forEach(({ column, fn }, index) => {
+          const dated = column.type === 'datetime' && (fn === 'min' || fn === 'max');
+          record[`${column.name}_${fn}`] = jsValue(row[groups.length + index], dated);
+        });
+        return record;
+      });
+    });
+  }
+}
+
+function jsValue(value: unknown, dated: boolean): unknown {
+  if (value === null || value === undefined) return null;
+  if (typeof value === 'bigint') return Number(value);
+  return dated ? new Date(value as number) : value;
+}

@@ -1,0 +1,160 @@
+import { Injectable } from '@nestjs/common';
+import {
+  BlobStore,
+  MetadataRecord,
+  PutTarget,
+  StoragePlugin,
+  StoragePluginContract,
+  StoredPayload,
+  TenantContext,
+  TenantDatabases,
+} from '@omega/core';
+import { randomBytes } from 'node:crypto';
+import { rm } from 'node:fs/promises';
+import type { Db } from 'mongodb';
+import { TableKindMeta, TableSchema } from '../table-rows/table-schema';
+import { isColumns, isRecords, TableRecord, TableSource } from '../table-rows/table-source';
+import { toSource } from '../table-rows/table-rows.plugin';
+import { DuckDbEngine } from './duckdb-engine';
+import { PartCache } from './part-cache';
+import { OpenPart, PART_MAX_CHARS, PART_ROWS, PartRecord, storePart } from './part-writer';
+import { ParquetTable } from './parquet-table';
+
+export const TABLE_PARQUET_KIND = 'table.parquet';
+/** The part index: one document per Parquet part, in the tenant's database. */
+export const PARTS_COLLECTION = 'omega_table_parts';
+const COUNTERS = 'omega_part_counters';
+
+/**
+ * Tables stored as immutable Parquet parts in GridFS, plus a part-index document per part. A put writes a
+ * new part set, which the store swaps in with the Metadata (a failed put leaves the previous version
+ * untouched and removes what it wrote); an append adds parts with row ids reserved atomically, and their
+ * index documents appear all at once when every part is stored; drop releases the set.
+ */
+@Injectable()
+@StoragePlugin({ kind: TABLE_PARQUET_KIND, prefixes: ['data'], priority: 5 })
+export class TableParquetPlugin implements StoragePluginContract<ParquetTable> {
+  constructor(
+    private readonly databases: TenantDatabases,
+    private readonly blobs: BlobStore,
+    private readonly engine: DuckDbEngine,
+    private readonly cache: PartCache,
+  ) {}
+
+  supports(input: unknown): boolean {
+    return input instanceof TableSource || isRecords(input) || isColumns(input);
+  }
+
+  async put(ctx: TenantContext, input: unknown, target: PutTarget): Promise<StoredPayload> {
+    const source = toSource(input, target.options.dtypes);
+    const db = this.databases.db(ctx);
+    const previous = target.append ? (target.existing?.kindMeta as TableKindMeta | undefined) : undefined;
+    const set = previous
+      ? (target.existing?.collection as string)
+      : `parts_${randomBytes(12).toString('hex')}`;
+    const schema = new TableSchema(previous?.columns, source.dtypes, previous?.sparse);
+    const parts: PartRecord[] = [];
+    const scratch: string[] = [];
+    let open: OpenPart | undefined;
+    let written = 0;
+    // One part upload in flight while the next one fills: DuckDB, Node and the database work side by side.
+    let uploading: Promise<unknown> = Promise.resolve();
+    const close = async () => {
+      if (!open || open.rows === 0) {
+        open?.close();
+        open = undefined;
+        return;
+      }
+      const part = open;
+      open = undefined;
+      const finished = await part.finish(this.engine);
+      scratch.push(finished.file);
+      await uploading;
+      uploading = storePart(ctx, this.blobs, this.cache, finished).then((blob) => {
+        parts.push({
+          set,
+          first: part.first,
+          rows: part.rows,
+          bytes: finished.bytes,
+          sha256: finished.sha256,
+          blob,
+          types: part.types,
+          stats: finished.stats,
+          created: new Date(),
+        });
+      });
+      uploading.catch(() => undefined);
+    };
+    try {
+      for await (const chunk of source.chunks) {
+        let offset = 0;
+        while (offset < chunk.length) {
+          const room = PART_ROWS - (open?.rows ?? 0);
+          const slice: TableRecord[] = chunk.slice(offset, offset + room);
+          const firstRowId = previous ? await reserveRowIds(db, set, slice.length) : written;
+          const signature = schema.columns.map((column) => column.type).join();
+          const documents = schema.toDocuments(slice, firstRowId);
+          const changed = schema.columns.map((column) => column.type).join() !== signature;
+          if (open && (changed || open.first + open.rows !== firstRowId || open.chars >= PART_MAX_CHARS))
+            await close();
+          open ??= await OpenPart.open(this.engine, schema.columns, firstRowId);
+          open.append(documents, firstRowId);
+          written += slice.length;
+          offset += slice.length;
+          if (open.rows >= PART_ROWS) await close();
+        }
+      }
+      await close();
+      await uploading;
+      if (parts.length > 0) await db.collection<PartRecord>(PARTS_COLLECTION).insertMany(parts);
+      if (!previous)
+        await db.collection<{ _id: string; next: number }>(COUNTERS).insertOne({ _id: set, next: written });
+    } catch (error) {
+      open?.close();
+      await uploading.catch(() => undefined);
+      await Promise.all(parts.map((part) => this.blobs.remove(ctx, part.blob).catch(() => undefined)));
+      await db
+        .collection<PartRecord>(PARTS_COLLECTION)
+        .deleteMany({ set, blob: { $in: parts.map((part) => part.blob) } })
+        .catch(() => undefined);
+      throw error;
+    } finally {
+      await Promise.all(scratch.map((file) => rm(file, { force: true })));
+    }
+    const kindMeta: TableKindMeta = {
+      columns: schema.columns,
+      rows: (previous?.rows ?? 0) + written,
+      sparse: schema.sparse,
+    };
+    return { collection: set, kindMeta };
+  }
+
+  async get(ctx: TenantContext, meta: MetadataRecord): Promise<ParquetTable> {
+    const index = this.databases.db(ctx).collection<PartRecord>(PARTS_COLLECTION);
+    return new ParquetTable(
+      ctx,
+      this.engine,
+      this.cache,
+      index,
+      meta.collection as string,
+      meta.kindMeta as TableKindMeta,
+    );
+  }
+
+  async release(ctx: TenantContext, meta: Pick<MetadataRecord, 'collection'>): Promise<void> {
+    if (!meta.collection) return;
+    const db = this.databases.db(ctx);
+    const index = db.collection<PartRecord>(PARTS_COLLECTION);
+    const parts = await index.find({ set: meta.collection }, { projection: { blob: 1 } }).toArray();
+    for (const part of parts) await this.blobs.remove(ctx, part.blob);
+    await index.deleteMany({ set: meta.collection });
+    await db.collection<{ _id: string }>(COUNTERS).deleteOne({ _id: meta.collection });
+  }
+}
+
+async function reserveRowIds(db: Db, set: string, count: number): Promise<number> {
+  const before = await db
+    .collection<{ _id: string; next: number }>(COUNTERS)
+    .findOneAndUpdate({ _id: set }, { $inc: { next: count } }, { upsert: true, returnDocument: 'before' });
+  return before?.next ?? 0;
+}

@@ -7,6 +7,8 @@ import { SchedulesModule } from '@omega/schedules';
 import { ScriptRunsModule } from '@omega/scripts';
 import { ConsoleAssetsController } from './assets/console-assets.controller';
 import { ConsoleExceptionFilter } from './http/console-exception.filter';
+import { ConsoleTenantSwitchController } from './pages/accounts/console-tenant-switch.controller';
+import { ConsoleUsersController } from './pages/accounts/console-users.controller';
 import { ConsoleAdminController } from './pages/admin/console-admin.controller';
 import { ConsoleHomeController } from './pages/home/console-home.controller';
 import { ConsoleJobsController } from './pages/jobs/console-jobs.controller';
@@ -37,6 +39,8 @@ import { ConsoleRenderer } from './rendering/console-renderer';
     ConsoleJobsController,
     ConsoleSqlController,
     ConsoleAdminController,
+    ConsoleUsersController,
+    ConsoleTenantSwitchController,
   ],
   providers: [ConsoleRenderer, ConsoleExceptionFilter, ObjectBrowser],
 })

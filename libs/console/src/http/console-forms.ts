@@ -173,7 +173,18 @@ export class AuditListQuery extends ActionTimeQuery {
 }
 
 /** What a redirect after a change tells the next page to confirm. */
-export const NOTICES = ['revoked', 'created', 'role', 'scheduled', 'unscheduled'] as const;
+export const NOTICES = [
+  'revoked',
+  'created',
+  'role',
+  'scheduled',
+  'unscheduled',
+  'removed',
+  'disabled',
+  'enabled',
+  'password',
+  'switched',
+] as const;
 
 export class NoticeQuery {
   @IsOptional()
@@ -219,4 +230,21 @@ export class ScheduleForm extends CsrfForm {
   @IsString()
   @MaxLength(64)
   timezone?: string;
+}
+
+export class PasswordForm extends CsrfForm {
+  @IsString()
+  @Length(12, 1024, { message: 'password must be at least 12 characters' })
+  password!: string;
+}
+
+/** Another of the user's tenants, confirmed with their password (the new session's role is that tenant's). */
+export class TenantSwitchForm extends CsrfForm {
+  @IsString()
+  @Length(1, 40)
+  tenant!: string;
+
+  @IsString()
+  @Length(1, 1024)
+  password!: string;
 }

@@ -10,6 +10,7 @@ import {
   formatDuration,
   isoDateTime,
   prettyJson,
+  workerId,
 } from './view-filters';
 
 /**
@@ -74,6 +75,7 @@ export class ConsoleRenderer {
     this.env.addFilter('duration', formatDuration);
     this.env.addFilter('cell', formatCell);
     this.env.addFilter('prettyjson', prettyJson);
+    this.env.addFilter('workerid', workerId);
   }
 
   /** Renders `views/<view>.njk` and sends it; `data.csrf` overrides the token read from the cookie. */

@@ -1,5 +1,5 @@
 import { searchPattern } from '../pages/objects/object-browser';
-import { formatBytes, formatCell, formatDateTime, formatDuration, prettyJson } from './view-filters';
+import { formatBytes, formatCell, formatDateTime, formatDuration, prettyJson, workerId } from './view-filters';
 
 describe('console view filters', () => {
   it('formats times in UTC, sizes and durations, and leaves what is not one empty', () => {
@@ -31,5 +31,12 @@ describe('console view filters', () => {
     expect(searchPattern('  ')).toBeUndefined();
     expect(searchPattern('sal')).toBe('*sal*');
     expect(searchPattern('iris*')).toBe('iris*');
+  });
+
+  it('shows where a worker runs to platform admins only', () => {
+    expect(workerId('build-host-4242-a1b2c3', true)).toBe('build-host-4242-a1b2c3');
+    expect(workerId('build-host-4242-a1b2c3', false)).toBe('worker a1b2c3');
+    expect(workerId('odd', false)).toBe('worker');
+    expect(workerId(undefined, true)).toBe('');
   });
 });

@@ -42,6 +42,17 @@ export function prettyJson(value: unknown, max = 4000): string {
   return text.length > max ? `${text.slice(0, max)}\n… (${text.length - max} more characters)` : text;
 }
 
+/**
+ * A worker's id as a user may see it: ids are `<host>-<pid>-<random>`, and where the workers run is for
+ * platform admins only; others see the random part, enough to tell workers apart.
+ */
+export function workerId(id: unknown, isPlatformAdmin: unknown): string {
+  if (typeof id !== 'string' || id === '') return '';
+  if (isPlatformAdmin === true) return id;
+  const suffix = /-([0-9a-f]{6})$/.exec(id)?.[1];
+  return suffix ? `worker ${suffix}` : 'worker';
+}
+
 function toDate(value: unknown): Date | undefined {
   if (value === null || value === undefined || value === '') return undefined;
   const date = value instanceof Date ? value : new Date(value as string | number);

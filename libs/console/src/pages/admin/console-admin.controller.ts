@@ -24,6 +24,7 @@ const AUDIT_PAGE = 100;
 const NOTICES: Record<string, string> = {
   created: 'The user was created and added to this tenant.',
   role: 'The role was changed.',
+  removed: 'The user was removed from this tenant.',
 };
 
 /**

@@ -1,0 +1,144 @@
+import { Body, Controller, Get, Param, Post, Query, Req, Res, UseFilters } from '@nestjs/common';
+import {
+  Actor,
+  CurrentActor,
+  CurrentPrincipal,
+  MembershipsService,
+  PlatformAdmin,
+  Principal,
+  Roles,
+  UsersService,
+} from '@omega/accounts';
+import { OmegaError } from '@omega/core';
+import type { Request, Response } from 'express';
+import { ConsoleExceptionFilter } from '../../http/console-exception.filter';
+import { CsrfForm, NoticeQuery, PasswordForm } from '../../http/console-forms';
+import { CONSOLE_BASE } from '../../rendering/console-files';
+import { ConsoleRenderer } from '../../rendering/console-renderer';
+
+const NOTICES: Record<string, string> = {
+  disabled: 'The user was disabled: their sessions and API keys stop working at once.',
+  enabled: 'The user was enabled again.',
+  password: 'The password was reset: every session of the user ended.',
+  role: 'The role was changed.',
+};
+
+/**
+ * A member's page for the tenant's admins: their role here, and removing them from the tenant. Users are
+ * accounts of the whole platform, so disabling, enabling and resetting a password are for platform
+ * admins only, as over the admin API: a tenant admin must not lock out or take over a user of other
+ * tenants.
+ */
+@Controller('console/users/:userid')
+@Roles('admin')
+@UseFilters(ConsoleExceptionFilter)
+export class ConsoleUsersController {
+  constructor(
+    private readonly users: UsersService,
+    private readonly memberships: MembershipsService,
+    private readonly view: ConsoleRenderer,
+  ) {}
+
+  @Get()
+  async userPage(
+    @CurrentPrincipal() principal: Principal,
+    @Param('userid') userid: string,
+    @Query() query: NoticeQuery,
+    @Req() req: Request,
+    @Res() res: Response,
+  ): Promise<void> {
+    const role = await this.memberOfTenant(principal, userid);
+    const user = await this.users.get(userid);
+    this.view.render(req, res, 'user', {
+      title: `User ${userid}`,
+      user,
+      role,
+      self: userid === principal.userid,
+      memberships: principal.isPlatformAdmin ? await this.memberships.listByUser(userid) : [],
+      notice: query.done ? (NOTICES[query.done] ?? '') : '',
+    });
+  }
+
+  /** Removes the user from this tenant only (their account and other memberships stay). */
+  @Post('remove')
+  async remove(
+    @CurrentPrincipal() principal: Principal,
+    @CurrentActor() actor: Actor,
+    @Param('userid') userid: string,
+    @Body() _form: CsrfForm,
+    @Res() res: Response,
+  ): Promise<void> {
+    this.refuseSelf(principal, userid, 'remove yourself from the tenant');
+    await this.memberOfTenant(principal, userid);
+    await this.memberships.remove(userid, principal.tenant, actor);
+    res.redirect(303, `${CONSOLE_BASE}/users?done=removed`);
+  }
+
+  @Post('disable')
+  @PlatformAdmin()
+  disable(
+    @CurrentPrincipal() principal: Principal,
+    @CurrentActor() actor: Actor,
+    @Param('userid') userid: string,
+    @Body() _form: CsrfForm,
+    @Res() res: Response,
+  ): Promise<void> {
+    return this.setDisabled(principal, actor, userid, true, res);
+  }
+
+  @Post('enable')
+  @PlatformAdmin()
+  enable(
+    @CurrentPrincipal() principal: Principal,
+    @CurrentActor() actor: Actor,
+    @Param('userid') userid: string,
+    @Body() _form: CsrfForm,
+    @Res() res: Response,
+  ): Promise<void> {
+    return this.setDisabled(principal, actor, userid, false, res);
+  }
+
+  @Post('password')
+  @PlatformAdmin()
+  async resetPassword(
+    @CurrentPrincipal() principal: Principal,
+    @CurrentActor() actor: Actor,
+    @Param('userid') userid: string,
+    @Body() form: PasswordForm,
+    @Res() res: Response,
+  ): Promise<void> {
+    // Their own password is changed where the old one is asked for, not here.
+    this.refuseSelf(principal, userid, 'reset your own password here');
+    await this.memberOfTenant(principal, userid);
+    await this.users.setPassword(userid, form.password, actor);
+    res.redirect(303, `${userPath(userid)}?done=password`);
+  }
+
+  private async setDisabled(
+    principal: Principal,
+    actor: Actor,
+    userid: string,
+    disabled: boolean,
+    res: Response,
+  ): Promise<void> {
+    this.refuseSelf(principal, userid, 'disable yourself');
+    await this.memberOfTenant(principal, userid);
+    await this.users.setDisabled(userid, disabled, actor);
+    res.redirect(303, `${userPath(userid)}?done=${disabled ? 'disabled' : 'enabled'}`);
+  }
+
+  /** The user's role in the admin's tenant; a user of another tenant is not found from here. */
+  private async memberOfTenant(principal: Principal, userid: string): Promise<string> {
+    const role = await this.memberships.roleOf(userid, principal.tenant);
+    if (!role) throw OmegaError.notFound(`user ${userid} in tenant ${principal.tenant}`);
+    return role;
+  }
+
+  private refuseSelf(principal: Principal, userid: string, what: string): void {
+    if (userid === principal.userid) throw OmegaError.invalidInput(`You cannot ${what}`);
+  }
+}
+
+function userPath(userid: string): string {
+  return `${CONSOLE_BASE}/users/${encodeURIComponent(userid)}`;
+}

@@ -258,6 +258,28 @@ describe('admin console (/console)', () => {
     await request(t.url).post('/console/keys').type('form').send({ name: 'x' }).expect(302);
   });
 
+  it('downloads files of any bucket with the API\'s safe headers, and only with a session', async () => {
+    const page = '<html><body><script>alert(1)</script></body></html>';
+    await t.api
+      .put('/api/v1/file/reports%2Fpage.html')
+      .set('Bucket', 'archive')
+      .set('Content-Type', 'text/html')
+      .send(page)
+      .expect(200);
+    const { agent } = await consoleSession(t.admin);
+    const info = await agent.get('/console/files/reports%2Fpage.html?bucket=archive').expect(200);
+    expect(info.text).toContain('href="/console/files/reports%2Fpage.html/download?bucket=archive"');
+    const file = await agent.get('/console/files/reports%2Fpage.html/download?bucket=archive').expect(200);
+    expect(file.text).toBe(page);
+    expect(file.headers['content-type']).toBe('text/html');
+    expect(file.headers['content-disposition']).toMatch(/^attachment/);
+    expect(file.headers['x-content-type-options']).toBe('nosniff');
+    expect(file.headers['content-security-policy']).toBe("sandbox; default-src 'none'");
+    // Not in the default bucket, and not without a session.
+    await agent.get('/console/files/reports%2Fpage.html/download').expect(404);
+    await request(t.url).get('/console/files/reports%2Fpage.html/download?bucket=archive').expect(302);
+  });
+
   it('serves its own script and stylesheet with a CSP that forbids inline script', async () => {
     const page = await request(t.url).get('/console/login').expect(200);
     const csp = page.headers['content-security-policy'];

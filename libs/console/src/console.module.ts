@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { AuthModule } from '@omega/accounts';
 import { ModelsModule } from '@omega/models';
+import { FilesModule } from '@omega/files';
 import { JobRunsModule } from '@omega/jobs';
 import { RuntimeCoreModule } from '@omega/runtime';
 import { SchedulesModule } from '@omega/schedules';
@@ -14,6 +15,7 @@ import { ConsoleHomeController } from './pages/home/console-home.controller';
 import { ConsoleJobsController } from './pages/jobs/console-jobs.controller';
 import { ConsoleKeysController } from './pages/keys/console-keys.controller';
 import { ConsoleLoginController } from './pages/login/console-login.controller';
+import { ConsoleFileDownloadController } from './pages/objects/console-file-download.controller';
 import { ObjectBrowser } from './pages/objects/object-browser';
 import { ConsoleObjectsController } from './pages/objects/console-objects.controller';
 import { ConsoleRuntimeController } from './pages/runtime/console-runtime.controller';
@@ -27,13 +29,22 @@ import { ConsoleRenderer } from './rendering/console-renderer';
  * bodies and cookies on /console (see apps/api configure-app.ts).
  */
 @Module({
-  imports: [AuthModule, ModelsModule, RuntimeCoreModule, ScriptRunsModule, JobRunsModule, SchedulesModule],
+  imports: [
+    AuthModule,
+    ModelsModule,
+    FilesModule,
+    RuntimeCoreModule,
+    ScriptRunsModule,
+    JobRunsModule,
+    SchedulesModule,
+  ],
   controllers: [
     ConsoleAssetsController,
     ConsoleLoginController,
     ConsoleHomeController,
     ConsoleKeysController,
     ConsoleObjectsController,
+    ConsoleFileDownloadController,
     ConsoleRuntimeController,
     ConsoleScriptsController,
     ConsoleJobsController,

@@ -1,5 +1,12 @@
 import { searchPattern } from '../pages/objects/object-browser';
-import { formatBytes, formatCell, formatDateTime, formatDuration, prettyJson, workerId } from './view-filters';
+import {
+  formatBytes,
+  formatCell,
+  formatDateTime,
+  formatDuration,
+  prettyJson,
+  workerId,
+} from './view-filters';
 
 describe('console view filters', () => {
   it('formats times in UTC, sizes and durations, and leaves what is not one empty', () => {

@@ -4,22 +4,11 @@ import { PARTS_COLLECTION, PartCache } from '@omega/datasets';
 import { RecordBatchReader, tableFromArrays, tableToIPC } from 'apache-arrow';
 import { readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Response } from 'superagent';
+import { SALES_FILTER_CASES, SalesRow, sampleSales } from './support/sample-sales';
 import { startTestApp, TestApp } from './support/test-app';
 
-type Row = { id: number; price: number; qty: number; region: string | null; ok: boolean; day: string };
-
-/** 240 deterministic rows with every type, repeats for grouping, and nulls. */
-function sampleRows(): Row[] {
-  const regions = ['EU', 'US', 'APAC', null, 'eu-west'];
-  return Array.from({ length: 240 }, (_, i) => ({
-    id: i,
-    price: Math.round(((i * 37) % 101) * 1.25 * 100) / 100,
-    qty: (i * 7) % 13,
-    region: regions[i % regions.length],
-    ok: i % 3 === 0,
-    day: new Date(Date.UTC(2024, 0, 1 + (i % 60), 12)).toISOString(),
-  }));
-}
+type Row = SalesRow;
 
 const PARQUET = 'application/vnd.apache.parquet';
 
@@ -39,16 +28,18 @@ async function readParquetBytes(bytes: Buffer, dir: string): Promise<Record<stri
   }
 }
 
-function binary(res: NodeJS.ReadableStream, done: (error: Error | null, body: Buffer) => void) {
+/** Collects a binary answer (Arrow, Parquet) as one Buffer. */
+function binary(res: Response, done: (error: Error | null, body: Buffer) => void) {
+  const stream = res as unknown as NodeJS.ReadableStream;
   const parts: Buffer[] = [];
-  res.on('data', (part: Buffer) => parts.push(part));
-  res.on('end', () => done(null, Buffer.concat(parts)));
+  stream.on('data', (part: Buffer) => parts.push(part));
+  stream.on('end', () => done(null, Buffer.concat(parts)));
 }
 
 describe('table.parquet: columnar tables over REST', () => {
   let t: TestApp;
   let cache: PartCache;
-  const rows = sampleRows();
+  const rows = sampleSales();
   const ctx = TenantContext.of('default');
   const partsOf = async (name: string) => {
     const meta = await t.stores.datasets.metadata(ctx, name);
@@ -102,26 +93,9 @@ describe('table.parquet: columnar tables over REST', () => {
   });
 
   const cases: [string, string, (row: Row) => boolean][] = [
-    ['qty__eq', '4', (r) => r.qty === 4],
-    ['qty', '4', (r) => r.qty === 4],
-    ['qty__ne', '4', (r) => r.qty !== 4],
+    ...SALES_FILTER_CASES,
     ['region__ne', 'EU', (r) => r.region !== 'EU'],
-    ['price__lt', '20.5', (r) => r.price < 20.5],
-    ['price__lte', '25', (r) => r.price <= 25],
-    ['price__gt', '100', (r) => r.price > 100],
-    ['price__gte', '100', (r) => r.price >= 100],
-    ['qty__in', '1,2,12', (r) => [1, 2, 12].includes(r.qty)],
-    ['qty__nin', '1,2,12', (r) => ![1, 2, 12].includes(r.qty)],
-    ['region__in', 'EU,US', (r) => r.region === 'EU' || r.region === 'US'],
     ['region__nin', 'EU,US', (r) => r.region !== 'EU' && r.region !== 'US'],
-    ['region__contains', 'u', (r) => r.region !== null && r.region.includes('u')],
-    ['region__startswith', 'E', (r) => r.region !== null && r.region.startsWith('E')],
-    ['region__endswith', 'west', (r) => r.region !== null && r.region.endsWith('west')],
-    ['region__isnull', 'true', (r) => r.region === null],
-    ['region__isnull', 'false', (r) => r.region !== null],
-    ['ok', 'true', (r) => r.ok],
-    ['day__gte', '2024-02-15T00:00:00Z', (r) => r.day >= '2024-02-15T00:00:00.000Z'],
-    ['day__lt', '2024-01-05', (r) => r.day < '2024-01-05T00:00:00.000Z'],
     ['day', '2024-01-03T12:00:00Z', (r) => r.day === '2024-01-03T12:00:00.000Z'],
   ];
 
@@ -298,6 +272,30 @@ describe('table.parquet: columnar tables over REST', () => {
     expect(response.body.message).toContain('"x"');
     await t.api.get('/api/v1/dataset/clash/metadata').expect(404);
     expect({ blobs: await blobCount(), parts: await partCount() }).toEqual(before);
+  });
+
+  it('keeps the previous version when a replacement fails after parts were stored, leaving no orphans', async () => {
+    await t.api
+      .put('/api/v1/dataset/keep?kind=table.parquet')
+      .send({ data: [{ x: 1 }, { x: 2 }] })
+      .expect(200);
+    const before = { blobs: await blobCount(), parts: await partCount() };
+    // More than one part's worth of good rows, then a bad one: the first part is uploaded before it fails.
+    const lines = ['x'];
+    for (let i = 0; i < 140_000; i++) lines.push(String(i));
+    lines.push('not-a-number');
+    const response = await t.api
+      .put('/api/v1/dataset/keep?kind=table.parquet')
+      .set('Content-Type', 'text/csv')
+      .send(lines.join('\n'))
+      .expect(400);
+    expect(response.body.message).toContain('CSV line 140002');
+    expect((await t.api.get('/api/v1/dataset/keep?orient=records')).body).toEqual([{ x: 1 }, { x: 2 }]);
+    expect({ blobs: await blobCount(), parts: await partCount() }).toEqual(before);
+    const scratch = readdirSync(join(t.config.cacheDir, 'scratch')).filter((name) =>
+      name.endsWith('.parquet'),
+    );
+    expect(scratch).toEqual([]);
   });
 
   it('appends, replaces and drops, releasing parts', async () => {

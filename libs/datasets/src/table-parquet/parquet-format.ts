@@ -11,6 +11,7 @@ import type { TableReader } from '../table-rows/table-reader';
 import { TableRecord, TableSource, WRITE_CHUNK_ROWS } from '../table-rows/table-source';
 import type { TableQuery } from '../table-rows/table-view';
 import { DuckDbEngine, sqlString } from './duckdb-engine';
+import { duckdbRecords } from './duckdb-records';
 import { ParquetTable } from './parquet-table';
 import { OpenPart, partColumn } from './part-writer';
 
@@ -116,25 +117,7 @@ export function parquetTableSource(engine: DuckDbEngine, body: Readable): TableS
         `SELECT ${selects.join(', ')} FROM read_parquet(${sqlString(file)})`,
       );
       const dated = names.map((name) => dtypes[name] === 'datetime');
-      let pending: TableRecord[] = [];
-      for (;;) {
-        const chunk = await result.fetchChunk();
-        if (!chunk || chunk.rowCount === 0) break;
-        const columns = chunk.getColumns();
-        for (let row = 0; row < chunk.rowCount; row++) {
-          const record: TableRecord = {};
-          for (let index = 0; index < names.length; index++) {
-            const value = columns[index][row] as unknown;
-            record[names[index]] = value === null ? null : dated[index] ? new Date(value as number) : value;
-          }
-          pending.push(record);
-        }
-        if (pending.length >= WRITE_CHUNK_ROWS) {
-          yield pending;
-          pending = [];
-        }
-      }
-      if (pending.length > 0) yield pending;
+      yield* duckdbRecords(result, names, dated, { chunkRows: WRITE_CHUNK_ROWS, rowIds: false });
     } finally {
       connection.closeSync();
       await rm(file, { force: true });

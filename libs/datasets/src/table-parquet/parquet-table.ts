@@ -2,11 +2,12 @@ import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
 import { OmegaError, TenantContext } from '@omega/core';
 import type { Collection, Filter } from 'mongodb';
 import type { ColumnSchema } from '../table-rows/column-types';
-import { RECORD_ROW_ID, TableReader } from '../table-rows/table-reader';
+import type { TableReader } from '../table-rows/table-reader';
 import type { TableKindMeta } from '../table-rows/table-schema';
 import type { TableRecord } from '../table-rows/table-source';
 import { AggregateSpec, MAX_GROUPS, READ_CHUNK_ROWS, TableQuery } from '../table-rows/table-view';
 import { DuckDbEngine, sqlString } from './duckdb-engine';
+import { duckdbRecords } from './duckdb-records';
 import { PartCache } from './part-cache';
 import { orderClause, pruneFilter, SqlParams, whereClause } from './parquet-sql';
 import { duckType, partColumn, PartRecord } from './part-writer';
@@ -165,27 +166,7 @@ export class ParquetTable implements TableReader {
       const result = await connection.stream(sql, params);
       const names = selected.map((column) => column.name);
       const dates = selected.map((column) => column.type === 'datetime');
-      let pending: TableRecord[] = [];
-      for (;;) {
-        const chunk = await result.fetchChunk();
-        if (!chunk || chunk.rowCount === 0) break;
-        const columns = chunk.getColumns();
-        const ids = columns[0] as unknown as number[];
-        for (let row = 0; row < chunk.rowCount; row++) {
-          const record: TableRecord = {};
-          for (let index = 0; index < names.length; index++) {
-            const value = columns[index + 1][row] as unknown;
-            record[names[index]] = value === null ? null : dates[index] ? new Date(value as number) : value;
-          }
-          (record as Record<symbol, unknown>)[RECORD_ROW_ID] = Number(ids[row]);
-          pending.push(record);
-        }
-        if (pending.length >= chunkRows) {
-          yield pending;
-          pending = [];
-        }
-      }
-      if (pending.length > 0) yield pending;
+      yield* duckdbRecords(result, names, dates, { chunkRows, rowIds: true });
     } finally {
       connection.closeSync();
       this.cache.release(parts);

@@ -1,0 +1,37 @@
+import type { DuckDBResult } from '@duckdb/node-api';
+import { RECORD_ROW_ID } from '../table-rows/table-reader';
+import type { TableRecord } from '../table-rows/table-source';
+
+/**
+ * Turns a streaming DuckDB result into record chunks of about `chunkRows`. Queries answer numbers and
+ * dates as doubles (dates in epoch milliseconds), which read fast; `dated` columns become Dates. With
+ * `rowIds`, the first result column is the row id, kept on each record under RECORD_ROW_ID.
+ */
+export async function* duckdbRecords(
+  result: DuckDBResult,
+  names: readonly string[],
+  dated: readonly boolean[],
+  options: { chunkRows: number; rowIds: boolean },
+): AsyncGenerator<TableRecord[]> {
+  const first = options.rowIds ? 1 : 0;
+  let pending: TableRecord[] = [];
+  for (;;) {
+    const chunk = await result.fetchChunk();
+    if (!chunk || chunk.rowCount === 0) break;
+    const columns = chunk.getColumns();
+    for (let row = 0; row < chunk.rowCount; row++) {
+      const record: TableRecord = {};
+      for (let index = 0; index < names.length; index++) {
+        const value = columns[index + first][row] as unknown;
+        record[names[index]] = value === null ? null : dated[index] ? new Date(value as number) : value;
+      }
+      if (options.rowIds) (record as Record<symbol, unknown>)[RECORD_ROW_ID] = Number(columns[0][row]);
+      pending.push(record);
+    }
+    if (pending.length >= options.chunkRows) {
+      yield pending;
+      pending = [];
+    }
+  }
+  if (pending.length > 0) yield pending;
+}

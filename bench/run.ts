@@ -3,17 +3,18 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runDatasetsBench } from './datasets/datasets.bench';
 import { runFilesBench } from './files/files.bench';
+import { runHttpBench } from './http/http.bench';
 import { runRuntimeBench } from './runtime/runtime.bench';
 import { readRuntimeSettings } from './runtime/settings';
 import { runSqlBench } from './sql/sql.bench';
 import { runScriptsBench } from './scripts/scripts.bench';
-import { loadServicesEnv, readSettings, redactUrl } from './support/env';
+import { loadServicesEnv, positiveInt, readSettings, redactUrl } from './support/env';
 import { BENCH_DB_PREFIX, benchConfig, openStores, RAW_DB, startApi } from './support/platform';
 import { writeJson } from './support/report';
 
 const RESULTS_FILE = join(__dirname, 'results', 'latest.json');
 
-const SUITES = ['datasets', 'files', 'runtime', 'sql', 'scripts'] as const;
+const SUITES = ['datasets', 'files', 'runtime', 'sql', 'scripts', 'http'] as const;
 type Suite = (typeof SUITES)[number];
 
 /**
@@ -92,6 +93,22 @@ async function main(): Promise<void> {
       });
       console.log(`\n${scripts.table}`);
       sections.scripts = scripts.results;
+    }
+
+    if (suites.has('http')) {
+      const clients = positiveInt(process.env, 'BENCH_HTTP_CLIENTS', 16);
+      console.log(
+        `\nhttp: the fixed cost of a request, ${clients} clients, public ping vs authenticated config`,
+      );
+      const http = await runHttpBench({
+        client,
+        mongoUrl: settings.mongoUrl,
+        requests: positiveInt(process.env, 'BENCH_HTTP_REQUESTS', 5000),
+        clients,
+        rounds: positiveInt(process.env, 'BENCH_HTTP_ROUNDS', 3),
+      });
+      console.log(`\n${http.table}`);
+      sections.http = http.results;
     }
 
     writeJson(

@@ -294,6 +294,7 @@ describe.each(KINDS)('accounts database on %s', (kind) => {
             expiresAt: null,
             revokedAt: null,
             lastUsedAt: null,
+            rateLimits: {},
           },
         ]);
         expect(JSON.stringify(await keys.list({ tenant }))).not.toContain(apikey);
@@ -304,6 +305,8 @@ describe.each(KINDS)('accounts database on %s', (kind) => {
           tenant,
           role: 'admin',
           keyId,
+          expiresAt: null,
+          rateLimits: {},
         });
         const [used] = await keys.list({ userid });
         expect(used.lastUsedAt).toBeInstanceOf(Date);

@@ -264,6 +264,17 @@ describe.each(runners)('the script sandbox, run by %s', (_name, start) => {
     await healthy();
   }, 60_000);
 
+  it('a request too large for one message fails in the script, which may catch it and go on', async () => {
+    const script = `exports.run = () =>
+  fetch('http://example.com/', { method: 'POST', body: 'x'.repeat(${IPC_MAX_BYTES * 2}) }).then(
+    () => 'sent',
+    (error) => error.name + ': ' + error.message,
+  );`;
+    await upload('large-request', script).expect(201);
+    const { body } = await run('large-request').expect(200);
+    expect(body.result).toBe(`RangeError: A request from a script is limited to ${IPC_MAX_BYTES} bytes`);
+  });
+
   it('garbage and unknown messages on the channel end the run as FAILURE', async () => {
     await upload(
       'garbage',

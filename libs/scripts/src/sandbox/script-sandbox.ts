@@ -327,8 +327,8 @@ export class ScriptSandbox implements OnModuleInit, OnModuleDestroy {
       });
       // A spare was spawned long ago; a child started for this run may still be starting.
       const sendRun = () =>
-        send({ type: 'run', ...request }).catch((error: Error) =>
-          kill(`The sandbox could not be sent its run: ${error.message}`, false),
+        send({ type: 'run', maxMessageBytes: this.config.scriptIpcMaxBytes, ...request }).catch(
+          (error: Error) => kill(`The sandbox could not be sent its run: ${error.message}`, false),
         );
       if (child.pid !== undefined) void sendRun();
       else child.once('spawn', () => void sendRun());

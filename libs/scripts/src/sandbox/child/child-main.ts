@@ -176,7 +176,8 @@ channel.on('data', (chunk: Buffer) => {
     if (received.type !== 'run') answers.receive(received, data);
     else if (!started) {
       started = true;
-      const { type: _type, ...request } = received;
+      const { type: _type, maxMessageBytes, ...request } = received;
+      answers.maxMessageBytes = maxMessageBytes;
       const run = request.mode === 'notebook' ? runNotebook(request) : runScript(request);
       run.catch((error: unknown) => answer({ ok: false, error: toChildError(error) }));
     }

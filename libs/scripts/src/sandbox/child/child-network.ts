@@ -6,8 +6,6 @@ import { Server } from 'node:net';
 import { Socket as UdpSocket } from 'node:dgram';
 import type { ChildMessage, ParentMessage } from './child-protocol';
 
-/** What one request body may be: a frame to the worker holds it whole, under the worker's frame limit. */
-const MAX_REQUEST_BODY_BYTES = 15 * 1024 * 1024;
 /** Statuses whose Response has no body. */
 const NULL_BODY = new Set([101, 204, 205, 304]);
 
@@ -19,6 +17,11 @@ interface PendingFetch {
 
 /** The fetches waiting for the worker's answers, by id. */
 export class FetchAnswers {
+  /**
+   * The largest message the worker takes (its run says; OMEGA_SCRIPT_IPC_MAX_BYTES): a request is one
+   * message, body and all, and one that would not fit fails here, catchably, instead of ending the run.
+   */
+  maxMessageBytes = 16 * 1024 * 1024;
   private next = 0;
   private readonly pending = new Map<number, PendingFetch>();
 
@@ -65,28 +68,32 @@ export function channelFetch(
 ): typeof fetch {
   return async (input, init) => {
     const request = new Request(input, init);
-    const body = request.body ? await collect(request.body) : undefined;
+    const body = request.body ? await collect(request.body, answers.maxMessageBytes) : undefined;
     request.signal.throwIfAborted();
+    const message = { type: 'fetch' as const, id: 0, url: request.url, method: request.method };
+    const headers: [string, string][] = [...request.headers];
+    // The frame's prefix, its header (with room for any id) and the body.
+    const bytes =
+      8 + Buffer.byteLength(JSON.stringify({ ...message, headers })) + 20 + (body?.byteLength ?? 0);
+    if (bytes > answers.maxMessageBytes)
+      throw new RangeError(`A request from a script is limited to ${answers.maxMessageBytes} bytes`);
     return new Promise<Response>((resolve, reject) => {
       const id = answers.open({ resolve, reject });
       request.signal.addEventListener('abort', () => answers.drop(id, request.signal.reason as Error), {
         once: true,
       });
-      send(
-        { type: 'fetch', id, url: request.url, method: request.method, headers: [...request.headers] },
-        body,
-      );
+      send({ ...message, id, headers }, body);
     });
   };
 }
 
-async function collect(stream: ReadableStream<Uint8Array>): Promise<Uint8Array> {
+/** A request body, whole (streamed bodies too), up to `limit` bytes. */
+async function collect(stream: ReadableStream<Uint8Array>, limit: number): Promise<Uint8Array> {
   const parts: Uint8Array[] = [];
   let bytes = 0;
   for await (const part of stream as unknown as AsyncIterable<Uint8Array>) {
     bytes += part.byteLength;
-    if (bytes > MAX_REQUEST_BODY_BYTES)
-      throw new RangeError(`A request body from a script is limited to ${MAX_REQUEST_BODY_BYTES} bytes`);
+    if (bytes > limit) throw new RangeError(`A request from a script is limited to ${limit} bytes`);
     parts.push(part);
   }
   return Buffer.concat(parts);

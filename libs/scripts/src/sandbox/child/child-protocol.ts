@@ -66,7 +66,7 @@ export interface FetchMessage {
 
 /** What the worker sends its child: the run, then the answers to its fetches. */
 export type ParentMessage =
-  | ({ type: 'run' } & ChildRequest)
+  | ({ type: 'run'; maxMessageBytes: number } & ChildRequest)
   | { type: 'head'; id: number; status: number; statusText: string; headers: [string, string][] }
   | { type: 'chunk'; id: number }
   | { type: 'end'; id: number }

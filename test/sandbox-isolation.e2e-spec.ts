@@ -334,7 +334,10 @@ describe('om in the sandbox, through the worker', () => {
     const script = `exports.run = async function (om) {
   await om.datasets.put([{ n: 1 }, { n: 2 }], 'made-by-a-script');
   const rows = await om.datasets.get('made-by-a-script');
-  return { rows, env: Object.keys(process.env) };
+  // A streamed body (the SDK sends bytes as a stream) crosses the channel too.
+  await om.datasets.put(Buffer.from('a,b\\n1,x\\n2,y\\n'), 'streamed-by-a-script');
+  const streamed = await om.datasets.get('streamed-by-a-script');
+  return { rows, streamed, env: Object.keys(process.env) };
 };`;
     await app.api
       .post('/api/v1/script/')
@@ -342,7 +345,14 @@ describe('om in the sandbox, through the worker', () => {
       .attach('file', Buffer.from(script), 'om.js')
       .expect(201);
     const { body } = await app.api.post('/api/v1/script/om-through-parent/run').expect(200);
-    expect(body.result).toEqual({ rows: [{ n: 1 }, { n: 2 }], env: [] });
+    expect(body.result).toEqual({
+      rows: [{ n: 1 }, { n: 2 }],
+      streamed: [
+        { a: 1, b: 'x' },
+        { a: 2, b: 'y' },
+      ],
+      env: [],
+    });
     const stored = await app.api.get('/api/v1/dataset/made-by-a-script').expect(200);
     expect(Object.values(stored.body.data.n)).toEqual([1, 2]);
   }, 60_000);

@@ -45,6 +45,30 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ OMEGA_SQL_MAX_ROWS: 'many' })).toThrow(/OMEGA_SQL_MAX_ROWS/);
   });
 
+  it('isolates user code unless told not to, with no egress and a 16 MiB channel by default', () => {
+    expect(loadConfig({})).toMatchObject({
+      scriptIsolation: 'namespaces',
+      scriptEgressHosts: [],
+      scriptIpcMaxBytes: 16 * 1024 * 1024,
+    });
+    expect(
+      loadConfig({
+        OMEGA_SCRIPT_ISOLATION: 'none',
+        OMEGA_SCRIPT_EGRESS_HOSTS: 'API.example.com,data.example.org',
+        OMEGA_SCRIPT_IPC_MAX_BYTES: '1048576',
+      }),
+    ).toMatchObject({
+      scriptIsolation: 'none',
+      scriptEgressHosts: ['api.example.com', 'data.example.org'],
+      scriptIpcMaxBytes: 1048576,
+    });
+    expect(() => loadConfig({ OMEGA_SCRIPT_ISOLATION: 'off' })).toThrow(/OMEGA_SCRIPT_ISOLATION/);
+    expect(() => loadConfig({ OMEGA_SCRIPT_EGRESS_HOSTS: 'http://x.example' })).toThrow(
+      /OMEGA_SCRIPT_EGRESS_HOSTS/,
+    );
+    expect(() => loadConfig({ OMEGA_SCRIPT_IPC_MAX_BYTES: '10' })).toThrow(/OMEGA_SCRIPT_IPC_MAX_BYTES/);
+  });
+
   it('names every bad variable in one error, hiding URLs and secrets', () => {
     let error: ConfigValidationError | undefined;
     try {

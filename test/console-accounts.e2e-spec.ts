@@ -1,4 +1,4 @@
-import { MembershipsService, UsersService } from '@omega/accounts';
+import { MembershipsService, TenantsService, UsersService } from '@omega/accounts';
 import { hostname } from 'node:os';
 import type { Browser } from 'playwright-core';
 import request from 'supertest';
@@ -168,6 +168,46 @@ describe('console: accounts', () => {
         .expect(403);
     }
     expect(await memberships().roleOf(boss.userid, t.admin.tenant)).toBe('admin');
+  });
+
+  it('pages and searches the members of a tenant and, for platform admins, the tenants', async () => {
+    const users = t.app.get(UsersService);
+    for (let index = 0; index < 55; index++) {
+      const userid = `crew_${String(index).padStart(2, '0')}`;
+      await users.create({ userid, password: `password-of-${userid}` });
+      await memberships().add(userid, t.admin.tenant, 'member');
+    }
+    for (let index = 0; index < 52; index++)
+      await t.app.get(TenantsService).create(`team_${String(index).padStart(2, '0')}`);
+    const context = await browser.newContext();
+    const page = await loginInBrowser(context, t.url, t.admin);
+    await page.goto(`${t.url}/console/users?q=crew_`);
+    await expect(page.locator('main .meta').first().textContent()).resolves.toContain(
+      '55 found matching “crew_”, 50 on this page',
+    );
+    const names = async () => page.locator('main tbody tr td:first-child a').allTextContents();
+    const first = await names();
+    await page.getByRole('link', { name: 'Next page' }).click();
+    const second = await names();
+    expect([...first, ...second]).toEqual(
+      Array.from({ length: 55 }, (_, index) => `crew_${String(index).padStart(2, '0')}`),
+    );
+    await expectAccessiblePage(page, [t.admin.password]);
+    // "_" is a letter here, not a wildcard.
+    await page.goto(`${t.url}/console/users?q=w_0`);
+    expect(await names()).toEqual(Array.from({ length: 10 }, (_, index) => `crew_0${index}`));
+
+    await page.goto(`${t.url}/console/tenants?q=team_`);
+    await expect(page.locator('main .meta').first().textContent()).resolves.toContain('52 found');
+    await page.getByRole('link', { name: 'Next page' }).click();
+    await expect(page.locator('main tbody tr').count()).resolves.toBe(2);
+    await expectAccessiblePage(page, [t.admin.password]);
+    await context.close();
+
+    // A tenant admin sees only their tenant, whatever the query.
+    const { agent } = await consoleSession(t.url, boss);
+    const own = await agent.get('/console/tenants?q=team_').expect(200);
+    expect(own.text).not.toContain('team_00');
   });
 
   it('shows worker hosts and process ids to platform admins only', async () => {

@@ -6,6 +6,7 @@ export * from './database/sql-url';
 export * from './migrations';
 export * from './common/actor';
 export * from './common/paging';
+export * from './common/name-page';
 export * from './tenants/tenant.entity';
 export * from './tenants/tenant-name';
 export * from './tenants/tenants.service';

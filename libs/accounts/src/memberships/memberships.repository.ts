@@ -3,6 +3,7 @@ import { InjectEntityManager } from '@nestjs/typeorm';
 import { OmegaError, OmegaErrorCode } from '@omega/core';
 import { randomUUID } from 'node:crypto';
 import type { EntityManager, Repository } from 'typeorm';
+import { nameCondition, NamePageQuery } from '../common/name-page';
 import { ACCOUNTS_CONNECTION } from '../database/accounts-connection';
 import { isUniqueViolation } from '../database/unique-violation';
 import { Membership } from './membership.entity';
@@ -59,6 +60,27 @@ export class MembershipsRepository {
       order: { user: { userid: 'ASC' } },
       ...page,
     });
+  }
+
+  /** Members of a tenant by user name from a cursor, optionally containing a text, and how many match. */
+  async pageByTenant(
+    tenantId: string,
+    query: NamePageQuery & { limit: number },
+  ): Promise<{ items: Membership[]; total: number }> {
+    const where = (withCursor: boolean) => {
+      const userid = nameCondition(query, withCursor);
+      return userid ? { tenantId, user: { userid } } : { tenantId };
+    };
+    const [items, total] = await Promise.all([
+      this.memberships.find({
+        where: where(true),
+        relations: { user: true, tenant: true },
+        order: { user: { userid: 'ASC' } },
+        take: query.limit,
+      }),
+      this.memberships.count({ where: where(false), relations: { user: true } }),
+    ]);
+    return { items, total };
   }
 
   async listByUser(userId: string): Promise<Membership[]> {

@@ -3,6 +3,7 @@ import { OmegaError } from '@omega/core';
 import { AuditService } from '../audit/audit.service';
 import { PrincipalChanges, principalTag } from '../auth/principal-changes';
 import { Actor, SYSTEM_ACTOR } from '../common/actor';
+import { NamePageQuery } from '../common/name-page';
 import { pageOf, Paging } from '../common/paging';
 import { TenantsRepository } from '../tenants/tenants.repository';
 import { UsersRepository } from '../users/users.repository';
@@ -76,6 +77,19 @@ export class MembershipsService {
   async listByTenant(tenant: string, paging?: Paging): Promise<MembershipView[]> {
     const found = await this.tenants.requireByName(String(tenant));
     return (await this.memberships.listByTenant(found.id, pageOf(paging))).map(toMembershipView);
+  }
+
+  /** A page of the tenant's members by user name (the cursor is the last name shown), with the count. */
+  async pageByTenant(
+    tenant: string,
+    query: NamePageQuery,
+  ): Promise<{ items: MembershipView[]; total: number }> {
+    const found = await this.tenants.requireByName(String(tenant));
+    const { items, total } = await this.memberships.pageByTenant(found.id, {
+      ...query,
+      limit: pageOf({ limit: query.limit }).take,
+    });
+    return { items: items.map(toMembershipView), total };
   }
 
   async listByUser(userid: string): Promise<MembershipView[]> {

@@ -3,6 +3,7 @@ import { InjectEntityManager } from '@nestjs/typeorm';
 import { OmegaError, OmegaErrorCode } from '@omega/core';
 import { randomUUID } from 'node:crypto';
 import type { EntityManager, Repository } from 'typeorm';
+import { nameCondition, NamePageQuery } from '../common/name-page';
 import { ACCOUNTS_CONNECTION } from '../database/accounts-connection';
 import { exactly } from '../database/exact-match';
 import { isUniqueViolation } from '../database/unique-violation';
@@ -45,6 +46,19 @@ export class TenantsRepository {
 
   async list(page: { take: number; skip: number }): Promise<Tenant[]> {
     return this.tenants.find({ order: { name: 'ASC' }, ...page });
+  }
+
+  /** Tenants by name from a cursor, optionally containing a text, and how many match. */
+  async page(query: NamePageQuery & { limit: number }): Promise<{ items: Tenant[]; total: number }> {
+    const where = (withCursor: boolean) => {
+      const name = nameCondition(query, withCursor);
+      return name ? { name } : {};
+    };
+    const [items, total] = await Promise.all([
+      this.tenants.find({ where: where(true), order: { name: 'ASC' }, take: query.limit }),
+      this.tenants.count({ where: where(false) }),
+    ]);
+    return { items, total };
   }
 
   async setDisabled(id: string, disabled: boolean): Promise<void> {

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { AuditService } from '../audit/audit.service';
 import { PrincipalChanges, principalTag } from '../auth/principal-changes';
 import { Actor, SYSTEM_ACTOR } from '../common/actor';
+import { NamePageQuery } from '../common/name-page';
 import { pageOf, Paging } from '../common/paging';
 import { assertValidTenantName } from './tenant-name';
 import type { Tenant } from './tenant.entity';
@@ -36,6 +37,15 @@ export class TenantsService {
 
   async list(paging?: Paging): Promise<TenantView[]> {
     return (await this.tenants.list(pageOf(paging))).map(toTenantView);
+  }
+
+  /** A page of tenants by name (the cursor is the last name shown), with the count. */
+  async page(query: NamePageQuery): Promise<{ items: TenantView[]; total: number }> {
+    const { items, total } = await this.tenants.page({
+      ...query,
+      limit: pageOf({ limit: query.limit }).take,
+    });
+    return { items: items.map(toTenantView), total };
   }
 
   /** A disabled tenant's keys and logins stop working at once, on every API process; its data stays. */

@@ -192,6 +192,13 @@ export class NoticeQuery {
   done?: (typeof NOTICES)[number];
 }
 
+/** A listing that also confirms a change (the users page after adding or removing one). */
+export class ListingNoticeQuery extends ListingQuery {
+  @IsOptional()
+  @IsIn(NOTICES)
+  done?: (typeof NOTICES)[number];
+}
+
 /** A run from the console: JSON arguments as the API takes them, answered at once or as a task. */
 export class RunForm extends CsrfForm {
   @EmptyIsAbsent()

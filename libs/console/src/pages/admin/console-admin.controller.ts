@@ -13,10 +13,17 @@ import {
 import { OmegaError } from '@omega/core';
 import type { Request, Response } from 'express';
 import { ConsoleExceptionFilter } from '../../http/console-exception.filter';
-import { AuditListQuery, NewUserForm, NoticeQuery, RoleForm, utcTime } from '../../http/console-forms';
+import {
+  AuditListQuery,
+  ListingNoticeQuery,
+  ListingQuery,
+  NewUserForm,
+  RoleForm,
+  utcTime,
+} from '../../http/console-forms';
 import { CONSOLE_BASE } from '../../rendering/console-files';
 import { ConsoleRenderer } from '../../rendering/console-renderer';
-import { pageHref } from '../listing/cursor-page';
+import { namedPage, PAGE_SIZE, pageHref } from '../listing/cursor-page';
 
 /** Audit events shown per page, newest first. */
 const AUDIT_PAGE = 100;
@@ -46,16 +53,22 @@ export class ConsoleAdminController {
   @Get('users')
   async usersPage(
     @CurrentPrincipal() principal: Principal,
-    @Query() query: NoticeQuery,
+    @Query() query: ListingNoticeQuery,
     @Req() req: Request,
     @Res() res: Response,
   ): Promise<void> {
-    const members = await this.memberships.listByTenant(principal.tenant);
-    const users = await Promise.all(members.map((member) => this.users.get(member.userid)));
-    const rows = members.map((member, index) => ({ ...member, user: users[index] }));
+    const { items, total } = await this.memberships.pageByTenant(principal.tenant, {
+      after: query.after,
+      contains: query.q?.trim() || undefined,
+      limit: PAGE_SIZE + 1,
+    });
+    const shown = items.slice(0, PAGE_SIZE);
+    const users = await Promise.all(shown.map((member) => this.users.get(member.userid)));
     this.view.render(req, res, 'users', {
       title: 'Users',
-      members: rows,
+      q: query.q ?? '',
+      members: shown.map((member, index) => ({ ...member, user: users[index] })),
+      page: namedPage('users', query, shown, total, items.length > PAGE_SIZE, (member) => member.userid),
       notice: query.done ? (NOTICES[query.done] ?? '') : '',
     });
   }
@@ -89,13 +102,28 @@ export class ConsoleAdminController {
   @Get('tenants')
   async tenantsPage(
     @CurrentPrincipal() principal: Principal,
+    @Query() query: ListingQuery,
     @Req() req: Request,
     @Res() res: Response,
   ): Promise<void> {
-    const tenants = principal.isPlatformAdmin
-      ? await this.tenants.list()
-      : [await this.tenants.get(principal.tenant)];
-    this.view.render(req, res, 'tenants', { title: 'Tenants', tenants });
+    if (!principal.isPlatformAdmin) {
+      const own = await this.tenants.get(principal.tenant);
+      this.view.render(req, res, 'tenants', { title: 'Tenants', tenants: [own] });
+      return;
+    }
+    const { items, total } = await this.tenants.page({
+      after: query.after,
+      contains: query.q?.trim() || undefined,
+      limit: PAGE_SIZE + 1,
+    });
+    const shown = items.slice(0, PAGE_SIZE);
+    this.view.render(req, res, 'tenants', {
+      title: 'Tenants',
+      tenants: shown,
+      q: query.q ?? '',
+      searchable: true,
+      page: namedPage('tenants', query, shown, total, items.length > PAGE_SIZE, (tenant) => tenant.name),
+    });
   }
 
   @Get('audit')

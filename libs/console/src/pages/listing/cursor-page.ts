@@ -32,17 +32,14 @@ export async function namePage(
     after: query.after,
     limit: pageSize + 1,
   });
-  const shown = items.slice(0, pageSize);
-  const params = { q: query.q, bucket: query.bucket };
-  return {
-    items: shown,
+  return namedPage(
+    path,
+    query,
+    items.slice(0, pageSize),
     total,
-    nextHref:
-      items.length > pageSize
-        ? pageHref(path, { ...params, after: shown[shown.length - 1].name })
-        : undefined,
-    firstHref: query.after !== undefined ? pageHref(path, params) : undefined,
-  };
+    items.length > pageSize,
+    (meta) => meta.name,
+  );
 }
 
 /** A console URL with its query (empty values left out), for links the templates escape. */
@@ -51,4 +48,23 @@ export function pageHref(path: string, params: Record<string, string | undefined
   for (const [key, value] of Object.entries(params)) if (value) search.set(key, value);
   const text = search.toString();
   return `${CONSOLE_BASE}/${path}${text ? `?${text}` : ''}`;
+}
+
+/** The page of a listing read with one row more than shown: that extra row tells there is a next page. */
+export function namedPage<T>(
+  path: string,
+  query: { q?: string; after?: string; bucket?: string },
+  shown: T[],
+  total: number,
+  more: boolean,
+  nameOf: (item: T) => string,
+): ListingPage<T> {
+  // The search and bucket stay with every page; the cursor is the last name shown.
+  const params = { q: query.q, bucket: query.bucket };
+  return {
+    items: shown,
+    total,
+    nextHref: more ? pageHref(path, { ...params, after: nameOf(shown[shown.length - 1]) }) : undefined,
+    firstHref: query.after !== undefined ? pageHref(path, params) : undefined,
+  };
 }

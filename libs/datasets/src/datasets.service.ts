@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { MetadataRecord, OmegaError, OmegaStores, PluginRegistry, TenantContext } from '@omega/core';
 import type { Readable, Writable } from 'node:stream';
-import { negotiateFormat, TableFormat, uploadFormat } from './dataset-output';
+import { mediaTypeOf, negotiateFormat, TableFormat, uploadFormat } from './dataset-output';
 import { JSON_DOCS_KIND } from './json-docs/json-docs.plugin';
 import { parseDtypes } from './table-rows/column-types';
 import { arrowTableSource, writeArrow } from './table-rows/formats/arrow';
@@ -19,6 +19,7 @@ import { TABLE_ROWS_KIND } from './table-rows/table-rows.plugin';
 import { DuckDbEngine } from './table-parquet/duckdb-engine';
 import { parquetTableSource, PARQUET_MEDIA_TYPE, writeParquet } from './table-parquet/parquet-format';
 import { TABLE_PARQUET_KIND } from './table-parquet/table-parquet.plugin';
+import { SqlSandbox } from './table-parquet/sql-sandbox';
 import { isTableReader, TableReader } from './table-rows/table-reader';
 import { TableKindMeta } from './table-rows/table-schema';
 import { TableSource } from './table-rows/table-source';
@@ -70,6 +71,12 @@ export interface DatasetAnswer {
   write(out: Writable): Promise<void>;
 }
 
+/** `POST /dataset/sql`: read-only SQL over the caller's columnar tables, answered or stored (`into`). */
+export interface DatasetSqlQuery {
+  query: string;
+  into?: string;
+}
+
 export interface DatasetCopy {
   to: string;
   sqlvars?: Record<string, unknown>;
@@ -96,6 +103,7 @@ export class DatasetsService {
     private readonly stores: OmegaStores,
     private readonly registry: PluginRegistry,
     private readonly duckdb: DuckDbEngine,
+    private readonly sandbox: SqlSandbox,
   ) {}
 
   async list(
@@ -143,14 +151,39 @@ export class DatasetsService {
    */
   async copy(ctx: TenantContext, name: string, body: DatasetCopy): Promise<DatasetSummary> {
     const reader = await this.tableReader(ctx, name, { sqlvars: body.sqlvars });
-    const dtypes = Object.fromEntries(
-      reader.columns.filter((column) => column.type !== 'null').map((column) => [column.name, column.type]),
+    const meta = await this.stores.datasets.put(
+      ctx,
+      body.to,
+      new TableSource(chunksOf(reader), dtypesOf(reader)),
+      {
+        kind: TABLE_ROWS_KIND,
+        append: body.append,
+      },
     );
-    const meta = await this.stores.datasets.put(ctx, body.to, new TableSource(chunksOf(reader), dtypes), {
-      kind: TABLE_ROWS_KIND,
-      append: body.append,
-    });
     return this.summary(meta);
+  }
+
+  /**
+   * Rewrites a table as another table kind, chunk by chunk, under the same name: the store writes the new
+   * storage beside the old and swaps it in with the Metadata, so a failure leaves the table as it was.
+   */
+  async convert(ctx: TenantContext, name: string, kind: string): Promise<DatasetSummary> {
+    const meta = await this.stores.datasets.metadata(ctx, name);
+    if (meta.kind !== TABLE_ROWS_KIND && meta.kind !== TABLE_PARQUET_KIND)
+      throw OmegaError.invalidInput(
+        `${name} is ${meta.kind}; only tables (${TABLE_ROWS_KIND}, ${TABLE_PARQUET_KIND}) convert`,
+      );
+    if (meta.kind === kind) return this.summary(meta);
+    const reader = await this.tableReader(ctx, name, {});
+    const stored = await this.stores.datasets.put(
+      ctx,
+      name,
+      new TableSource(chunksOf(reader), dtypesOf(reader)),
+      {
+        kind,
+      },
+    );
+    return this.summary(stored);
   }
 
   async putStream(
@@ -250,6 +283,34 @@ export class DatasetsService {
     return this.tableAnswer(view, query, negotiateFormat(accept, undefined), 'records');
   }
 
+  /**
+   * Runs read-only SQL over the caller's columnar tables. With `into`, the answer is stored as a new
+   * columnar table (streamed, a chunk at a time) and its summary returned; otherwise it is answered in the
+   * negotiated format. The query's tables are checked before anything is sent.
+   */
+  async sql(ctx: TenantContext, body: DatasetSqlQuery, accept?: string): Promise<DatasetAnswer> {
+    if (body.into !== undefined) {
+      const into = body.into;
+      const summary = await this.sandbox.run(ctx, body.query, async (reader) => {
+        const source = new TableSource(chunksOf(reader), dtypesOf(reader));
+        const meta = await this.stores.datasets.put(ctx, into, source, { kind: TABLE_PARQUET_KIND });
+        return this.summary(meta);
+      });
+      return json(summary);
+    }
+    const format = negotiateFormat(accept, undefined);
+    await this.sandbox.check(ctx, body.query);
+    return {
+      mediaType: mediaTypeOf(format),
+      format,
+      write: (out) =>
+        this.sandbox.run(ctx, body.query, (reader) => {
+          const answer = this.tableAnswer(reader, {}, format, 'records');
+          return answer.write(out);
+        }),
+    };
+  }
+
   async drop(ctx: TenantContext, name: string): Promise<void> {
     await this.stores.datasets.drop(ctx, name);
   }
@@ -313,6 +374,13 @@ export function parseSqlvars(raw: unknown): Record<string, unknown> | undefined 
       throw OmegaError.invalidInput(`sqlvars.${key} must be a string, number, boolean or null`);
   }
   return value as Record<string, unknown>;
+}
+
+/** The reader's column types as a put's dtypes: a copy keeps them even where a chunk holds only nulls. */
+function dtypesOf(reader: TableReader) {
+  return Object.fromEntries(
+    reader.columns.filter((column) => column.type !== 'null').map((column) => [column.name, column.type]),
+  );
 }
 
 async function* chunksOf(reader: TableReader) {

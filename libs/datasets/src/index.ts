@@ -22,3 +22,4 @@ export * from './table-parquet/parquet-table';
 export * from './table-parquet/part-cache';
 export * from './table-parquet/duckdb-engine';
 export * from './table-parquet/parquet-format';
+export * from './table-parquet/sql-sandbox';

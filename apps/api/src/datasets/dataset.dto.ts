@@ -5,6 +5,7 @@ import {
   IsArray,
   IsBoolean,
   IsDefined,
+  IsIn,
   IsInt,
   IsObject,
   IsOptional,
@@ -194,4 +195,32 @@ export class CopyDatasetDto {
   @IsOptional()
   @IsBoolean()
   append?: boolean;
+}
+
+export class SqlQueryDto {
+  @ApiProperty({
+    description:
+      'one read-only SELECT; tables are the columnar (table.parquet) datasets of the current bucket',
+    example: 'SELECT region, sum(price) AS total FROM sales GROUP BY region ORDER BY region',
+  })
+  @IsString()
+  @MinLength(1)
+  @MaxLength(100_000)
+  query!: string;
+
+  @ApiPropertyOptional({ description: 'store the answer as this new table.parquet dataset instead' })
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  @MaxLength(200)
+  into?: string;
+}
+
+export class ConvertDatasetDto {
+  @ApiProperty({
+    description: 'the table kind to turn the dataset into',
+    enum: ['table.rows', 'table.parquet'],
+  })
+  @IsIn(['table.rows', 'table.parquet'])
+  kind!: 'table.rows' | 'table.parquet';
 }

@@ -14,7 +14,14 @@ import { listEnvelope, ListQueryDto } from '../http/list-query.dto';
 import { sendStream } from '../http/send-answer';
 import { Tenant } from '../http/tenant.decorator';
 import { validateBody } from '../http/validate-body';
-import { CopyDatasetDto, PutDatasetDto, QueryDatasetDto, StreamUploadQueryDto } from './dataset.dto';
+import {
+  ConvertDatasetDto,
+  CopyDatasetDto,
+  PutDatasetDto,
+  QueryDatasetDto,
+  SqlQueryDto,
+  StreamUploadQueryDto,
+} from './dataset.dto';
 
 @ApiTags('datasets')
 @Controller('api/v1/dataset')
@@ -26,6 +33,25 @@ export class DatasetsController {
   async list(@Tenant() ctx: TenantContext, @Query() query: ListQueryDto) {
     const { items, total } = await this.datasets.list(ctx, { ...query, skip: query.offset });
     return listEnvelope(items, total, query);
+  }
+
+  @Post('sql')
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'Read-only SQL over your columnar tables',
+    description:
+      'One SELECT (DuckDB SQL) over the table.parquet datasets of the current bucket, by name. No files, ' +
+      'network, extensions, ATTACH or writes; a time limit (OMEGA_SQL_TIMEOUT_SECONDS), a memory limit ' +
+      '(OMEGA_DUCKDB_MEMORY_MB) and a row cap (OMEGA_SQL_MAX_ROWS). Answered as JSON records, CSV, Arrow or ' +
+      'Parquet by Accept, or stored as a new table with `into`.',
+  })
+  @ApiBody({ type: SqlQueryDto })
+  @ApiProduces('application/json', CSV_MEDIA_TYPE, ARROW_MEDIA_TYPE, PARQUET_MEDIA_TYPE)
+  async sql(@Tenant() ctx: TenantContext, @Req() req: Request, @Res() res: Response): Promise<void> {
+    const body = await validateBody(SqlQueryDto, req.body);
+    const answer = await this.datasets.sql(ctx, body, req.header('accept'));
+    if (answer.headers) res.set(answer.headers);
+    await sendStream(res, answer.mediaType, answer.write);
   }
 
   @Get(':name/metadata')
@@ -99,6 +125,17 @@ export class DatasetsController {
   @ApiBody({ type: CopyDatasetDto })
   copy(@Tenant() ctx: TenantContext, @Param('name') name: string, @Req() req: Request) {
     return validateBody(CopyDatasetDto, req.body).then((body) => this.datasets.copy(ctx, name, body));
+  }
+
+  @Post(':name/convert')
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'Turn a table into another table kind (table.rows ⇄ table.parquet), streamed in chunks',
+  })
+  @ApiBody({ type: ConvertDatasetDto })
+  async convert(@Tenant() ctx: TenantContext, @Param('name') name: string, @Req() req: Request) {
+    const body = await validateBody(ConvertDatasetDto, req.body);
+    return this.datasets.convert(ctx, name, body.kind);
   }
 
   @Delete(':name')

@@ -65,3 +65,8 @@ export function duckdbLimits(config: OmegaConfig): Record<string, string> {
 export function sqlString(text: string): string {
   return `'${text.replace(/'/g, "''")}'`;
 }
+
+/** A quoted SQL identifier: a user's column or table name as an alias or view name, never anything else. */
+export function quoteIdentifier(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}

@@ -10,17 +10,12 @@ import { writeWithBackpressure } from '../table-rows/formats/stream-writes';
 import type { TableReader } from '../table-rows/table-reader';
 import { TableRecord, TableSource, WRITE_CHUNK_ROWS } from '../table-rows/table-source';
 import type { TableQuery } from '../table-rows/table-view';
-import { DuckDbEngine, sqlString } from './duckdb-engine';
+import { DuckDbEngine, quoteIdentifier, sqlString } from './duckdb-engine';
 import { duckdbRecords } from './duckdb-records';
 import { ParquetTable } from './parquet-table';
 import { OpenPart, partColumn } from './part-writer';
 
 export const PARQUET_MEDIA_TYPE = 'application/vnd.apache.parquet';
-
-/** A quoted SQL identifier: only ever an output column's alias. */
-function quoteIdentifier(name: string): string {
-  return `"${name.replace(/"/g, '""')}"`;
-}
 
 /**
  * Answers a read as one Parquet file: DuckDB writes it into the scratch folder (a columnar table straight

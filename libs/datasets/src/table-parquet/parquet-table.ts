@@ -35,6 +35,8 @@ export class ParquetTable implements TableReader {
     private readonly index: Collection<PartRecord>,
     readonly set: string,
     readonly meta: TableKindMeta,
+    /** The dataset's name: what SQL calls the table. */
+    readonly name: string,
   ) {
     this.columns = meta.columns;
     this.positions = new Map(meta.columns.map((column, position) => [column, position]));
@@ -79,7 +81,7 @@ export class ParquetTable implements TableReader {
   };
 
   /** All parts as one relation with the table's current column types; columns a part lacks are null. */
-  private relation(parts: readonly PartRecord[], paths: readonly string[]): string {
+  relationOf(parts: readonly PartRecord[], paths: readonly string[]): string {
     const groups = new Map<string, string[]>();
     parts.forEach((part, index) => {
       const key = part.types.join();
@@ -124,7 +126,7 @@ export class ParquetTable implements TableReader {
     const outputs = selected.map((column) =>
       raw ? `${partColumn(this.indexOf(column))}` : `${this.output(column)}`,
     );
-    let sql = `SELECT ${raw ? '' : '_r, '}${outputs.join(', ')} FROM (${this.relation(parts, paths)})`;
+    let sql = `SELECT ${raw ? '' : '_r, '}${outputs.join(', ')} FROM (${this.relationOf(parts, paths)})`;
     sql += whereClause(query.conditions ?? [], this.indexOf, params);
     sql += orderClause(query.sort ?? [], this.indexOf);
     if (query.limit !== undefined) sql += ` LIMIT ${params.bind(query.limit)}`;
@@ -183,7 +185,7 @@ export class ParquetTable implements TableReader {
       const params = new SqlParams();
       const where = whereClause(conditions, this.indexOf, params);
       const reader = await connection.runAndReadAll(
-        `SELECT count(*) FROM (${this.relation(parts, paths)})${where}`,
+        `SELECT count(*) FROM (${this.relationOf(parts, paths)})${where}`,
         params.values,
       );
       return Number(reader.getRows()[0][0]);
@@ -210,7 +212,7 @@ export class ParquetTable implements TableReader {
           return fn === 'count' ? `CAST(${value} AS DOUBLE)` : value;
         return `CAST(${value} AS DOUBLE)`;
       });
-      let sql = `SELECT ${[...groups, ...aggregates].join(', ') || 'count(*)'} FROM (${this.relation(parts, paths)})`;
+      let sql = `SELECT ${[...groups, ...aggregates].join(', ') || 'count(*)'} FROM (${this.relationOf(parts, paths)})`;
       sql += whereClause(spec.conditions ?? [], this.indexOf, params);
       if (groups.length > 0) {
         sql += ` GROUP BY ${groups.map((_g, index) => index + 1).join(', ')}`;

@@ -138,6 +138,7 @@ export class TableParquetPlugin implements StoragePluginContract<ParquetTable> {
       index,
       meta.collection as string,
       meta.kindMeta as TableKindMeta,
+      meta.name,
     );
   }
 

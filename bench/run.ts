@@ -9,7 +9,8 @@ import { readRuntimeSettings } from './runtime/settings';
 import { runSqlBench } from './sql/sql.bench';
 import { runScriptsBench } from './scripts/scripts.bench';
 import { loadServicesEnv, positiveInt, readSettings, redactUrl } from './support/env';
-import { BENCH_DB_PREFIX, benchConfig, openStores, RAW_DB, startApi } from './support/platform';
+import { useDefaultHeaders } from './support/http';
+import { BENCH_DB_PREFIX, benchAuth, benchConfig, openStores, RAW_DB, startApi } from './support/platform';
 import { writeJson } from './support/report';
 
 const RESULTS_FILE = join(__dirname, 'results', 'latest.json');
@@ -27,6 +28,7 @@ async function main(): Promise<void> {
   loadServicesEnv();
   const settings = readSettings();
   const config = benchConfig(settings.mongoUrl);
+  useDefaultHeaders(benchAuth(config));
   const client = await new MongoClient(settings.mongoUrl, { serverSelectionTimeoutMS: 5000 }).connect();
   const started = new Date();
   const server = await client.db('admin').command({ buildInfo: 1 });
@@ -53,9 +55,15 @@ async function main(): Promise<void> {
         client,
         stores: stores.stores,
         apiUrl: api.url,
+        cacheDir: config.cacheDir,
       });
       console.log(`\n${datasets.table}`);
-      sections.datasets = { rows: datasets.rows, columns: datasets.columns, paths: datasets.paths };
+      sections.datasets = {
+        rows: datasets.rows,
+        columns: datasets.columns,
+        paths: datasets.paths,
+        parquet: datasets.parquet,
+      };
     }
 
     if (api && suites.has('files')) {

@@ -17,6 +17,7 @@ import { JsonArrayStream } from '../support/json-array';
 import { RAW_DB } from '../support/platform';
 import { formatInt, formatRatio, formatTable, formatTarget, note } from '../support/report';
 import { measure, Measured, perSecond, timeText } from '../support/timing';
+import { ParquetFigures, runParquetBench } from './parquet.bench';
 
 /** The raw baseline writes and reads in batches of this many documents. */
 const RAW_BATCH = 5000;
@@ -30,6 +31,8 @@ export interface DatasetsBenchDeps {
   client: MongoClient;
   stores: OmegaStores;
   apiUrl: string;
+  /** The API's part cache folder: the columnar figures empty it for a cold read. */
+  cacheDir: string;
 }
 
 /** What a read answers: row count and the sum of column c0, checked against what was written. */
@@ -68,6 +71,8 @@ export interface DatasetsBenchResult {
   rows: number;
   columns: number;
   paths: DatasetPathResult[];
+  /** The columnar kind's figures (table.parquet), against the paths above. */
+  parquet: ParquetFigures;
   table: string;
 }
 
@@ -133,7 +138,26 @@ export async function runDatasetsBench(deps: DatasetsBenchDeps): Promise<Dataset
       `${result.writeNodeCpuSeconds.toFixed(1)} / ${result.readNodeCpuSeconds.toFixed(1)}`,
     ]),
   );
-  return { rows: deps.rows, columns: COLUMNS.length, paths: results, table };
+  const byKey = (key: string) =>
+    measured.find((entry) => entry.path.key === key) as (typeof measured)[number];
+  const parquet = await runParquetBench({
+    rows: deps.rows,
+    client: deps.client,
+    apiUrl: deps.apiUrl,
+    cacheDir: deps.cacheDir,
+    baseline: {
+      rawReadSeconds: raw.read.seconds,
+      rowsArrowWriteSeconds: byKey('rest-arrow').write.seconds,
+      rowsArrowReadSeconds: byKey('rest-arrow').read.seconds,
+    },
+  });
+  return {
+    rows: deps.rows,
+    columns: COLUMNS.length,
+    paths: results,
+    parquet: parquet.figures,
+    table: `${table}\n\n${parquet.table}`,
+  };
 }
 
 /** The baseline: the MongoDB driver alone, no platform code. */

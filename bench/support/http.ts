@@ -9,13 +9,21 @@ export interface HttpCall {
   body?: Readable | Buffer | string;
 }
 
+/** Headers every request carries unless it sets them itself: the bench admin's credentials. */
+let defaultHeaders: OutgoingHttpHeaders = {};
+
+export function useDefaultHeaders(headers: OutgoingHttpHeaders): void {
+  defaultHeaders = headers;
+}
+
 /**
  * One request with node's own http client, answering the response once its headers arrive; the body is
  * left to the caller to stream. No keep-alive agent, so nothing holds the process open at the end.
  */
 export function send(url: string, call: HttpCall): Promise<IncomingMessage> {
   return new Promise((resolve, reject) => {
-    const req = request(url, { method: call.method, headers: call.headers, agent: false }, resolve);
+    const headers = { ...defaultHeaders, ...call.headers };
+    const req = request(url, { method: call.method, headers, agent: false }, resolve);
     req.on('error', reject);
     if (call.body instanceof Readable) {
       // An early error answer may cut the upload short; the answer itself then tells what went wrong.

@@ -2,7 +2,12 @@ import { DynamicModule, INestApplicationContext, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { loadConfig, OmegaConfig, OmegaConfigModule, OmegaCoreModule, OmegaStores } from '@omega/core';
 import { DatasetsModule } from '@omega/datasets';
+import { generateApiKey } from '@omega/accounts';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { ApiModule } from '../../apps/api/src/api.module';
 import { configureApp } from '../../apps/api/src/configure-app';
 
@@ -11,9 +16,24 @@ export const BENCH_DB_PREFIX = 'bench';
 /** Database of the raw-driver baselines. */
 export const RAW_DB = 'bench_raw';
 
-/** The platform's own configuration, pointed at the bench server and databases. */
+/**
+ * The platform's own configuration, pointed at the bench server and databases, with a data folder of its
+ * own (accounts, part cache) and a known admin API key, so the REST paths can authenticate.
+ */
 export function benchConfig(mongoUrl: string): OmegaConfig {
-  return loadConfig({ ...process.env, OMEGA_MONGO_URL: mongoUrl, OMEGA_MONGO_DB_PREFIX: BENCH_DB_PREFIX });
+  return loadConfig({
+    ...process.env,
+    OMEGA_MONGO_URL: mongoUrl,
+    OMEGA_MONGO_DB_PREFIX: BENCH_DB_PREFIX,
+    OMEGA_DATA_DIR: mkdtempSync(join(tmpdir(), 'omega-bench-')),
+    OMEGA_ADMIN_APIKEY: generateApiKey(),
+    OMEGA_ADMIN_PASSWORD: randomBytes(18).toString('base64url'),
+  });
+}
+
+/** The Authorization header of the bench admin. */
+export function benchAuth(config: OmegaConfig): { authorization: string } {
+  return { authorization: `ApiKey ${config.adminUserid}:${config.adminApikey}` };
 }
 
 /** Just the storage core and the dataset kinds: the store path without any HTTP in the way. */

@@ -2,9 +2,12 @@ import { Logger } from '@nestjs/common';
 import type { ChangeEvent, ChangeEvents, ChangeTransport } from '@omega/core';
 import type { ConfirmChannel, ConsumeMessage } from 'amqplib';
 import amqp, { AmqpConnectionManager, ChannelWrapper } from 'amqp-connection-manager';
+import { randomUUID } from 'node:crypto';
 
 /** A publish waits this long for the broker before the change is reported as not announced. */
 const PUBLISH_TIMEOUT_MS = 5_000;
+/** How long a publish waits for its own event to come back (see `publish`). */
+const ECHO_TIMEOUT_MS = 2_000;
 
 /** The fanout exchange change events travel on; prefixed like the task queues, so platforms never mix. */
 export function changeExchangeName(prefix: string): string {
@@ -27,6 +30,8 @@ export class ChangeExchange implements ChangeTransport {
   private readonly exchange: string;
   private subscribed = false;
   private everConnected = false;
+  /** Publishes waiting for their event to come back, by message id. */
+  private readonly echoes = new Map<string, () => void>();
 
   constructor(url: string, prefix: string, events: ChangeEvents) {
     this.exchange = changeExchangeName(prefix);
@@ -69,9 +74,28 @@ export class ChangeExchange implements ChangeTransport {
     await this.channel.waitForConnect();
   }
 
+  /**
+   * Resolves once the broker confirmed the event and it came back to this process's own queue. The broker
+   * hands a fanout message to every bound queue's consumers at once, so by the time this process has its
+   * copy the others have been sent theirs: the caller's answer (say, to an admin who revoked a key) does
+   * not overtake the event on its way to the other API processes. Without the echo within
+   * ECHO_TIMEOUT_MS it resolves anyway (the event is confirmed; it is only slow).
+   */
   async publish(event: ChangeEvent): Promise<void> {
+    const messageId = randomUUID();
     const content = Buffer.from(JSON.stringify({ topic: event.topic, key: event.key }));
-    await this.channel.publish(this.exchange, '', content, { contentType: 'application/json' });
+    let timer: NodeJS.Timeout | undefined;
+    const echoed = new Promise<void>((resolve) => {
+      this.echoes.set(messageId, resolve);
+      timer = setTimeout(resolve, ECHO_TIMEOUT_MS);
+    });
+    try {
+      await this.channel.publish(this.exchange, '', content, { contentType: 'application/json', messageId });
+      await echoed;
+    } finally {
+      clearTimeout(timer);
+      this.echoes.delete(messageId);
+    }
   }
 
   async close(): Promise<void> {
@@ -82,6 +106,7 @@ export class ChangeExchange implements ChangeTransport {
 
   private receive(message: ConsumeMessage | null, events: ChangeEvents): void {
     if (!message) return;
+    this.echoes.get(String(message.properties.messageId))?.();
     try {
       const parsed = JSON.parse(message.content.toString()) as Partial<ChangeEvent>;
       if (typeof parsed.topic === 'string' && typeof parsed.key === 'string')

@@ -1,13 +1,11 @@
 import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
-import { PassportModule } from '@nestjs/passport';
 import { AccountsModule } from '../accounts.module';
 import { UserAccountsService } from '../admin/user-accounts.service';
 import { BootstrapOnStart } from '../bootstrap/bootstrap-on-start';
 import { TenantProvisioningService } from '../tenants/tenant-provisioning.service';
 import { AuthService } from './auth.service';
 import { OmegaAuthGuard } from './omega-auth.guard';
-import { OmegaStrategy } from './omega.strategy';
 import { OwnApiKeysService } from './own-api-keys.service';
 import { PrincipalCache } from './principal-cache';
 import { RateCounters } from './rate-counters';
@@ -15,14 +13,14 @@ import { RateLimiter } from './rate-limits';
 
 /**
  * Accounts in an app that serves HTTP: the global guard (every route authenticated unless `@Public()`),
- * rate limits (counters shared by replicas), the principal cache, login tokens, tenant provisioning and the first admin on start. Needs `OMEGA_CONFIG` and
- * the storage core (`OmegaCoreModule`) for tenant databases.
+ * rate limits (counters shared by replicas), the principal cache, login tokens, tenant provisioning and
+ * the first admin on start. Needs `OMEGA_CONFIG` and the storage core (`OmegaCoreModule`) for tenant
+ * databases.
  */
 @Module({
-  imports: [AccountsModule, PassportModule],
+  imports: [AccountsModule],
   providers: [
     AuthService,
-    OmegaStrategy,
     PrincipalCache,
     RateCounters,
     RateLimiter,

@@ -1,12 +1,10 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { AuthGuard } from '@nestjs/passport';
 import { DEFAULT_BUCKET, DEFAULT_QUALIFIER, OmegaError, OmegaErrorCode, PUBLIC_ROUTE } from '@omega/core';
 import type { Request, Response } from 'express';
 import type { Role } from '../memberships/role';
 import { LOGIN_ROUTE_KEY, PLATFORM_ADMIN_KEY, READONLY_ALLOWED_KEY, ROLES_KEY } from './auth.decorators';
-import { unauthenticated } from './auth.service';
-import { OMEGA_STRATEGY } from './omega.strategy';
+import { AuthService } from './auth.service';
 import type { Principal, RunScope } from './principal';
 import { RateLimiter } from './rate-limits';
 import { isRunTokenRoute } from './run-tokens';
@@ -22,22 +20,22 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /**
  * The global guard (APP_GUARD): every route needs a principal unless marked `@Public()`. In order:
- * refuse addresses that presented too many bad credentials, authenticate (passport, counting refusals),
+ * refuse addresses that presented too many bad credentials, authenticate (`AuthService`, counting refusals;
+ * called directly, not through passport, whose per-request machinery cost more than a cached principal),
  * count against the principal's rate limits, require the CSRF token for cookie sessions,
  * then a run token's scope (data-plane routes of its qualifier and bucket only), then the role: readonly
  * principals only read, `@Roles` and `@PlatformAdmin` narrow further. Its errors
  * are OmegaErrors, so a controller-scoped filter (the console's login redirect) can catch them.
  */
 @Injectable()
-export class OmegaAuthGuard extends AuthGuard(OMEGA_STRATEGY) implements CanActivate {
+export class OmegaAuthGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
+    private readonly auth: AuthService,
     private readonly limits: RateLimiter,
-  ) {
-    super();
-  }
+  ) {}
 
-  override async canActivate(context: ExecutionContext): Promise<boolean> {
+  async canActivate(context: ExecutionContext): Promise<boolean> {
     if (context.getType() !== 'http') return true;
     const req = context.switchToHttp().getRequest<Request>();
     const res = context.switchToHttp().getResponse<Response>();
@@ -48,26 +46,21 @@ export class OmegaAuthGuard extends AuthGuard(OMEGA_STRATEGY) implements CanActi
     const cookies = req.cookies as Record<string, unknown> | undefined;
     const presented = req.headers.authorization !== undefined || cookies?.[SESSION_COOKIE] !== undefined;
     if (presented) await this.limits.assertNotGuessing(req, res);
+    let principal: Principal;
     try {
-      await super.canActivate(context);
+      principal = await this.auth.authenticate(req);
     } catch (error) {
       if (presented && error instanceof OmegaError && error.code === OmegaErrorCode.Unauthenticated)
         await this.limits.countBadCredentials(req);
       throw error;
     }
-    const principal = (req as Request & { user: Principal }).user;
+    // Where `principalOf` and `@CurrentPrincipal()` find it (passport's `req.user`, as before).
+    (req as Request & { user: Principal }).user = principal;
     await this.limits.countRequest(req, res, principal);
     if (principal.via === 'session' && !SAFE_METHODS.has(req.method)) assertCsrf(req);
     if (principal.run) assertWithinRun(req, principal.run);
     this.assertAllowed(context, req, principal);
     return true;
-  }
-
-  /** Passport's outcome: its error as it is (already an OmegaError), or the one refusal. */
-  override handleRequest<T = Principal>(error: unknown, user: T | false): T {
-    if (error) throw error;
-    if (!user) throw unauthenticated();
-    return user;
   }
 
   private assertAllowed(context: ExecutionContext, req: Request, principal: Principal): void {

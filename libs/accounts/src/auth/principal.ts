@@ -27,7 +27,7 @@ export interface RunScope {
   qualifier: string;
 }
 
-/** The principal the guard put on the request (passport's `req.user`), if any. */
+/** The principal the guard put on the request (`req.user`), if any. */
 export function principalOf(req: Request): Principal | undefined {
   return (req as Request & { user?: Principal }).user;
 }

@@ -24,8 +24,8 @@ export class ClientConfigController {
     summary: "The caller's client settings: API URL, tenant, qualifier, bucket, worker labels",
   })
   async get(@CurrentPrincipal() principal: Principal, @Tenant() ctx: TenantContext, @Req() req: Request) {
-    const alive = await this.workers.alive();
-    const labels = new Set(alive.flatMap((worker) => worker.labels));
+    // Cached briefly by the directory: this route is every client's first call and must stay cheap.
+    const labels = new Set(await this.workers.servedLabels());
     // Embedded mode before its runner's first heartbeat: the labels it runs are the configured ones.
     if (!this.config.brokerUrl) for (const label of this.config.workerLabels) labels.add(label);
     return {

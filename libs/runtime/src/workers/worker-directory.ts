@@ -71,12 +71,20 @@ export class WorkerDirectory {
   }
 
   async isLabelServed(label: string): Promise<boolean> {
+    return (await this.servedLabels()).has(label);
+  }
+
+  /**
+   * The labels alive workers consume, read at most once per LABEL_CACHE_MS: answers that name them (the
+   * client configuration) are asked on every client start, and need no fresher view than the heartbeats.
+   */
+  async servedLabels(): Promise<ReadonlySet<string>> {
     const now = Date.now();
     if (!this.labelCache || now - this.labelCache.at > LABEL_CACHE_MS) {
       const labels = new Set((await this.alive()).flatMap((worker) => worker.labels));
       this.labelCache = { at: now, labels };
     }
-    return this.labelCache.labels.has(label);
+    return this.labelCache.labels;
   }
 
   private collection(): Collection<WorkerDocument> {

@@ -18,7 +18,7 @@ import {
 import { TABLE_ROWS_KIND } from './table-rows/table-rows.plugin';
 import { DuckDbEngine } from './table-parquet/duckdb-engine';
 import { parquetTableSource, PARQUET_MEDIA_TYPE, writeParquet } from './table-parquet/parquet-format';
-import { TABLE_PARQUET_KIND } from './table-parquet/table-parquet.plugin';
+import { DEFAULT_TABLE_KIND, TABLE_PARQUET_KIND } from './table-parquet/table-parquet.plugin';
 import { SqlSandbox } from './table-parquet/sql-sandbox';
 import { isTableReader, TableReader } from './table-rows/table-reader';
 import { TableKindMeta } from './table-rows/table-schema';
@@ -156,7 +156,7 @@ export class DatasetsService {
       body.to,
       new TableSource(chunksOf(reader), dtypesOf(reader)),
       {
-        kind: TABLE_ROWS_KIND,
+        kind: DEFAULT_TABLE_KIND,
         append: body.append,
       },
     );
@@ -195,7 +195,7 @@ export class DatasetsService {
   ): Promise<DatasetSummary> {
     const format = uploadFormat(contentType);
     const dtypes = parseDtypes(options.dtypes);
-    const kind = options.kind ?? TABLE_ROWS_KIND;
+    const kind = options.kind ?? DEFAULT_TABLE_KIND;
     if (kind !== TABLE_ROWS_KIND && kind !== TABLE_PARQUET_KIND)
       throw OmegaError.invalidInput(
         `a ${format} body is stored as a table (${TABLE_ROWS_KIND} or ${TABLE_PARQUET_KIND}), not ${kind}`,

@@ -42,6 +42,18 @@ export class ParquetTable implements TableReader {
     this.positions = new Map(meta.columns.map((column, position) => [column, position]));
   }
 
+  /** Rows as the Metadata counts them (what a summary shows). */
+  get rows(): number {
+    return this.meta.rows;
+  }
+
+  /** All matching records at once: for small results only (previews, model inputs). */
+  async toRecords(query: TableQuery = {}): Promise<TableRecord[]> {
+    const records: TableRecord[] = [];
+    for await (const chunk of this.chunks(query)) records.push(...chunk);
+    return records;
+  }
+
   /** Parts that may hold rows matching the conditions, in row order. */
   async parts(query: Pick<TableQuery, 'conditions'> = {}): Promise<PartRecord[]> {
     const prune = pruneFilter(query.conditions ?? [], this.indexOf);

@@ -14,13 +14,15 @@ import { rm } from 'node:fs/promises';
 import type { Db } from 'mongodb';
 import { TableKindMeta, TableSchema } from '../table-rows/table-schema';
 import { isColumns, isRecords, TableRecord, TableSource } from '../table-rows/table-source';
-import { toSource } from '../table-rows/table-rows.plugin';
+import { TABLE_ROWS_KIND, toSource } from '../table-rows/table-rows.plugin';
 import { DuckDbEngine } from './duckdb-engine';
 import { PartCache } from './part-cache';
 import { OpenPart, PART_MAX_CHARS, PART_ROWS, PartRecord, storePart } from './part-writer';
 import { ParquetTable } from './parquet-table';
 
 export const TABLE_PARQUET_KIND = 'table.parquet';
+/** The kind a new table gets when no kind is named (PUT without `kind`, uploads, copies). */
+export const DEFAULT_TABLE_KIND: string = TABLE_ROWS_KIND;
 /** The part index: one document per Parquet part, in the tenant's database. */
 export const PARTS_COLLECTION = 'omega_table_parts';
 const COUNTERS = 'omega_part_counters';
@@ -32,7 +34,12 @@ const COUNTERS = 'omega_part_counters';
  * index documents appear all at once when every part is stored; drop releases the set.
  */
 @Injectable()
-@StoragePlugin({ kind: TABLE_PARQUET_KIND, prefixes: ['data'], priority: 5 })
+@StoragePlugin({
+  kind: TABLE_PARQUET_KIND,
+  prefixes: ['data'],
+  // Above table.rows (10) when it is the default, so records and columns given without a kind land here.
+  priority: DEFAULT_TABLE_KIND === TABLE_PARQUET_KIND ? 15 : 5,
+})
 export class TableParquetPlugin implements StoragePluginContract<ParquetTable> {
   constructor(
     private readonly databases: TenantDatabases,

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { OmegaError, OmegaStores, TenantContext } from '@omega/core';
-import { TABLE_ROWS_KIND, TableView } from '@omega/datasets';
+import { ParquetTable, TABLE_PARQUET_KIND, TABLE_ROWS_KIND, TableView } from '@omega/datasets';
 import type { FeatureMatrix, TargetVector } from '../engine/model-engine';
 import { MAX_CELLS } from './feature-input';
 
@@ -58,11 +58,12 @@ export class DatasetInput {
     return values;
   }
 
-  private async table(ctx: TenantContext, name: string): Promise<TableView> {
+  /** Either table kind: row documents or columnar parts read through DuckDB. */
+  private async table(ctx: TenantContext, name: string): Promise<TableView | ParquetTable> {
     const meta = await this.stores.datasets.metadata(ctx, name);
-    if (meta.kind !== TABLE_ROWS_KIND)
+    if (meta.kind !== TABLE_ROWS_KIND && meta.kind !== TABLE_PARQUET_KIND)
       throw OmegaError.invalidInput(`Dataset ${name} is ${meta.kind}, not a table`);
-    const view = await this.stores.datasets.get<TableView>(ctx, name);
+    const view = await this.stores.datasets.get<TableView | ParquetTable>(ctx, name);
     if (view.rows * Math.max(view.columns.length, 1) > MAX_CELLS) {
       throw OmegaError.invalidInput(`Dataset ${name} exceeds ${MAX_CELLS} values for one model call`);
     }

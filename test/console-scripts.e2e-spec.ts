@@ -1,14 +1,16 @@
 import { TenantContext } from '@omega/core';
 import { TaskRecordsRepository } from '@omega/runtime';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import request from 'supertest';
 import {
   auditPage,
   consoleSession,
   expectAccessiblePage,
+  expectNothingInjected,
   launchChromium,
   loginInBrowser,
   screenshot,
+  tabTo,
 } from './support/console-browser';
 import { startTestApp, TestApp, TestPrincipal } from './support/test-app';
 
@@ -54,13 +56,6 @@ describe('console: scripts', () => {
   const taskCount = async () =>
     (await t.app.get(TaskRecordsRepository).list(TenantContext.of(t.admin.tenant), { limit: 1 })).total;
 
-  /** No script ran in the page but the console's own: markup from a run is text. */
-  async function expectNothingInjected(page: Page): Promise<void> {
-    expect(await page.evaluate('window.__ran')).toBeUndefined();
-    expect(await page.locator('main script, main img, main b').count()).toBe(0);
-    expect((await auditPage(page)).inlineScripts).toBe(0);
-  }
-
   it('lists and searches scripts, shows one with its highlighted source, runs it and shows the answer as text', async () => {
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
     const page = await loginInBrowser(context, t.url, t.admin);
@@ -88,6 +83,10 @@ describe('console: scripts', () => {
     await expect(page.getByText('None: the script is bundled on its own.').count()).resolves.toBe(1);
     await expectAccessiblePage(page, secrets());
 
+    // Every control of the page is reachable with the keyboard alone.
+    for (const control of ['Arguments', 'Named parameters', 'Run script'])
+      expect({ control, reached: await tabTo(page, control) }).toEqual({ control, reached: true });
+
     // A synchronous run: the answer, stdout and stderr, all as text.
     await page.getByLabel('Arguments').fill('[2, 3]');
     await page.getByLabel('Named parameters').fill('{"label": "<i>x</i>"}');
@@ -99,7 +98,7 @@ describe('console: scripts', () => {
       '<script>window.__ran = 1</script><b>bold</b>\n',
     );
     await expect(page.locator('pre.run-stderr').textContent()).resolves.toBe("a warning: 'quoted'\n");
-    await expectNothingInjected(page);
+    await expectNothingInjected(page, 'main script, main img, main b');
     await expectAccessiblePage(page, secrets());
     await screenshot(page, 'script-run');
 
@@ -128,7 +127,7 @@ describe('console: scripts', () => {
     expect((await answer).status()).toBe(422);
     const alert = await page.getByRole('alert').textContent();
     expect(alert).toContain('report broke <b>here</b>');
-    await expectNothingInjected(page);
+    await expectNothingInjected(page, 'main script, main img, main b');
 
     const tasksBefore = await taskCount();
     await page.goto(`${t.url}/console/scripts/report`);

@@ -47,6 +47,7 @@ interface DomElement {
 }
 declare const document: {
   scripts: ArrayLike<{ src: string }>;
+  activeElement: unknown;
   documentElement: { scrollWidth: number };
   querySelector(selector: string): DomElement | null;
   querySelectorAll(selector: string): ArrayLike<DomElement>;
@@ -195,4 +196,34 @@ export function hiddenCsrf(html: string): string {
   const match = /name="_csrf" value="([^"]+)"/.exec(html);
   if (!match) throw new Error('no _csrf field in the page');
   return match[1];
+}
+
+/** Markup from user data is text: no `window.__ran` flag set, no element of `selector` in the page's main. */
+export async function expectNothingInjected(page: Page, selector: string): Promise<void> {
+  expect(await page.evaluate('window.__ran')).toBeUndefined();
+  expect(await page.locator(selector).count()).toBe(0);
+  expect((await auditPage(page)).inlineScripts).toBe(0);
+}
+
+/**
+ * Presses Tab from the top of the page until the focused element has the accessible name asked for
+ * (at most `limit` presses): the control is reachable by keyboard alone.
+ */
+export async function tabTo(page: Page, name: string, limit = 80): Promise<boolean> {
+  await page.locator('body').focus();
+  for (let presses = 0; presses < limit; presses++) {
+    await page.keyboard.press('Tab');
+    const focused = await page.evaluate(() => {
+      const element = document.activeElement as unknown as {
+        textContent: string | null;
+        getAttribute(name: string): string | null;
+        labels?: ArrayLike<{ textContent: string | null }> | null;
+      } | null;
+      if (!element) return '';
+      const label = element.labels?.[0]?.textContent ?? '';
+      return `${element.getAttribute('aria-label') ?? ''}|${label}|${element.textContent ?? ''}`;
+    });
+    if (focused.split('|').some((part) => part.trim().startsWith(name))) return true;
+  }
+  return false;
 }

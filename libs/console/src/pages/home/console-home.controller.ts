@@ -24,16 +24,25 @@ export class ConsoleHomeController {
     @Res() res: Response,
   ): Promise<void> {
     const ctx = TenantContext.of(principal.tenant);
-    const [datasets, models, files, tasks, workers] = await Promise.all([
+    const [datasets, models, files, scripts, jobs, tasks, workers] = await Promise.all([
       this.stores.datasets.list(ctx, { limit: 1 }),
       this.stores.for('models').list(ctx, { limit: 1 }),
       this.stores.files.list(ctx, { limit: 1 }),
+      this.stores.for('scripts').list(ctx, { limit: 1 }),
+      this.stores.for('jobs').list(ctx, { limit: 1 }),
       this.tasks.list(ctx, { limit: 5 }),
       this.workers.alive(),
     ]);
     this.view.render(req, res, 'overview', {
       title: 'Overview',
-      counts: { datasets: datasets.total, models: models.total, files: files.total, tasks: tasks.total },
+      counts: {
+        datasets: datasets.total,
+        models: models.total,
+        files: files.total,
+        scripts: scripts.total,
+        jobs: jobs.total,
+        tasks: tasks.total,
+      },
       tasks: tasks.items,
       workers,
     });

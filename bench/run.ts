@@ -113,7 +113,7 @@ async function main(): Promise<void> {
         mongoUrl: settings.mongoUrl,
         requests: positiveInt(process.env, 'BENCH_HTTP_REQUESTS', 5000),
         clients,
-        rounds: positiveInt(process.env, 'BENCH_HTTP_ROUNDS', 3),
+        rounds: positiveInt(process.env, 'BENCH_HTTP_ROUNDS', 5),
       });
       console.log(`\n${http.table}`);
       sections.http = http.results;

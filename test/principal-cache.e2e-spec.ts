@@ -1,6 +1,41 @@
 import { PrincipalCache } from '@omega/accounts';
+import { createServer, connect, Server, Socket } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import request from 'supertest';
 import { agentFor, startTestApp, TestApp, TestPrincipal } from './support/test-app';
+
+/** A loopback TCP relay to the broker whose connections a test can cut, as a network failure would. */
+interface BrokerRelay {
+  url: string;
+  cut(): void;
+  close(): Promise<void>;
+}
+
+async function startRelay(brokerUrl: string): Promise<BrokerRelay> {
+  const target = new URL(brokerUrl);
+  const sockets = new Set<Socket>();
+  const server: Server = createServer((client) => {
+    const upstream = connect(Number(target.port || 5672), target.hostname);
+    for (const socket of [client, upstream]) {
+      sockets.add(socket);
+      socket.on('close', () => sockets.delete(socket));
+      socket.on('error', () => undefined);
+    }
+    client.pipe(upstream).pipe(client);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const relayed = new URL(brokerUrl);
+  relayed.hostname = '127.0.0.1';
+  relayed.port = String((server.address() as AddressInfo).port);
+  return {
+    url: relayed.toString(),
+    cut: () => sockets.forEach((socket) => socket.destroy()),
+    close: async () => {
+      sockets.forEach((socket) => socket.destroy());
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
 
 /**
  * Two API processes on one accounts database and one broker (each its own Nest application: its own
@@ -101,6 +136,30 @@ describe('principal cache across API processes', () => {
     await warmOnB(frank.auth);
     await a.api.post('/api/v1/admin/tenants/cachetenant/disable').expect(204);
     await agentFor(b.url, frank.auth).get('/api/v1/auth/me').expect(401);
+  });
+
+  it('a process that lost the broker trusts no cached principal, so a change it missed still applies', async () => {
+    const relay = await startRelay(a.config.brokerUrl as string);
+    // A third process whose broker connection goes through the relay.
+    const c = await startTestApp({ config: { ...a.config, brokerUrl: relay.url } });
+    try {
+      const heidi = await a.createPrincipal();
+      const keyId = await keyIdOf(heidi);
+      await agentFor(c.url, heidi.auth).get('/api/v1/auth/me').expect(200);
+      expect(c.app.get(PrincipalCache).count).toBeGreaterThan(0);
+      relay.cut();
+      // The revocation's event cannot reach C: C must not answer from what it cached.
+      await a.api.delete(`/api/v1/admin/keys/${keyId}`).expect(204);
+      await agentFor(c.url, heidi.auth).get('/api/v1/auth/me').expect(401);
+      // Once reconnected (the relay lets new connections through), C starts with an empty cache.
+      const deadline = Date.now() + 10_000;
+      while (c.app.get(PrincipalCache).count > 0 && Date.now() < deadline)
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(c.app.get(PrincipalCache).count).toBe(0);
+    } finally {
+      await c.app.close();
+      await relay.close();
+    }
   });
 
   it('a cached key fails at its expiry, with no event', async () => {

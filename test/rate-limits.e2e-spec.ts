@@ -1,5 +1,6 @@
 import { RATE_FLUSH_MS } from '@omega/accounts';
 import request from 'supertest';
+import { createTestSqlDatabase, SqlKind, TestSqlDatabase } from './support/sql-databases';
 import { agentFor, startTestApp, TestApp } from './support/test-app';
 
 /** Long enough for a process to add its counts to the shared rows. */
@@ -120,5 +121,48 @@ describe('rate limits shared between API processes', () => {
     expect((await agentFor(a.url, dave.auth).get('/api/v1/dataset/')).status).toBe(429);
     // Public routes stay open.
     await request(b.url).get('/api/v1/ping').expect(200);
+  });
+});
+
+/**
+ * The shared counters' SQL (an atomic upsert-increment) on every accounts database a deployment may use
+ * for replicas: two API processes on one PostgreSQL or MariaDB database count against one limit.
+ */
+describe.each(['postgres', 'mariadb'] as SqlKind[])('shared rate counters on %s', (kind) => {
+  let database: TestSqlDatabase;
+  let a: TestApp;
+  let b: TestApp;
+
+  beforeAll(async () => {
+    database = await createTestSqlDatabase(kind);
+    a = await startTestApp({ config: { sqlUrl: database.url, rateLimitApiWindowSeconds: 3600 } });
+    b = await startTestApp({ config: a.config });
+  });
+
+  afterAll(async () => {
+    await b?.app.close();
+    await a?.close();
+    await database?.drop();
+  });
+
+  it('counts hits of both processes in one row and refuses past the limit', async () => {
+    const alice = await a.createPrincipal();
+    const keys = await a.api.get('/api/v1/admin/keys').query({ userid: alice.userid }).expect(200);
+    await a.api
+      .put(`/api/v1/admin/keys/${(keys.body as Array<{ id: string }>)[0].id}/limits`)
+      .send({ api: 5 })
+      .expect(200);
+    for (let i = 0; i < 2; i++) await agentFor(a.url, alice.auth).get('/api/v1/dataset/').expect(200);
+    await settle();
+    for (let i = 0; i < 2; i++) await agentFor(b.url, alice.auth).get('/api/v1/dataset/').expect(200);
+    await settle();
+    const me = await agentFor(a.url, alice.auth).get('/api/v1/auth/me').expect(200);
+    expect((me.body.limits as Array<{ name: string; used: number }>)[0]).toMatchObject({
+      name: 'api',
+      used: 5,
+    });
+    // A's last hit (the /auth/me call) reaches the shared row within one flush.
+    await settle();
+    await agentFor(b.url, alice.auth).get('/api/v1/dataset/').expect(429);
   });
 });

@@ -8,6 +8,7 @@ import {
   formatCell,
   formatDateTime,
   formatDuration,
+  formatZoned,
   isoDateTime,
   prettyJson,
   workerId,
@@ -71,6 +72,7 @@ export class ConsoleRenderer {
     });
     this.env.addFilter('datetime', formatDateTime);
     this.env.addFilter('isodate', isoDateTime);
+    this.env.addFilter('zoned', formatZoned);
     this.env.addFilter('bytes', formatBytes);
     this.env.addFilter('duration', formatDuration);
     this.env.addFilter('cell', formatCell);

@@ -4,6 +4,7 @@ import {
   formatCell,
   formatDateTime,
   formatDuration,
+  formatZoned,
   prettyJson,
   workerId,
 } from './view-filters';
@@ -14,6 +15,13 @@ describe('console view filters', () => {
     expect(formatDateTime('2026-01-02T03:04:05Z')).toBe('2026-01-02 03:04:05 UTC');
     expect(formatDateTime(undefined)).toBe('');
     expect(formatDateTime('not a date')).toBe('');
+    expect(formatZoned(new Date('2026-12-07T05:30:00Z'), 'Europe/Zurich')).toBe(
+      '2026-12-07 06:30 Europe/Zurich',
+    );
+    expect(formatZoned(new Date('2026-07-01T00:05:00Z'), 'America/New_York')).toBe(
+      '2026-06-30 20:05 America/New_York',
+    );
+    expect(formatZoned(new Date(), 'Not/AZone')).toBe('');
     expect(formatBytes(12)).toBe('12 B');
     expect(formatBytes(1536)).toBe('1.5 KiB');
     expect(formatBytes(3 * 1024 ** 3)).toBe('3.0 GiB');

@@ -6,6 +6,30 @@ export function formatDateTime(value: unknown): string {
   return date ? `${date.toISOString().slice(0, 19).replace('T', ' ')} UTC` : '';
 }
 
+/** `2026-12-07 06:30 Europe/Zurich`: a time as the clock of a time zone shows it (a schedule's own zone). */
+export function formatZoned(value: unknown, timeZone: unknown): string {
+  const date = toDate(value);
+  if (!date || typeof timeZone !== 'string') return '';
+  try {
+    const parts = Object.fromEntries(
+      new Intl.DateTimeFormat('en-CA', {
+        timeZone,
+        year: 'numeric',
+        month: '2-digit',
+        day: '2-digit',
+        hour: '2-digit',
+        minute: '2-digit',
+        hourCycle: 'h23',
+      })
+        .formatToParts(date)
+        .map((part) => [part.type, part.value]),
+    );
+    return `${parts.year}-${parts.month}-${parts.day} ${parts.hour}:${parts.minute} ${timeZone}`;
+  } catch {
+    return '';
+  }
+}
+
 /** The machine-readable form for `<time datetime>`. */
 export function isoDateTime(value: unknown): string {
   return toDate(value)?.toISOString() ?? '';

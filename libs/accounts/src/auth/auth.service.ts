@@ -131,11 +131,10 @@ export class AuthService {
       const presented = parseAuthorization(header);
       if (presented.scheme === 'apikey') {
         // The cache is keyed by a SHA-256 of the whole header: only the exact key presented before hits.
-        return this.cached(`apikey ${header}`, () =>
-          this.apiKeyPrincipal(presented.userid, presented.apikey),
-        ).then(
-          (principal) =>
-            principal ?? this.refuse(req, 'ApiKey', presented.userid, 'unknown, revoked or expired key'),
+        const { userid, apikey } = presented;
+        return (
+          (await this.cached(`apikey ${header}`, () => this.apiKeyPrincipal(userid, apikey))) ??
+          this.refuse(req, 'ApiKey', userid, 'unknown, revoked or expired key')
         );
       }
       if (presented.scheme === 'bearer') {
@@ -180,11 +179,18 @@ export class AuthService {
     const keyId = lookup.principal?.keyId;
     if (!keyId) return;
     const now = Date.now();
-    if (now - (this.keyUses.get(keyId) ?? now) < LAST_USED_RESOLUTION_MS) return;
-    this.keyUses.set(keyId, now);
+    const last = this.keyUses.get(keyId);
+    if (last !== undefined && now - last < LAST_USED_RESOLUTION_MS) return;
+    this.rememberKeyUse(keyId, now);
     this.apiKeys
       .touch(keyId)
       .catch((error: Error) => this.logger.warn(`Could not note a key's use: ${error.message}`));
+  }
+
+  private rememberKeyUse(keyId: string, at: number): void {
+    // A bound, not an eviction policy: forgetting a key only means one more `lastUsedAt` write.
+    if (this.keyUses.size >= 100_000) this.keyUses.clear();
+    this.keyUses.set(keyId, at);
   }
 
   private async apiKeyPrincipal(userid: string, apikey: string): Promise<Resolved | null> {
@@ -193,8 +199,7 @@ export class AuthService {
     const user = await this.users.get(found.userid);
     const { expiresAt, rateLimits, ...rest } = found;
     // verifyApiKey noted the use just now.
-    if (this.keyUses.size > 100_000) this.keyUses.clear();
-    this.keyUses.set(found.keyId, Date.now());
+    this.rememberKeyUse(found.keyId, Date.now());
     const principal: Principal = { ...rest, via: 'apikey', isPlatformAdmin: user.isPlatformAdmin };
     if (rateLimits && Object.keys(rateLimits).length > 0) principal.rateLimits = rateLimits;
     return {

@@ -258,7 +258,19 @@ describe('admin console (/console)', () => {
     await request(t.url).post('/console/keys').type('form').send({ name: 'x' }).expect(302);
   });
 
-  it('downloads files of any bucket with the API\'s safe headers, and only with a session', async () => {
+  it('previews the first rows of any table kind, Parquet parts included, without reading the rest', async () => {
+    const rows = Array.from({ length: 500 }, (_, index) => ({ id: index, label: `<b>${index}</b>` }));
+    await t.api.put('/api/v1/dataset/wide').send({ data: rows }).expect(200);
+    await t.api.post('/api/v1/dataset/wide/convert').send({ kind: 'table.parquet' }).expect(200);
+    const { agent } = await consoleSession(t.admin);
+    const page = (await agent.get('/console/datasets/wide').expect(200)).text;
+    expect(page).toContain('table.parquet');
+    expect(page).toContain('The first 20 of 500 rows.');
+    expect(page).toContain('<td>0</td><td>&lt;b&gt;0&lt;/b&gt;</td>');
+    expect(page).not.toContain('<td>20</td>');
+  });
+
+  it("downloads files of any bucket with the API's safe headers, and only with a session", async () => {
     const page = '<html><body><script>alert(1)</script></body></html>';
     await t.api
       .put('/api/v1/file/reports%2Fpage.html')

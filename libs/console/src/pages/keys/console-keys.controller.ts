@@ -10,7 +10,14 @@ import {
   Res,
   UseFilters,
 } from '@nestjs/common';
-import { Actor, CurrentActor, CurrentPrincipal, OwnApiKeysService, Principal } from '@omega/accounts';
+import {
+  Actor,
+  CurrentActor,
+  CurrentPrincipal,
+  OwnApiKeysService,
+  Principal,
+  RateLimiter,
+} from '@omega/accounts';
 import type { Request, Response } from 'express';
 import { ConsoleExceptionFilter } from '../../http/console-exception.filter';
 import { CsrfForm, NewApiKeyForm, NoticeQuery } from '../../http/console-forms';
@@ -19,13 +26,17 @@ import { ConsoleRenderer } from '../../rendering/console-renderer';
 
 const DAY_MS = 24 * 3600 * 1000;
 
-/** The user's own API keys in their current tenant. A new key is shown once, on the page that made it. */
+/**
+ * The user's own API keys in their current tenant, and their rate limits with this window's use. A new key
+ * is shown once, on the page that made it.
+ */
 @Controller('console/keys')
 @UseFilters(ConsoleExceptionFilter)
 export class ConsoleKeysController {
   constructor(
     private readonly keys: OwnApiKeysService,
     private readonly view: ConsoleRenderer,
+    private readonly limits: RateLimiter,
   ) {}
 
   @Get()
@@ -70,7 +81,7 @@ export class ConsoleKeysController {
     data: Record<string, unknown>,
     status = 200,
   ): Promise<void> {
-    const keys = await this.keys.list(principal);
-    this.view.render(req, res, 'keys', { title: 'API keys', keys, ...data }, status);
+    const [keys, limits] = await Promise.all([this.keys.list(principal), this.limits.usage(principal)]);
+    this.view.render(req, res, 'keys', { title: 'API keys', keys, limits, ...data }, status);
   }
 }

@@ -1,9 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { MetadataRecord, OmegaStores, StorePrefix, TenantContext } from '@omega/core';
-import { SQL_REFERENCE_KIND, TABLE_ROWS_KIND, TableView } from '@omega/datasets';
+import { isTableReader, SQL_REFERENCE_KIND, TableView } from '@omega/datasets';
 import { ModelKindMeta, ModelsService, ModelVersion } from '@omega/models';
 import { formatBytes } from '../../rendering/view-filters';
 import { ListingPage, namePage } from '../listing/cursor-page';
+import { firstRows } from './first-rows';
 
 /** Rows a dataset preview shows. */
 export const PREVIEW_ROWS = 20;
@@ -21,7 +22,7 @@ export interface ObjectRow {
 }
 
 export type DatasetPreview =
-  | { shape: 'table'; columns: { name: string; type: string }[]; rows: unknown[][]; total: number }
+  | { shape: 'table'; columns: { name: string; type: string }[]; rows: unknown[][]; total?: number }
   | { shape: 'document'; value: unknown }
   /** Read on its own page, with its placeholders' values. */
   | { shape: 'sql' };
@@ -51,18 +52,18 @@ export class ObjectBrowser {
   ): Promise<{ meta: MetadataRecord; preview: DatasetPreview }> {
     const meta = await this.stores.datasets.metadata(ctx, name);
     if (meta.kind === SQL_REFERENCE_KIND) return { meta, preview: { shape: 'sql' } };
-    if (meta.kind !== TABLE_ROWS_KIND)
-      return { meta, preview: { shape: 'document', value: await this.stores.datasets.get(ctx, name) } };
-    const view = await this.stores.datasets.get<TableView>(ctx, name);
-    const records = await view.toRecords({ limit: PREVIEW_ROWS });
-    const columns = view.columns.map((column) => ({ name: column.name, type: column.type }));
+    const value = await this.stores.datasets.get(ctx, name);
+    if (!isTableReader(value)) return { meta, preview: { shape: 'document', value } };
+    const { columns, rows } = await firstRows(value, PREVIEW_ROWS);
+    const kindMeta = meta.kindMeta as { rows?: unknown };
     return {
       meta,
       preview: {
         shape: 'table',
         columns,
-        rows: records.map((record) => columns.map((column) => record[column.name])),
-        total: view.rows,
+        rows,
+        // Stored tables know their size; counting would read them all.
+        total: typeof kindMeta?.rows === 'number' ? kindMeta.rows : (value as Partial<TableView>).rows,
       },
     };
   }

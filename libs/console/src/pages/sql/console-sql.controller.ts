@@ -9,6 +9,7 @@ import { ListingQuery } from '../../http/console-forms';
 import { ConsoleRenderer } from '../../rendering/console-renderer';
 import { formatCell } from '../../rendering/view-filters';
 import { namePage } from '../listing/cursor-page';
+import { firstRows } from '../objects/first-rows';
 import { PREVIEW_ROWS } from '../objects/object-browser';
 
 /** A placeholder's form field: `v_<name>`, so they cannot collide with the page's own parameters. */
@@ -88,13 +89,8 @@ export class ConsoleSqlController {
   /** The first rows only: the query is wrapped with a LIMIT, whatever the table's size. */
   private async preview(ctx: TenantContext, name: string, sqlvars: Record<string, unknown>) {
     const reader = await this.stores.datasets.get<TableReader>(ctx, name, { sqlvars });
-    const columns = reader.columns.map((column) => ({ name: column.name, type: column.type }));
-    const rows: string[][] = [];
-    for await (const chunk of reader.chunks({ limit: PREVIEW_ROWS }, PREVIEW_ROWS)) {
-      for (const record of chunk) rows.push(columns.map((column) => formatCell(record[column.name])));
-      if (rows.length >= PREVIEW_ROWS) break;
-    }
-    return { columns, rows: rows.slice(0, PREVIEW_ROWS) };
+    const { columns, rows } = await firstRows(reader, PREVIEW_ROWS);
+    return { columns, rows: rows.map((row) => row.map(formatCell)) };
   }
 }
 

@@ -81,6 +81,20 @@ describe('rate limits shared between API processes', () => {
     await agentFor(b.url, bob.auth).get('/api/v1/dataset/').expect(200);
   });
 
+  it("the console's keys page shows the signed-in user's limits and use", async () => {
+    const erin = await a.createPrincipal();
+    const login = await request(a.url)
+      .post('/api/v1/auth/login')
+      .send({ userid: erin.userid, password: erin.password })
+      .expect(200);
+    const bearer = { Authorization: `Bearer ${login.body.token as string}` };
+    await agentFor(a.url, bearer).get('/api/v1/dataset/').expect(200);
+    const page = await agentFor(a.url, bearer).get('/console/keys').expect(200);
+    expect(page.text).toContain('Your rate limits');
+    // This request and the one before, counted for the user's sign-in.
+    expect(page.text).toMatch(/<td>api<\/td>\s*<td>60000 per 3600 s<\/td>\s*<td>2<\/td>/);
+  });
+
   it('limits per role come from OMEGA_RATE_LIMITS_BY_ROLE; a key of another role is not affected', async () => {
     const reader = await a.createPrincipal({ role: 'readonly' });
     const member = await a.createPrincipal({ role: 'member' });

@@ -50,7 +50,8 @@ export class ChangeExchange implements ChangeTransport {
       confirm: true,
       publishTimeout: PUBLISH_TIMEOUT_MS,
       setup: async (channel: ConfirmChannel) => {
-        await channel.assertExchange(this.exchange, 'fanout', { durable: false });
+        // Auto-deleted with the last process's queue: nothing of a platform outlives all its processes.
+        await channel.assertExchange(this.exchange, 'fanout', { durable: false, autoDelete: true });
         const { queue } = await channel.assertQueue('', {
           exclusive: true,
           autoDelete: true,

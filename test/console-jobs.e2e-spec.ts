@@ -265,6 +265,10 @@ describe('console: jobs and schedules', () => {
     await context.close();
 
     const { agent, csrf } = await consoleSession(t.url, readonly);
+    // A result is shown under its own job only.
+    const file = (result ?? '').split('/').pop() ?? '';
+    await agent.get(`/console/jobs/broken/results/${file}`).expect(404);
+    await agent.get(`/console/jobs/week/results/${file}`).expect(404);
     for (const [path, form] of [
       ['/console/jobs/weekly/run', {}],
       ['/console/jobs/weekly/schedule', { text: 'every hour' }],

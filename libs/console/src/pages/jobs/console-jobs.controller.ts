@@ -77,7 +77,7 @@ export class ConsoleJobsController {
     @Req() req: Request,
     @Res() res: Response,
   ): Promise<void> {
-    if (!result.startsWith(`${name}_`)) throw OmegaError.notFound(`${RESULTS}${result}`);
+    if (resultOf(`${RESULTS}${result}`).resultJob !== name) throw OmegaError.notFound(`${RESULTS}${result}`);
     const ctx = TenantContext.of(principal.tenant);
     const notebook = await this.jobs.notebook(ctx, `${RESULTS}${result}`);
     this.view.render(req, res, 'job-result', {

@@ -174,7 +174,7 @@ export class DatasetsService {
         `${name} is ${meta.kind}; only tables (${TABLE_ROWS_KIND}, ${TABLE_PARQUET_KIND}) convert`,
       );
     if (meta.kind === kind) return this.summary(meta);
-    const reader = await this.tableReader(ctx, name, {});
+    const reader = await this.tableReader(ctx, name, { meta });
     const stored = await this.stores.datasets.put(
       ctx,
       name,
@@ -231,7 +231,7 @@ export class DatasetsService {
       const value = await this.stores.datasets.get(ctx, name);
       return json(value);
     }
-    const view = await this.tableReader(ctx, name, { sqlvars: parseSqlvars(params.sqlvars) });
+    const view = await this.tableReader(ctx, name, { sqlvars: parseSqlvars(params.sqlvars), meta });
     const filters = Object.fromEntries(Object.entries(params).filter(([key]) => !RESERVED_PARAMS.has(key)));
     const query: TableQuery = {
       conditions: parseFilters(filters, view.columns, 'text'),
@@ -340,14 +340,15 @@ export class DatasetsService {
     return { ...formatAnswer(view, query, format, orient), headers };
   }
 
+  /** The table behind a name; a Metadata entry already read is used as it is (one lookup per request). */
   private async tableReader(
     ctx: TenantContext,
     name: string,
-    options: { sqlvars?: Record<string, unknown> },
+    options: { sqlvars?: Record<string, unknown>; meta?: MetadataRecord },
   ): Promise<TableReader> {
-    const meta = await this.stores.datasets.metadata(ctx, name);
+    const meta = options.meta ?? (await this.stores.datasets.metadata(ctx, name));
     const kindOptions = options.sqlvars !== undefined ? { sqlvars: options.sqlvars } : {};
-    const reader = await this.stores.datasets.get(ctx, name, kindOptions);
+    const reader = await this.registry.get(meta.kind, meta.prefix).get(ctx, meta, kindOptions);
     if (!isTableReader(reader)) throw OmegaError.invalidInput(`${name} is ${meta.kind}, not a table`);
     return reader;
   }

@@ -28,6 +28,8 @@ export function benchConfig(mongoUrl: string): OmegaConfig {
     OMEGA_DATA_DIR: mkdtempSync(join(tmpdir(), 'omega-bench-')),
     OMEGA_ADMIN_APIKEY: generateApiKey(),
     OMEGA_ADMIN_PASSWORD: randomBytes(18).toString('base64url'),
+    // The bench measures the platform, not the per-key request budget.
+    OMEGA_RATE_LIMIT_API: '0',
   });
 }
 

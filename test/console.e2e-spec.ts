@@ -182,6 +182,11 @@ describe('admin console (/console)', () => {
       '/console/users',
       '/console/tenants',
       '/console/audit',
+      '/console/scripts',
+      '/console/jobs',
+      '/console/sql',
+      '/console/tenant',
+      `/console/users/${t.admin.userid}`,
     ];
     for (const path of pages) {
       const response = await page.goto(`${t.url}${path}`);

@@ -39,7 +39,9 @@ export interface HttpBenchResult {
  * authenticated route) with an API key and with a Bearer token, on the embedded default (no broker,
  * SQLite accounts database, rate limits as shipped). The API runs in this process, the load comes from a
  * child process; paths alternate over several rounds and each path's median round counts, so a passing
- * load on the machine weighs on all paths alike. `/proc/loadavg` is printed with the figures.
+ * load on the machine weighs on all paths alike. `/proc/loadavg` is printed with the figures, and the
+ * API's CPU time per request beside the throughput: on a busy machine the throughput ratio swings with
+ * whatever else runs, the CPU ratio is what it would be on an idle one.
  */
 export async function runHttpBench(options: HttpBenchOptions): Promise<HttpBenchResult> {
   const dataDir = mkdtempSync(join(tmpdir(), 'omega-bench-http-'));
@@ -86,21 +88,35 @@ export async function runHttpBench(options: HttpBenchOptions): Promise<HttpBench
       ],
     ];
     const loadBefore = loadAverage();
-    const rounds: Record<string, LatencyStats[]> = { ping: [], apikey: [], bearer: [] };
+    const rounds: Record<string, Array<LatencyStats & { cpuUs: number }>> = {
+      ping: [],
+      apikey: [],
+      bearer: [],
+    };
+    const warmup = Math.min(500, options.requests);
     for (let round = 0; round < options.rounds; round++) {
       // Each round in another order, so no path always runs first (or last) in a round.
-      const order = paths.map((_, index) => paths[(index + round) % paths.length][2]);
-      const figures = await runLoad({
-        paths: order,
-        requests: options.requests,
-        clients: options.clients,
-        warmup: Math.min(500, options.requests),
-      });
-      for (const [key, stats] of Object.entries(figures)) rounds[key].push(stats);
+      for (let index = 0; index < paths.length; index++) {
+        const path = paths[(index + round) % paths.length][2];
+        // The API's own CPU time per request (this process serves, the load comes from a child): a
+        // figure that other work on the machine does not move the way it moves throughput.
+        const cpuBefore = process.cpuUsage();
+        const figures = await runLoad({
+          paths: [path],
+          requests: options.requests,
+          clients: options.clients,
+          warmup,
+        });
+        const cpu = process.cpuUsage(cpuBefore);
+        const cpuUs = (cpu.user + cpu.system) / (warmup + options.requests);
+        rounds[path.key].push({ ...figures[path.key], cpuUs });
+      }
     }
     const loadAfter = loadAverage();
     const medianOf = (key: string) => median(rounds[key].map((stats) => stats.perSecond));
     const ping = medianOf('ping');
+    const cpuOf = (key: string) => median(rounds[key].map((stats) => stats.cpuUs));
+    const pingCpu = cpuOf('ping');
     const results: Record<string, unknown> = {
       clients: options.clients,
       requests: options.requests,
@@ -112,7 +128,15 @@ export async function runHttpBench(options: HttpBenchOptions): Promise<HttpBench
       const ratio = perSecond / ping;
       const p50 = median(rounds[key].map((stats) => stats.p50Ms));
       const p99 = median(rounds[key].map((stats) => stats.p99Ms));
-      results[key] = { perSecond, p50Ms: p50, p99Ms: p99, ratioToPing: ratio };
+      const cpuUs = cpuOf(key);
+      results[key] = {
+        perSecond,
+        p50Ms: p50,
+        p99Ms: p99,
+        ratioToPing: ratio,
+        serverCpuUs: cpuUs,
+        cpuRatioToPing: pingCpu / cpuUs,
+      };
       const target = key === 'ping' ? undefined : AUTH_RATIO_TARGET;
       return [
         label,
@@ -121,10 +145,15 @@ export async function runHttpBench(options: HttpBenchOptions): Promise<HttpBench
         formatMs(p99),
         formatRatio(ratio),
         formatTarget(ratio, target),
+        formatInt(cpuUs),
+        formatRatio(pingCpu / cpuUs),
       ];
     });
     const table = [
-      formatTable(['path', 'req/s', 'p50 ms', 'p99 ms', '× ping', 'target'], rows),
+      formatTable(
+        ['path', 'req/s', 'p50 ms', 'p99 ms', '× ping', 'target', 'API CPU µs/req', 'ping CPU ÷ path CPU'],
+        rows,
+      ),
       `loadavg before: ${loadBefore}`,
       `loadavg after:  ${loadAfter}`,
     ].join('\n');

@@ -5,6 +5,11 @@ import { ACCOUNTS_CONNECTION } from '../database/accounts-connection';
 
 /** How often this process adds its counts to the shared rows and reads the others' back. */
 export const RATE_FLUSH_MS = 200;
+/**
+ * Counters one process keeps in memory at most: a flood from many addresses must not grow it without
+ * bound. Past it the first-made idle counters go (their counts are in the shared rows).
+ */
+const MAX_SLOTS = 100_000;
 /** Rows of windows that ended this long ago go. */
 const SWEEP_AFTER_MS = 60_000;
 
@@ -81,6 +86,7 @@ export class RateCounters implements OnModuleDestroy {
     const now = Date.now();
     let slot = this.slots.get(counter);
     if (!slot || slot.windowEnd <= now) {
+      if (!slot && this.slots.size >= MAX_SLOTS) this.makeRoom(now);
       const windowEnd = windowEndOf(now, windowMs);
       slot = {
         windowEnd,
@@ -109,6 +115,14 @@ export class RateCounters implements OnModuleDestroy {
       this.schedule();
     }
     return slot;
+  }
+
+  private makeRoom(now: number): void {
+    for (const [counter, slot] of this.slots) {
+      if (this.slots.size < MAX_SLOTS) return;
+      const idle = slot.pending === 0 && slot.inFlight === 0;
+      if (idle || slot.windowEnd <= now) this.slots.delete(counter);
+    }
   }
 
   private schedule(): void {

@@ -124,6 +124,12 @@ export class PartCache {
     if (present) {
       const now = new Date();
       await utimes(file, now, present.mtime).catch(() => undefined);
+      // Put there by another process sharing the folder: counted from now on, so the cap holds.
+      const entry = this.entries.get(part.sha256);
+      if (entry && entry.bytes === 0) {
+        entry.bytes = present.size;
+        this.total += present.size;
+      }
       return;
     }
     let pending = this.fetching.get(part.sha256);

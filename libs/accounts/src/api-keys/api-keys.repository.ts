@@ -1,7 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { InjectEntityManager } from '@nestjs/typeorm';
+import { OmegaError } from '@omega/core';
 import { randomUUID } from 'node:crypto';
-import type { EntityManager, FindOptionsWhere, Repository } from 'typeorm';
+import { MoreThan, type EntityManager, type FindOptionsWhere, type Repository } from 'typeorm';
+import { nameCondition } from '../common/name-page';
 import { ACCOUNTS_CONNECTION } from '../database/accounts-connection';
 import { ApiKey } from './api-key.entity';
 
@@ -12,6 +14,16 @@ export interface NewApiKey {
   keyPrefix: string;
   keyHash: string;
   expiresAt: Date | null;
+}
+
+export interface ApiKeyPageQuery {
+  userId?: string;
+  tenantId?: string;
+  /** Only keys whose name contains this text. */
+  contains?: string;
+  /** The id of the last key of the previous page. */
+  after?: string;
+  limit: number;
 }
 
 @Injectable()
@@ -63,6 +75,39 @@ export class ApiKeysRepository {
       order: { created: 'ASC', id: 'ASC' },
       ...page,
     });
+  }
+
+  /**
+   * Keys by name from a cursor (the id of the last key shown), with the count of all that match. Names
+   * repeat ("default"), so the order is name then id, and the cursor is a key's id. Both are strings:
+   * the comparisons mean the same on every supported database, unlike times (SQLite keeps them as text).
+   */
+  async page(query: ApiKeyPageQuery): Promise<{ items: ApiKey[]; total: number }> {
+    const base: FindOptionsWhere<ApiKey> = {};
+    if (query.userId !== undefined) base.userId = query.userId;
+    if (query.tenantId !== undefined) base.tenantId = query.tenantId;
+    const where = (name: FindOptionsWhere<ApiKey>['name']) => (name ? { ...base, name } : base);
+    const matching = where(nameCondition({ contains: query.contains }, false));
+    let page: FindOptionsWhere<ApiKey>[] = [matching];
+    if (query.after !== undefined) {
+      const last = await this.keys.findOne({ where: { ...matching, id: query.after } });
+      // A cursor that is no key of this listing (mistyped, or another user's) is bad input, not page one.
+      if (!last) throw OmegaError.invalidInput('Unknown page cursor: start again from the first page');
+      page = [
+        where(nameCondition({ contains: query.contains, after: last.name }, true)),
+        { ...base, name: last.name, id: MoreThan(last.id) },
+      ];
+    }
+    const [items, total] = await Promise.all([
+      this.keys.find({
+        where: page,
+        relations: { user: true, tenant: true },
+        order: { name: 'ASC', id: 'ASC' },
+        take: query.limit,
+      }),
+      this.keys.count({ where: matching }),
+    ]);
+    return { items, total };
   }
 
   async update(

@@ -41,6 +41,12 @@ export interface ApiKeyView {
   rateLimits: RateLimitOverrides;
 }
 
+/** Whose keys a listing shows: one user's, one tenant's, or one user's in one tenant. */
+export interface ApiKeyOwners {
+  userid?: string;
+  tenant?: string;
+}
+
 export interface NewApiKeyInput {
   userid: string;
   tenant: string;
@@ -105,13 +111,25 @@ export class ApiKeysService {
   }
 
   /** Keys of one user, of one tenant, or both; oldest first. */
-  async list(filter: { userid?: string; tenant?: string } = {}, paging?: Paging): Promise<ApiKeyView[]> {
-    const where: { userId?: string; tenantId?: string } = {};
-    if (filter.userid !== undefined)
-      where.userId = (await this.users.requireByUserid(String(filter.userid))).id;
-    if (filter.tenant !== undefined)
-      where.tenantId = (await this.tenants.requireByName(String(filter.tenant))).id;
-    return (await this.keys.list(where, pageOf(paging))).map(toApiKeyView);
+  async list(filter: ApiKeyOwners = {}, paging?: Paging): Promise<ApiKeyView[]> {
+    return (await this.keys.list(await this.ownerIds(filter), pageOf(paging))).map(toApiKeyView);
+  }
+
+  /**
+   * A page of keys by name of one user, of one tenant, or both, whose name contains `contains`,
+   * after a cursor (the id of the last key shown), with the count of all that match.
+   */
+  async page(
+    filter: ApiKeyOwners,
+    query: { after?: string; contains?: string; limit?: number },
+  ): Promise<{ items: ApiKeyView[]; total: number }> {
+    const { items, total } = await this.keys.page({
+      ...(await this.ownerIds(filter)),
+      contains: query.contains,
+      after: query.after,
+      limit: pageOf({ limit: query.limit }).take,
+    });
+    return { items: items.map(toApiKeyView), total };
   }
 
   async get(keyId: string): Promise<ApiKeyView> {
@@ -203,6 +221,15 @@ export class ApiKeysService {
       expiresAt: key.expiresAt,
       rateLimits: parseRateLimits(key.rateLimits),
     };
+  }
+
+  private async ownerIds(filter: ApiKeyOwners): Promise<{ userId?: string; tenantId?: string }> {
+    const ids: { userId?: string; tenantId?: string } = {};
+    if (filter.userid !== undefined)
+      ids.userId = (await this.users.requireByUserid(String(filter.userid))).id;
+    if (filter.tenant !== undefined)
+      ids.tenantId = (await this.tenants.requireByName(String(filter.tenant))).id;
+    return ids;
   }
 
   private async require(keyId: string): Promise<ApiKey> {

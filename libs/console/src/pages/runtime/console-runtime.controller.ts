@@ -1,12 +1,13 @@
 import { Controller, Get, Param, ParseUUIDPipe, Query, Req, Res, UseFilters } from '@nestjs/common';
 import { CurrentPrincipal, Principal } from '@omega/accounts';
 import { OmegaError, TenantContext } from '@omega/core';
-import { TASK_STATUSES, TaskRecordsRepository, WorkerDirectory } from '@omega/runtime';
+import { TASK_STATUSES, TaskRecordsRepository, WorkerDirectory, WorkerStatus } from '@omega/runtime';
 import type { Request, Response } from 'express';
 import { ConsoleExceptionFilter } from '../../http/console-exception.filter';
-import { TaskListQuery, utcTime } from '../../http/console-forms';
+import { ListingQuery, TaskListQuery, utcTime } from '../../http/console-forms';
 import { ConsoleRenderer } from '../../rendering/console-renderer';
-import { pageHref } from '../listing/cursor-page';
+import { workerId } from '../../rendering/view-filters';
+import { namedPage, PAGE_SIZE, pageHref } from '../listing/cursor-page';
 
 /** Tasks shown per page, newest first. */
 const TASK_LIMIT = 50;
@@ -75,14 +76,27 @@ export class ConsoleRuntimeController {
     this.view.render(req, res, 'task', { title: `Task ${task.action}`, task });
   }
 
+  /**
+   * The live workers, a page at a time from a cursor: the id as the reader sees it (the whole id for
+   * platform admins, its random part for others, so the link never names a host).
+   */
   @Get('workers')
   async workerList(
-    @CurrentPrincipal() _principal: Principal,
+    @CurrentPrincipal() principal: Principal,
+    @Query() query: ListingQuery,
     @Req() req: Request,
     @Res() res: Response,
   ): Promise<void> {
-    const workers = await this.workers.alive();
-    const labels = [...new Set(workers.flatMap((worker) => worker.labels))].sort();
-    this.view.render(req, res, 'workers', { title: 'Workers', workers, labels });
+    const alive = await this.workers.alive();
+    const labels = [...new Set(alive.flatMap((worker) => worker.labels))].sort();
+    const shownId = (worker: WorkerStatus) => workerId(worker.id, principal.isPlatformAdmin === true);
+    const sorted = alive
+      .map((worker) => ({ ...worker, shownId: shownId(worker) }))
+      .sort((a, b) => (a.shownId < b.shownId ? -1 : a.shownId > b.shownId ? 1 : 0));
+    const after = query.after;
+    const rest = after === undefined ? sorted : sorted.filter((worker) => worker.shownId > after);
+    const shown = rest.slice(0, PAGE_SIZE);
+    const page = namedPage('workers', query, shown, alive.length, rest.length > PAGE_SIZE, (w) => w.shownId);
+    this.view.render(req, res, 'workers', { title: 'Workers', workers: shown, labels, page });
   }
 }

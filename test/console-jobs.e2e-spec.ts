@@ -3,6 +3,7 @@ import { Test } from '@nestjs/testing';
 import { TenantContext } from '@omega/core';
 import { TaskRecordsRepository } from '@omega/runtime';
 import { Clock, ManualClock, ScheduleTicker } from '@omega/schedules';
+import { JobsService } from '@omega/jobs';
 import { randomBytes } from 'node:crypto';
 import type { Browser } from 'playwright-core';
 import { ManagerModule } from '../apps/manager/src/manager.module';
@@ -164,6 +165,38 @@ describe('console: jobs and schedules', () => {
     await expect(page.locator('.output-error').textContent()).resolves.toContain('Error: cell <i>broke</i>');
     await expectNothingInjected(page, 'main script, main b, main i, main img:not(.output-image)');
     await expectAccessiblePage(page, secrets());
+    await context.close();
+  });
+
+  it('lists jobs only, their result notebooks left to each job page, in the count and the search too', async () => {
+    const ctx = TenantContext.of(t.admin.tenant);
+    const results = await t.app.get(JobsService).list(ctx, { pattern: 'results/*' });
+    expect(results.total).toBeGreaterThanOrEqual(2);
+    const context = await browser.newContext();
+    const page = await loginInBrowser(context, t.url, t.admin);
+    await page.goto(`${t.url}/console/jobs`);
+    await expect(page.locator('main .meta').textContent()).resolves.toContain('2 found');
+    await expect(page.locator('main tbody tr td:first-child').allTextContents()).resolves.toEqual([
+      'broken',
+      'weekly',
+    ]);
+    await expect(page.locator('main a[href*="/results/"]').count()).resolves.toBe(0);
+    await expectAccessiblePage(page, secrets());
+
+    // Each result's name holds its job's: a search for the job finds the job alone.
+    await page.getByLabel('Search by name').fill('weekly');
+    await page.getByRole('button', { name: 'Search' }).click();
+    await expect(page.locator('main .meta').textContent()).resolves.toContain('1 found');
+    await expect(page.locator('main tbody tr td:first-child').allTextContents()).resolves.toEqual(['weekly']);
+    await page.goto(`${t.url}/console/jobs?q=results`);
+    await expect(page.locator('main .meta').textContent()).resolves.toContain('0 found');
+    await expect(page.getByText('No jobs found.').count()).resolves.toBe(1);
+
+    // The results are on their job's page.
+    await page.goto(`${t.url}/console/jobs/weekly`);
+    await expect(page.locator('table.runs a[href*="/console/jobs/weekly/results/"]').count()).resolves.toBe(
+      1,
+    );
     await context.close();
   });
 

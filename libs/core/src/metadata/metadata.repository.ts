@@ -8,6 +8,8 @@ import { Metadata, MetadataRecord, MetadataSchema } from './metadata.schema';
 export interface MetadataListQuery {
   prefix: string;
   pattern?: RegExp;
+  /** Names matching this are left out, of the page and of the total. */
+  exclude?: RegExp;
   kind?: string;
   skip?: number;
   limit?: number;
@@ -39,6 +41,7 @@ export class MetadataRepository {
     const model = this.model(ctx);
     const filter: Record<string, unknown> = { bucket: ctx.bucket, prefix: query.prefix };
     if (query.pattern) filter.name = { $regex: query.pattern.source };
+    if (query.exclude) filter.$nor = [{ name: { $regex: query.exclude.source } }];
     if (query.kind) filter.kind = query.kind;
     // Cursor paging walks the name index from the last name seen, however deep the page.
     const page = query.after === undefined ? filter : { ...filter, $and: [{ name: { $gt: query.after } }] };

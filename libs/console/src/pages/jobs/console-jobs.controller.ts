@@ -1,6 +1,13 @@
 import { Body, Controller, Get, Param, Post, Query, Req, Res, UseFilters } from '@nestjs/common';
 import { CurrentPrincipal, Principal } from '@omega/accounts';
-import { OmegaError, OmegaErrorCode, OmegaStores, TenantContext } from '@omega/core';
+import {
+  globToRegExp,
+  MetadataRepository,
+  OmegaError,
+  OmegaErrorCode,
+  OmegaStores,
+  TenantContext,
+} from '@omega/core';
 import { JobRun, JobRunsService, JobsService, Notebook } from '@omega/jobs';
 import { Schedule, SchedulesService } from '@omega/schedules';
 import type { Request, Response } from 'express';
@@ -8,13 +15,16 @@ import { ConsoleExceptionFilter } from '../../http/console-exception.filter';
 import { CsrfForm, ListingQuery, NoticeQuery, RunForm, ScheduleForm } from '../../http/console-forms';
 import { CONSOLE_BASE } from '../../rendering/console-files';
 import { ConsoleRenderer } from '../../rendering/console-renderer';
-import { namePage } from '../listing/cursor-page';
+import { searchPattern } from '../objects/object-browser';
+import { namedPage, PAGE_SIZE } from '../listing/cursor-page';
 import { runRequestOf } from '../scripts/run-form';
 import { describeCron } from './cron-text';
 import { notebookView } from './notebook-view';
 
 const JOBS_PREFIX = 'jobs';
 const RESULTS = 'results/';
+/** The jobs store's executed notebooks: `results/<job>_<time>.ipynb`. */
+const RESULT_NAMES = /^results\//;
 const NEXT_TIMES = 5;
 const RECENT_TRIGGERS = 10;
 const NOTICES: Record<string, string> = {
@@ -32,6 +42,7 @@ const NOTICES: Record<string, string> = {
 export class ConsoleJobsController {
   constructor(
     private readonly stores: OmegaStores,
+    private readonly metadata: MetadataRepository,
     private readonly jobs: JobsService,
     private readonly runs: JobRunsService,
     private readonly schedules: SchedulesService,
@@ -45,15 +56,21 @@ export class ConsoleJobsController {
     @Req() req: Request,
     @Res() res: Response,
   ): Promise<void> {
-    const ctx = TenantContext.of(principal.tenant);
-    const page = await namePage(this.stores.for(JOBS_PREFIX), ctx, 'jobs', query);
+    // Result notebooks share the jobs' store; they are shown on their job's page, so the listing, its
+    // search and its count leave every name under `results/` out (in the database, however many runs).
+    const glob = searchPattern(query.q);
+    const { items, total } = await this.metadata.list(TenantContext.of(principal.tenant), {
+      prefix: this.stores.for(JOBS_PREFIX).prefix,
+      pattern: glob ? globToRegExp(glob) : undefined,
+      exclude: RESULT_NAMES,
+      after: query.after,
+      limit: PAGE_SIZE + 1,
+    });
+    const shown = items.slice(0, PAGE_SIZE).map((meta) => this.jobs.summary(meta));
     this.view.render(req, res, 'jobs', {
       title: 'Jobs',
       q: query.q ?? '',
-      page: {
-        ...page,
-        items: page.items.map((meta) => ({ ...this.jobs.summary(meta), ...resultOf(meta.name) })),
-      },
+      page: namedPage('jobs', query, shown, total, items.length > PAGE_SIZE, (job) => job.name),
     });
   }
 

@@ -10,7 +10,13 @@ import {
   StoragePluginContract,
   TenantContext,
 } from '@omega/core';
-import { DatasetsModule, JsonDocsPlugin, TABLE_ROWS_KIND, TableRowsPlugin } from '@omega/datasets';
+import {
+  DatasetsModule,
+  JsonDocsPlugin,
+  TABLE_PARQUET_KIND,
+  TABLE_ROWS_KIND,
+  TableRowsPlugin,
+} from '@omega/datasets';
 import { FILE_BLOB_KIND } from '@omega/files';
 import { TextNoteModule, TextNotePlugin } from './example-plugin/text-note.plugin';
 import { startTestApp, TestApp, testConfig } from './support/test-app';
@@ -71,7 +77,13 @@ describe('plugin registry', () => {
     expect(registry.kinds()).toEqual(
       expect.arrayContaining([FILE_BLOB_KIND, 'json.docs', TABLE_ROWS_KIND, 'text.note']),
     );
-    expect(registry.kinds('data')).toEqual(['json.docs', 'sql.reference', TABLE_ROWS_KIND, 'text.note']);
+    expect(registry.kinds('data')).toEqual([
+      'json.docs',
+      'sql.reference',
+      TABLE_PARQUET_KIND,
+      TABLE_ROWS_KIND,
+      'text.note',
+    ]);
     expect(registry.kinds('files')).toEqual([FILE_BLOB_KIND]);
     expect(registry.kinds('models')).toEqual(
       expect.arrayContaining(['onnx.model', 'mljs.random-forest-classifier', 'mljs.kmeans']),
@@ -114,7 +126,9 @@ describe('plugin registry', () => {
     const response = await t.api.put('/api/v1/dataset/x').send({ data: [{ a: 1 }], kind: 'no.such.kind' });
     expect(response.status).toBe(400);
     expect(response.body).toMatchObject({ code: 'UNKNOWN_KIND' });
-    expect(response.body.message).toContain('known kinds: json.docs, sql.reference, table.rows, text.note');
+    expect(response.body.message).toContain(
+      'known kinds: json.docs, sql.reference, table.parquet, table.rows, text.note',
+    );
     expect(await t.stores.datasets.exists(ctx, 'x')).toBe(false);
   });
 

@@ -1,6 +1,7 @@
 export * from './task/task';
 export * from './task/task-message';
 export * from './task/task-records.repository';
+export * from './task/task-record-batch';
 export * from './handlers/task-handler';
 export * from './handlers/task-handler.registry';
 export * from './handlers/ping/ping.handler';

@@ -3,6 +3,7 @@ import { DiscoveryModule } from '@nestjs/core';
 import { TaskExecutor } from './execution/task-executor';
 import { PingHandler } from './handlers/ping/ping.handler';
 import { TaskHandlerRegistry } from './handlers/task-handler.registry';
+import { TaskRecordBatch } from './task/task-record-batch';
 import { TaskRecordsRepository } from './task/task-records.repository';
 import { WorkerDirectory } from './workers/worker-directory';
 
@@ -12,7 +13,14 @@ import { WorkerDirectory } from './workers/worker-directory';
  */
 @Module({
   imports: [DiscoveryModule],
-  providers: [TaskRecordsRepository, TaskHandlerRegistry, TaskExecutor, WorkerDirectory, PingHandler],
-  exports: [TaskRecordsRepository, TaskHandlerRegistry, TaskExecutor, WorkerDirectory],
+  providers: [
+    TaskRecordsRepository,
+    TaskRecordBatch,
+    TaskHandlerRegistry,
+    TaskExecutor,
+    WorkerDirectory,
+    PingHandler,
+  ],
+  exports: [TaskRecordsRepository, TaskRecordBatch, TaskHandlerRegistry, TaskExecutor, WorkerDirectory],
 })
 export class RuntimeCoreModule {}

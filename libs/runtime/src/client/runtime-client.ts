@@ -3,6 +3,7 @@ import { OMEGA_CONFIG, OmegaConfig, OmegaError, OmegaErrorCode, TenantContext } 
 import { randomUUID } from 'node:crypto';
 import { TaskMessage, TaskNotice, TaskRecord, isFinished } from '../task/task';
 import { TaskRecordsRepository } from '../task/task-records.repository';
+import { RecentAnswers } from './recent-answers';
 import { TaskDispatcher } from './task-dispatcher';
 
 export const DEFAULT_LABEL = 'default';
@@ -30,6 +31,7 @@ type Waiter = (notice: TaskNotice) => void;
 @Injectable()
 export class RuntimeClient implements OnModuleDestroy {
   private readonly waiters = new Map<string, Set<Waiter>>();
+  private readonly recent = new RecentAnswers();
 
   constructor(
     private readonly dispatcher: TaskDispatcher,
@@ -55,7 +57,9 @@ export class RuntimeClient implements OnModuleDestroy {
     request: TaskRequest,
     timeoutMs = this.config.taskTimeoutSeconds * 1000,
   ): Promise<{ task: TaskMessage; result: unknown }> {
-    const task = this.newTask(ctx, request);
+    // With a reply queue the call records nothing before its answer (see TaskExecutor.executeDeferred);
+    // without one (the broker reconnecting) it takes the durable path and its waiter polls the record.
+    const task = this.newTask(ctx, request, this.dispatcher.replyTo() !== undefined);
     if (!(await this.dispatcher.isLabelServed(task.label))) {
       throw new OmegaError(
         OmegaErrorCode.ServiceUnavailable,
@@ -71,6 +75,8 @@ export class RuntimeClient implements OnModuleDestroy {
       throw error;
     }
     const outcome = await wait.outcome;
+    if (task.trace.deferredRecord && 'hasResult' in outcome)
+      this.recent.remember(ctx, task, outcome as TaskNotice);
     if (outcome.status === 'FAILURE') throw taskFailure(outcome.error);
     return { task, result: outcome.result };
   }
@@ -83,7 +89,7 @@ export class RuntimeClient implements OnModuleDestroy {
   }
 
   async status(ctx: TenantContext, id: string): Promise<TaskRecord> {
-    const record = await this.records.find(ctx, id);
+    const record = (await this.records.find(ctx, id)) ?? this.recent.find(ctx, id);
     if (!record) throw OmegaError.notFound(`task ${id}`);
     return record;
   }
@@ -92,7 +98,7 @@ export class RuntimeClient implements OnModuleDestroy {
     await this.dispatcher.close();
   }
 
-  private newTask(ctx: TenantContext, request: TaskRequest): TaskMessage {
+  private newTask(ctx: TenantContext, request: TaskRequest, deferredRecord = false): TaskMessage {
     return {
       id: randomUUID(),
       tenant: ctx.tenant,
@@ -107,15 +113,18 @@ export class RuntimeClient implements OnModuleDestroy {
         submitted: new Date().toISOString(),
         ...(this.dispatcher.replyTo() ? { replyTo: this.dispatcher.replyTo() } : {}),
         ...(request.requestId ? { requestId: request.requestId } : {}),
+        ...(deferredRecord ? { deferredRecord: true } : {}),
       },
     };
   }
 
   /**
-   * Record and dispatch run together: the worker's claim creates the record if it gets there first. A
+   * A synchronous call's task is only dispatched: its worker records it after answering. Otherwise
+   * record and dispatch run together: the worker's claim creates the record if it gets there first. A
    * task the dispatcher refused never existed, so its PENDING record is removed again.
    */
   private async send(ctx: TenantContext, task: TaskMessage): Promise<void> {
+    if (task.trace.deferredRecord) return this.dispatcher.dispatch(task);
     const [recorded, dispatched] = await Promise.allSettled([
       this.records.createPending(ctx, task),
       this.dispatcher.dispatch(task),

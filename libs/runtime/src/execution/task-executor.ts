@@ -1,8 +1,9 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { OMEGA_CONFIG, OmegaConfig, OmegaError, OmegaErrorCode, TenantContext } from '@omega/core';
 import { TaskHandlerRegistry } from '../handlers/task-handler.registry';
-import { TaskError, TaskMessage, TaskNotice } from '../task/task';
+import { isFinished, TaskError, TaskMessage, TaskNotice } from '../task/task';
 import { decodeTask } from '../task/task-message';
+import { TaskRecordBatch } from '../task/task-record-batch';
 import { TaskRecordsRepository } from '../task/task-records.repository';
 import { WorkerDirectory } from '../workers/worker-directory';
 
@@ -36,6 +37,7 @@ export class TaskExecutor {
 
   constructor(
     private readonly records: TaskRecordsRepository,
+    private readonly batch: TaskRecordBatch,
     private readonly handlers: TaskHandlerRegistry,
     private readonly directory: WorkerDirectory,
     @Inject(OMEGA_CONFIG) private readonly config: OmegaConfig,
@@ -53,6 +55,9 @@ export class TaskExecutor {
       return { settle: 'dead-letter' };
     }
     const { task, ctx } = decoded;
+    if (task.trace.deferredRecord === true && task.trace.replyTo) {
+      return this.executeDeferred(ctx, task, worker, delivery);
+    }
     const takeOver = delivery.redelivered === true;
     if (takeOver) await this.untilOwnerGone(ctx, task.id, worker);
     const claim = await this.records.claim(ctx, task, worker, {
@@ -97,6 +102,61 @@ export class TaskExecutor {
         outcome.status === 'SUCCESS' ? { status: 'SUCCESS', result: outcome.result } : outcome,
       ),
     };
+  }
+
+  /**
+   * A synchronous call: no write before the answer. The outcome goes to the caller in full, then into a
+   * batch of records (TaskRecordBatch).
+   *
+   * The guarantee is at most once per request: a redelivery (its worker died or lost the broker mid-run)
+   * is never run again, since the first run may have had its effects; it is answered from the record if
+   * the first run's batch got there, otherwise with an INTERRUPTED failure. The caller sees either the
+   * one outcome or an error (that failure, or 504 after its timeout), never a second or wrong answer: the
+   * client keeps only the first notice of a task.
+   */
+  private async executeDeferred(
+    ctx: TenantContext,
+    task: TaskMessage,
+    worker: string,
+    delivery: DeliveryInfo,
+  ): Promise<Disposition> {
+    if (delivery.redelivered === true) {
+      const record = await this.records.find(ctx, task.id);
+      if (record && isFinished(record.status)) {
+        return { settle: 'ack', notice: this.fullNotice(task, record) };
+      }
+      const error = {
+        code: 'INTERRUPTED',
+        message: 'The worker running this call stopped before answering; a synchronous call is not run twice',
+      };
+      await this.records.failUnrun(ctx, task, error);
+      return { settle: 'ack', notice: this.fullNotice(task, { status: 'FAILURE', error }) };
+    }
+    const started = new Date();
+    const outcome = await this.run(ctx, task);
+    const finished = new Date();
+    this.batch.add(ctx, { task, worker, started, outcome: { ...outcome, finished } });
+    const disposition: Disposition = { settle: 'ack', notice: this.fullNotice(task, outcome) };
+    Object.assign(disposition.notice!.notice, {
+      worker,
+      started: started.toISOString(),
+      finished: finished.toISOString(),
+    });
+    return disposition;
+  }
+
+  /** The completion notice of a synchronous call, with the whole result: its record is not written yet. */
+  private fullNotice(
+    task: TaskMessage,
+    outcome: { status: TaskNotice['status']; result?: unknown; error?: TaskError },
+  ): Disposition['notice'] {
+    const notice: TaskNotice = { id: task.id, tenant: task.tenant, status: outcome.status, hasResult: false };
+    if (outcome.error) notice.error = outcome.error;
+    if (outcome.status === 'SUCCESS') {
+      notice.result = outcome.result ?? null;
+      notice.hasResult = true;
+    }
+    return { replyTo: task.trace.replyTo as string, notice };
   }
 
   /**

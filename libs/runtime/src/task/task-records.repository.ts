@@ -30,6 +30,16 @@ export interface TaskListQuery {
   limit?: number;
 }
 
+/** A synchronous call's outcome, recorded after its caller had the answer. */
+export interface FinishedRecord {
+  task: TaskMessage;
+  worker: string;
+  started: Date;
+  outcome:
+    | { status: 'SUCCESS'; result: unknown; finished: Date }
+    | { status: 'FAILURE'; error: TaskError; finished: Date };
+}
+
 /** How a delivery of a task should proceed, decided atomically against its record. */
 export type ClaimOutcome =
   | { kind: 'run'; record: TaskRecord }
@@ -61,6 +71,34 @@ export class TaskRecordsRepository {
       });
     } catch (error) {
       if (!isDuplicateKey(error)) throw error;
+    }
+  }
+
+  /**
+   * Writes finished records of synchronous calls in one round trip. A record already there (a redelivery
+   * recorded first) stands: duplicates are skipped, the others still inserted.
+   */
+  async insertFinished(ctx: TenantContext, records: FinishedRecord[]): Promise<void> {
+    const documents: TaskDocument[] = records.map(({ task, worker, started, outcome }) => {
+      const finished = outcome.finished;
+      return {
+        _id: task.id,
+        ...this.describe(task),
+        status: outcome.status,
+        attempts: 1,
+        worker,
+        started,
+        finished,
+        durationMs: finished.getTime() - started.getTime(),
+        ...(outcome.status === 'SUCCESS'
+          ? { resultJson: JSON.stringify(outcome.result ?? null) }
+          : { error: outcome.error }),
+      };
+    });
+    try {
+      await this.collection(ctx).insertMany(documents, { ordered: false });
+    } catch (error) {
+      if (!isOnlyDuplicates(error)) throw error;
     }
   }
 
@@ -222,4 +260,12 @@ function toRecord({ _id, resultJson, ...rest }: TaskDocument): TaskRecord {
 
 function isDuplicateKey(error: unknown): boolean {
   return (error as { code?: number })?.code === 11000;
+}
+
+/** An unordered bulk insert that failed only on records that already exist. */
+function isOnlyDuplicates(error: unknown): boolean {
+  const writeErrors = (error as { writeErrors?: Array<{ code?: number }> | { code?: number } })?.writeErrors;
+  if (writeErrors === undefined) return isDuplicateKey(error);
+  const list = Array.isArray(writeErrors) ? writeErrors : [writeErrors];
+  return list.length > 0 && list.every((entry) => entry.code === 11000);
 }

@@ -29,6 +29,11 @@ export interface TaskTrace {
   /** Queue of the submitting process that wants a completion notice (synchronous calls). */
   replyTo?: string;
   requestId?: string;
+  /**
+   * A synchronous call: the caller waits on `replyTo` for the whole outcome, and the worker writes the
+   * task record only afterwards, in a batch (see TaskRecordBatch). Such a task runs at most once.
+   */
+  deferredRecord?: boolean;
 }
 
 /** What a failed task recorded: a code the API maps to HTTP, and a message safe to show. */
@@ -65,6 +70,10 @@ export interface TaskNotice {
   result?: unknown;
   error?: TaskError;
   hasResult: boolean;
+  /** For synchronous calls, whose record is written later: who ran it and when (ISO times). */
+  worker?: string;
+  started?: string;
+  finished?: string;
 }
 
 export function isFinished(status: TaskStatus): boolean {

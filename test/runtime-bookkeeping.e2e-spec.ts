@@ -1,0 +1,132 @@
+import { TenantContext } from '@omega/core';
+import { RECORD_BATCH_WINDOW_MS, RuntimeClient } from '@omega/runtime';
+import { randomUUID } from 'node:crypto';
+import { startTestApp, TestApp } from './support/test-app';
+import { startWorker, WorkerProcess } from './support/worker-process';
+
+const PING = 'runtime.ping';
+
+interface TaskDocument {
+  _id: string;
+  status: string;
+  attempts: number;
+  worker?: string;
+  resultJson?: string;
+  argsSummary?: { kwargs?: Record<string, unknown> };
+}
+
+async function waitFor(check: () => Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check()) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+/** An API (over RabbitMQ with one worker process, or embedded) for a describe block; stopped after it. */
+function runtimeApp(broker: boolean): { app: TestApp; worker?: WorkerProcess } {
+  const started: { app: TestApp; worker?: WorkerProcess } = {} as { app: TestApp; worker?: WorkerProcess };
+  beforeAll(async () => {
+    started.app = await startTestApp({ broker });
+    if (broker) started.worker = await startWorker(started.app.config);
+  });
+  afterAll(async () => {
+    await started.worker?.stop();
+    await started.app?.close();
+  });
+  return started;
+}
+
+/**
+ * Synchronous calls record nothing before their answer and are written in batches afterwards; async calls
+ * are recorded from submission. Run against both runtimes: worker processes over RabbitMQ, and the
+ * embedded in-process runner.
+ */
+describe.each([
+  ['worker processes over RabbitMQ', true],
+  ['the embedded runner', false],
+])('task bookkeeping with %s', (_name, broker) => {
+  const started = runtimeApp(broker);
+  let app: TestApp;
+  let worker: WorkerProcess | undefined;
+  let client: RuntimeClient;
+  const ctx = TenantContext.of('default');
+  const tasks = () => app.databases.db(ctx).collection<TaskDocument>('omega_tasks');
+
+  beforeAll(() => {
+    ({ app, worker } = started);
+    client = app.app.get(RuntimeClient);
+  });
+
+  it('writes no record while a synchronous call runs, and every record once the batch window closed', async () => {
+    const marker = randomUUID();
+    const call = client.call(ctx, { action: PING, kwargs: { delay_ms: 800, marker } });
+    // While the call runs (800 ms), nothing about it is in the database: no PENDING, no claim.
+    const running = Date.now();
+    let looked = 0;
+    while (Date.now() - running < 600) {
+      expect(await tasks().countDocuments({ 'argsSummary.kwargs.marker': marker })).toBe(0);
+      looked++;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect(looked).toBeGreaterThan(2);
+    const { task, result } = await call;
+    expect(result).toMatchObject({ message: 'ping return message', kwargs: { marker } });
+
+    // The caller asking right away finds its task (from the answer this API process holds)…
+    const { body: now } = await app.api.get(`/api/v1/task/${task.id}/status`).expect(200);
+    expect(now).toMatchObject({ task_id: task.id, status: 'SUCCESS', attempts: 1 });
+
+    // …and once the window closed the record is in the database, as a worker wrote it.
+    await waitFor(
+      async () => (await tasks().countDocuments({ _id: task.id })) === 1,
+      'the batch to record the call',
+      RECORD_BATCH_WINDOW_MS + 5_000,
+    );
+    const stored = (await tasks().findOne({ _id: task.id })) as TaskDocument;
+    expect(stored).toMatchObject({ status: 'SUCCESS', attempts: 1 });
+    expect(stored.worker).toBe(worker ? worker.id : now.worker);
+    expect(JSON.parse(stored.resultJson as string)).toMatchObject({ kwargs: { marker } });
+    const { body: later } = await app.api.get(`/api/v1/task/${task.id}/result`).expect(200);
+    expect(later).toMatchObject({ task_id: task.id, status: 'SUCCESS' });
+    expect(later.result).toMatchObject({ kwargs: { marker } });
+  });
+
+  it('records a burst of synchronous calls, failures included, one record each', async () => {
+    const marker = randomUUID();
+    const calls = Array.from({ length: 40 }, (_, n) =>
+      client.call(ctx, { action: PING, kwargs: { marker, n } }).then(({ task }) => task.id),
+    );
+    // A call the handler refuses is answered with its error and recorded as a FAILURE the same way.
+    const failing = client.call(ctx, { action: 'runtime.no_such_action', kwargs: { marker } }).then(
+      () => 'answered' as const,
+      (error: Error) => error.message,
+    );
+    const ids = await Promise.all(calls);
+    expect(await failing).toContain('No worker handler for action runtime.no_such_action');
+
+    await waitFor(
+      async () => (await tasks().countDocuments({ 'argsSummary.kwargs.marker': marker })) === 41,
+      '41 records',
+    );
+    const documents = await tasks().find({ 'argsSummary.kwargs.marker': marker }).toArray();
+    expect(
+      documents
+        .filter((doc) => doc.status === 'SUCCESS')
+        .map((doc) => doc._id)
+        .sort(),
+    ).toEqual([...ids].sort());
+    expect(documents.filter((doc) => doc.status === 'FAILURE')).toHaveLength(1);
+    expect(new Set(documents.map((doc) => doc._id)).size).toBe(41);
+  });
+
+  it('records an asynchronous task from its submission, then once at its end', async () => {
+    const task = await client.submit(ctx, { action: PING, kwargs: { delay_ms: 500 } });
+    expect(await tasks().findOne({ _id: task.id })).toMatchObject({
+      status: expect.stringMatching(/PENDING|STARTED/),
+    });
+    const record = await client.wait(ctx, task.id, 10_000);
+    expect(record).toMatchObject({ status: 'SUCCESS', attempts: 1 });
+  });
+});

@@ -85,7 +85,7 @@ describe('admin console (/console)', () => {
 
     // API key: created, shown once, usable with the API.
     await page.getByRole('link', { name: 'API keys' }).click();
-    await page.getByLabel('Name').fill('e2e laptop');
+    await page.getByLabel('Name', { exact: true }).fill('e2e laptop');
     await page.getByRole('button', { name: 'Create key' }).click();
     const apikey = await page.getByLabel('API key').inputValue();
     expect(apikey.length).toBeGreaterThanOrEqual(32);
@@ -207,7 +207,7 @@ describe('admin console (/console)', () => {
     const readonly = await t.createPrincipal({ role: 'readonly' });
     for (const who of [member, readonly]) {
       const { agent } = await consoleSession(who);
-      for (const path of ['/console/users', '/console/tenants', '/console/audit']) {
+      for (const path of ['/console/users', '/console/tenants', '/console/audit', '/console/keys/tenant']) {
         const res = await agent.get(path).expect(403);
         expect(res.text).toContain('Not allowed');
       }

@@ -1,6 +1,8 @@
 import { TenantContext } from '@omega/core';
 import { RECORD_BATCH_WINDOW_MS, RuntimeClient } from '@omega/runtime';
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { startTestApp, TestApp } from './support/test-app';
 import { startWorker, WorkerProcess } from './support/worker-process';
 
@@ -128,5 +130,61 @@ describe.each([
     });
     const record = await client.wait(ctx, task.id, 10_000);
     expect(record).toMatchObject({ status: 'SUCCESS', attempts: 1 });
+  });
+});
+
+interface OnnxFixture {
+  file: Buffer;
+  expected: { columns: string[]; X: number[][]; predict: number[] };
+}
+
+function onnxFixture(name: string): OnnxFixture {
+  const folder = join(__dirname, 'fixtures', 'onnx');
+  return {
+    file: readFileSync(join(folder, `${name}.onnx`)),
+    expected: JSON.parse(
+      readFileSync(join(folder, `${name}.expected.json`), 'utf8'),
+    ) as OnnxFixture['expected'],
+  };
+}
+
+/**
+ * Model metadata is cached on the API (by name, to pick the worker label) and on the worker (to pick the
+ * version, with the loaded model): a new version put through the API reaches both at once.
+ */
+describe('model caches across an API and a worker', () => {
+  const started = runtimeApp(true);
+  const iris = onnxFixture('iris-logreg');
+  const wine = onnxFixture('scaler-classifier');
+
+  const put = (fixture: OnnxFixture, attributes?: Record<string, unknown>) => {
+    let call = started.app.api.post('/api/v1/model/').field('name', 'cached');
+    if (attributes) call = call.field('attributes', JSON.stringify(attributes));
+    return call.attach('file', fixture.file, 'cached.onnx').expect(201);
+  };
+  const predict = (fixture: OnnxFixture) =>
+    started.app.api
+      .put('/api/v1/model/cached/predict')
+      .send({ columns: fixture.expected.columns, data: fixture.expected.X });
+
+  it('answers from the new version once it is put, on the worker and on the API', async () => {
+    await put(iris);
+    // Twice, so both processes surely hold version 1 (metadata and the loaded session).
+    for (let n = 0; n < 2; n++) {
+      const { body } = await predict(iris).expect(200);
+      expect(body.result).toEqual(iris.expected.predict);
+    }
+
+    // Version 2 is another model (13 features): a worker still holding version 1 would refuse these rows.
+    const second = await put(wine);
+    expect(second.body.kindMeta.latest).toBe(2);
+    const { body } = await predict(wine).expect(200);
+    expect(body.result).toEqual(wine.expected.predict);
+    await predict(iris).expect(400);
+
+    // Version 3 asks for a worker label nobody serves: the API's cached entry (label default) must be gone.
+    await put(iris, { require: 'nobody-serves-this' });
+    const refused = await predict(iris).expect(503);
+    expect(JSON.stringify(refused.body)).toContain('nobody-serves-this');
   });
 });

@@ -4,7 +4,7 @@ import { DatasetsModule } from '@omega/datasets';
 import { MljsModule } from '@omega/mljs';
 import { ModelsModule } from '@omega/models';
 import { OnnxModule } from '@omega/onnx';
-import { RuntimeWorkerModule } from '@omega/runtime';
+import { ChangeExchangeModule, RuntimeWorkerModule } from '@omega/runtime';
 import { JobsModule } from '@omega/jobs';
 import { ScriptsModule } from '@omega/scripts';
 import { TaskConsumerController } from './task-consumer.controller';
@@ -19,6 +19,8 @@ export class WorkerModule {
         OmegaConfigModule.forRoot(config),
         OmegaCoreModule,
         RuntimeWorkerModule,
+        // Change events from every process: the worker's model caches drop what changed elsewhere.
+        ChangeExchangeModule,
         DatasetsModule,
         ModelsModule,
         OnnxModule,

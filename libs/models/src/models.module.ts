@@ -1,9 +1,11 @@
 import { Module } from '@nestjs/common';
+import { ChangeEventsModule } from '@omega/core';
 import { DiscoveryModule } from '@nestjs/core';
 import { ModelEngineRegistry } from './engine/model-engine.registry';
 import { ModelsService } from './models.service';
 import { DatasetInput } from './runtime/dataset-input';
 import { ModelCache } from './runtime/model-cache';
+import { ModelMetadataCache } from './runtime/model-metadata-cache';
 import { ModelTaskHandler } from './runtime/model-task.handler';
 
 /**
@@ -11,8 +13,15 @@ import { ModelTaskHandler } from './runtime/model-task.handler';
  * Engines (ONNX, ml.js) are separate libs an app imports next to this one.
  */
 @Module({
-  imports: [DiscoveryModule],
-  providers: [ModelEngineRegistry, ModelsService, ModelCache, DatasetInput, ModelTaskHandler],
+  imports: [DiscoveryModule, ChangeEventsModule],
+  providers: [
+    ModelEngineRegistry,
+    ModelsService,
+    ModelCache,
+    ModelMetadataCache,
+    DatasetInput,
+    ModelTaskHandler,
+  ],
   exports: [ModelsService, ModelEngineRegistry],
 })
 export class ModelsModule {}

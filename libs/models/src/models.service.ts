@@ -10,6 +10,7 @@ import {
 import { FittedArtifact, LoadedModel, ModelSpec } from './engine/model-engine';
 import { MODELS_PREFIX, ModelEngineRegistry } from './engine/model-engine.registry';
 import { ModelCache } from './runtime/model-cache';
+import { ModelMetadataCache, modelKey } from './runtime/model-metadata-cache';
 import { assertValidTag, parseModelRef, selectVersion } from './storage/model-ref';
 import {
   LATEST_TAG,
@@ -43,6 +44,7 @@ export class ModelsService {
     private readonly stores: OmegaStores,
     private readonly engines: ModelEngineRegistry,
     private readonly cache: ModelCache,
+    private readonly metadataCache: ModelMetadataCache,
   ) {}
 
   private get store(): OmegaStore {
@@ -56,7 +58,7 @@ export class ModelsService {
   /** The model's entry; a reference with a selector must point at an existing version. */
   async metadata(ctx: TenantContext, reference: string): Promise<MetadataRecord> {
     const ref = parseModelRef(reference);
-    return this.store.metadata(ctx, ref.name);
+    return this.metadataCache.get(ctx, ref.name, () => this.store.metadata(ctx, ref.name));
   }
 
   /** Stores an uploaded artifact (e.g. an `.onnx` file) as a new version, after its engine validated it. */
@@ -126,12 +128,12 @@ export class ModelsService {
   /** Loads the version a reference points at, from this process's cache when it is there. */
   async load(ctx: TenantContext, reference: string): Promise<RunnableModel> {
     const ref = parseModelRef(reference);
-    const meta = await this.store.metadata(ctx, ref.name);
+    const meta = await this.metadata(ctx, reference);
     const kindMeta = meta.kindMeta as ModelKindMeta;
     const version = selectVersion(ref, kindMeta);
     const model = await this.cache.get(
       {
-        model: `${ctx.tenant}/${ctx.bucket}/${meta.name}`,
+        model: modelKey(ctx, meta.name),
         version: version.version,
         gridFile: version.gridFile,
         latest: kindMeta.latest,
@@ -161,6 +163,23 @@ export class ModelsService {
       if (tag !== LATEST_TAG) tagsByVersion.set(version, [...(tagsByVersion.get(version) ?? []), tag]);
     }
     let promoted: MetadataRecord | undefined;
+    try {
+      promoted = await this.copyVersions(ctx, target, meta, tagsByVersion);
+    } finally {
+      // Announced even after a partial copy: whatever landed in the target bucket changed it.
+      await this.metadataCache.changed(target, meta.name);
+    }
+    return promoted as MetadataRecord;
+  }
+
+  private async copyVersions(
+    ctx: TenantContext,
+    target: TenantContext,
+    meta: MetadataRecord,
+    tagsByVersion: Map<number, string[]>,
+  ): Promise<MetadataRecord | undefined> {
+    const kindMeta = meta.kindMeta as ModelKindMeta;
+    let promoted: MetadataRecord | undefined;
     for (const version of [...kindMeta.versions].sort((a, b) => a.version - b.version)) {
       const { artifact } = await this.store.get<ModelArtifact>(ctx, meta.name, {
         ref: `${meta.name}@${version.version}`,
@@ -184,21 +203,26 @@ export class ModelsService {
         },
       );
     }
-    return promoted as MetadataRecord;
+    return promoted;
   }
 
-  drop(ctx: TenantContext, name: string): Promise<boolean> {
-    return this.store.drop(ctx, parseModelRef(name).name);
+  async drop(ctx: TenantContext, name: string): Promise<boolean> {
+    const modelName = parseModelRef(name).name;
+    const dropped = await this.store.drop(ctx, modelName);
+    await this.metadataCache.changed(ctx, modelName);
+    return dropped;
   }
 
-  private addVersion(
+  private async addVersion(
     ctx: TenantContext,
     name: string,
     kind: string,
     input: ModelVersionInput,
     options: ModelPutOptions = {},
   ): Promise<MetadataRecord> {
-    return this.store.put(ctx, name, input, { kind, attributes: options.attributes });
+    const meta = await this.store.put(ctx, name, input, { kind, attributes: options.attributes });
+    await this.metadataCache.changed(ctx, name);
+    return meta;
   }
 
   private tags(options: ModelPutOptions): string[] {

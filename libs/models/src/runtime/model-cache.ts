@@ -1,5 +1,7 @@
 import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
+import { ChangeEvents } from '@omega/core';
 import type { LoadedModel } from '../engine/model-engine';
+import { MODELS_TOPIC } from './model-metadata-cache';
 
 /** Loaded models kept per process; ONNX sessions hold native memory, so the cache is bounded. */
 const MAX_ENTRIES = 32;
@@ -15,6 +17,14 @@ const DISPOSE_GRACE_MS = 30_000;
 export class ModelCache implements OnModuleDestroy {
   private readonly logger = new Logger(ModelCache.name);
   private readonly entries = new Map<string, { model: string; loaded: Promise<LoadedModel> }>();
+  private readonly unsubscribe: () => void;
+
+  /** A changed or dropped model frees its sessions at once (the next call loads what is current). */
+  constructor(events: ChangeEvents) {
+    this.unsubscribe = events.subscribe(MODELS_TOPIC, (event) => {
+      for (const [id, entry] of this.entries) if (entry.model === event.key) this.drop(id);
+    });
+  }
 
   async get(
     key: { model: string; version: number; gridFile: string; latest: number },
@@ -36,6 +46,7 @@ export class ModelCache implements OnModuleDestroy {
   }
 
   async onModuleDestroy(): Promise<void> {
+    this.unsubscribe();
     for (const id of [...this.entries.keys()]) this.drop(id, 0);
   }
 

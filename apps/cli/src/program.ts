@@ -6,9 +6,11 @@ import { join, resolve } from 'node:path';
 import { addDatasets } from './commands/datasets';
 import { addFiles } from './commands/files';
 import { addJobs } from './commands/jobs';
+import { addKeys } from './commands/keys';
 import { addModels } from './commands/models';
 import { addRuntime } from './commands/runtime';
 import { addScripts } from './commands/scripts';
+import { addWhoami } from './commands/whoami';
 import { printJson, printRecord, UsageError } from './output';
 
 interface GlobalOptions {
@@ -133,5 +135,7 @@ export function buildProgram(): Command {
   addScripts(program, context);
   addJobs(program, context);
   addRuntime(program, context);
+  addKeys(program, context);
+  addWhoami(program, context);
   return program;
 }

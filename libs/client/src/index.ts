@@ -24,6 +24,8 @@ export { Files } from './files';
 export type { FileGetOptions, FileInput } from './files';
 export { Models } from './models';
 export type { ModelInput, ModelPutOptions, ModelSpec } from './models';
+export { Admin } from './admin';
+export type { ApiKeySummary, KeyRateLimits, RateLimitName } from './admin';
 export { Scripts } from './scripts';
 export type { ScriptInput, ScriptPutOptions } from './scripts';
 export { Jobs } from './jobs';

@@ -1,4 +1,5 @@
 import { inspect } from 'node:util';
+import { Admin } from './admin';
 import { CredentialOptions, DEFAULT_URL, resolveCredentials } from './credentials';
 import { Datasets } from './datasets';
 import { Files } from './files';
@@ -7,7 +8,7 @@ import { Jobs } from './jobs';
 import { Models } from './models';
 import { Runtime } from './runtime';
 import { Scripts } from './scripts';
-import type { ClientConfig } from './types';
+import type { ClientConfig, WhoAmI } from './types';
 
 export interface ConnectOptions extends CredentialOptions {
   /** The bucket to work in (the `Bucket` header); the platform's `default` when absent. */
@@ -44,6 +45,8 @@ export class Omega {
   readonly scripts: Scripts;
   readonly jobs: Jobs;
   readonly runtime: Runtime;
+  /** Platform administration (platform admins only). */
+  readonly admin: Admin;
   readonly #http: HttpClient;
   readonly #tenant?: string;
 
@@ -56,6 +59,7 @@ export class Omega {
     this.scripts = new Scripts(http);
     this.jobs = new Jobs(http);
     this.runtime = new Runtime(http);
+    this.admin = new Admin(http);
   }
 
   /**
@@ -117,6 +121,11 @@ export class Omega {
   /** The platform's settings for this client: URL, tenant, role, worker labels, server version. */
   config(): Promise<ClientConfig> {
     return this.#http.get<ClientConfig>('/api/v1/config');
+  }
+
+  /** Who the credentials speak for, with their rate limits and use in the current window. */
+  me(): Promise<WhoAmI> {
+    return this.#http.get<WhoAmI>('/api/v1/auth/me');
   }
 
   /** Who this client is, without its key: safe to log. */

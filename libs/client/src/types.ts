@@ -226,3 +226,26 @@ export interface ScheduleTrigger {
   manager: string;
   error?: string;
 }
+
+/** One rate limit of the caller and its use in the current window (`om.me()`). */
+export interface RateLimitUse {
+  name: string;
+  /** Requests per window; 0 = no limit. */
+  limit: number;
+  windowSeconds: number;
+  used: number;
+  /** Null when there is no limit. */
+  remaining: number | null;
+  resetsAt: string;
+}
+
+/** `GET /api/v1/auth/me`: who the credentials speak for, and their limits. */
+export interface WhoAmI {
+  userid: string;
+  tenant: string;
+  role: string;
+  via: 'apikey' | 'bearer' | 'session';
+  keyId?: string;
+  isPlatformAdmin?: boolean;
+  limits: RateLimitUse[];
+}

@@ -12,6 +12,8 @@ import {
 
 /** A publish waits this long for the broker (including a reconnect) before the call fails with 503. */
 const PUBLISH_TIMEOUT_MS = 15_000;
+/** Marks a task sent again after a dropped channel: the broker may hold an earlier copy. */
+export const RESENT_HEADER = 'x-omega-resent';
 /** Pause before sending again a task whose channel closed before the broker confirmed it. */
 const RESEND_PAUSE_MS = 250;
 
@@ -79,7 +81,7 @@ export class TaskPublisher {
     const queue = taskQueueName(this.queuePrefix, task.label);
     const deadline = Date.now() + PUBLISH_TIMEOUT_MS;
     const content = Buffer.from(JSON.stringify({ pattern: TASK_PATTERN, data: task }));
-    for (;;) {
+    for (let resent = false; ; resent = true) {
       try {
         await this.declare(queue);
         await this.channel.sendToQueue(queue, content, {
@@ -87,6 +89,8 @@ export class TaskPublisher {
           contentType: 'application/json',
           messageId: task.id,
           timeout: Math.max(1, deadline - Date.now()),
+          // A copy sent again may meet the first one: the worker treats it as a redelivery (see TaskExecutor).
+          ...(resent ? { headers: { [RESENT_HEADER]: true } } : {}),
         });
         return;
       } catch (error) {

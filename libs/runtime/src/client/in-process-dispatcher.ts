@@ -20,6 +20,8 @@ export class InProcessDispatcher extends TaskDispatcher {
   private readonly queue: TaskMessage[] = [];
   private readonly heartbeat: WorkerHeartbeat;
   private running = 0;
+  /** Ids of the tasks running here: the heartbeat shows them (a first run writes nothing until its end). */
+  private readonly runningIds = new Set<string>();
   private processed = 0;
   private closed = false;
   private readonly idle = new Set<() => void>();
@@ -38,6 +40,7 @@ export class InProcessDispatcher extends TaskDispatcher {
       mode: 'in-process',
       inFlight: this.running,
       processed: this.processed,
+      running: [...this.runningIds],
     }));
   }
 
@@ -78,6 +81,8 @@ export class InProcessDispatcher extends TaskDispatcher {
     while (this.running < this.concurrency && this.queue.length > 0) {
       const task = this.queue.shift() as TaskMessage;
       this.running++;
+      this.runningIds.add(task.id);
+      this.heartbeat.soon();
       void this.executor
         .execute(task, this.workerId)
         .then((disposition) => {
@@ -86,6 +91,7 @@ export class InProcessDispatcher extends TaskDispatcher {
         .catch((error: Error) => this.logger.error(`Task ${task.id} could not be recorded: ${error.message}`))
         .finally(() => {
           this.running--;
+          this.runningIds.delete(task.id);
           this.processed++;
           this.pump();
           if (this.running === 0 && this.queue.length === 0) for (const resolve of this.idle) resolve();

@@ -5,6 +5,7 @@ import { TaskMessage, TaskNotice, TaskRecord, isFinished } from '../task/task';
 import { TaskRecordsRepository } from '../task/task-records.repository';
 import { RecentAnswers } from './recent-answers';
 import { TaskDispatcher } from './task-dispatcher';
+import { WorkerDirectory } from '../workers/worker-directory';
 
 export const DEFAULT_LABEL = 'default';
 /** While waiting, the record is read this often in case the completion notice was lost (reconnects). */
@@ -36,6 +37,7 @@ export class RuntimeClient implements OnModuleDestroy {
   constructor(
     private readonly dispatcher: TaskDispatcher,
     private readonly records: TaskRecordsRepository,
+    private readonly directory: WorkerDirectory,
     @Inject(OMEGA_CONFIG) private readonly config: OmegaConfig,
   ) {
     dispatcher.onNotice((notice) => this.deliver(notice));
@@ -91,7 +93,10 @@ export class RuntimeClient implements OnModuleDestroy {
   async status(ctx: TenantContext, id: string): Promise<TaskRecord> {
     const record = (await this.records.find(ctx, id)) ?? this.recent.find(ctx, id);
     if (!record) throw OmegaError.notFound(`task ${id}`);
-    return record;
+    if (record.status !== 'PENDING') return record;
+    // A first delivery writes nothing until its outcome: a worker's heartbeat is what shows it running.
+    const worker = await this.directory.runningWorker(id);
+    return worker ? { ...record, status: 'STARTED', worker } : record;
   }
 
   async onModuleDestroy(): Promise<void> {

@@ -15,7 +15,10 @@ const MAX_NOTICE_RESULT_BYTES = 256 * 1024;
 const OWNER_POLL_MS = 500;
 
 export interface DeliveryInfo {
-  /** The broker delivered this message before (its worker died or lost the connection). */
+  /**
+   * The broker delivered this message before (its worker died or lost the connection), or the publisher
+   * sent it again after a dropped channel: another delivery of the task may have run or be running.
+   */
   redelivered?: boolean;
 }
 
@@ -27,9 +30,10 @@ export interface Disposition {
 }
 
 /**
- * Runs one delivered task: claims its record, calls its handler inside the task's tenant, stores the
- * outcome, and only then lets the transport acknowledge. Used by the broker worker and the in-process
- * runner alike, so both behave the same.
+ * Runs one delivered task: calls its handler inside the task's tenant, stores the outcome, and only then
+ * lets the transport acknowledge. An asynchronous task costs one write here (its outcome, after the
+ * submitter's PENDING insert); only a redelivery claims the record first. A synchronous call writes after
+ * its answer, in a batch. Used by the broker worker and the in-process runner alike.
  */
 @Injectable()
 export class TaskExecutor {
@@ -58,17 +62,13 @@ export class TaskExecutor {
     if (task.trace.deferredRecord === true && task.trace.replyTo) {
       return this.executeDeferred(ctx, task, worker, delivery);
     }
-    const takeOver = delivery.redelivered === true;
-    if (takeOver) await this.untilOwnerGone(ctx, task.id, worker);
+    if (delivery.redelivered !== true) return this.executeFirst(ctx, task, worker);
+    await this.untilOwnerGone(ctx, task.id, worker);
     const claim = await this.records.claim(ctx, task, worker, {
       maxAttempts: this.config.taskMaxAttempts,
-      takeOver,
+      takeOver: true,
     });
-    if (claim.kind === 'running') {
-      // A second copy of a message (the publisher sent it again after a dropped channel): the first copy
-      // is running and answers the waiters; if its worker dies, the broker redelivers that one.
-      return { settle: 'ack' };
-    }
+    if (claim.kind === 'running') return { settle: 'ack' };
     if (claim.kind === 'finished') {
       const { status, result, error } = claim.record;
       return { settle: 'ack', notice: this.notice(task, { status, result, error }) };
@@ -85,22 +85,44 @@ export class TaskExecutor {
 
     const outcome = await this.run(ctx, task);
     const recorded = await this.records.finish(ctx, task.id, outcome, claim.record.started);
-    if (!recorded) {
-      // Another delivery of the same task finished first (a redelivery racing this worker); its outcome stands.
-      const record = await this.records.find(ctx, task.id);
-      if (record) {
-        return {
-          settle: 'ack',
-          notice: this.notice(task, { status: record.status, result: record.result, error: record.error }),
-        };
-      }
-    }
+    return recorded ? this.answer(task, outcome) : this.settled(ctx, task);
+  }
+
+  /**
+   * The first delivery of an asynchronous task: no claim, it runs at once and its outcome is the one
+   * write after the submitter's PENDING insert. While it runs, the worker's heartbeat lists it, which is
+   * how a redelivery (after this worker died or lost the broker) knows to wait (see `untilOwnerGone`).
+   */
+  private async executeFirst(ctx: TenantContext, task: TaskMessage, worker: string): Promise<Disposition> {
+    const started = new Date();
+    const outcome = await this.run(ctx, task);
+    const recorded = await this.records.finishFirst(ctx, task, worker, started, outcome);
+    return recorded ? this.answer(task, outcome) : this.settled(ctx, task);
+  }
+
+  private answer(
+    task: TaskMessage,
+    outcome: { status: 'SUCCESS'; result: unknown } | { status: 'FAILURE'; error: TaskError },
+  ): Disposition {
     return {
       settle: 'ack',
       notice: this.notice(
         task,
         outcome.status === 'SUCCESS' ? { status: 'SUCCESS', result: outcome.result } : outcome,
       ),
+    };
+  }
+
+  /**
+   * Another delivery of the same task recorded first (a redelivery racing this one); its outcome stands.
+   * Still running elsewhere: that delivery answers the waiters.
+   */
+  private async settled(ctx: TenantContext, task: TaskMessage): Promise<Disposition> {
+    const record = await this.records.find(ctx, task.id);
+    if (!record || !isFinished(record.status)) return { settle: 'ack' };
+    return {
+      settle: 'ack',
+      notice: this.notice(task, { status: record.status, result: record.result, error: record.error }),
     };
   }
 
@@ -168,8 +190,13 @@ export class TaskExecutor {
   private async untilOwnerGone(ctx: TenantContext, id: string, worker: string): Promise<void> {
     for (;;) {
       const record = await this.records.find(ctx, id);
-      if (record?.status !== 'STARTED' || !record.worker || record.worker === worker) return;
-      if (!(await this.directory.isRunning(record.worker, id))) return;
+      if (!record || isFinished(record.status)) return;
+      // A first delivery writes nothing while it runs: its worker is known from the heartbeats only.
+      const owner =
+        record.status === 'STARTED' && record.worker && record.worker !== worker
+          ? await this.directory.isRunning(record.worker, id)
+          : await this.directory.isRunningElsewhere(id, worker);
+      if (!owner) return;
       await new Promise((resolve) => setTimeout(resolve, OWNER_POLL_MS));
     }
   }

@@ -108,10 +108,11 @@ export class TaskRecordsRepository {
   }
 
   /**
-   * Marks a delivery STARTED and counts it. The upsert covers a worker that is faster than the
-   * submitter's PENDING insert; a finished record matches nothing and the insert then fails on `_id`.
-   * Only a redelivery (`takeOver`: its worker died or lost the broker) may take over a STARTED record; a
-   * first delivery that finds one is a second copy of the message and answers `running`.
+   * Marks a delivery STARTED and counts it. A first delivery is not claimed (see TaskExecutor: it runs at
+   * once and writes only its outcome, through `finishFirst`), so a redelivery (`takeOver`: its worker
+   * died or lost the broker) that finds the record PENDING counts two deliveries: the uncounted first and
+   * itself. Only a redelivery may take over a STARTED record; a delivery without `takeOver` that finds one
+   * answers `running`. The upsert covers a record whose PENDING insert has not landed yet.
    */
   async claim(
     ctx: TenantContext,
@@ -120,20 +121,26 @@ export class TaskRecordsRepository {
     options: { maxAttempts: number; takeOver: boolean },
   ): Promise<ClaimOutcome> {
     const collection = this.collection(ctx);
-    const claimable: TaskStatus[] = options.takeOver ? ['PENDING', 'STARTED'] : ['PENDING'];
-    // Two tries: FerretDB's upsert is a find then an insert, so the submitter's PENDING insert can land in
-    // between; the insert then fails on `_id` and the second try updates the record that now exists.
+    // Two tries: the record can change between the read and the conditional write (another delivery, or
+    // FerretDB's upsert being a find then an insert); the second try decides on what is there then.
     for (let attempt = 0; attempt < 2; attempt++) {
+      const existing = await collection.findOne({ _id: task.id });
+      if (existing && isFinished(existing.status)) return { kind: 'finished', record: toRecord(existing) };
+      if (existing?.status === 'STARTED' && !options.takeOver) {
+        return { kind: 'running', record: toRecord(existing) };
+      }
+      const status: TaskStatus = existing?.status ?? 'PENDING';
+      const counted = options.takeOver && status === 'PENDING' ? 2 : 1;
       let document: TaskDocument | null;
       try {
         document = await collection.findOneAndUpdate(
-          { _id: task.id, status: { $in: claimable } },
+          { _id: task.id, status, attempts: existing?.attempts ?? 0 },
           {
             $set: { status: 'STARTED', started: new Date(), worker },
-            $inc: { attempts: 1 },
+            $inc: { attempts: counted },
             $setOnInsert: this.describe(task),
           },
-          { upsert: true, returnDocument: 'after' },
+          { upsert: existing === null, returnDocument: 'after' },
         );
       } catch (error) {
         if (!isDuplicateKey(error)) throw error;
@@ -143,13 +150,48 @@ export class TaskRecordsRepository {
         const record = toRecord(document);
         return record.attempts > options.maxAttempts ? { kind: 'poison', record } : { kind: 'run', record };
       }
-      const existing = await collection.findOne({ _id: task.id });
-      if (existing && isFinished(existing.status)) return { kind: 'finished', record: toRecord(existing) };
-      if (existing?.status === 'STARTED' && !options.takeOver) {
-        return { kind: 'running', record: toRecord(existing) };
-      }
     }
     throw new Error(`task ${task.id} could not be claimed`);
+  }
+
+  /**
+   * The one write of a first delivery: its outcome, who ran it and when, counted as attempt 1, provided
+   * the record is still PENDING (a redelivery that took the task over, or finished it, wins). Creates the
+   * record if the submitter's PENDING insert has not landed yet. Answers whether this outcome counted.
+   */
+  async finishFirst(
+    ctx: TenantContext,
+    task: TaskMessage,
+    worker: string,
+    started: Date,
+    outcome: { status: 'SUCCESS'; result: unknown } | { status: 'FAILURE'; error: TaskError },
+  ): Promise<boolean> {
+    const finished = new Date();
+    const set: Partial<TaskDocument> = {
+      status: outcome.status,
+      finished,
+      started,
+      worker,
+      attempts: 1,
+      durationMs: finished.getTime() - started.getTime(),
+    };
+    if (outcome.status === 'SUCCESS') set.resultJson = JSON.stringify(outcome.result ?? null);
+    else set.error = outcome.error;
+    for (let attempt = 0; attempt < 2; attempt++) {
+      try {
+        const { modifiedCount, upsertedCount } = await this.collection(ctx).updateOne(
+          { _id: task.id, status: 'PENDING' },
+          { $set: set, $setOnInsert: this.describe(task) },
+          { upsert: true },
+        );
+        return modifiedCount + upsertedCount === 1;
+      } catch (error) {
+        // The record exists and is no longer PENDING (the upsert's insert failed on `_id`), or FerretDB's
+        // find-then-insert raced the submitter's insert: the second try updates or finds it settled.
+        if (!isDuplicateKey(error)) throw error;
+      }
+    }
+    return false;
   }
 
   /** Records the outcome unless another delivery already did; answers whether this one counted. */

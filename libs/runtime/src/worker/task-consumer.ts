@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } f
 import { OMEGA_CONFIG, OmegaConfig } from '@omega/core';
 import type { RmqContext } from '@nestjs/microservices';
 import type { Channel, Message } from 'amqplib';
+import { RESENT_HEADER } from '../broker/task-publisher';
 import { Disposition, TaskExecutor } from '../execution/task-executor';
 import { WorkerDirectory } from '../workers/worker-directory';
 import { WorkerHeartbeat } from '../workers/worker-heartbeat';
@@ -88,9 +89,11 @@ export class TaskConsumer implements OnApplicationBootstrap, OnModuleDestroy {
     const taskId = message.properties.messageId as string | undefined;
     const current = taskId ? this.running.get(taskId) : undefined;
     if (current) return current;
-    const run = this.executor.execute(data, this.workerId, { redelivered: message.fields.redelivered });
+    const redelivered = message.fields.redelivered || message.properties.headers?.[RESENT_HEADER] === true;
+    const run = this.executor.execute(data, this.workerId, { redelivered });
     if (taskId) {
       this.running.set(taskId, run);
+      this.heartbeat.soon();
       const forget = () => {
         if (this.running.get(taskId) === run) this.running.delete(taskId);
       };

@@ -70,6 +70,23 @@ export class WorkerDirectory {
     return (await this.collection().countDocuments(filter, { limit: 1 })) > 0;
   }
 
+  /** Whether a live worker other than `except` reported it is running a task (whoever it is). */
+  async isRunningElsewhere(taskId: string, except: string): Promise<boolean> {
+    const since = new Date(Date.now() - ALIVE_WINDOW_MS);
+    const filter = { _id: { $ne: except }, seen: { $gte: since }, running: taskId };
+    return (await this.collection().countDocuments(filter, { limit: 1 })) > 0;
+  }
+
+  /** The live worker that reported it is running a task, if any. */
+  async runningWorker(taskId: string): Promise<string | undefined> {
+    const since = new Date(Date.now() - ALIVE_WINDOW_MS);
+    const found = await this.collection().findOne(
+      { seen: { $gte: since }, running: taskId },
+      { projection: { _id: 1 } },
+    );
+    return found?._id;
+  }
+
   async isLabelServed(label: string): Promise<boolean> {
     return (await this.servedLabels()).has(label);
   }

@@ -184,6 +184,7 @@ export const NOTICES = [
   'enabled',
   'password',
   'switched',
+  'limits',
 ] as const;
 
 export class NoticeQuery {

@@ -1,6 +1,18 @@
-import { Body, Controller, Get, Param, Post, Query, Req, Res, UseFilters } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Get,
+  Param,
+  ParseUUIDPipe,
+  Post,
+  Query,
+  Req,
+  Res,
+  UseFilters,
+} from '@nestjs/common';
 import {
   Actor,
+  ApiKeysService,
   CurrentActor,
   CurrentPrincipal,
   MembershipsService,
@@ -13,6 +25,7 @@ import { OmegaError } from '@omega/core';
 import type { Request, Response } from 'express';
 import { ConsoleExceptionFilter } from '../../http/console-exception.filter';
 import { CsrfForm, NoticeQuery, PasswordForm } from '../../http/console-forms';
+import { KeyLimitsForm } from './key-limits-form';
 import { CONSOLE_BASE } from '../../rendering/console-files';
 import { ConsoleRenderer } from '../../rendering/console-renderer';
 
@@ -21,13 +34,17 @@ const NOTICES: Record<string, string> = {
   enabled: 'The user was enabled again.',
   password: 'The password was reset: every session of the user ended.',
   role: 'The role was changed.',
+  limits: "The key's rate limits were set: they apply from its next request.",
 };
+
+/** The most keys the user page lists with their limits (a user with more uses the admin API). */
+const KEYS_SHOWN = 100;
 
 /**
  * A member's page for the tenant's admins: their role here, and removing them from the tenant. Users are
  * accounts of the whole platform, so disabling, enabling and resetting a password are for platform
  * admins only, as over the admin API: a tenant admin must not lock out or take over a user of other
- * tenants.
+ * tenants. Platform admins also set the rate limits of each of the user's keys here.
  */
 @Controller('console/users/:userid')
 @Roles('admin')
@@ -36,6 +53,7 @@ export class ConsoleUsersController {
   constructor(
     private readonly users: UsersService,
     private readonly memberships: MembershipsService,
+    private readonly keys: ApiKeysService,
     private readonly view: ConsoleRenderer,
   ) {}
 
@@ -55,6 +73,9 @@ export class ConsoleUsersController {
       role,
       self: userid === principal.userid,
       memberships: principal.isPlatformAdmin ? await this.memberships.listByUser(userid) : [],
+      keys: principal.isPlatformAdmin
+        ? (await this.keys.page({ userid }, { limit: KEYS_SHOWN })).items.filter((key) => !key.revokedAt)
+        : [],
       notice: query.done ? (NOTICES[query.done] ?? '') : '',
     });
   }
@@ -112,6 +133,28 @@ export class ConsoleUsersController {
     await this.memberOfTenant(principal, userid);
     await this.users.setPassword(userid, form.password, actor);
     res.redirect(303, `${userPath(userid)}?done=password`);
+  }
+
+  /**
+   * Sets one of the user's keys' own rate limits: a blank field goes back to the role's or the platform's
+   * default, 0 is no limit. A key of another user is not found from this user's page.
+   */
+  @Post('keys/:id/limits')
+  @PlatformAdmin()
+  async setKeyLimits(
+    @CurrentPrincipal() principal: Principal,
+    @CurrentActor() actor: Actor,
+    @Param('userid') userid: string,
+    @Param('id', new ParseUUIDPipe()) id: string,
+    @Body() form: KeyLimitsForm,
+    @Res() res: Response,
+  ): Promise<void> {
+    await this.memberOfTenant(principal, userid);
+    const key = await this.keys.get(id);
+    if (key.userid !== userid) throw OmegaError.notFound(`API key ${id} of ${userid}`);
+    const limits = { api: form.api ?? null, uploads: form.uploads ?? null, keys: form.keys ?? null };
+    await this.keys.setRateLimits(id, limits, actor);
+    res.redirect(303, `${userPath(userid)}?done=limits#key-${id}`);
   }
 
   private async setDisabled(

@@ -24,7 +24,7 @@ export interface RuntimeThroughputResult {
 /**
  * No-op tasks through the runtime: `RuntimeClient.submit` of `runtime.ping` (delay 0), `window` submits
  * in flight at most, timed until all of them are recorded SUCCESS by the worker. This measures what the
- * platform sustains end to end (submit, queue, claim, run, finish), not one caller's round trip.
+ * platform sustains end to end (submit with its PENDING insert, queue, run, the outcome write), not one caller's round trip.
  */
 export async function runtimeThroughput(
   runtime: RuntimeClient,

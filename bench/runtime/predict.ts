@@ -1,4 +1,4 @@
-import { Agent, request } from 'node:http';
+import { Agent, request, type OutgoingHttpHeaders } from 'node:http';
 import { InferenceSession, Tensor } from 'onnxruntime-node';
 import { LatencyStats, measureLatency, warmUp } from '../support/latency';
 import type { IrisFixture } from './runtime-platform';
@@ -22,14 +22,14 @@ export async function restPredict(
   apiUrl: string,
   model: string,
   iris: IrisFixture,
-  options: { count: number; warmup: number; concurrency: number },
+  options: { count: number; warmup: number; concurrency: number; auth: OutgoingHttpHeaders },
 ): Promise<LatencyStats> {
   const agent = new Agent({ keepAlive: true, maxSockets: options.concurrency });
   const url = new URL(`/api/v1/model/${encodeURIComponent(model)}/predict`, apiUrl);
   const bodies = iris.X.map((_row, index) => Buffer.from(predictBody(iris, index)));
   const predict = async (index: number): Promise<void> => {
     const row = index % bodies.length;
-    const { status, text } = await call(agent, 'PUT', url, bodies[row]);
+    const { status, text } = await call(agent, 'PUT', url, bodies[row], options.auth);
     if (status !== 200) throw new Error(`PUT ${url.pathname}: HTTP ${status} ${text.slice(0, 500)}`);
     const answer = JSON.parse(text) as PredictAnswer;
     const labels = answer.result as unknown[];
@@ -74,9 +74,13 @@ function call(
   method: 'GET' | 'PUT',
   url: URL,
   body?: Buffer,
+  auth: OutgoingHttpHeaders = {},
 ): Promise<{ status: number; text: string }> {
   return new Promise((resolve, reject) => {
-    const headers = body ? { 'content-type': 'application/json', 'content-length': body.length } : {};
+    const headers = {
+      ...auth,
+      ...(body ? { 'content-type': 'application/json', 'content-length': body.length } : {}),
+    };
     const req = request(url, { method, agent, headers }, (response) => {
       const parts: Buffer[] = [];
       response.on('data', (part: Buffer) => parts.push(part));

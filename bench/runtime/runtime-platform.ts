@@ -1,11 +1,15 @@
 import { INestApplication } from '@nestjs/common';
+import { generateApiKey } from '@omega/accounts';
 import { NestFactory } from '@nestjs/core';
 import { loadConfig, OmegaConfig, TenantContext } from '@omega/core';
 import { deadLetterQueueName, taskQueueName } from '@omega/runtime';
 import { connect } from 'amqplib';
 import type { MongoClient } from 'mongodb';
-import { readFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import type { OutgoingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ApiModule } from '../../apps/api/src/api.module';
 import { configureApp } from '../../apps/api/src/configure-app';
@@ -62,6 +66,8 @@ export interface RuntimePlatform {
   app: INestApplication;
   worker: WorkerProcess;
   ctx: TenantContext;
+  /** The Authorization header of this platform's admin: the REST paths measured authenticate. */
+  auth: OutgoingHttpHeaders;
   close(): Promise<void>;
 }
 
@@ -78,6 +84,12 @@ export async function startRuntimePlatform(options: {
     OMEGA_BROKER_URL: options.brokerUrl,
     OMEGA_WORKER_LABELS: LABEL,
     OMEGA_WORKER_CONCURRENCY: String(options.workerConcurrency),
+    // An admin of its own with a known key (its accounts live under this suite's prefix), and no
+    // per-key request budget: the bench measures the runtime, not the rate limit.
+    OMEGA_DATA_DIR: mkdtempSync(join(tmpdir(), 'omega-bench-runtime-')),
+    OMEGA_ADMIN_APIKEY: generateApiKey(),
+    OMEGA_ADMIN_PASSWORD: randomBytes(18).toString('base64url'),
+    OMEGA_RATE_LIMIT_API: '0',
   });
   // A crashed earlier run may have left databases (a dead worker's heartbeat among them) and queues.
   await cleanRuntimeLeftovers(options.client, options.brokerUrl);
@@ -107,6 +119,7 @@ export async function startRuntimePlatform(options: {
     app,
     worker: started,
     ctx: TenantContext.of('default'),
+    auth: { authorization: `ApiKey ${config.adminUserid}:${config.adminApikey}` },
     // Cleanup reports its own failures rather than throwing: an error of the run itself must not be masked.
     close: async () => {
       const code = await withDeadline(started.stop(), WORKER_STOP_MS, 'the worker stop').catch(
@@ -128,7 +141,12 @@ export async function startRuntimePlatform(options: {
 }
 
 /** Uploads the iris model: `POST /api/v1/model/` as multipart, the way omega-ml's client does. */
-export async function uploadModel(url: string, name: string, file: Buffer): Promise<void> {
+export async function uploadModel(
+  url: string,
+  name: string,
+  file: Buffer,
+  auth: OutgoingHttpHeaders,
+): Promise<void> {
   const boundary = `----omega-bench-${Date.now().toString(16)}`;
   const field = (key: string, value: string) =>
     `--${boundary}\r\nContent-Disposition: form-data; name="${key}"\r\n\r\n${value}\r\n`;
@@ -146,6 +164,7 @@ export async function uploadModel(url: string, name: string, file: Buffer): Prom
     {
       method: 'POST',
       headers: {
+        ...auth,
         'content-type': `multipart/form-data; boundary=${boundary}`,
         'content-length': body.length,
       },

@@ -1,6 +1,6 @@
 import { createParamDecorator, ExecutionContext } from '@nestjs/common';
 import { principalOf } from '@omega/accounts';
-import { DEFAULT_BUCKET, DEFAULT_QUALIFIER, OmegaError, OmegaErrorCode, TenantContext } from '@omega/core';
+import { OmegaError, OmegaErrorCode, requestedScope, TenantContext } from '@omega/core';
 import type { Request } from 'express';
 
 /**
@@ -12,14 +12,6 @@ export const Tenant = createParamDecorator((_data: unknown, context: ExecutionCo
   const request = context.switchToHttp().getRequest<Request>();
   const principal = principalOf(request);
   if (!principal) throw new OmegaError(OmegaErrorCode.Unauthenticated, 'Invalid or missing credentials');
-  return TenantContext.of(
-    principal.tenant,
-    headerOr(request, 'bucket', DEFAULT_BUCKET),
-    headerOr(request, 'qualifier', DEFAULT_QUALIFIER),
-  );
+  const { bucket, qualifier } = requestedScope((name) => request.header(name));
+  return TenantContext.of(principal.tenant, bucket, qualifier);
 });
-
-function headerOr(request: Request, name: string, fallback: string): string {
-  const value = request.header(name);
-  return value === undefined || value === '' ? fallback : value;
-}

@@ -1,6 +1,6 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { DEFAULT_BUCKET, DEFAULT_QUALIFIER, OmegaError, OmegaErrorCode, PUBLIC_ROUTE } from '@omega/core';
+import { OmegaError, OmegaErrorCode, PUBLIC_ROUTE, requestedScope } from '@omega/core';
 import type { Request, Response } from 'express';
 import type { Role } from '../memberships/role';
 import { LOGIN_ROUTE_KEY, PLATFORM_ADMIN_KEY, READONLY_ALLOWED_KEY, ROLES_KEY } from './auth.decorators';
@@ -97,18 +97,12 @@ function assertWithinRun(req: Request, run: RunScope): void {
   const route = (req.route as { path?: unknown } | undefined)?.path;
   if (!isRunTokenRoute(typeof route === 'string' ? route : undefined))
     throw new OmegaError(OmegaErrorCode.Forbidden, "A script run's token may not call this route");
-  const bucket = headerOr(req, 'bucket', DEFAULT_BUCKET);
-  const qualifier = headerOr(req, 'qualifier', DEFAULT_QUALIFIER);
+  const { bucket, qualifier } = requestedScope((name) => req.header(name));
   if (bucket !== run.bucket || qualifier !== run.qualifier)
     throw new OmegaError(
       OmegaErrorCode.Forbidden,
       `This run's token is scoped to bucket '${run.bucket}' and qualifier '${run.qualifier}'`,
     );
-}
-
-function headerOr(req: Request, name: string, fallback: string): string {
-  const value = req.header(name);
-  return value === undefined || value === '' ? fallback : value;
 }
 
 /** Double-submit check: the token in a header or form field must equal the CSRF cookie. */

@@ -44,6 +44,22 @@ export class TenantContext {
   }
 }
 
+/**
+ * The bucket and environment a request names in omega-ml's `Bucket` and `Qualifier` headers (absent or
+ * empty: the default). Unvalidated: `TenantContext.of` checks them. One reading for every check that
+ * compares a request's scope (the tenant context of a route, a run token's scope).
+ */
+export function requestedScope(header: (name: string) => string | undefined): {
+  bucket: string;
+  qualifier: string;
+} {
+  const or = (name: string, fallback: string): string => {
+    const value = header(name);
+    return value === undefined || value === '' ? fallback : value;
+  };
+  return { bucket: or('bucket', DEFAULT_BUCKET), qualifier: or('qualifier', DEFAULT_QUALIFIER) };
+}
+
 export function assertValidQualifier(qualifier: unknown): asserts qualifier is string {
   if (typeof qualifier !== 'string' || !QUALIFIER_PATTERN.test(qualifier)) {
     throw new OmegaError(

@@ -8,6 +8,7 @@ export * from './naming/document-keys';
 export * from './naming/attributes';
 export * from './tenancy/tenant-context';
 export * from './tenancy/public-route';
+export * from './network/public-address';
 export * from './mongo/tenant-databases';
 export * from './mongo/mongo.module';
 export * from './metadata/metadata.schema';

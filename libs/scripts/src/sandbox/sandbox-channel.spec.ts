@@ -1,6 +1,7 @@
 import { parseChildMessage } from './child/child-protocol';
 import { encodeFrame, FrameError, FrameReader } from './child/frames';
-import { isPublicAddress, serviceHosts } from './sandbox-proxy';
+import { isPublicAddress } from '@omega/core';
+import { serviceHosts } from './sandbox-proxy';
 
 describe('the sandbox channel', () => {
   it('cuts a stream into frames wherever its chunks break, bytes and all', () => {

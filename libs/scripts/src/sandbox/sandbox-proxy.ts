@@ -1,7 +1,7 @@
 import { lookup } from 'node:dns/promises';
 import { request as httpRequest, IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import { BlockList, isIP } from 'node:net';
+import { isPublicAddress } from '@omega/core';
 import type { OmConnection } from './child/child-protocol';
 import type { FetchMessage, ParentMessage } from './child/child-protocol';
 
@@ -33,53 +33,6 @@ const DROPPED_RESPONSE_HEADERS = new Set([
   'content-encoding',
   'content-length',
 ]);
-
-/**
- * Addresses a script's outside requests never reach: everything that is not the public internet. Two
- * lists, since a BlockList matches IPv4 addresses against its IPv4-mapped IPv6 ranges too.
- */
-const NOT_PUBLIC_V4 = new BlockList();
-const NOT_PUBLIC_V6 = new BlockList();
-for (const [network, prefix] of [
-  ['0.0.0.0', 8],
-  ['10.0.0.0', 8],
-  ['100.64.0.0', 10],
-  ['127.0.0.0', 8],
-  ['169.254.0.0', 16],
-  ['172.16.0.0', 12],
-  ['192.0.0.0', 24],
-  ['192.0.2.0', 24],
-  ['192.168.0.0', 16],
-  ['198.18.0.0', 15],
-  ['198.51.100.0', 24],
-  ['203.0.113.0', 24],
-  ['224.0.0.0', 4],
-  ['240.0.0.0', 4], // reserved and broadcast
-] as const) {
-  NOT_PUBLIC_V4.addSubnet(network, prefix, 'ipv4');
-}
-for (const [network, prefix] of [
-  ['::', 96], // unspecified, loopback and the old IPv4-compatible forms
-  ['::ffff:0:0', 96], // IPv4-mapped
-  ['64:ff9b::', 96], // NAT64: an IPv4 address in disguise
-  ['64:ff9b:1::', 48],
-  ['100::', 64],
-  ['2001::', 32], // Teredo
-  ['2001:db8::', 32],
-  ['2002::', 16], // 6to4
-  ['fc00::', 7],
-  ['fe80::', 10],
-  ['fec0::', 10],
-  ['ff00::', 8],
-] as const) {
-  NOT_PUBLIC_V6.addSubnet(network, prefix, 'ipv6');
-}
-
-export function isPublicAddress(address: string): boolean {
-  const family = isIP(address);
-  if (family === 0) return false;
-  return family === 4 ? !NOT_PUBLIC_V4.check(address, 'ipv4') : !NOT_PUBLIC_V6.check(address, 'ipv6');
-}
 
 /** The host names in a service URL (`mongodb://a:1,b:2/db` has two). */
 export function serviceHosts(url: string | undefined): string[] {

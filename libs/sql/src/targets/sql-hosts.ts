@@ -1,45 +1,7 @@
-import { OmegaError } from '@omega/core';
+import { isPublicAddress, OmegaError } from '@omega/core';
 import { lookup } from 'node:dns/promises';
 import { BlockList, isIP } from 'node:net';
 import { ConnectFailure } from '../connections/sql-errors';
-
-/**
- * Addresses no reference reaches unless `OMEGA_SQL_HOSTS` names them: the machine itself, the private
- * networks behind it and addresses that are not one host. IPv4-mapped IPv6 addresses (`::ffff:a.b.c.d`)
- * match their IPv4 entries (BlockList does that); NAT64 and 6to4 prefixes carry an IPv4 address of any
- * kind inside, so they are refused whole.
- */
-const NOT_PUBLIC = (() => {
-  const list = new BlockList();
-  const v4: [string, number][] = [
-    ['0.0.0.0', 8], // unspecified, "this network"
-    ['10.0.0.0', 8],
-    ['100.64.0.0', 10], // carrier-grade NAT
-    ['127.0.0.0', 8],
-    ['169.254.0.0', 16], // link-local, cloud metadata
-    ['172.16.0.0', 12],
-    ['192.0.0.0', 24],
-    ['192.168.0.0', 16],
-    ['198.18.0.0', 15],
-    ['224.0.0.0', 4], // multicast
-    ['240.0.0.0', 4], // reserved, broadcast
-  ];
-  const v6: [string, number][] = [
-    ['::', 128],
-    ['::1', 128],
-    ['::', 96], // IPv4-compatible (deprecated)
-    ['64:ff9b::', 96],
-    ['64:ff9b:1::', 48],
-    ['2002::', 16],
-    ['fc00::', 7], // unique local
-    ['fe80::', 10], // link-local
-    ['fec0::', 10], // site-local (deprecated)
-    ['ff00::', 8], // multicast
-  ];
-  for (const [network, prefix] of v4) list.addSubnet(network, prefix, 'ipv4');
-  for (const [network, prefix] of v6) list.addSubnet(network, prefix, 'ipv6');
-  return list;
-})();
 
 /** `OMEGA_SQL_HOSTS` read once: host names and `*.domain` patterns, and addresses and ranges. */
 export class SqlHostPolicy {
@@ -97,7 +59,7 @@ export class SqlHostPolicy {
     if (found.length === 0) return undefined;
     for (const { address, family } of found) {
       const listed = this.addresses.check(address, ipFamily(family));
-      const allowed = this.configured ? nameAllowed || listed : !NOT_PUBLIC.check(address, ipFamily(family));
+      const allowed = this.configured ? nameAllowed || listed : isPublicAddress(address);
       if (!allowed) throw this.refusal(name);
     }
     return found.map(({ address }) => address);

@@ -17,15 +17,15 @@ export async function deleteQueues(url: string, prefix: string, labels: string[]
   }
 }
 
-/** Messages waiting in a queue (0 when it does not exist yet). */
+/** Messages waiting in a queue; rejects when the queue does not exist or the broker refuses the check. */
 export async function queueDepth(url: string, queue: string): Promise<number> {
   const connection = await connect(url);
   try {
     const channel = await connection.createChannel();
+    // A missing queue or a channel error must fail the caller's wait, not read as "empty": the waits on an
+    // empty queue would otherwise pass without checking anything.
     channel.on('error', () => undefined);
     return (await channel.checkQueue(queue)).messageCount;
-  } catch {
-    return 0;
   } finally {
     await connection.close().catch(() => undefined);
   }

@@ -14,8 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { inspect } from 'node:util';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
+import { collectGarbage } from './support/memory';
 import { startTestApp, TestApp } from './support/test-app';
 import { startWorker, WorkerProcess } from './support/worker-process';
 
@@ -29,10 +28,6 @@ const iris = JSON.parse(readFileSync(join(ONNX, 'iris-logreg.expected.json'), 'u
   predict_proba: number[][];
   score: number;
 };
-
-// A real collection, not a guess: measuring memory retained needs a full GC between samples.
-setFlagsFromString('--expose-gc');
-const collectGarbage = runInNewContext('gc') as () => void;
 
 function retainedHeapMb(): number {
   collectGarbage();

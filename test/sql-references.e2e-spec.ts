@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DataSource } from 'typeorm';
 import { CapturingLogger } from './support/capturing-logger';
+import { collectGarbage } from './support/memory';
 import { createTestSqlDatabase, SqlKind, TestSqlDatabase } from './support/sql-databases';
 import { sqliteFile } from './support/sqlite-file';
 import { startTestApp, TestApp } from './support/test-app';
@@ -411,6 +412,7 @@ describe('SQL references', () => {
       query:
         'WITH RECURSIVE c(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM c WHERE n < {rows}) SELECT n, hex(randomblob(32)) AS label FROM c',
     });
+    collectGarbage();
     const before = process.memoryUsage();
     let peakHeap = before.heapUsed;
     let peakRss = before.rss;
@@ -561,6 +563,7 @@ describe('SQL references without OMEGA_SECRET_KEY', () => {
 
 /** Reads every chunk, keeping no rows, and samples memory after each. */
 async function streamAndMeasure(reader: TableReader) {
+  collectGarbage();
   const before = process.memoryUsage();
   let peakHeap = before.heapUsed;
   let peakRss = before.rss;

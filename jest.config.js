@@ -1,8 +1,8 @@
 /** Unit tests sit beside the code (`*.spec.ts`); integration and end-to-end tests in test/ (`*.e2e-spec.ts`). */
 const moduleNameMapper = {
-  '^@omega/(core|datasets|sql|files|embedded|metrics|runtime|models|onnx|mljs|accounts|console|client|schedules|scripts|jobs)$':
+  '^@omega/(core|datasets|sql|files|embedded|metrics|runtime|models|onnx|mljs|accounts|console|client|schedules|scripts|jobs|tracking|cloud)$':
     '<rootDir>/libs/$1/src',
-  '^@omega/(core|datasets|sql|files|embedded|metrics|runtime|models|onnx|mljs|accounts|console|client|schedules|scripts|jobs)/(.*)$':
+  '^@omega/(core|datasets|sql|files|embedded|metrics|runtime|models|onnx|mljs|accounts|console|client|schedules|scripts|jobs|tracking|cloud)/(.*)$':
     '<rootDir>/libs/$1/src/$2',
 };
 const transform = { '^.+\\.ts$': ['ts-jest', {}] };

@@ -1,8 +1,8 @@
 import { Prop, Schema, SchemaFactory } from '@nestjs/mongoose';
 import { Schema as MongooseSchema } from 'mongoose';
 
-/** The storage prefixes: one per family of objects. */
-export const STORE_PREFIXES = ['data', 'files', 'models', 'scripts', 'jobs'] as const;
+/** The storage prefixes: one per family of objects (`experiments`: experiment trackers of libs/tracking). */
+export const STORE_PREFIXES = ['data', 'files', 'models', 'scripts', 'jobs', 'experiments'] as const;
 export type StorePrefix = (typeof STORE_PREFIXES)[number];
 
 /**

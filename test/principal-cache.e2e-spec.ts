@@ -1,19 +1,30 @@
 import { PrincipalCache } from '@omega/accounts';
+import { ChangeEvents } from '@omega/core';
 import { createServer, connect, Server, Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import request from 'supertest';
 import { agentFor, startTestApp, TestApp, TestPrincipal } from './support/test-app';
 
-/** A loopback TCP relay to the broker whose connections a test can cut, as a network failure would. */
+/**
+ * A loopback TCP relay to the broker whose connections a test can cut, as a network failure would, or
+ * freeze: they stay open but nothing passes until thawed, as with a process whose event loop stalls.
+ */
 interface BrokerRelay {
   url: string;
   cut(): void;
+  freeze(): void;
+  thaw(): void;
   close(): Promise<void>;
 }
 
 async function startRelay(brokerUrl: string): Promise<BrokerRelay> {
   const target = new URL(brokerUrl);
   const sockets = new Set<Socket>();
+  let frozen = false;
+  /** What arrived while frozen, in order, with where it goes. */
+  const held: Array<[Socket, Buffer]> = [];
+  const forward = (from: Socket, to: Socket) =>
+    from.on('data', (data: Buffer) => (frozen ? held.push([to, data]) : to.write(data)));
   const server: Server = createServer((client) => {
     const upstream = connect(Number(target.port || 5672), target.hostname);
     for (const socket of [client, upstream]) {
@@ -21,7 +32,10 @@ async function startRelay(brokerUrl: string): Promise<BrokerRelay> {
       socket.on('close', () => sockets.delete(socket));
       socket.on('error', () => undefined);
     }
-    client.pipe(upstream).pipe(client);
+    forward(client, upstream);
+    forward(upstream, client);
+    client.on('close', () => upstream.destroy());
+    upstream.on('close', () => client.destroy());
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const relayed = new URL(brokerUrl);
@@ -30,11 +44,23 @@ async function startRelay(brokerUrl: string): Promise<BrokerRelay> {
   return {
     url: relayed.toString(),
     cut: () => sockets.forEach((socket) => socket.destroy()),
+    freeze: () => void (frozen = true),
+    thaw: () => {
+      frozen = false;
+      for (const [to, data] of held.splice(0)) if (!to.destroyed) to.write(data);
+    },
     close: async () => {
       sockets.forEach((socket) => socket.destroy());
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+}
+
+/** Polls until `condition` holds or 10 s passed; answers whether it held. */
+async function eventually(condition: () => boolean): Promise<boolean> {
+  const deadline = Date.now() + 10_000;
+  while (!condition() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+  return condition();
 }
 
 /**
@@ -152,11 +178,43 @@ describe('principal cache across API processes', () => {
       await a.api.delete(`/api/v1/admin/keys/${keyId}`).expect(204);
       await agentFor(c.url, heidi.auth).get('/api/v1/auth/me').expect(401);
       // Once reconnected (the relay lets new connections through), C starts with an empty cache.
-      const deadline = Date.now() + 10_000;
-      while (c.app.get(PrincipalCache).count > 0 && Date.now() < deadline)
-        await new Promise((resolve) => setTimeout(resolve, 100));
-      expect(c.app.get(PrincipalCache).count).toBe(0);
+      expect(await eventually(() => c.app.get(PrincipalCache).count === 0)).toBe(true);
     } finally {
+      await c.app.close();
+      await relay.close();
+    }
+  });
+
+  it('a process that stops acknowledging events serves no stale principal, and catches up after', async () => {
+    const relay = await startRelay(a.config.brokerUrl as string);
+    const c = await startTestApp({ config: { ...a.config, brokerUrl: relay.url } });
+    try {
+      const ivan = await a.createPrincipal();
+      const judy = await a.createPrincipal();
+      const keyId = await keyIdOf(ivan);
+      const cache = c.app.get(PrincipalCache);
+      // A knows C (its announcements reached A), so A's revocation waits for C's acknowledgement.
+      await agentFor(c.url, ivan.auth).get('/api/v1/auth/me').expect(200);
+      await agentFor(c.url, judy.auth).get('/api/v1/auth/me').expect(200);
+      expect(cache.count).toBeGreaterThan(1);
+      // C's connection stays up but nothing passes: C neither hears the event nor acknowledges it.
+      relay.freeze();
+      await a.api.delete(`/api/v1/admin/keys/${keyId}`).expect(204);
+      // A answered: C's lease has run out, so it reads the accounts database instead of its cache.
+      expect(c.app.get(ChangeEvents).reliable).toBe(false);
+      await agentFor(c.url, ivan.auth).get('/api/v1/auth/me').expect(401);
+      await agentFor(c.url, judy.auth).get('/api/v1/auth/me').expect(200);
+      relay.thaw();
+      // C handles what it held back, in order, and trusts its cache again.
+      expect(await eventually(() => c.app.get(ChangeEvents).reliable)).toBe(true);
+      await agentFor(c.url, ivan.auth).get('/api/v1/auth/me').expect(401);
+      await agentFor(c.url, judy.auth).get('/api/v1/auth/me').expect(200);
+      const cached = cache.count;
+      await agentFor(c.url, judy.auth).get('/api/v1/auth/me').expect(200);
+      expect(cached).toBeGreaterThan(0);
+      expect(cache.count).toBe(cached);
+    } finally {
+      relay.thaw();
       await c.app.close();
       await relay.close();
     }

@@ -74,16 +74,16 @@ describe('principal cache', () => {
 
   it('answers nothing while the change events are cut off, and starts empty when they are back', () => {
     const { cache, events } = cacheOf();
-    const transport: ChangeTransport & { connected: boolean } = {
-      connected: true,
+    const transport: ChangeTransport & { current: boolean } = {
+      current: true,
       publish: () => Promise.resolve(),
     };
     events.attach(transport);
     keep(cache, 'a', []);
-    transport.connected = false;
+    transport.current = false;
     expect(cache.lookup('a').principal).toBeUndefined();
     keep(cache, 'b', []);
-    transport.connected = true;
+    transport.current = true;
     expect(cache.lookup('b').principal).toBeUndefined();
     expect(cache.lookup('a').principal).toBeDefined();
     events.reset();

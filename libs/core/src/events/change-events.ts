@@ -13,18 +13,22 @@ export type ChangeHandler = (event: ChangeEvent) => void;
 
 /**
  * Carries events between processes (RabbitMQ in broker mode). It delivers every event to every process,
- * the publishing one included, through `deliver`; `connected` is false while events may be missed.
+ * the publishing one included, through `deliver`. `publish` resolves only once every other live process
+ * has run its handlers for the event, or has stopped trusting its caches until it does; `current` is
+ * false while this process may not have handled every event already announced to anyone (cut off from
+ * the broker, or too far behind).
  */
 export interface ChangeTransport {
   publish(event: ChangeEvent): Promise<void>;
-  readonly connected: boolean;
+  readonly current: boolean;
 }
 
 /**
  * The change-event channel of one process. Caches subscribe to a topic and drop what an event names; the
  * code that changes a thing publishes once its change is stored. Without a transport (the embedded mode,
  * one process) events go to this process's subscribers only; with one attached they reach every process.
- * A publish resolves once the event is delivered here and, with a transport, accepted by it.
+ * A publish resolves once the event is handled here and, with a transport, by every other process (or
+ * that process no longer answers from its caches): the caller's answer never overtakes the change.
  */
 @Injectable()
 export class ChangeEvents {
@@ -58,11 +62,11 @@ export class ChangeEvents {
   }
 
   /**
-   * Whether every change made anywhere reaches this process now. False while a transport is cut off:
-   * caches must then not answer from what they hold, since they cannot hear of changes.
+   * Whether this process has handled every change announced anywhere. False while a transport is cut off
+   * or behind: caches must then not answer from what they hold, since they may not have heard of changes.
    */
   get reliable(): boolean {
-    return this.transport === undefined || this.transport.connected;
+    return this.transport === undefined || this.transport.current;
   }
 
   /** Makes events travel between processes from now on (called once, by the broker mode at start). */

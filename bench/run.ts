@@ -10,7 +10,7 @@ import { runSqlBench } from './sql/sql.bench';
 import { runScriptsBench } from './scripts/scripts.bench';
 import { loadServicesEnv, positiveInt, readSettings, redactUrl } from './support/env';
 import { useDefaultHeaders } from './support/http';
-import { BENCH_DB_PREFIX, benchAuth, benchConfig, openStores, RAW_DB, startApi } from './support/platform';
+import { BENCH_DB_PATTERN, benchAuth, benchConfig, openStores, startApi } from './support/platform';
 import { writeJson } from './support/report';
 
 const RESULTS_FILE = join(__dirname, 'results', 'latest.json');
@@ -181,10 +181,27 @@ function readPrevious(file: string): Record<string, unknown> {
   }
 }
 
-/** The tenant database, the raw baselines' and the runtime's worker directory (`<prefix>__runtime`). */
+/**
+ * The tenant database, the raw baselines' and the runtime's worker directory (`<prefix>__runtime`) of this
+ * run, and those an earlier run left behind when it crashed; never those of a run still going.
+ */
 async function dropBenchDatabases(client: MongoClient): Promise<void> {
-  for (const name of [`${BENCH_DB_PREFIX}_default`, RAW_DB, `${BENCH_DB_PREFIX}__runtime`])
-    await client.db(name).dropDatabase();
+  const { databases } = await client.db('admin').admin().listDatabases({ nameOnly: true });
+  for (const { name } of databases) {
+    const pid = BENCH_DB_PATTERN.exec(name)?.[1];
+    if (pid !== undefined && (Number(pid) === process.pid || !processAlive(Number(pid))))
+      await client.db(name).dropDatabase();
+  }
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: it exists but belongs to another user.
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 /** FerretDB adds `ferretdbVersion` to buildInfo; MongoDB answers just `version`. */
 function serverInfo(buildInfo: Record<string, unknown>): { version: string; ferretdb?: string } {

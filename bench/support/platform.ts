@@ -11,10 +11,17 @@ import { join } from 'node:path';
 import { ApiModule } from '../../apps/api/src/api.module';
 import { configureApp } from '../../apps/api/src/configure-app';
 
-/** Database prefix of everything the platform writes during a run: the tenant database is `bench_default`. */
-export const BENCH_DB_PREFIX = 'bench';
+/**
+ * Database prefix of everything the platform writes during a run: the tenant database is
+ * `bench<pid>_default`. One per run, because a run drops its databases at its start and end: with one shared
+ * name a second run (any suite) dropped the first one's tables while it wrote them, and the server recreated
+ * them on the next insert, so a 100k-row table read back 59,000 rows.
+ */
+export const BENCH_DB_PREFIX = `bench${process.pid}`;
 /** Database of the raw-driver baselines. */
-export const RAW_DB = 'bench_raw';
+export const RAW_DB = `${BENCH_DB_PREFIX}_raw`;
+/** The databases of a run, by its process id: `bench<pid>_…`. */
+export const BENCH_DB_PATTERN = /^bench(\d+)_/;
 
 /**
  * The platform's own configuration, pointed at the bench server and databases, with a data folder of its

@@ -1,6 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import {
   MetadataRecord,
+  OmegaError,
+  OmegaErrorCode,
   PutTarget,
   StoragePlugin,
   StoragePluginContract,
@@ -9,9 +11,9 @@ import {
   TenantContext,
   TenantDatabases,
 } from '@omega/core';
-import type { Db } from 'mongodb';
+import type { Collection, Db } from 'mongodb';
 import { parseDtypes } from './column-types';
-import { TableKindMeta, TableSchema } from './table-schema';
+import { ROW_ID_KEY, TableKindMeta, TableSchema } from './table-schema';
 import { isColumns, isRecords, TableSource } from './table-source';
 import { TableView } from './table-view';
 
@@ -43,6 +45,7 @@ export class TableRowsPlugin implements StoragePluginContract<TableView> {
     const schema = new TableSchema(previous?.columns, source.dtypes, previous?.sparse);
     const reserved: number[] = [];
     let written = 0;
+    let firstWritten: number | undefined;
     // One insert in flight while the next chunk is converted: the server and Node work side by side.
     let inFlight: Promise<unknown> = Promise.resolve();
     try {
@@ -51,6 +54,7 @@ export class TableRowsPlugin implements StoragePluginContract<TableView> {
         const firstRowId = previous ? await reserveRowIds(db, collectionName, chunk.length) : written;
         if (previous) reserved.push(firstRowId, firstRowId + chunk.length);
         const documents = schema.toDocuments(chunk, firstRowId);
+        firstWritten ??= firstRowId;
         written += chunk.length;
         await inFlight;
         inFlight = collection.insertMany(documents, { ordered: false });
@@ -58,6 +62,7 @@ export class TableRowsPlugin implements StoragePluginContract<TableView> {
         inFlight.catch(() => undefined);
       }
       await inFlight;
+      await assertStillThere(collection, firstWritten);
       if (!previous) {
         await db
           .collection<{ _id: string; next: number }>(COUNTERS)
@@ -102,6 +107,23 @@ export function toSource(input: unknown, dtypes: unknown): TableSource {
   const declared = parseDtypes(dtypes);
   if (isRecords(input)) return TableSource.fromRecords(input, declared);
   return TableSource.fromColumns(input as Record<string, unknown[]>, declared);
+}
+
+/**
+ * A MongoDB-wire server recreates a dropped collection on the next insert without an error, so a drop of
+ * the collection (or its database) while a put runs would leave only the rows written after it and a
+ * table that silently reads short. The first row this put wrote must still be there; a point lookup by
+ * `_id` costs a millisecond where counting the rows costs seconds on FerretDB.
+ */
+async function assertStillThere(collection: Collection, firstRowId: number | undefined): Promise<void> {
+  if (firstRowId === undefined) return;
+  const first = await collection.findOne({ [ROW_ID_KEY]: firstRowId }, { projection: { _id: 1 } });
+  if (!first) {
+    throw new OmegaError(
+      OmegaErrorCode.Conflict,
+      "the table's rows were removed while it was being written; nothing was stored",
+    );
+  }
 }
 
 async function reserveRowIds(db: Db, collectionName: string, count: number): Promise<number> {

@@ -28,7 +28,8 @@ describe('datasets over REST', () => {
     const records = await get('');
     expect(records.body).toEqual(rows);
     const meta = await t.api.get('/api/v1/dataset/sales/metadata').expect(200);
-    expect(meta.body.kind).toBe('table.rows');
+    // New tables are columnar by default.
+    expect(meta.body.kind).toBe('table.parquet');
     expect(meta.body.kindMeta).toEqual({
       rows: 240,
       columns: [
@@ -157,7 +158,13 @@ describe('datasets over REST', () => {
     expect(back.body).toEqual(data);
     const filtered = await t.api.get('/api/v1/dataset/awkward?orient=records&$price__gte=2').expect(200);
     expect(filtered.body).toEqual(data);
+    expect((await t.stores.datasets.metadata(ctx, 'awkward')).kind).toBe('table.parquet');
+    // The row kind stores each row as a document, with the names escaped for MongoDB.
+    await t.api.put('/api/v1/dataset/awkward?kind=table.rows').send({ data }).expect(200);
+    const rowsBack = await t.api.get('/api/v1/dataset/awkward?orient=records&$price__gte=2').expect(200);
+    expect(rowsBack.body).toEqual(data);
     const meta = await t.stores.datasets.metadata(ctx, 'awkward');
+    expect(meta.kind).toBe('table.rows');
     const [document] = await t.databases
       .db(ctx)
       .collection(meta.collection as string)

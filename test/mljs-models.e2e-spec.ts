@@ -112,6 +112,7 @@ describe('ml.js models fitted on a worker', () => {
     expect(second.body.result).toMatchObject({ version: 3, parent: 2 });
     const whole = await app.api.put('/api/v1/model/petal/predict').send({ data: x }).expect(200);
     const parts = await app.api.put('/api/v1/model/petal-inc/predict').send({ data: x }).expect(200);
+    expect(parts.body.result).toHaveLength(x.length);
     (parts.body.result as number[]).forEach((value, i) => expect(value).toBeCloseTo(whole.body.result[i], 6));
   });
 

@@ -5,3 +5,4 @@ export * from './experiments/experiment-tracker.plugin';
 export * from './experiments/experiments.service';
 export * from './experiments/metric-blocks';
 export * from './experiments/run-log';
+export * from './experiments/experiment-answer';

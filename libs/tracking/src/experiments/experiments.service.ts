@@ -21,6 +21,16 @@ export const MAX_INLINE_ARTIFACT_CHARS = 64 * 1024;
 /** Runs one comparison takes. */
 export const MAX_COMPARED_RUNS = 5;
 
+/**
+ * Names of metrics, params and artifacts: letters, digits and `_ . : / -` (what training code uses:
+ * `val.loss`, `layer/1`); no spaces, control characters or markup, so they are safe in a page and a CSV.
+ */
+export const LOGGED_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.:/-]{0,127}$/;
+/** Tags are stored as document keys: no `.` or `$`. */
+const TAG_NAME = /^[A-Za-z0-9_][A-Za-z0-9_-]{0,63}$/;
+const MAX_TAG_CHARS = 500;
+const MAX_PARAM_CHARS = 10_000;
+
 export type ParamValue = string | number | boolean | null;
 
 export interface ArtifactInput {
@@ -32,8 +42,10 @@ export interface ArtifactInput {
 }
 
 export interface RunLogBatch {
-  params?: Record<string, ParamValue>;
+  params?: Record<string, unknown>;
   metrics?: { key: string; value: number; step?: number; time?: number | string }[];
+  /** Points as columns, one entry per metric: the compact form of large batches. */
+  series?: { key: string; values: number[]; steps?: number[]; times?: number[] }[];
   artifacts?: ArtifactInput[];
   tags?: Record<string, string>;
 }
@@ -100,7 +112,7 @@ export class ExperimentsService {
   }
 
   async startRun(ctx: TenantContext, name: string, user: string, tags: Record<string, string> = {}) {
-    return (await this.log(ctx, name)).start(user, tags);
+    return (await this.log(ctx, name)).start(user, checkTags(tags));
   }
 
   async endRun(ctx: TenantContext, name: string, run: number, status: EndStatus, user: string) {
@@ -110,11 +122,15 @@ export class ExperimentsService {
   /** Logs one batch into a running run: params, tags, artifacts as events, metric points as packed blocks. */
   async logBatch(ctx: TenantContext, name: string, run: number, user: string, batch: RunLogBatch) {
     const events = [
-      ...Object.entries(batch.params ?? {}).map(([key, value]) => paramEvent(key, value)),
-      ...Object.entries(batch.tags ?? {}).map(([key, value]) => ({ event: 'tag', key, text: value })),
+      ...Object.entries(checkParams(batch.params ?? {})).map(([key, value]) => paramEvent(key, value)),
+      ...Object.entries(checkTags(batch.tags ?? {})).map(([key, value]) => ({
+        event: 'tag',
+        key,
+        text: value,
+      })),
       ...(batch.artifacts ?? []).map(artifactEvent),
     ];
-    const points = toPoints(batch.metrics ?? []);
+    const points = [...toPoints(batch.metrics ?? []), ...seriesPoints(batch.series ?? [])];
     if (events.length > MAX_EVENTS_PER_CALL)
       throw OmegaError.invalidInput(`at most ${MAX_EVENTS_PER_CALL} params, tags and artifacts per call`);
     if (points.length > MAX_POINTS_PER_CALL)
@@ -235,7 +251,43 @@ function paramEvent(key: string, value: ParamValue): EventInput {
   return { event: 'param', key, text: JSON.stringify(value) };
 }
 
+function assertLoggedName(what: string, name: string): void {
+  if (typeof name !== 'string' || !LOGGED_NAME.test(name))
+    throw OmegaError.invalidInput(
+      `${what} name ${JSON.stringify(String(name).slice(0, 140))}: use 1-128 letters, digits or _ . : / -, starting with a letter, digit or _`,
+    );
+}
+
+function checkParams(params: Record<string, unknown>): Record<string, ParamValue> {
+  for (const [key, value] of Object.entries(params)) {
+    assertLoggedName('param', key);
+    const ok =
+      value === null ||
+      typeof value === 'boolean' ||
+      (typeof value === 'number' && Number.isFinite(value)) ||
+      (typeof value === 'string' && value.length <= MAX_PARAM_CHARS);
+    if (!ok)
+      throw OmegaError.invalidInput(
+        `param ${key} must be a string (at most ${MAX_PARAM_CHARS} characters), a finite number, a boolean or null`,
+      );
+  }
+  return params as Record<string, ParamValue>;
+}
+
+function checkTags(tags: Record<string, unknown>): Record<string, string> {
+  for (const [key, value] of Object.entries(tags)) {
+    if (!TAG_NAME.test(key))
+      throw OmegaError.invalidInput(
+        `tag name ${JSON.stringify(key.slice(0, 70))}: use 1-64 letters, digits, _ or -`,
+      );
+    if (typeof value !== 'string' || value.length > MAX_TAG_CHARS)
+      throw OmegaError.invalidInput(`tag ${key} must be a string of at most ${MAX_TAG_CHARS} characters`);
+  }
+  return tags as Record<string, string>;
+}
+
 function artifactEvent(artifact: ArtifactInput): EventInput {
+  assertLoggedName('artifact', artifact.name);
   const link =
     artifact.type === 'json'
       ? { type: 'json', value: artifact.value ?? null }
@@ -255,6 +307,7 @@ function artifactEvent(artifact: ArtifactInput): EventInput {
 function toPoints(metrics: RunLogBatch['metrics'] & object): MetricPoint[] {
   const now = Date.now();
   return metrics.map((metric, index) => {
+    assertLoggedName('metric', metric.key);
     if (!Number.isFinite(metric.value))
       throw OmegaError.invalidInput(`metrics[${index}].value must be a finite number`);
     let time = now;
@@ -264,6 +317,24 @@ function toPoints(metrics: RunLogBatch['metrics'] & object): MetricPoint[] {
     }
     return { key: metric.key, value: metric.value, step: metric.step ?? index, time };
   });
+}
+
+function seriesPoints(series: RunLogBatch['series'] & object): MetricPoint[] {
+  const now = Date.now();
+  const points: MetricPoint[] = [];
+  for (const { key, values, steps, times } of series) {
+    assertLoggedName('metric', key);
+    if (steps && steps.length !== values.length)
+      throw OmegaError.invalidInput(`series ${key}: steps must have one entry per value`);
+    if (times && times.length !== values.length)
+      throw OmegaError.invalidInput(`series ${key}: times must have one entry per value`);
+    for (let i = 0; i < values.length; i++) {
+      if (!Number.isFinite(values[i]))
+        throw OmegaError.invalidInput(`series ${key}: values must be finite numbers`);
+      points.push({ key, value: values[i], step: steps ? steps[i] : i, time: times ? times[i] : now });
+    }
+  }
+  return points;
 }
 
 function parseText(text: string | null): ParamValue {

@@ -23,6 +23,7 @@ import { SchedulesApiModule } from './schedules/schedules-api.module';
 import { ScriptsController } from './scripts/scripts.controller';
 import { JobsController } from './jobs/jobs.controller';
 import { SystemController } from './system/system.controller';
+import { TrackingApiModule } from './tracking/tracking-api.module';
 
 /**
  * The REST API: a thin shell over the libs. Every route needs credentials unless marked `@Public()`
@@ -50,6 +51,7 @@ export class ApiModule {
         ScriptRunsModule,
         JobRunsModule,
         SchedulesApiModule,
+        TrackingApiModule,
         ConsoleModule,
       ],
       controllers: [

@@ -1,29 +1,7 @@
 import { Injectable, NestMiddleware } from '@nestjs/common';
 import type { NextFunction, Request, Response } from 'express';
-import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
-
-/** The process' Prometheus registry: default Node metrics plus request counts and latencies. */
-@Injectable()
-export class MetricsRegistry {
-  readonly registry = new Registry();
-  readonly requests = new Counter({
-    name: 'omega_http_requests_total',
-    help: 'HTTP requests answered, by method, route and status',
-    labelNames: ['method', 'route', 'status'] as const,
-    registers: [this.registry],
-  });
-  readonly latency = new Histogram({
-    name: 'omega_http_request_duration_seconds',
-    help: 'HTTP request latency, by method and route',
-    labelNames: ['method', 'route'] as const,
-    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
-    registers: [this.registry],
-  });
-
-  constructor() {
-    collectDefaultMetrics({ register: this.registry, prefix: 'omega_' });
-  }
-}
+import { MetricsRegistry } from './metrics-registry';
+import { StoreMetrics } from './store-metrics';
 
 /**
  * Times every request. The route label is the matched route pattern (`/api/v1/dataset/:name`), never the
@@ -31,7 +9,10 @@ export class MetricsRegistry {
  */
 @Injectable()
 export class HttpMetricsMiddleware implements NestMiddleware {
-  constructor(private readonly metrics: MetricsRegistry) {}
+  constructor(
+    private readonly metrics: MetricsRegistry,
+    private readonly store: StoreMetrics,
+  ) {}
 
   use(req: Request, res: Response, next: NextFunction): void {
     const started = process.hrtime.bigint();
@@ -42,6 +23,9 @@ export class HttpMetricsMiddleware implements NestMiddleware {
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       this.metrics.requests.inc({ method: req.method, route, status: String(res.statusCode) });
       this.metrics.latency.observe({ method: req.method, route }, seconds);
+      // The principal the auth guard found (passport's `req.user`); absent for public routes and refusals.
+      const tenant = (req as Request & { user?: { tenant?: string } }).user?.tenant;
+      this.store.request(req.method, route, res.statusCode, tenant);
     });
     next();
   }

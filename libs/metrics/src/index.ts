@@ -1,3 +1,5 @@
 export * from './http-metrics';
+export * from './metrics-registry';
 export * from './metrics.controller';
 export * from './metrics.module';
+export * from './store-metrics';

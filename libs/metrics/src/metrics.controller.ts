@@ -1,7 +1,7 @@
 import { Controller, Get, Header } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { Public } from '@omega/core';
-import { MetricsRegistry } from './http-metrics';
+import { MetricsRegistry } from './metrics-registry';
 
 /**
  * Public, as Prometheus scrapers expect: the labels are method, route template and status only (never an

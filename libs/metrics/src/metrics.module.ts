@@ -1,12 +1,14 @@
 import { MiddlewareConsumer, Module, NestModule } from '@nestjs/common';
-import { HttpMetricsMiddleware, MetricsRegistry } from './http-metrics';
+import { HttpMetricsMiddleware } from './http-metrics';
 import { MetricsController } from './metrics.controller';
+import { MetricsRegistry } from './metrics-registry';
+import { StoreMetrics } from './store-metrics';
 
 /** Prometheus metrics at `/metrics`; importing the module is enough to time every route. */
 @Module({
   controllers: [MetricsController],
-  providers: [MetricsRegistry, HttpMetricsMiddleware],
-  exports: [MetricsRegistry],
+  providers: [MetricsRegistry, StoreMetrics, HttpMetricsMiddleware],
+  exports: [MetricsRegistry, StoreMetrics],
 })
 export class MetricsModule implements NestModule {
   configure(consumer: MiddlewareConsumer): void {

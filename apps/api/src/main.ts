@@ -7,6 +7,7 @@ import { ScheduleTickerModule } from '@omega/schedules';
 import { existsSync } from 'node:fs';
 import { ApiModule } from './api.module';
 import { configureApp } from './configure-app';
+import { StartupLogger } from './startup-logger';
 
 /**
  * Starts the platform. With no OMEGA_MONGO_URL it is the embedded default: a FerretDB on SQLite under
@@ -36,7 +37,7 @@ async function main(): Promise<void> {
   if (!config.brokerUrl) root.imports = [...(root.imports ?? []), ScheduleTickerModule];
   const app = await NestFactory.create(root, {
     bodyParser: false,
-    logger: nestLogLevels(config.logLevel),
+    logger: new StartupLogger(nestLogLevels(config.logLevel)),
   });
   configureApp(app, config);
   await app.listen(config.apiPort, config.apiHost);
@@ -52,7 +53,9 @@ async function main(): Promise<void> {
   }
 
   const base = `http://${config.apiHost}:${config.apiPort}`;
-  logger.log(`omega-ts is up${embedded ? ' (embedded mode, data in ' + config.dataDir + ')' : ''}`);
+  logger.log('omega-ts is up');
+  logger.log(`  mode          ${modeOf(config, embedded)}`);
+  logger.log(`  data folder   ${config.dataDir}`);
   logger.log(`  REST API      ${base}/api/v1/`);
   logger.log(`  Swagger UI    ${base}/api/docs`);
   logger.log(`  console       ${base}/console/`);
@@ -64,6 +67,13 @@ async function main(): Promise<void> {
   const credentials = credentialsFilePath(config.dataDir);
   if (existsSync(credentials)) logger.log(`  credentials   ${credentials} (the first admin's API key)`);
   logger.log('Press Ctrl-C to stop.');
+}
+
+/** One line a newcomer can read the deployment from: where data lives and where tasks run. */
+function modeOf(config: OmegaConfig, embedded: EmbeddedMongo | undefined): string {
+  const store = embedded ? 'FerretDB on SQLite in the data folder' : 'MongoDB from OMEGA_MONGO_URL';
+  const tasks = config.brokerUrl ? 'tasks on workers over RabbitMQ' : 'tasks run in this process';
+  return `${embedded ? 'embedded mode' : 'external services'} (${store}, ${tasks}, log level ${config.logLevel})`;
 }
 
 main().catch((error: Error) => {

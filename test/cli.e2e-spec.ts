@@ -120,7 +120,7 @@ describe('om, the command line (a child process against the real platform)', () 
       bucket: 'default',
       qualifier: 'default',
     });
-    expect(put).toMatchObject({ code: 0, stdout: 'stored sales (table.rows, 3 rows)\n' });
+    expect(put).toMatchObject({ code: 0, stdout: 'stored sales (table.parquet, 3 rows)\n' });
     // Not a terminal: one plain progress line with the rate.
     expect(put.stderr).toMatch(/^put sales: \d+ B [\d.]+ k?B\/s in [\d.]+ s\n$/);
     expect(model).toMatchObject({ name: 'iris', kind: 'onnx.model' });
@@ -153,9 +153,9 @@ describe('om, the command line (a child process against the real platform)', () 
     expect(header).toMatch(/^name\s+kind\s+rows\s+columns\s+modified$/);
     expect(rule).toMatch(/^-+ +-+ +-+ +-+ +-+$/);
     const salesLine = lines.find((line) => line.startsWith('sales '));
-    expect(salesLine).toMatch(/^sales\s+table\.rows\s+3\s+region,units,price\s+\d{4}-/);
+    expect(salesLine).toMatch(/^sales\s+table\.parquet\s+3\s+region,units,price\s+\d{4}-/);
     // Aligned: each value starts under its header.
-    expect(salesLine!.indexOf('table.rows')).toBe(header.indexOf('kind'));
+    expect(salesLine!.indexOf('table.parquet')).toBe(header.indexOf('kind'));
     expect(salesLine!.indexOf('region,units')).toBe(header.indexOf('columns'));
     expect(
       query
@@ -214,7 +214,7 @@ describe('om, the command line (a child process against the real platform)', () 
     await writeParquet(source, generated);
 
     const put = await run(['datasets', 'put', source, 'events']);
-    expect(put).toMatchObject({ code: 0, stdout: `stored events (table.rows, ${rowsCount} rows)\n` });
+    expect(put).toMatchObject({ code: 0, stdout: `stored events (table.parquet, ${rowsCount} rows)\n` });
     const meta = await json<{ kindMeta: { columns: { name: string; type: string }[] } }>([
       'datasets',
       'metadata',

@@ -82,6 +82,15 @@ describe('embedded default (npm start with no OMEGA_* variables)', () => {
       body: JSON.stringify({ data: [{ city: 'Zurich', temp: 21.5 }] }),
     });
     expect(put.status).toBe(200);
+    // New tables are columnar on the embedded default too: an append adds a part, filters prune by them.
+    expect(((await put.json()) as { kind: string }).kind).toBe('table.parquet');
+    const append = await fetch(`${base}/api/v1/dataset/persisted`, {
+      method: 'PUT',
+      headers: { ...auth, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ data: [{ city: 'Oslo', temp: 8 }], append: true }),
+    });
+    expect(append.status).toBe(200);
+    expect(((await append.json()) as { kindMeta: { rows: number } }).kindMeta.rows).toBe(2);
     expect(await interrupt(first.child)).toBe(0);
     expect(await portAnswers(apiPort)).toBe(false);
     expect(await portAnswers(mongoPort)).toBe(false);
@@ -90,7 +99,17 @@ describe('embedded default (npm start with no OMEGA_* variables)', () => {
     try {
       // The same key after a restart, and a login token signed with the key kept in the data folder.
       const back = await fetch(`${base}/api/v1/dataset/persisted?orient=records`, { headers: auth });
-      expect(await back.json()).toEqual([{ city: 'Zurich', temp: 21.5 }]);
+      expect(await back.json()).toEqual([
+        { city: 'Zurich', temp: 21.5 },
+        { city: 'Oslo', temp: 8 },
+      ]);
+      const warm = await fetch(
+        `${base}/api/v1/dataset/persisted?orient=records&temp__lt=10&city__startswith=O`,
+        {
+          headers: auth,
+        },
+      );
+      expect(await warm.json()).toEqual([{ city: 'Oslo', temp: 8 }]);
       expect(statSync(join(dataDir, 'jwt-secret')).mode & 0o777).toBe(0o600);
       const login = await fetch(`${base}/api/v1/auth/login`, {
         method: 'POST',

@@ -320,7 +320,7 @@ describe('SQL references', () => {
           .expect(201),
       );
       const expected = records(PEOPLE.filter((p) => p.score >= 100));
-      expect(copy.body.kind).toBe('table.rows');
+      expect(copy.body.kind).toBe('table.parquet');
       expect(copy.body.kindMeta.rows).toBe(expected.length);
       const back = await get(`${name}-copy`, { orient: 'records' });
       expect(back.body).toEqual(expected);

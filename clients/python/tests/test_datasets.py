@@ -159,7 +159,7 @@ def test_list_metadata_drop(om: omegats.Omega, name: str) -> None:
     om.datasets.put(pd.DataFrame({"x": [1]}), name + "-other")
     assert {name, name + "-other"} <= set(om.datasets.list())
     assert om.datasets.list(pattern=name + "-*") == [name + "-other"]
-    assert om.datasets.metadata(name)["kind"] == "table.rows"
+    assert om.datasets.metadata(name)["kind"] == "table.parquet"
     assert om.datasets.drop(name) is True
     assert name not in om.datasets.list()
     with pytest.raises(omegats.NotFound) as caught:

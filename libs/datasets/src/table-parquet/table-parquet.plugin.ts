@@ -14,7 +14,7 @@ import { rm } from 'node:fs/promises';
 import type { Db } from 'mongodb';
 import { TableKindMeta, TableSchema } from '../table-rows/table-schema';
 import { isColumns, isRecords, TableRecord, TableSource } from '../table-rows/table-source';
-import { TABLE_ROWS_KIND, toSource } from '../table-rows/table-rows.plugin';
+import { toSource } from '../table-rows/table-rows.plugin';
 import { DuckDbEngine } from './duckdb-engine';
 import { PartCache } from './part-cache';
 import { OpenPart, PART_MAX_CHARS, PART_ROWS, PartRecord, storePart } from './part-writer';
@@ -22,7 +22,7 @@ import { ParquetTable } from './parquet-table';
 
 export const TABLE_PARQUET_KIND = 'table.parquet';
 /** The kind a new table gets when no kind is named (PUT without `kind`, uploads, copies). */
-export const DEFAULT_TABLE_KIND: string = TABLE_ROWS_KIND;
+export const DEFAULT_TABLE_KIND: string = TABLE_PARQUET_KIND;
 /** The part index: one document per Parquet part, in the tenant's database. */
 export const PARTS_COLLECTION = 'omega_table_parts';
 const COUNTERS = 'omega_part_counters';

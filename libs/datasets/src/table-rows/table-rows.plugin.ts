@@ -13,7 +13,7 @@ import {
 } from '@omega/core';
 import type { Collection, Db } from 'mongodb';
 import { parseDtypes } from './column-types';
-import { ROW_ID_KEY, TableKindMeta, TableSchema } from './table-schema';
+import { TableKindMeta, TableSchema } from './table-schema';
 import { isColumns, isRecords, TableSource } from './table-source';
 import { TableView } from './table-view';
 
@@ -62,7 +62,7 @@ export class TableRowsPlugin implements StoragePluginContract<TableView> {
         inFlight.catch(() => undefined);
       }
       await inFlight;
-      await assertStillThere(collection, firstWritten);
+      await assertStillThere(db.collection<{ _id: number }>(collectionName), firstWritten);
       if (!previous) {
         await db
           .collection<{ _id: string; next: number }>(COUNTERS)
@@ -115,9 +115,13 @@ export function toSource(input: unknown, dtypes: unknown): TableSource {
  * table that silently reads short. The first row this put wrote must still be there; a point lookup by
  * `_id` costs a millisecond where counting the rows costs seconds on FerretDB.
  */
-async function assertStillThere(collection: Collection, firstRowId: number | undefined): Promise<void> {
+async function assertStillThere(
+  collection: Collection<{ _id: number }>,
+  firstRowId: number | undefined,
+): Promise<void> {
   if (firstRowId === undefined) return;
-  const first = await collection.findOne({ [ROW_ID_KEY]: firstRowId }, { projection: { _id: 1 } });
+  // The row id is `_id` (ROW_ID_KEY).
+  const first = await collection.findOne({ _id: firstRowId }, { projection: { _id: 1 } });
   if (!first) {
     throw new OmegaError(
       OmegaErrorCode.Conflict,

@@ -133,18 +133,20 @@ k8s_tools() {
   command -v go >/dev/null || die "go is not installed (helm and kubeconform build from the Go module proxy)"
   exec 8>"$K8S_CACHE/k8s-tools.lock"
   flock -w 1200 8 || die "another install of the kubernetes tools did not finish within 1200s"
-  if ! "$K8S_BIN/helm" version --template '{{.Version}}' 2>/dev/null | grep -qx "$HELM_VERSION"; then
-    log "building helm $HELM_VERSION into $K8S_BIN (~8 min cold; log: $TOOLS_LOG_DIR/go.log)"
-    GOBIN="$K8S_BIN" go install "helm.sh/helm/v4/cmd/helm@$HELM_VERSION" >>"$TOOLS_LOG_DIR/go.log" 2>&1 ||
-      { tail -n 20 "$TOOLS_LOG_DIR/go.log" >&2; die "go install helm failed"; }
-  fi
-  if ! "$K8S_BIN/kubeconform" -v 2>/dev/null | grep -qx "$KUBECONFORM_VERSION"; then
-    log "building kubeconform $KUBECONFORM_VERSION into $K8S_BIN"
-    GOBIN="$K8S_BIN" go install "github.com/yannh/kubeconform/cmd/kubeconform@$KUBECONFORM_VERSION" \
-      >>"$TOOLS_LOG_DIR/go.log" 2>&1 || { tail -n 20 "$TOOLS_LOG_DIR/go.log" >&2; die "go install kubeconform failed"; }
-  fi
+  # `go install` leaves the version out of the binaries (no release ldflags): a stamp beside each says it.
+  go_tool helm "helm.sh/helm/v4/cmd/helm" "$HELM_VERSION" "~8 min cold"
+  go_tool kubeconform "github.com/yannh/kubeconform/cmd/kubeconform" "$KUBECONFORM_VERSION" "~1 min cold"
   k8s_schemas
   exec 8>&-
+}
+
+go_tool() {
+  local name=$1 package=$2 version=$3 cost=$4
+  [[ -x $K8S_BIN/$name && "$(cat "$K8S_BIN/.$name.version" 2>/dev/null)" == "$version" ]] && return 0
+  log "building $name $version into $K8S_BIN ($cost; log: $TOOLS_LOG_DIR/go.log)"
+  GOBIN="$K8S_BIN" go install "$package@$version" >>"$TOOLS_LOG_DIR/go.log" 2>&1 ||
+    { tail -n 20 "$TOOLS_LOG_DIR/go.log" >&2; die "go install $package@$version failed"; }
+  echo "$version" >"$K8S_BIN/.$name.version"
 }
 
 # The stamp names everything the schemas are made from: a change of any of them makes them anew.

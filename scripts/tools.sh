@@ -8,10 +8,14 @@
 #   k8s tools      helm and kubeconform (built once into ~/.cache/omega-ts/bin) and the JSON schemas
 #                  kubeconform checks the Helm chart against (~/.cache/omega-ts/k8s-schemas).
 #
-# Usage: bash scripts/tools.sh [all|deploy|k8s|env]
+#   r tools        R with httr, jsonlite and testthat from Debian, for the R client (clients/r) and its
+#                  test (test/r-client.e2e-spec.ts).
+#
+# Usage: bash scripts/tools.sh [all|deploy|k8s|r|env]
 #   all      install what is missing (default); a second run with everything present is a quick no-op
 #   deploy   only the deploy tools above
 #   k8s      only the kubernetes tools
+#   r        only R and the R client's packages
 #   env      print where the tools are
 #
 # Each kind of tool has its own function below; add a new kind as a function of its own and call it from
@@ -189,17 +193,31 @@ k8s_env() {
   echo "OMEGA_TOOLS_K8S_VERSION=$K8S_VERSION"
 }
 
+# ---------------------------------------------------------------- r tools
+
+# Debian's packages only: CRAN is not reachable from these machines. Debian has no arrow package, so the
+# client's Parquet path stays optional (Suggests) and its test says it was skipped.
+r_tools() {
+  apt_install r-base-core r-cran-httr r-cran-jsonlite r-cran-testthat
+}
+
+r_env() {
+  echo "OMEGA_TOOLS_R=$(command -v R || true)"
+}
+
 # ---------------------------------------------------------------- main
 
 install_all() {
   deploy_tools
   k8s_tools
+  r_tools
 }
 
 case "${1:-all}" in
   all) install_all ;;
   deploy) deploy_tools ;;
   k8s) k8s_tools ;;
-  env) deploy_env; k8s_env ;;
-  *) die "usage: bash scripts/tools.sh [all|deploy|k8s|env]" ;;
+  r) r_tools ;;
+  env) deploy_env; k8s_env; r_env ;;
+  *) die "usage: bash scripts/tools.sh [all|deploy|k8s|r|env]" ;;
 esac

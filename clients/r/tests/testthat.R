@@ -1,0 +1,4 @@
+library(testthat)
+library(omegats)
+
+test_check("omegats")

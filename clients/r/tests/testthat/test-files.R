@@ -1,0 +1,21 @@
+test_that("files go in and out byte for byte, from raw vectors and from disk", {
+  om <- connect_for_tests()
+  name <- fresh_name()
+  content <- as.raw(c(0:255, 0:255))
+  meta <- om_files_put(om, content, name, content_type = "application/x-test")
+  expect_equal(meta$size, length(content))
+  expect_identical(om_files_get(om, name), content)
+
+  source <- tempfile(fileext = ".bin")
+  writeBin(as.raw(sample(0:255, 300000, TRUE)), source)
+  om_files_put(om, source, paste0(name, "/disk.bin"))
+  target <- tempfile()
+  expect_equal(om_files_get(om, paste0(name, "/disk.bin"), path = target), target)
+  expect_identical(unname(tools::md5sum(target)), unname(tools::md5sum(source)))
+  expect_equal(om_files_metadata(om, paste0(name, "/disk.bin"))$size, 300000)
+
+  expect_true(all(c(name, paste0(name, "/disk.bin")) %in% om_files_list(om)))
+  expect_true(om_files_drop(om, name))
+  expect_error(om_files_get(om, name), class = "omegats_not_found")
+  expect_false(om_files_drop(om, name, force = TRUE))
+})

@@ -15,7 +15,7 @@ import { AuditService } from '../audit/audit.service';
 import { MembershipsService } from '../memberships/memberships.service';
 import { TenantsService } from '../tenants/tenants.service';
 import { UsersService, UserView } from '../users/users.service';
-import { parseAuthorization } from './credentials';
+import { MAX_AUTHORIZATION_LENGTH, parseAuthorization } from './credentials';
 import { loggableUserid, Principal } from './principal';
 import { CacheLookup, PrincipalCache } from './principal-cache';
 import { principalTag } from './principal-changes';
@@ -124,48 +124,62 @@ export class AuthService {
     });
   }
 
-  /** The request's principal from its Authorization header or session cookie; UNAUTHENTICATED otherwise. */
-  async authenticate(req: Request): Promise<Principal> {
+  /**
+   * The request's principal from its Authorization header or session cookie; UNAUTHENTICATED otherwise.
+   * A credential seen before is answered from the cache at once, without I/O or a promise (the hot path:
+   * one hash of the header, one map read); others are resolved and kept, and refusals are thrown.
+   */
+  authenticate(req: Request): Principal | Promise<Principal> {
     const header = req.headers.authorization;
     if (header !== undefined) {
-      const presented = parseAuthorization(header);
-      if (presented.scheme === 'apikey') {
-        // The cache is keyed by a SHA-256 of the whole header: only the exact key presented before hits.
-        const { userid, apikey } = presented;
-        return (
-          (await this.cached(`apikey ${header}`, () => this.apiKeyPrincipal(userid, apikey))) ??
-          this.refuse(req, 'ApiKey', userid, 'unknown, revoked or expired key')
-        );
-      }
-      if (presented.scheme === 'bearer') {
-        return (
-          (await this.cached(`bearer ${presented.token}`, () =>
-            this.resolveToken(presented.token, 'bearer'),
-          )) ?? this.refuse(req, 'Bearer', undefined, 'invalid token')
-        );
-      }
-      return this.refuse(req, 'Authorization', presented.userid, presented.reason);
+      // Keyed by a SHA-256 of the whole header, so only the exact header accepted before hits, unparsed.
+      if (header.length > MAX_AUTHORIZATION_LENGTH)
+        return this.refuse(req, 'Authorization', undefined, 'too long');
+      const lookup = this.cache.lookup(`authorization ${header}`);
+      return this.fromCache(lookup) ?? this.resolveHeader(req, header, lookup);
     }
     const cookie = (req.cookies as Record<string, unknown> | undefined)?.[SESSION_COOKIE];
     if (typeof cookie === 'string' && cookie !== '') {
+      const lookup = this.cache.lookup(`session ${cookie}`);
       return (
-        (await this.cached(`session ${cookie}`, () => this.resolveToken(cookie, 'session'))) ??
-        this.refuse(req, 'session', undefined, 'invalid session')
+        this.fromCache(lookup) ??
+        this.resolveAndKeep(lookup, () => this.resolveToken(cookie, 'session')).then(
+          (principal) => principal ?? this.refuse(req, 'session', undefined, 'invalid session'),
+        )
       );
     }
     throw unauthenticated();
   }
 
-  /** The cached principal for a credential, or the one `resolve` reads (kept when it may be). */
-  private async cached(
-    credential: string,
+  private async resolveHeader(req: Request, header: string, lookup: CacheLookup): Promise<Principal> {
+    const presented = parseAuthorization(header);
+    if (presented.scheme === 'apikey') {
+      const { userid, apikey } = presented;
+      return (
+        (await this.resolveAndKeep(lookup, () => this.apiKeyPrincipal(userid, apikey))) ??
+        this.refuse(req, 'ApiKey', userid, 'unknown, revoked or expired key')
+      );
+    }
+    if (presented.scheme === 'bearer') {
+      return (
+        (await this.resolveAndKeep(lookup, () => this.resolveToken(presented.token, 'bearer'))) ??
+        this.refuse(req, 'Bearer', undefined, 'invalid token')
+      );
+    }
+    return this.refuse(req, 'Authorization', presented.userid, presented.reason);
+  }
+
+  /** The principal of a cache hit (noting an API key's use), or undefined. */
+  private fromCache(lookup: CacheLookup): Principal | undefined {
+    if (lookup.principal) this.noteKeyUse(lookup);
+    return lookup.principal;
+  }
+
+  /** Resolves the credential of a cache miss, and keeps its principal when it may be. */
+  private async resolveAndKeep(
+    lookup: CacheLookup,
     resolve: () => Promise<Resolved | null>,
   ): Promise<Principal | null> {
-    const lookup = this.cache.lookup(credential);
-    if (lookup.principal) {
-      this.noteKeyUse(lookup);
-      return lookup.principal;
-    }
     const resolved = await resolve();
     if (!resolved) return null;
     // Run tokens are checked on every request: see runPrincipal.
@@ -219,7 +233,8 @@ export class AuthService {
    * run token comes only as Bearer, only while its run lasts, and speaks for the user as a member at most.
    */
   async verifyToken(token: string, via: 'bearer' | 'session'): Promise<Principal | null> {
-    return this.cached(`${via} ${token}`, () => this.resolveToken(token, via));
+    const lookup = this.cache.lookup(`${via} ${token}`);
+    return this.fromCache(lookup) ?? this.resolveAndKeep(lookup, () => this.resolveToken(token, via));
   }
 
   private async resolveToken(token: string, via: 'bearer' | 'session'): Promise<Resolved | null> {

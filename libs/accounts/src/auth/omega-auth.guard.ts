@@ -18,6 +18,15 @@ import {
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
+/** What the guard needs of a route's metadata, read once per controller class and handler. */
+interface RouteRules {
+  isPublic: boolean;
+  isLogin: boolean;
+  platformAdmin: boolean;
+  readonlyAllowed: boolean;
+  roles?: Role[];
+}
+
 /**
  * The global guard (APP_GUARD): every route needs a principal unless marked `@Public()`. In order:
  * refuse addresses that presented too many bad credentials, authenticate (`AuthService`, counting refusals;
@@ -26,62 +35,107 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
  * then a run token's scope (data-plane routes of its qualifier and bucket only), then the role: readonly
  * principals only read, `@Roles` and `@PlatformAdmin` narrow further. Its errors
  * are OmegaErrors, so a controller-scoped filter (the console's login redirect) can catch them.
+ *
+ * Every request passes here, so its fixed cost is kept small: a route's metadata is read once and kept
+ * per class and handler (it never changes after boot), and a request with a cached credential whose
+ * counters memory can decide is checked synchronously, without a promise.
  */
 @Injectable()
 export class OmegaAuthGuard implements CanActivate {
+  /** By class, then handler: an inherited handler may sit under classes with different metadata. */
+  private readonly rules = new WeakMap<object, WeakMap<object, RouteRules>>();
+
   constructor(
     private readonly reflector: Reflector,
     private readonly auth: AuthService,
     private readonly limits: RateLimiter,
   ) {}
 
-  async canActivate(context: ExecutionContext): Promise<boolean> {
+  canActivate(context: ExecutionContext): boolean | Promise<boolean> {
     if (context.getType() !== 'http') return true;
-    const req = context.switchToHttp().getRequest<Request>();
-    const res = context.switchToHttp().getResponse<Response>();
-    if (this.flag(PUBLIC_ROUTE, context)) {
-      if (this.flag(LOGIN_ROUTE_KEY, context)) await this.limits.countLogin(req, res);
-      return true;
-    }
+    const http = context.switchToHttp();
+    const req = http.getRequest<Request>();
+    const res = http.getResponse<Response>();
+    const rules = this.rulesOf(context);
+    if (rules.isPublic) return rules.isLogin ? this.limits.countLogin(req, res).then(() => true) : true;
     const cookies = req.cookies as Record<string, unknown> | undefined;
     const presented = req.headers.authorization !== undefined || cookies?.[SESSION_COOKIE] !== undefined;
-    if (presented) await this.limits.assertNotGuessing(req, res);
-    let principal: Principal;
+    const guessing = presented ? this.limits.assertNotGuessing(req, res) : undefined;
+    if (guessing) return guessing.then(() => this.authenticated(req, res, rules, presented));
+    return this.authenticated(req, res, rules, presented);
+  }
+
+  private authenticated(
+    req: Request,
+    res: Response,
+    rules: RouteRules,
+    presented: boolean,
+  ): boolean | Promise<boolean> {
+    let principal: Principal | Promise<Principal>;
     try {
-      principal = await this.auth.authenticate(req);
+      principal = this.auth.authenticate(req);
     } catch (error) {
-      if (presented && error instanceof OmegaError && error.code === OmegaErrorCode.Unauthenticated)
-        await this.limits.countBadCredentials(req);
-      throw error;
+      return this.refused(req, presented, error);
     }
+    if (principal instanceof Promise)
+      return principal.then(
+        (found) => this.authorized(req, res, rules, found),
+        (error: unknown) => this.refused(req, presented, error),
+      );
+    return this.authorized(req, res, rules, principal);
+  }
+
+  /** Counts a refused credential against the client's address, then refuses. */
+  private async refused(req: Request, presented: boolean, error: unknown): Promise<never> {
+    if (presented && error instanceof OmegaError && error.code === OmegaErrorCode.Unauthenticated)
+      await this.limits.countBadCredentials(req);
+    throw error;
+  }
+
+  private authorized(
+    req: Request,
+    res: Response,
+    rules: RouteRules,
+    principal: Principal,
+  ): boolean | Promise<boolean> {
     // Where `principalOf` and `@CurrentPrincipal()` find it (passport's `req.user`, as before).
     (req as Request & { user: Principal }).user = principal;
-    await this.limits.countRequest(req, res, principal);
+    const counted = this.limits.countRequest(req, res, principal);
+    if (counted) return counted.then(() => this.allowed(req, rules, principal));
+    return this.allowed(req, rules, principal);
+  }
+
+  private allowed(req: Request, rules: RouteRules, principal: Principal): true {
     if (principal.via === 'session' && !SAFE_METHODS.has(req.method)) assertCsrf(req);
     if (principal.run) assertWithinRun(req, principal.run);
-    this.assertAllowed(context, req, principal);
+    if (rules.platformAdmin && !principal.isPlatformAdmin) throw forbidden();
+    if (rules.roles && !rules.roles.includes(principal.role)) throw forbidden();
+    if (principal.role === 'readonly' && !SAFE_METHODS.has(req.method) && !rules.readonlyAllowed)
+      throw new OmegaError(OmegaErrorCode.Forbidden, 'The readonly role may only read');
     return true;
   }
 
-  private assertAllowed(context: ExecutionContext, req: Request, principal: Principal): void {
-    if (this.flag(PLATFORM_ADMIN_KEY, context) && !principal.isPlatformAdmin) throw forbidden();
-    const roles = this.reflector.getAllAndOverride<Role[] | undefined>(ROLES_KEY, [
-      context.getHandler(),
-      context.getClass(),
-    ]);
-    if (roles && !roles.includes(principal.role)) throw forbidden();
-    if (
-      principal.role === 'readonly' &&
-      !SAFE_METHODS.has(req.method) &&
-      !this.flag(READONLY_ALLOWED_KEY, context)
-    )
-      throw new OmegaError(OmegaErrorCode.Forbidden, 'The readonly role may only read');
-  }
-
-  private flag(key: string, context: ExecutionContext): boolean {
-    return (
-      this.reflector.getAllAndOverride<boolean>(key, [context.getHandler(), context.getClass()]) === true
-    );
+  private rulesOf(context: ExecutionContext): RouteRules {
+    const handler = context.getHandler();
+    const controller = context.getClass();
+    let byHandler = this.rules.get(controller);
+    if (!byHandler) {
+      byHandler = new WeakMap();
+      this.rules.set(controller, byHandler);
+    }
+    let rules = byHandler.get(handler);
+    if (!rules) {
+      const read = <T>(key: string) => this.reflector.getAllAndOverride<T>(key, [handler, controller]);
+      rules = {
+        isPublic: read<boolean>(PUBLIC_ROUTE) === true,
+        isLogin: read<boolean>(LOGIN_ROUTE_KEY) === true,
+        platformAdmin: read<boolean>(PLATFORM_ADMIN_KEY) === true,
+        readonlyAllowed: read<boolean>(READONLY_ALLOWED_KEY) === true,
+        roles: read<Role[] | undefined>(ROLES_KEY),
+      };
+      byHandler.set(handler, rules);
+    }
+    return rules;
   }
 }
 

@@ -20,12 +20,15 @@ function keep(cache: PrincipalCache, credential: string, tags: string[], expires
 }
 
 describe('principal cache', () => {
-  it('answers a kept principal as a copy, and nothing for another credential', () => {
+  it('answers a kept principal that no request can change, and nothing for another credential', () => {
     const { cache } = cacheOf();
-    keep(cache, 'apikey one', [principalTag.user('u1')]);
+    const limited: Principal = { ...principal, rateLimits: { api: 5 } };
+    cache.set(cache.lookup('apikey one'), limited, [principalTag.user('u1')]);
+    limited.role = 'readonly';
     const found = cache.lookup('apikey one').principal;
-    expect(found).toEqual(principal);
-    found!.role = 'admin';
+    expect(found).toEqual({ ...principal, rateLimits: { api: 5 } });
+    expect(() => (found!.role = 'admin')).toThrow(TypeError);
+    expect(() => (found!.rateLimits!.api = 0)).toThrow(TypeError);
     expect(cache.lookup('apikey one').principal?.role).toBe('member');
     expect(cache.lookup('apikey two').principal).toBeUndefined();
   });

@@ -1,6 +1,6 @@
 import { Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
 import { ChangeEvents, OMEGA_CONFIG, OmegaConfig } from '@omega/core';
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { Principal } from './principal';
 import { PRINCIPALS_TOPIC } from './principal-changes';
 
@@ -48,9 +48,13 @@ export class PrincipalCache implements OnModuleDestroy {
     ];
   }
 
-  /** The cached principal for a credential (a copy: callers may not change the cached one). */
+  /**
+   * The cached principal for a credential. It is frozen and shared by every request that presents the
+   * credential (no copy per request), so nothing can change the cached one.
+   */
   lookup(credential: string): CacheLookup {
-    const key = createHash('sha256').update(credential, 'utf8').digest('base64url');
+    // The one-shot hash: a fraction of createHash's cost, and once per request.
+    const key = hash('sha256', credential, 'base64url');
     const lookup: CacheLookup = { key, generation: this.generation };
     if (this.size === 0 || !this.events.reliable) return lookup;
     const entry = this.entries.get(key);
@@ -62,7 +66,8 @@ export class PrincipalCache implements OnModuleDestroy {
     // Map order is insertion order: moving the entry to the end makes the first the least recently used.
     this.entries.delete(key);
     this.entries.set(key, entry);
-    return { ...lookup, principal: { ...entry.principal } };
+    lookup.principal = entry.principal;
+    return lookup;
   }
 
   /**
@@ -73,7 +78,7 @@ export class PrincipalCache implements OnModuleDestroy {
     if (this.size === 0 || lookup.generation !== this.generation || !this.events.reliable) return;
     const expiresAt = Math.min(credentialExpiresAt ?? Infinity, Date.now() + this.maxAgeMs);
     this.entries.delete(lookup.key);
-    this.entries.set(lookup.key, { principal: { ...principal }, tags, expiresAt });
+    this.entries.set(lookup.key, { principal: frozen(principal), tags, expiresAt });
     while (this.entries.size > this.size) {
       const oldest = this.entries.keys().next().value as string;
       this.entries.delete(oldest);
@@ -98,4 +103,12 @@ export class PrincipalCache implements OnModuleDestroy {
   onModuleDestroy(): void {
     for (const unsubscribe of this.unsubscribe) unsubscribe();
   }
+}
+
+/** A frozen copy: the caller keeps its own object, the cache's cannot be changed by any request. */
+function frozen(principal: Principal): Principal {
+  const copy: Principal = { ...principal };
+  if (copy.rateLimits) copy.rateLimits = Object.freeze({ ...copy.rateLimits });
+  if (copy.run) copy.run = Object.freeze({ ...copy.run });
+  return Object.freeze(copy);
 }

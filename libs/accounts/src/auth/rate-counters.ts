@@ -26,8 +26,12 @@ interface Slot {
   touched: boolean;
   /** When the shared total was last read. */
   readAt: number;
+  /** A read of the shared total is under way (`ready` resolves when it is done). */
+  reading: boolean;
   ready: Promise<void>;
 }
+
+export type RateVerdict = RateUse & { allowed: boolean };
 
 export interface RateUse {
   used: number;
@@ -38,8 +42,9 @@ export interface RateUse {
 /**
  * Rate counters every API replica shares, in the accounts SQL database: one row per counter and fixed
  * window, raised with an atomic upsert-increment. The request path reads the database only the first time
- * a process sees a counter in a window; after that it decides from memory (the shared total last read plus
- * its own hits since) and adds its hits in one statement per counter every RATE_FLUSH_MS.
+ * a process sees a counter in a window (or when it sat idle past RATE_FLUSH_MS); otherwise it decides from
+ * memory, synchronously and in O(1) (`tryHit`, `peek`: the shared total last read plus its own hits since),
+ * and adds its hits in one statement per counter every RATE_FLUSH_MS.
  *
  * Accuracy: a process does not see the others' hits of the last RATE_FLUSH_MS, so across N replicas a
  * window may admit up to about (N - 1) × (requests per replica in RATE_FLUSH_MS) more than the limit; a
@@ -61,8 +66,34 @@ export class RateCounters implements OnModuleDestroy {
   }
 
   /** Counts one hit unless the counter reached `limit` in this window; answers whether it was counted. */
-  async hit(counter: string, limit: number, windowMs: number): Promise<RateUse & { allowed: boolean }> {
-    const slot = await this.slot(counter, windowMs, true);
+  async hit(counter: string, limit: number, windowMs: number): Promise<RateVerdict> {
+    return this.count(await this.slot(counter, windowMs, true), limit);
+  }
+
+  /**
+   * `hit` without waiting, when memory can decide: the counter's window is this process's current one and
+   * its shared total was read within RATE_FLUSH_MS. Undefined otherwise (then `hit` reads the database).
+   */
+  tryHit(counter: string, limit: number): RateVerdict | undefined {
+    const slot = this.slots.get(counter);
+    if (!slot || !isFresh(slot, Date.now())) return undefined;
+    slot.touched = true;
+    return this.count(slot, limit);
+  }
+
+  /**
+   * The use of a counter this process counts in its current window, if memory can answer: 0 for one it has
+   * not seen this window, undefined when its shared total needs reading (then `use`).
+   */
+  peek(counter: string, windowMs: number): RateUse | undefined {
+    const now = Date.now();
+    const slot = this.slots.get(counter);
+    if (!slot || slot.windowEnd <= now) return { used: 0, resetAt: windowEndOf(now, windowMs) };
+    if (!isFresh(slot, now)) return undefined;
+    return { used: slot.shared + slot.pending + slot.inFlight, resetAt: slot.windowEnd };
+  }
+
+  private count(slot: Slot, limit: number): RateVerdict {
     const used = slot.shared + slot.pending + slot.inFlight;
     if (used >= limit) return { allowed: false, used, resetAt: slot.windowEnd };
     slot.pending += 1;
@@ -95,6 +126,7 @@ export class RateCounters implements OnModuleDestroy {
         inFlight: 0,
         touched: false,
         readAt: 0,
+        reading: false,
         ready: Promise.resolve(),
       };
       this.slots.set(counter, slot);
@@ -104,10 +136,13 @@ export class RateCounters implements OnModuleDestroy {
     if (now - slot.readAt > RATE_FLUSH_MS) {
       const stale = slot;
       stale.readAt = now;
-      stale.ready = this.read(rowId(counter, stale.windowEnd)).then(
-        (hits) => void (stale.shared = Math.max(stale.shared, hits)),
-        (error: Error) => this.logger.warn(`Could not read rate counter: ${error.message}`),
-      );
+      stale.reading = true;
+      stale.ready = this.read(rowId(counter, stale.windowEnd))
+        .then(
+          (hits) => void (stale.shared = Math.max(stale.shared, hits)),
+          (error: Error) => this.logger.warn(`Could not read rate counter: ${error.message}`),
+        )
+        .finally(() => (stale.reading = false));
     }
     await slot.ready;
     if (touch) {
@@ -201,6 +236,11 @@ export class RateCounters implements OnModuleDestroy {
     if ([...this.slots.values()].some((slot) => slot.pending > 0)) await this.flush().catch(() => undefined);
     clearTimeout(this.timer);
   }
+}
+
+/** Memory may decide for this counter: its window is current and its shared total recent and not being read. */
+function isFresh(slot: Slot, now: number): boolean {
+  return slot.windowEnd > now && !slot.reading && now - slot.readAt <= RATE_FLUSH_MS;
 }
 
 function windowEndOf(now: number, windowMs: number): number {

@@ -3,7 +3,7 @@ import { OMEGA_CONFIG, OmegaConfig, OmegaError, OmegaErrorCode } from '@omega/co
 import type { Request, Response } from 'express';
 import type { Principal } from './principal';
 import { effectiveLimits, extraLimitsOf, RATE_LIMIT_NAMES, RateLimitName } from './rate-limit-policy';
-import { RateCounters } from './rate-counters';
+import { RateCounters, RateUse } from './rate-counters';
 
 /** One limit of a principal as `GET /api/v1/auth/me` shows it. */
 export interface RateLimitUse {
@@ -26,6 +26,13 @@ export interface RateLimitUse {
 @Injectable()
 export class RateLimiter {
   private readonly windowMs: number;
+  /**
+   * What counting needs of a principal (its limits, its counters' names), worked out once per principal
+   * object: cached principals are the same frozen object on every request, so a request allocates nothing.
+   */
+  private readonly plans = new WeakMap<Principal, CountPlan>();
+  /** Until when this process has refused credentials in the current window (see `assertNotGuessing`). */
+  private badCredentialsUntil = 0;
 
   constructor(
     @Inject(OMEGA_CONFIG) private readonly config: OmegaConfig,
@@ -34,21 +41,49 @@ export class RateLimiter {
     this.windowMs = config.rateLimitApiWindowSeconds * 1000;
   }
 
-  /** Counts an authenticated request against the principal's limits. */
-  async countRequest(req: Request, res: Response, principal: Principal): Promise<void> {
-    const limits = effectiveLimits(this.config, principal.role, principal.rateLimits);
+  /**
+   * Counts an authenticated request against the principal's limits. Synchronous when the counters decide
+   * from memory (nearly every request); a promise when a shared total must be read first.
+   */
+  countRequest(req: Request, res: Response, principal: Principal): void | Promise<void> {
+    const plan = this.planOf(principal);
     const route = (req.route as { path?: unknown } | undefined)?.path;
-    const names: RateLimitName[] = [
-      'api',
-      ...extraLimitsOf(req.method, typeof route === 'string' ? route : undefined),
-    ];
-    for (const name of names) {
-      const limit = limits[name];
+    const extra = extraLimitsOf(req.method, typeof route === 'string' ? route : undefined);
+    const names = extra.length === 0 ? API_ONLY : ['api' as const, ...extra];
+    for (let index = 0; index < names.length; index++) {
+      const name = names[index];
+      const limit = plan.limits[name];
       if (limit === 0) continue;
-      const verdict = await this.counters.hit(`${name}:${trackerOf(principal)}`, limit, this.windowMs);
-      if (!verdict.allowed)
-        throw limited(res, name, `${limit} per ${this.config.rateLimitApiWindowSeconds} s`, verdict.resetAt);
+      const verdict = this.counters.tryHit(plan.counters[name], limit);
+      if (verdict === undefined) return this.countFrom(names.slice(index), res, plan);
+      if (!verdict.allowed) throw this.limited(res, name, limit, verdict.resetAt);
     }
+  }
+
+  private async countFrom(names: readonly RateLimitName[], res: Response, plan: CountPlan): Promise<void> {
+    for (const name of names) {
+      const limit = plan.limits[name];
+      if (limit === 0) continue;
+      const verdict = await this.counters.hit(plan.counters[name], limit, this.windowMs);
+      if (!verdict.allowed) throw this.limited(res, name, limit, verdict.resetAt);
+    }
+  }
+
+  private planOf(principal: Principal): CountPlan {
+    let plan = this.plans.get(principal);
+    if (!plan) {
+      const tracker = trackerOf(principal);
+      plan = {
+        limits: effectiveLimits(this.config, principal.role, principal.rateLimits),
+        counters: { api: `api:${tracker}`, uploads: `uploads:${tracker}`, keys: `keys:${tracker}` },
+      };
+      this.plans.set(principal, plan);
+    }
+    return plan;
+  }
+
+  private limited(res: Response, name: RateLimitName, limit: number, resetAt: number): OmegaError {
+    return limited(res, name, `${limit} per ${this.config.rateLimitApiWindowSeconds} s`, resetAt);
   }
 
   /** Counts a password login attempt per client address and userid. */
@@ -64,13 +99,23 @@ export class RateLimiter {
 
   /**
    * Refuses, before any credential is checked, a client address that presented too many bad credentials
-   * in this window: guessing keys or tokens from one address gets a few tries, then 429s.
+   * in this window: guessing keys or tokens from one address gets a few tries, then 429s. Synchronous
+   * unless a shared total must be read. While this process refused no credential in the current window it
+   * decides without even working out the client's address: an address it never saw fail counts as 0 here
+   * (its first failure loads the shared count), as before.
    */
-  async assertNotGuessing(req: Request, res: Response): Promise<void> {
+  assertNotGuessing(req: Request, res: Response): void | Promise<void> {
     const limit = this.config.rateLimitBadCredentials;
-    if (limit === 0) return;
-    // No database read for an address that never failed here: the first failure loads the shared count.
-    const use = await this.counters.use(`bad:${String(req.ip)}`, this.windowMs, false);
+    if (limit === 0 || Date.now() >= this.badCredentialsUntil) return;
+    const counter = `bad:${String(req.ip)}`;
+    const use = this.counters.peek(counter, this.windowMs);
+    if (use === undefined)
+      return this.counters.use(counter, this.windowMs, false).then((loaded) => this.assertBelow(res, loaded));
+    this.assertBelow(res, use);
+  }
+
+  private assertBelow(res: Response, use: RateUse): void {
+    const limit = this.config.rateLimitBadCredentials;
     if (use.used >= limit)
       throw limited(
         res,
@@ -82,7 +127,8 @@ export class RateLimiter {
 
   async countBadCredentials(req: Request): Promise<void> {
     if (this.config.rateLimitBadCredentials === 0) return;
-    await this.counters.hit(`bad:${String(req.ip)}`, Number.MAX_SAFE_INTEGER, this.windowMs);
+    const verdict = await this.counters.hit(`bad:${String(req.ip)}`, Number.MAX_SAFE_INTEGER, this.windowMs);
+    this.badCredentialsUntil = Math.max(this.badCredentialsUntil, verdict.resetAt);
   }
 
   /** The principal's limits and their use in the current window. */
@@ -104,6 +150,14 @@ export class RateLimiter {
     );
   }
 }
+
+/** A principal's limits and the names of its counters. */
+interface CountPlan {
+  limits: Record<RateLimitName, number>;
+  counters: Record<RateLimitName, string>;
+}
+
+const API_ONLY: readonly RateLimitName[] = ['api'];
 
 function trackerOf(principal: Principal): string {
   return principal.keyId ? `key:${principal.keyId}` : `user:${principal.userId}`;

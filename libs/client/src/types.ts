@@ -1,4 +1,36 @@
-import type { components, operations } from './generated/openapi';
+import type { components, operations, paths } from './generated/openapi';
+
+type AnsweringMethod = 'get' | 'put' | 'post' | 'delete';
+type SuccessStatus = 200 | 201 | 202;
+type JsonBodyOf<Response> = Response extends { content: { 'application/json': infer Body } } ? Body : never;
+type SuccessJsonOf<Operation> = Operation extends { responses: infer Responses }
+  ? JsonBodyOf<Responses[Extract<keyof Responses, SuccessStatus>]>
+  : never;
+
+/**
+ * The JSON `method route` answers as the OpenAPI document describes it, or `Fallback` (a shape written
+ * here by hand) while the route declares no response. When a controller declares its response DTO and
+ * `npm run openapi` runs again, the SDK's type becomes the generated one by itself, and SDK code reading a
+ * field the server does not answer stops compiling. Each type below names the route whose answer it is.
+ */
+export type AnswerOf<Route extends keyof paths, Method extends AnsweringMethod, Fallback> = AnswerIn<
+  paths,
+  Route,
+  Method,
+  Fallback
+>;
+
+/** `AnswerOf` over any openapi-typescript `paths` type (the unit test gives it a document of its own). */
+export type AnswerIn<
+  Paths,
+  Route extends keyof Paths,
+  Method extends AnsweringMethod,
+  Fallback,
+> = Method extends keyof Paths[Route]
+  ? [SuccessJsonOf<NonNullable<Paths[Route][Method]>>] extends [never]
+    ? Fallback
+    : SuccessJsonOf<NonNullable<Paths[Route][Method]>>
+  : Fallback;
 
 /** Paging and filtering of object lists (the API's `ListQueryDto`). */
 export type ListOptions = NonNullable<operations['DatasetsController_list']['parameters']['query']>;
@@ -18,7 +50,7 @@ export interface ColumnInfo {
 }
 
 /** A dataset's Metadata as the API shows it. */
-export interface DatasetSummary {
+interface DatasetSummaryShape {
   name: string;
   kind: string;
   bucket: string;
@@ -27,8 +59,9 @@ export interface DatasetSummary {
   created: string;
   modified: string;
 }
+export type DatasetSummary = AnswerOf<'/api/v1/dataset/{name}/metadata', 'get', DatasetSummaryShape>;
 
-export interface FileSummary {
+interface FileSummaryShape {
   name: string;
   kind: string;
   bucket: string;
@@ -40,8 +73,9 @@ export interface FileSummary {
   created: string;
   modified: string;
 }
+export type FileSummary = AnswerOf<'/api/v1/file/{name}/metadata', 'get', FileSummaryShape>;
 
-export interface ModelSummary {
+interface ModelSummaryShape {
   name: string;
   kind: string;
   bucket: string;
@@ -51,6 +85,7 @@ export interface ModelSummary {
   created: string;
   modified: string;
 }
+export type ModelSummary = AnswerOf<'/api/v1/model', 'post', ModelSummaryShape>;
 
 export interface ModelVersion {
   version: number;
@@ -60,18 +95,19 @@ export interface ModelVersion {
   [key: string]: unknown;
 }
 
-export interface ModelVersions {
+interface ModelVersionsShape {
   name: string;
   /** Tag to version number; `latest` is always there. */
   tags: Record<string, number>;
   /** Newest first. */
   versions: ModelVersion[];
 }
+export type ModelVersions = AnswerOf<'/api/v1/model/{name}/versions', 'get', ModelVersionsShape>;
 
 export type TaskStatus = 'PENDING' | 'STARTED' | 'SUCCESS' | 'FAILURE';
 
 /** A task record as `GET /api/v1/task/{id}/status` answers it. */
-export interface TaskInfo {
+interface TaskInfoShape {
   task_id: string;
   bucket: string;
   action: string;
@@ -87,6 +123,7 @@ export interface TaskInfo {
   worker?: string;
   error?: { code: string; message: string };
 }
+export type TaskInfo = AnswerOf<'/api/v1/task/{id}/status', 'get', TaskInfoShape>;
 
 /** `GET /api/v1/task/{id}/result`: the record, with the result once it is SUCCESS. */
 export interface TaskResultInfo<T = unknown> extends TaskInfo {
@@ -106,7 +143,7 @@ export interface WorkerInfo {
   seen: string;
 }
 
-export interface ClientConfig {
+interface ClientConfigShape {
   url: string;
   api: string;
   userid: string;
@@ -118,9 +155,10 @@ export interface ClientConfig {
   runtime: 'broker' | 'in-process';
   version: string;
 }
+export type ClientConfig = AnswerOf<'/api/v1/config', 'get', ClientConfigShape>;
 
 /** A script's Metadata as the API shows it. */
-export interface ScriptSummary {
+interface ScriptSummaryShape {
   name: string;
   kind: string;
   bucket: string;
@@ -137,6 +175,7 @@ export interface ScriptSummary {
   created: string;
   modified: string;
 }
+export type ScriptSummary = AnswerOf<'/api/v1/script/{name}', 'get', ScriptSummaryShape>;
 
 /** What a script run answers: omega-ml's fields plus the captured output. */
 export interface ScriptRunResult<T = unknown> {
@@ -164,7 +203,7 @@ export interface JobRunRecord {
 }
 
 /** A job's Metadata as the API shows it, with its run history. */
-export interface JobSummary {
+interface JobSummaryShape {
   name: string;
   kind: string;
   bucket: string;
@@ -173,6 +212,7 @@ export interface JobSummary {
   created: string;
   modified: string;
 }
+export type JobSummary = AnswerOf<'/api/v1/job', 'post', JobSummaryShape>;
 
 /** What a job run answers; `result` names the executed notebook. */
 export interface JobRunResult {
@@ -201,7 +241,7 @@ export interface Notebook {
 }
 
 /** A job's schedule as `PUT|GET /api/v1/job/{name}/schedule` answer it. */
-export interface JobSchedule {
+interface JobScheduleShape {
   name: string;
   bucket: string;
   cron: string;
@@ -215,6 +255,7 @@ export interface JobSchedule {
   last_task_id: string | null;
   next_times: string[];
 }
+export type JobSchedule = AnswerOf<'/api/v1/job/{name}/schedule', 'get', JobScheduleShape>;
 
 /** One scheduled run of a job. */
 export interface ScheduleTrigger {
@@ -240,7 +281,7 @@ export interface RateLimitUse {
 }
 
 /** `GET /api/v1/auth/me`: who the credentials speak for, and their limits. */
-export interface WhoAmI {
+interface WhoAmIShape {
   userid: string;
   tenant: string;
   role: string;
@@ -249,3 +290,4 @@ export interface WhoAmI {
   isPlatformAdmin?: boolean;
   limits: RateLimitUse[];
 }
+export type WhoAmI = AnswerOf<'/api/v1/auth/me', 'get', WhoAmIShape>;

@@ -21,6 +21,7 @@ import { ModelsController } from './models/models.controller';
 import { RuntimeController } from './runtime/runtime.controller';
 import { SchedulesApiModule } from './schedules/schedules-api.module';
 import { ScriptsController } from './scripts/scripts.controller';
+import { ServiceApiModule } from './service/service-api.module';
 import { JobsController } from './jobs/jobs.controller';
 import { SystemController } from './system/system.controller';
 import { TrackingApiModule } from './tracking/tracking-api.module';
@@ -51,6 +52,7 @@ export class ApiModule {
         ScriptRunsModule,
         JobRunsModule,
         SchedulesApiModule,
+        ServiceApiModule,
         TrackingApiModule,
         ConsoleModule,
       ],

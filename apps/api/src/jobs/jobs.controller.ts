@@ -6,6 +6,7 @@ import type { Request, Response } from 'express';
 import { listEnvelope, ListQueryDto } from '../http/list-query.dto';
 import { Tenant } from '../http/tenant.decorator';
 import { answerRun, parseAttributes, readRunnableUpload } from '../scripts/run-requests';
+import { findJob, jobDetail, jobRunAnswer } from './job-answers';
 import { RunnableUploadFieldsDto } from '../scripts/script.dto';
 
 @ApiTags('jobs')
@@ -50,25 +51,32 @@ export class JobsController {
   }
 
   @Get(':name')
-  @ApiOperation({ summary: 'A job and its runs (status, time, duration, executed notebook, error)' })
-  describe(@Tenant() ctx: TenantContext, @Param('name') name: string) {
-    return this.jobs.describe(ctx, name);
+  @ApiOperation({
+    summary: 'A job and its runs (status, time, duration, executed notebook, error)',
+    description:
+      "omega-ml's `{job: '<name>.ipynb', job_results, job_runs, created}` (and `source_job` for an executed " +
+      "notebook) beside the job's own fields; `<name>.ipynb` finds the job too.",
+  })
+  async describe(@Tenant() ctx: TenantContext, @Param('name') name: string) {
+    return jobDetail(await findJob(this.jobs, ctx, name));
   }
 
   @Post(':name/run')
   @HttpCode(200)
   @ApiOperation({
-    summary: 'Run a job on a worker; `?async=true` answers 202',
+    summary: 'Run a job on a worker; `?async=true` (or the header `async: true`) answers 202',
     description:
-      'Answers `{job, status, result, runtimes, started, ended}` (`result`: the executed notebook); 422 on failure.',
+      'Answers the job detail after the run (`job_results`, `job_runs`, `created`) with the run: `{job, status, ' +
+      'result, runtimes, started, ended}` (`result`: the executed notebook); 422 on failure.',
   })
-  run(
+  async run(
     @Tenant() ctx: TenantContext,
     @Param('name') name: string,
     @Req() req: Request,
     @Res({ passthrough: true }) res: Response,
   ) {
-    return answerRun('job', this.runs, ctx, name, req, res);
+    const job = await findJob(this.jobs, ctx, name);
+    return answerRun('job', this.runs, ctx, job.name, req, res, (run) => jobRunAnswer(this.jobs, ctx, run));
   }
 
   @Delete(':name')

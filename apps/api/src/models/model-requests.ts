@@ -57,7 +57,7 @@ export function modelRunRequest(
     typeof body === 'object' && body !== null && !Array.isArray(body)
       ? (body as Record<string, unknown>)
       : {};
-  const inlineX = 'X' in json ? json.X : 'data' in json ? json : undefined;
+  const inlineX = 'X' in json ? json.X : 'data' in json ? columnsAsRows(json) : undefined;
   const x = options.datax ?? inlineX;
   const y = options.datay ?? json.Y;
   if (options.datax !== undefined && inlineX !== undefined) {
@@ -71,6 +71,30 @@ export function modelRunRequest(
     timeoutSeconds: options.timeout,
     requestId,
   };
+}
+
+/**
+ * omega-ml reshapes `data` given as columns (`{"a": [..], "b": [..]}`) together with `shape`: the columns
+ * (in `columns` order) become rows first, so `shape` then applies to the values row by row.
+ */
+function columnsAsRows(body: Record<string, unknown>): Record<string, unknown> {
+  const { data, shape, columns } = body;
+  if (shape === undefined || typeof data !== 'object' || data === null || Array.isArray(data)) return body;
+  const byName = data as Record<string, unknown>;
+  const names = Array.isArray(columns) ? columns.map(String) : Object.keys(byName);
+  const values = names.map((name) => {
+    const column = byName[name];
+    if (!Array.isArray(column)) throw OmegaError.invalidInput(`X column ${name} is missing or not a list`);
+    return column;
+  });
+  const length = values[0]?.length ?? 0;
+  if (values.some((column) => column.length !== length)) {
+    throw OmegaError.invalidInput('X columns differ in length');
+  }
+  const rows = Array.from({ length }, (_, i) => values.flatMap((column) => [column[i]].flat(Infinity)));
+  // The rows are positional now; `columns` still names the features only when the reshape keeps them.
+  const width = Array.isArray(shape) ? (shape as unknown[])[1] : undefined;
+  return width === names.length ? { ...body, data: rows } : { shape, data: rows };
 }
 
 function actionParams(query: Record<string, unknown>): Record<string, unknown> {

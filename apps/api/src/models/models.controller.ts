@@ -1,12 +1,15 @@
 import { Controller, Delete, Get, HttpCode, Param, Post, Put, Query, Req, Res } from '@nestjs/common';
-import { ApiBody, ApiConsumes, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiConsumes, ApiExcludeEndpoint, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { principalOf } from '@omega/accounts';
 import { OmegaError, TenantContext } from '@omega/core';
-import { ModelRunsService, ModelsService } from '@omega/models';
+import { MODEL_ACTIONS, ModelRunsService, ModelsService } from '@omega/models';
 import type { Request, Response } from 'express';
 import { listEnvelope, ListQueryDto } from '../http/list-query.dto';
 import { readMultipart } from '../http/read-multipart';
 import { Tenant } from '../http/tenant.decorator';
 import { validateBody } from '../http/validate-body';
+import { asyncRequested } from '../http/async-request';
+import { modelActionAnswer, modelDetail, UNSUPPORTED_MODEL_ACTIONS } from './model-answers';
 import { modelRunRequest, parseUploadFields } from './model-requests';
 import { CreateModelDto, ModelActionQueryDto, MODEL_ACTION_QUERY_KEYS, PromoteModelDto } from './model.dto';
 
@@ -62,9 +65,13 @@ export class ModelsController {
   }
 
   @Get(':name')
-  @ApiOperation({ summary: "A model's Metadata (`name`, `name@tag`, `name@3`, `name^`)" })
-  metadata(@Tenant() ctx: TenantContext, @Param('name') name: string) {
-    return this.models.metadata(ctx, name);
+  @ApiOperation({
+    summary: "A model's Metadata (`name`, `name@tag`, `name@3`, `name^`)",
+    description:
+      "omega-ml's `{model, result: {name, kind, created, modified, bucket}}` beside the Metadata's own fields.",
+  })
+  async metadata(@Tenant() ctx: TenantContext, @Param('name') name: string) {
+    return modelDetail(await this.models.metadata(ctx, name));
   }
 
   @Put(':name/:action')
@@ -106,6 +113,61 @@ export class ModelsController {
     return { deleted: name };
   }
 
+  /*
+   * Names with a raw `/` (`PUT /api/v1/model/project/test/regression/predict`), as omega-ml routes them:
+   * the last segment is the action, the rest the name. The routes above describe the API; these only
+   * take the paths they cannot, so the OpenAPI document stays one entry per operation.
+   */
+
+  @Get('*path')
+  @ApiExcludeEndpoint()
+  pathGet(
+    @Tenant() ctx: TenantContext,
+    @Param('path') path: string[],
+    @Query() query: Record<string, unknown>,
+    @Req() req: Request,
+    @Res({ passthrough: true }) res: Response,
+  ) {
+    const { name, last } = splitPath(path);
+    if (last === 'versions') return this.models.versions(ctx, name);
+    if (isActionName(last)) return this.runAction(ctx, name, last, query, req, res);
+    return this.metadata(ctx, joinPath(path));
+  }
+
+  @Put('*path')
+  @ApiExcludeEndpoint()
+  pathPut(
+    @Tenant() ctx: TenantContext,
+    @Param('path') path: string[],
+    @Query() query: Record<string, unknown>,
+    @Req() req: Request,
+    @Res({ passthrough: true }) res: Response,
+  ) {
+    const { name, last } = splitPath(path);
+    return this.runAction(ctx, name, last, query, req, res);
+  }
+
+  @Post('*path')
+  @HttpCode(200)
+  @ApiExcludeEndpoint()
+  pathPost(
+    @Tenant() ctx: TenantContext,
+    @Param('path') path: string[],
+    @Query() query: Record<string, unknown>,
+    @Req() req: Request,
+    @Res({ passthrough: true }) res: Response,
+  ) {
+    const { name, last } = splitPath(path);
+    if (last === 'promote') return this.promote(ctx, name, req);
+    return this.runAction(ctx, name, last, query, req, res);
+  }
+
+  @Delete('*path')
+  @ApiExcludeEndpoint()
+  pathDelete(@Tenant() ctx: TenantContext, @Param('path') path: string[]) {
+    return this.drop(ctx, joinPath(path));
+  }
+
   private async runAction(
     ctx: TenantContext,
     name: string,
@@ -118,14 +180,43 @@ export class ModelsController {
       Object.entries(query).filter(([key]) => MODEL_ACTION_QUERY_KEYS.has(key)),
     );
     const options = await validateBody(ModelActionQueryDto, known);
-    const request = modelRunRequest(options, query, req.body, req.header('x-request-id'));
-    if (options.async) {
+    if (UNSUPPORTED_MODEL_ACTIONS.has(action)) {
+      // The model is looked up first: a missing one is a 404 whatever the action.
+      const meta = await this.models.metadata(ctx, name);
+      throw OmegaError.invalidInput(`${action} is not supported by this model kind (${meta.kind})`);
+    }
+    const request = {
+      ...modelRunRequest(options, query, req.body, req.header('x-request-id')),
+      caller: principalOf(req)?.userid,
+    };
+    if (options.async || asyncRequested(req.header('async'))) {
       const task = await this.runs.submit(ctx, name, action, request);
       const location = `/api/v1/task/${task.id}/result`;
       res.status(202).setHeader('Location', location);
-      return { model: name, task_id: task.id, status: 'PENDING', resource_uri: location };
+      return { model: name, result: 'pending', task_id: task.id, status: 'PENDING', resource_uri: location };
     }
     const result = await this.runs.call(ctx, name, action, request);
-    return { model: name, result, resource_uri: name };
+    return modelActionAnswer(name, result);
   }
+}
+
+/** omega-ml's model action names: the last path segment of a GET is one of these, or part of the name. */
+function isActionName(segment: string): boolean {
+  return (MODEL_ACTIONS as readonly string[]).includes(segment) || UNSUPPORTED_MODEL_ACTIONS.has(segment);
+}
+
+/** Path segments without the empty one a trailing `/` leaves. */
+function segmentsOf(path: string[] | string): string[] {
+  const segments = Array.isArray(path) ? path : path.split('/');
+  return segments.filter((segment, index) => segment !== '' || index < segments.length - 1);
+}
+
+function joinPath(path: string[] | string): string {
+  return segmentsOf(path).join('/');
+}
+
+function splitPath(path: string[] | string): { name: string; last: string } {
+  const segments = segmentsOf(path);
+  if (segments.length < 2) return { name: segments.join('/'), last: '' };
+  return { name: segments.slice(0, -1).join('/'), last: segments[segments.length - 1] };
 }

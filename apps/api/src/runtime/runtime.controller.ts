@@ -1,10 +1,13 @@
 import { Controller, Get, Param, ParseUUIDPipe, Query } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { TenantContext } from '@omega/core';
+import { JobsService } from '@omega/jobs';
 import { PING_ACTION, RuntimeClient, TaskRecord, WorkerDirectory } from '@omega/runtime';
 import { Tenant } from '../http/tenant.decorator';
+import { SERVICE_RESOURCE, serviceResponse } from '../service/service-response';
+import { PingQueryDto, TaskResultQueryDto } from './runtime.dto';
+import { taskResponse } from './task-response';
 import { validateBody } from '../http/validate-body';
-import { PingQueryDto } from './runtime.dto';
 
 @ApiTags('runtime')
 @Controller('api/v1')
@@ -12,6 +15,7 @@ export class RuntimeController {
   constructor(
     private readonly runtime: RuntimeClient,
     private readonly workers: WorkerDirectory,
+    private readonly jobs: JobsService,
   ) {}
 
   @Get('task/:id/status')
@@ -22,10 +26,23 @@ export class RuntimeController {
   }
 
   @Get('task/:id/result')
-  @ApiOperation({ summary: "A task's result (or error) once finished; its status before" })
-  async result(@Tenant() ctx: TenantContext, @Param('id', new ParseUUIDPipe()) id: string) {
+  @ApiOperation({
+    summary: "A task's result (or error) once finished; its status before",
+    description:
+      "`result` is the task's value; `response` (omega-ml's) what the synchronous call would have answered.",
+  })
+  async result(
+    @Tenant() ctx: TenantContext,
+    @Param('id', new ParseUUIDPipe()) id: string,
+    @Query() query: TaskResultQueryDto,
+  ) {
     const record = await this.runtime.status(ctx, id);
-    return { ...taskAnswer(record), ...(record.status === 'SUCCESS' ? { result: record.result } : {}) };
+    if (record.status !== 'SUCCESS') return taskAnswer(record);
+    // A service's task answers as the service does: its bare result.
+    const response = SERVICE_RESOURCE.test(query.resource_uri ?? '')
+      ? await serviceResponse(this.jobs, ctx, record)
+      : await taskResponse(this.jobs, ctx, record);
+    return { ...taskAnswer(record), result: record.result, response };
   }
 
   @Get('runtime/workers')

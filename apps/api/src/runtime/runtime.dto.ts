@@ -1,6 +1,6 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
+import { IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
 import { MAX_PING_DELAY_MS } from '@omega/runtime';
 
 export class PingQueryDto {
@@ -16,4 +16,16 @@ export class PingQueryDto {
   @Min(0)
   @Max(MAX_PING_DELAY_MS)
   delay_ms?: number;
+}
+
+/** `GET /api/v1/task/{id}/result`: omega-ml's clients name the resource that submitted the task. */
+export class TaskResultQueryDto {
+  @ApiPropertyOptional({
+    description: 'the resource that submitted the task (a service answers its bare result under `response`)',
+    example: '/api/service/helloworld/run',
+  })
+  @IsOptional()
+  @IsString()
+  @MaxLength(1000)
+  resource_uri?: string;
 }

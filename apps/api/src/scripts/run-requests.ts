@@ -3,6 +3,7 @@ import { OmegaError, OmegaErrorCode, TenantContext } from '@omega/core';
 import type { TaskRecord } from '@omega/runtime';
 import type { RunRequest, StoredRuns } from '@omega/scripts';
 import type { Request, Response } from 'express';
+import { asyncRequested } from '../http/async-request';
 import { readMultipart } from '../http/read-multipart';
 import { validateBody } from '../http/validate-body';
 import { RUN_QUERY_KEYS, RunQueryDto } from './script.dto';
@@ -16,7 +17,10 @@ const MAX_ARGS = 100;
  * argument), the query parameters other than `async require timeout` are keyword arguments, and the run
  * acts for the authenticated user.
  */
-export async function runRequest(req: Request): Promise<{ options: RunQueryDto; request: RunRequest }> {
+export async function runRequest(
+  req: Request,
+  kind: 'script' | 'job' = 'script',
+): Promise<{ options: RunQueryDto; request: RunRequest }> {
   const query = req.query as Record<string, unknown>;
   const known = Object.fromEntries(Object.entries(query).filter(([key]) => RUN_QUERY_KEYS.has(key)));
   const options = await validateBody(RunQueryDto, known);
@@ -32,15 +36,18 @@ export async function runRequest(req: Request): Promise<{ options: RunQueryDto; 
   const kwargsEntries = Object.entries(query).filter(([key]) => !RUN_QUERY_KEYS.has(key));
   if (kwargsEntries.length > MAX_PARAMS)
     throw OmegaError.invalidInput(`At most ${MAX_PARAMS} parameters per run`);
-  const kwargs = Object.fromEntries(
+  const kwargs: Record<string, unknown> = Object.fromEntries(
     kwargsEntries.map(([key, value]) => {
       if (!PARAM_NAME.test(key))
         throw OmegaError.invalidInput(`Parameter name ${JSON.stringify(key)} is not allowed`);
       return [key, Array.isArray(value) ? value.map(coerce) : coerce(value)];
     }),
   );
+  // omega-ml's runtime adds `pure_python: false` to a script's keyword arguments, and its clients see it
+  // in what the script reports back; a run without keyword arguments still gets none.
+  if (kind === 'script' && kwargsEntries.length > 0 && !('pure_python' in kwargs)) kwargs.pure_python = false;
   return {
-    options,
+    options: { ...options, async: options.async || asyncRequested(req.header('async')) },
     request: {
       args,
       kwargs,
@@ -104,17 +111,18 @@ export async function answerRun(
   name: string,
   req: Request,
   res: Response,
+  answer: (run: Record<string, unknown>) => Promise<Record<string, unknown>> = async (run) => run,
 ): Promise<Record<string, unknown>> {
-  const { options, request } = await runRequest(req);
+  const { options, request } = await runRequest(req, kind);
   if (options.async) {
     const task = await runs.submit(ctx, name, request);
     const location = `/api/v1/task/${task.id}/result`;
     res.status(202).setHeader('Location', location);
-    return { [kind]: name, task_id: task.id, status: 'PENDING', resource_uri: location };
+    return { [kind]: name, result: 'pending', task_id: task.id, status: 'PENDING', resource_uri: location };
   }
   const record = await runs.call(ctx, name, request);
   if (record.status === 'FAILURE') return sendRunFailure(res, record, { [kind]: name });
-  return { ...(record.result as Record<string, unknown>), task_id: record.id };
+  return { ...(await answer(record.result as Record<string, unknown>)), task_id: record.id };
 }
 
 /**

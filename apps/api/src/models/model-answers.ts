@@ -1,0 +1,28 @@
+import type { MetadataRecord } from '@omega/core';
+
+/**
+ * omega-ml's model detail (`{model, result: {name, kind, created, modified, bucket}}`) over our Metadata:
+ * the Metadata's own fields stay at the top so our clients read what they always read.
+ */
+export function modelDetail(meta: MetadataRecord) {
+  return {
+    ...meta,
+    model: meta.name,
+    result: {
+      name: meta.name,
+      kind: meta.kind,
+      created: meta.created,
+      modified: meta.modified,
+      bucket: meta.bucket,
+      attributes: meta.attributes,
+    },
+  };
+}
+
+/** What a model action answers, synchronously and (under `response`) as an async task's result. */
+export function modelActionAnswer(reference: string, result: unknown) {
+  return { model: reference, result, resource_uri: reference };
+}
+
+/** omega-ml's model actions that no engine here provides: a clear 400, never a 404 for omega-ml's path. */
+export const UNSUPPORTED_MODEL_ACTIONS = new Set(['decision_function', 'complete', 'embed']);

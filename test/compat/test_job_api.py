@@ -1,0 +1,74 @@
+"""Ported from omegaml/tests/core/restapi/test_job_api.py (JobResourceTests)."""
+
+from urllib.parse import quote
+
+from conftest import ASYNC_HEADERS, check_async, hello_notebook
+
+
+def url(pk=None, action=None, query=None):
+    url = "/api/v1/job/"
+    if pk is not None:
+        url += "{pk}/".format(pk=quote(pk, safe=""))  # encode / in name
+    if action is not None:
+        url += action
+    if query is not None:
+        url += f"?{query}"
+    return url
+
+
+def test_get_job_info(om, client):
+    """JobResourceTests.test_get_job_info"""
+    om.jobs.put(hello_notebook(), "testjob")
+    resp = client.get(url("testjob"))
+    assert resp.status_code == 200
+    data = resp.get_json()
+    assert "created" in data
+    assert "job_results" in data
+    assert "job_runs" in data
+    assert "job" in data
+    assert data["job"] == "testjob.ipynb"
+    # run the job (omega-ml runs it locally; here on the platform's runtime) and see the results
+    om.runtime.job("testjob").run()
+    resp = client.get(url("testjob"))
+    assert resp.status_code == 200
+    data = resp.get_json()
+    assert "created" in data
+    assert len(data["job_results"]) == 1
+    assert len(data["job_runs"]) == 1
+    resultsjob = data["job_results"][0]
+    resp = client.get(url(resultsjob))
+    assert resp.status_code == 200
+    data = resp.get_json()
+    assert "source_job" in data
+    assert data["source_job"] == "testjob.ipynb"
+
+
+def test_job_run(om, client):
+    """JobResourceTests.test_job_run"""
+    om.jobs.put(hello_notebook(), "testjob")
+    resp = client.post(url("testjob", action="run"), json={})
+    assert resp.status_code == 200, resp.body
+    data = resp.get_json()
+    assert "created" in data
+    assert len(data["job_results"]) == 1
+    assert len(data["job_runs"]) == 1
+    resultsjob = data["job_results"][0]
+    resp = client.get(url(resultsjob))
+    assert resp.status_code == 200
+    assert "source_job" in resp.get_json()
+
+
+def test_job_run_async(om, client):
+    """JobResourceTests.test_job_run_async"""
+    om.jobs.put(hello_notebook(), "testjob")
+    resp = client.post(url("testjob", action="run"), headers=ASYNC_HEADERS, json={})
+    resp = check_async(client, resp)
+    assert resp.status_code == 200
+    data = resp.get_json()["response"]
+    assert "created" in data
+    assert len(data["job_results"]) == 1
+    assert len(data["job_runs"]) == 1
+    resultsjob = data["job_results"][0]
+    resp = client.get(url(resultsjob))
+    assert resp.status_code == 200
+    assert "source_job" in resp.get_json()

@@ -129,8 +129,9 @@ describe('table.parquet: columnar tables over REST', () => {
       agg: { price: ['sum', 'mean', 'min', 'max', 'count'], qty: 'sum', day: 'max' },
     };
     const response = await t.api.post('/api/v1/dataset/sales/query').send(body).expect(200);
+    // The reference: the same rows stored as row documents, aggregated by MongoDB.
     await t.api
-      .put('/api/v1/dataset/sales-rows')
+      .put('/api/v1/dataset/sales-rows?kind=table.rows')
       .send({ data: rows, dtypes: { day: 'datetime' } })
       .expect(200);
     const reference = await t.api.post('/api/v1/dataset/sales-rows/query').send(body).expect(200);
@@ -196,6 +197,19 @@ describe('table.parquet: columnar tables over REST', () => {
       { id: 0n, ok: true },
       { id: 1n, ok: false },
     ]);
+    // A subset of a columnar table's columns, in the order asked for (not the table's), sorted by one.
+    const subset = await t.api
+      .get('/api/v1/dataset/sales?limit=2&columns=ok,id&sort=-id')
+      .set('Accept', PARQUET)
+      .buffer(true)
+      .parse(binary)
+      .expect(200);
+    expect(await readParquetBytes(subset.body as Buffer, t.config.dataDir)).toEqual(
+      [...rows]
+        .sort((a, b) => b.id - a.id)
+        .slice(0, 2)
+        .map((r) => ({ ok: r.ok, id: BigInt(r.id) })),
+    );
   });
 
   it('round-trips awkward column names, unicode and nulls exactly', async () => {

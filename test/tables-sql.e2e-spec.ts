@@ -83,7 +83,7 @@ describe('SQL over columnar tables, and convert', () => {
   ];
 
   it.each(refusals)('refuses %s with a 400 that changes nothing', async (_what, query, message) => {
-    await t.api.put('/api/v1/dataset/rowsy').send({ data: [{ a: 1 }] });
+    await t.api.put('/api/v1/dataset/rowsy?kind=table.rows').send({ data: [{ a: 1 }] });
     const before = (await t.stores.datasets.list(ctx)).total;
     const response = await sql(query).expect(400);
     expect(response.body.message).toMatch(message);
@@ -117,7 +117,7 @@ describe('SQL over columnar tables, and convert', () => {
       { n: null, x: null, s: null, b: null, d: null },
     ];
     await t.api
-      .put('/api/v1/dataset/conv')
+      .put('/api/v1/dataset/conv?kind=table.rows')
       .send({ data, dtypes: { d: 'datetime' } })
       .expect(200);
     const toParquet = await t.api

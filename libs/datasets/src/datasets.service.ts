@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { MetadataRecord, OmegaError, OmegaStores, PluginRegistry, TenantContext } from '@omega/core';
 import type { Readable, Writable } from 'node:stream';
+import { DatasetCache } from './dataset-cache';
 import { mediaTypeOf, negotiateFormat, TableFormat, uploadFormat } from './dataset-output';
 import { JSON_DOCS_KIND } from './json-docs/json-docs.plugin';
 import { parseDtypes } from './table-rows/column-types';
@@ -104,6 +105,7 @@ export class DatasetsService {
     private readonly registry: PluginRegistry,
     private readonly duckdb: DuckDbEngine,
     private readonly sandbox: SqlSandbox,
+    private readonly cache: DatasetCache,
   ) {}
 
   async list(
@@ -115,20 +117,37 @@ export class DatasetsService {
   }
 
   async metadata(ctx: TenantContext, name: string): Promise<DatasetSummary> {
-    return this.summary(await this.stores.datasets.metadata(ctx, name));
+    return this.summary(await this.cachedMetadata(ctx, name));
+  }
+
+  /** Reads go through the process's cache; every change below announces itself once stored. */
+  private cachedMetadata(ctx: TenantContext, name: string): Promise<MetadataRecord> {
+    return this.cache.metadata(ctx, name, () => this.stores.datasets.metadata(ctx, name));
+  }
+
+  /** Stores a change under `name` and announces it, so no process answers the previous version after. */
+  private async changing(
+    ctx: TenantContext,
+    name: string,
+    change: () => Promise<MetadataRecord>,
+  ): Promise<DatasetSummary> {
+    const meta = await change();
+    await this.cache.changed(ctx, name);
+    return this.summary(meta);
   }
 
   async putJson(ctx: TenantContext, name: string, body: DatasetPutJson): Promise<DatasetSummary> {
     if (body.sql !== undefined) return this.putSql(ctx, name, body);
     if (body.data === undefined) throw OmegaError.invalidInput('give data, or sql for a SQL reference');
     const dtypes = body.dtypes ? parseDtypes(body.dtypes) : undefined;
-    const meta = await this.stores.datasets.put(ctx, name, body.data, {
-      kind: body.kind,
-      append: body.append,
-      attributes: body.attributes,
-      options: { dtypes },
-    });
-    return this.summary(meta);
+    return this.changing(ctx, name, () =>
+      this.stores.datasets.put(ctx, name, body.data, {
+        kind: body.kind,
+        append: body.append,
+        attributes: body.attributes,
+        options: { dtypes },
+      }),
+    );
   }
 
   private async putSql(ctx: TenantContext, name: string, body: DatasetPutJson): Promise<DatasetSummary> {
@@ -138,11 +157,12 @@ export class DatasetsService {
       throw OmegaError.invalidInput(`sql is stored as kind ${SQL_REFERENCE_KIND}, not ${body.kind}`);
     const sql = body.sql as DatasetSqlSpec;
     const input = { sqlUrl: sql.url, query: sql.query, secrets: sql.secrets ?? {} };
-    const meta = await this.stores.datasets.put(ctx, name, input, {
-      kind: SQL_REFERENCE_KIND,
-      attributes: body.attributes,
-    });
-    return this.summary(meta);
+    return this.changing(ctx, name, () =>
+      this.stores.datasets.put(ctx, name, input, {
+        kind: SQL_REFERENCE_KIND,
+        attributes: body.attributes,
+      }),
+    );
   }
 
   /**
@@ -151,16 +171,12 @@ export class DatasetsService {
    */
   async copy(ctx: TenantContext, name: string, body: DatasetCopy): Promise<DatasetSummary> {
     const reader = await this.tableReader(ctx, name, { sqlvars: body.sqlvars });
-    const meta = await this.stores.datasets.put(
-      ctx,
-      body.to,
-      new TableSource(chunksOf(reader), dtypesOf(reader)),
-      {
+    return this.changing(ctx, body.to, () =>
+      this.stores.datasets.put(ctx, body.to, new TableSource(chunksOf(reader), dtypesOf(reader)), {
         kind: DEFAULT_TABLE_KIND,
         append: body.append,
-      },
+      }),
     );
-    return this.summary(meta);
   }
 
   /**
@@ -175,15 +191,9 @@ export class DatasetsService {
       );
     if (meta.kind === kind) return this.summary(meta);
     const reader = await this.tableReader(ctx, name, { meta });
-    const stored = await this.stores.datasets.put(
-      ctx,
-      name,
-      new TableSource(chunksOf(reader), dtypesOf(reader)),
-      {
-        kind,
-      },
+    return this.changing(ctx, name, () =>
+      this.stores.datasets.put(ctx, name, new TableSource(chunksOf(reader), dtypesOf(reader)), { kind }),
     );
-    return this.summary(stored);
   }
 
   async putStream(
@@ -206,12 +216,13 @@ export class DatasetsService {
         : format === 'parquet'
           ? parquetTableSource(this.duckdb, body)
           : arrowTableSource(body);
-    const meta = await this.stores.datasets.put(ctx, name, source, {
-      kind,
-      append: options.append,
-      options: { dtypes },
-    });
-    return this.summary(meta);
+    return this.changing(ctx, name, () =>
+      this.stores.datasets.put(ctx, name, source, {
+        kind,
+        append: options.append,
+        options: { dtypes },
+      }),
+    );
   }
 
   /** GET: filters and paging from query parameters, format from Accept (or `?format=`). */
@@ -221,14 +232,14 @@ export class DatasetsService {
     params: Record<string, unknown>,
     accept?: string,
   ): Promise<DatasetAnswer> {
-    const meta = await this.stores.datasets.metadata(ctx, name);
+    const meta = await this.cachedMetadata(ctx, name);
     const format = negotiateFormat(accept, params.format);
     if (meta.kind === JSON_DOCS_KIND) {
       const filters = Object.keys(params).filter((key) => !RESERVED_PARAMS.has(key));
       if (filters.length > 0 || format !== 'json') {
         throw OmegaError.invalidInput(`${name} holds JSON documents: no filters, and JSON output only`);
       }
-      const value = await this.stores.datasets.get(ctx, name);
+      const value = await this.registry.get(meta.kind, meta.prefix).get(ctx, meta, {});
       return json(value);
     }
     const view = await this.tableReader(ctx, name, { sqlvars: parseSqlvars(params.sqlvars), meta });
@@ -293,8 +304,9 @@ export class DatasetsService {
       const into = body.into;
       const summary = await this.sandbox.run(ctx, body.query, async (reader) => {
         const source = new TableSource(chunksOf(reader), dtypesOf(reader));
-        const meta = await this.stores.datasets.put(ctx, into, source, { kind: TABLE_PARQUET_KIND });
-        return this.summary(meta);
+        return this.changing(ctx, into, () =>
+          this.stores.datasets.put(ctx, into, source, { kind: TABLE_PARQUET_KIND }),
+        );
       });
       return json(summary);
     }
@@ -313,6 +325,7 @@ export class DatasetsService {
 
   async drop(ctx: TenantContext, name: string): Promise<void> {
     await this.stores.datasets.drop(ctx, name);
+    await this.cache.changed(ctx, name);
   }
 
   /** Metadata as clients see it: internals and any kind's private facts (secrets) left out. */
@@ -346,7 +359,7 @@ export class DatasetsService {
     name: string,
     options: { sqlvars?: Record<string, unknown>; meta?: MetadataRecord },
   ): Promise<TableReader> {
-    const meta = options.meta ?? (await this.stores.datasets.metadata(ctx, name));
+    const meta = options.meta ?? (await this.cachedMetadata(ctx, name));
     const kindOptions = options.sqlvars !== undefined ? { sqlvars: options.sqlvars } : {};
     const reader = await this.registry.get(meta.kind, meta.prefix).get(ctx, meta, kindOptions);
     if (!isTableReader(reader)) throw OmegaError.invalidInput(`${name} is ${meta.kind}, not a table`);

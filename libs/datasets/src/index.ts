@@ -1,5 +1,6 @@
 export * from './datasets.module';
 export * from './datasets.service';
+export * from './dataset-cache';
 export * from './dataset-output';
 export * from './table-rows/column-types';
 export * from './table-rows/table-schema';

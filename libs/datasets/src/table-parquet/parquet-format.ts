@@ -12,7 +12,7 @@ import { TableRecord, TableSource, WRITE_CHUNK_ROWS } from '../table-rows/table-
 import type { TableQuery } from '../table-rows/table-view';
 import { DuckDbEngine, quoteIdentifier, sqlString } from './duckdb-engine';
 import { duckdbRecords } from './duckdb-records';
-import { ParquetTable } from './parquet-table';
+import { ParquetTable, rawOutput } from './parquet-table';
 import { OpenPart, partColumn } from './part-writer';
 
 export const PARQUET_MEDIA_TYPE = 'application/vnd.apache.parquet';
@@ -30,12 +30,13 @@ export async function writeParquet(
 ): Promise<void> {
   const file = join(engine.scratchDir, `answer-${randomBytes(8).toString('hex')}.parquet`);
   const columns = query.columns ?? view.columns;
-  const aliases = columns.map((column, index) => `${partColumn(index)} AS ${quoteIdentifier(column.name)}`);
+  const aliases = (name: (index: number) => string) =>
+    columns.map((column, index) => `${name(index)} AS ${quoteIdentifier(column.name)}`);
   try {
     if (view instanceof ParquetTable) {
       await view.withParts(query, async (connection, read) => {
         const { sql, params } = view.selectSql(query, read.parts, read.paths, read.skip, true);
-        const named = `SELECT ${aliases.join(', ') || '*'} FROM (${sql})`;
+        const named = `SELECT ${aliases(rawOutput).join(', ') || '*'} FROM (${sql})`;
         await connection.run(
           `COPY (${named}) TO ${sqlString(file)} (FORMAT parquet, COMPRESSION zstd)`,
           params,
@@ -57,7 +58,7 @@ export async function writeParquet(
         part.close();
         throw error;
       }
-      await part.exportAs(file, aliases);
+      await part.exportAs(file, aliases(partColumn));
     }
     for await (const data of createReadStream(file)) await writeWithBackpressure(out, data as Buffer);
   } finally {

@@ -1,7 +1,7 @@
 import { DuckDBTimestampTZValue } from '@duckdb/node-api';
 import type { ColumnSchema } from '../table-rows/column-types';
 import { parseFilters, parseSort } from '../table-rows/table-filter';
-import { orderClause, pruneFilter, SqlParams, whereClause } from './parquet-sql';
+import { orderClause, partMayMatch, SqlParams, whereClause } from './parquet-sql';
 
 const columns: ColumnSchema[] = [
   { name: 'price', key: 'price', type: 'number' },
@@ -44,9 +44,36 @@ describe('columnar table SQL', () => {
       columns,
       'text',
     );
-    expect(pruneFilter(conditions, indexOf)).toEqual([
-      { 'stats.c0.max': { $gt: 5 } },
-      { $or: [{ 'stats.c2.nulls': { $gt: 0 } }, { 'types.2': { $exists: false } }] },
-    ]);
+    const part = (priceMax: number | null, whenNulls: number, width = 3) => ({
+      types: ['DOUBLE', 'VARCHAR', 'TIMESTAMPTZ'].slice(0, width),
+      stats: {
+        c0: { min: priceMax === null ? null : 0, max: priceMax, nulls: 0 },
+        c1: { min: 'a', max: 'b', nulls: 0 },
+        ...(width > 2 ? { c2: { min: null, max: null, nulls: whenNulls } } : {}),
+      },
+    });
+    // The string condition rules nothing out, even though 'x' is past the part's max 'b'.
+    expect(partMayMatch(part(6, 1), conditions, indexOf)).toBe(true);
+    expect(partMayMatch(part(5, 1), conditions, indexOf)).toBe(false);
+    expect(partMayMatch(part(null, 1), conditions, indexOf)).toBe(false);
+    expect(partMayMatch(part(6, 0), conditions, indexOf)).toBe(false);
+    // A part written before the column existed holds it as null.
+    expect(partMayMatch(part(6, 0, 2), conditions, indexOf)).toBe(true);
+  });
+
+  it('prunes dates by their time and keeps every part for a condition it cannot judge', () => {
+    const day = Date.UTC(2024, 0, 10);
+    const part = {
+      types: ['DOUBLE', 'VARCHAR', 'TIMESTAMPTZ'],
+      stats: { c2: { min: new Date(day), max: new Date(day + 86_400_000), nulls: 0 } },
+    };
+    const match = (filter: Record<string, string>) =>
+      partMayMatch(part, parseFilters(filter, columns, 'text'), indexOf);
+    expect(match({ when__lt: '2024-01-10' })).toBe(false);
+    expect(match({ when__lte: '2024-01-10' })).toBe(true);
+    expect(match({ when__gt: '2024-01-11' })).toBe(false);
+    expect(match({ when: '2024-01-10T12:00:00Z' })).toBe(true);
+    expect(match({ when: '2024-01-12' })).toBe(false);
+    expect(match({ when__ne: '2024-01-12' })).toBe(true);
   });
 });

@@ -2,7 +2,7 @@ import { DuckDBTimestampTZValue, DuckDBValue } from '@duckdb/node-api';
 import { OmegaError } from '@omega/core';
 import type { ColumnSchema } from '../table-rows/column-types';
 import type { Condition, SortKey } from '../table-rows/table-filter';
-import { partColumn } from './part-writer';
+import { partColumn, PartRecord } from './part-writer';
 
 /**
  * Builds DuckDB SQL text from the platform's own names only (`c0`, `_r`, `$1`): every user value is a
@@ -84,43 +84,42 @@ export function orderClause(sort: readonly SortKey[], indexOf: (column: ColumnSc
 }
 
 /**
- * The part-index query that leaves out parts whose statistics rule a condition out: numbers and dates
+ * Whether a part may hold rows matching every condition, by its part-index statistics: numbers and dates
  * compare against min/max (a part where the column is all null, or absent, has none and cannot match);
- * `isnull` needs nulls. Other conditions prune nothing.
+ * `isnull` needs nulls. Other conditions rule nothing out. The part list comes from the process's cache,
+ * so pruning costs no database round trip.
  */
-export function pruneFilter(
+export function partMayMatch(
+  part: Pick<PartRecord, 'stats' | 'types'>,
   conditions: readonly Condition[],
   indexOf: (column: ColumnSchema) => number,
-): Record<string, unknown>[] {
-  const filters: Record<string, unknown>[] = [];
+): boolean {
   for (const { column, op, value } of conditions) {
     const index = indexOf(column);
-    const stat = `stats.${partColumn(index)}`;
+    const stat = part.stats[partColumn(index)];
     if (op === 'isnull' && value === true) {
-      filters.push({ $or: [{ [`${stat}.nulls`]: { $gt: 0 } }, { [`types.${index}`]: { $exists: false } }] });
+      if (!((stat?.nulls ?? 0) > 0 || part.types[index] === undefined)) return false;
       continue;
     }
     const comparable = column.type === 'integer' || column.type === 'number' || column.type === 'datetime';
-    if (!comparable || value === null) continue;
-    switch (op) {
-      case 'eq':
-        filters.push({ [`${stat}.min`]: { $lte: value }, [`${stat}.max`]: { $gte: value } });
-        break;
-      case 'gt':
-        filters.push({ [`${stat}.max`]: { $gt: value } });
-        break;
-      case 'gte':
-        filters.push({ [`${stat}.max`]: { $gte: value } });
-        break;
-      case 'lt':
-        filters.push({ [`${stat}.min`]: { $lt: value } });
-        break;
-      case 'lte':
-        filters.push({ [`${stat}.min`]: { $lte: value } });
-        break;
-      default:
-        break;
-    }
+    if (!comparable || value === null || !['eq', 'gt', 'gte', 'lt', 'lte'].includes(op)) continue;
+    const min = ordinal(stat?.min);
+    const max = ordinal(stat?.max);
+    const wanted = ordinal(value);
+    if (min === undefined || max === undefined || wanted === undefined) return false;
+    if (op === 'eq' && (wanted < min || wanted > max)) return false;
+    if (op === 'gt' && !(max > wanted)) return false;
+    if (op === 'gte' && !(max >= wanted)) return false;
+    if (op === 'lt' && !(min < wanted)) return false;
+    if (op === 'lte' && !(min <= wanted)) return false;
   }
-  return filters;
+  return true;
+}
+
+/** A statistic or filter value as a number to compare: dates by their time. */
+function ordinal(value: unknown): number | undefined {
+  if (value instanceof Date) return value.getTime();
+  if (typeof value === 'number') return value;
+  if (typeof value === 'bigint') return Number(value);
+  return undefined;
 }

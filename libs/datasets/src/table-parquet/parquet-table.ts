@@ -1,6 +1,6 @@
 import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
 import { OmegaError, TenantContext } from '@omega/core';
-import type { Collection, Filter } from 'mongodb';
+import type { Collection } from 'mongodb';
 import type { ColumnSchema } from '../table-rows/column-types';
 import type { TableReader } from '../table-rows/table-reader';
 import type { TableKindMeta } from '../table-rows/table-schema';
@@ -9,7 +9,8 @@ import { AggregateSpec, MAX_GROUPS, READ_CHUNK_ROWS, TableQuery } from '../table
 import { DuckDbEngine, sqlString } from './duckdb-engine';
 import { duckdbRecords } from './duckdb-records';
 import { PartCache } from './part-cache';
-import { orderClause, pruneFilter, SqlParams, whereClause } from './parquet-sql';
+import type { DatasetCache } from '../dataset-cache';
+import { orderClause, partMayMatch, SqlParams, whereClause } from './parquet-sql';
 import { duckType, partColumn, PartRecord } from './part-writer';
 
 /** A query ready to run over local part files: its SQL, parameters, and the parts it holds. */
@@ -33,6 +34,7 @@ export class ParquetTable implements TableReader {
     private readonly engine: DuckDbEngine,
     private readonly cache: PartCache,
     private readonly index: Collection<PartRecord>,
+    private readonly datasetCache: DatasetCache,
     readonly set: string,
     readonly meta: TableKindMeta,
     /** The dataset's name: what SQL calls the table. */
@@ -54,13 +56,16 @@ export class ParquetTable implements TableReader {
     return records;
   }
 
-  /** Parts that may hold rows matching the conditions, in row order. */
+  /**
+   * Parts that may hold rows matching the conditions, in row order: the version's part list (from the
+   * process's cache after the first read) pruned by each part's statistics.
+   */
   async parts(query: Pick<TableQuery, 'conditions'> = {}): Promise<PartRecord[]> {
-    const prune = pruneFilter(query.conditions ?? [], this.indexOf);
-    const filter = (
-      prune.length > 0 ? { set: this.set, $and: prune } : { set: this.set }
-    ) as Filter<PartRecord>;
-    return this.index.find(filter).sort({ first: 1 }).toArray();
+    const all = await this.datasetCache.parts(this.ctx, this.set, this.meta.rows, () =>
+      this.index.find({ set: this.set }).sort({ first: 1 }).toArray(),
+    );
+    const conditions = query.conditions ?? [];
+    return all.filter((part) => partMayMatch(part, conditions, this.indexOf));
   }
 
   /**
@@ -135,8 +140,10 @@ export class ParquetTable implements TableReader {
   ) {
     const params = new SqlParams();
     const selected = query.columns ?? this.columns;
-    const outputs = selected.map((column) =>
-      raw ? `${partColumn(this.indexOf(column))}` : `${this.output(column)}`,
+    // Raw outputs are named by position (`o0` is the first column selected), which is how a caller writing
+    // them out (Parquet answers) names them back; not `c…`, which ORDER BY would take for part columns.
+    const outputs = selected.map((column, position) =>
+      raw ? `${partColumn(this.indexOf(column))} AS ${rawOutput(position)}` : `${this.output(column)}`,
     );
     let sql = `SELECT ${raw ? '' : '_r, '}${outputs.join(', ')} FROM (${this.relationOf(parts, paths)})`;
     sql += whereClause(query.conditions ?? [], this.indexOf, params);
@@ -248,6 +255,11 @@ export class ParquetTable implements TableReader {
       });
     });
   }
+}
+
+/** The name of the `position`-th column of a raw select (`selectSql(…, raw = true)`). */
+export function rawOutput(position: number): string {
+  return `o${position}`;
 }
 
 function jsValue(value: unknown, dated: boolean): unknown {

@@ -1,4 +1,6 @@
 import { Module } from '@nestjs/common';
+import { ChangeEventsModule } from '@omega/core';
+import { DatasetCache } from '../dataset-cache';
 import { DuckDbEngine } from './duckdb-engine';
 import { PartCache } from './part-cache';
 import { SqlSandbox } from './sql-sandbox';
@@ -6,7 +8,8 @@ import { TableParquetPlugin } from './table-parquet.plugin';
 
 /** Columnar tables: importing this module registers the kind, its DuckDB engine and the part cache. */
 @Module({
-  providers: [DuckDbEngine, PartCache, TableParquetPlugin, SqlSandbox],
-  exports: [DuckDbEngine, PartCache, TableParquetPlugin, SqlSandbox],
+  imports: [ChangeEventsModule],
+  providers: [DuckDbEngine, PartCache, DatasetCache, TableParquetPlugin, SqlSandbox],
+  exports: [DuckDbEngine, PartCache, DatasetCache, TableParquetPlugin, SqlSandbox],
 })
 export class TableParquetModule {}

@@ -15,6 +15,7 @@ import type { Db } from 'mongodb';
 import { TableKindMeta, TableSchema } from '../table-rows/table-schema';
 import { isColumns, isRecords, TableRecord, TableSource } from '../table-rows/table-source';
 import { toSource } from '../table-rows/table-rows.plugin';
+import { DatasetCache } from '../dataset-cache';
 import { DuckDbEngine } from './duckdb-engine';
 import { PartCache } from './part-cache';
 import { OpenPart, PART_MAX_CHARS, PART_ROWS, PartRecord, storePart } from './part-writer';
@@ -46,6 +47,7 @@ export class TableParquetPlugin implements StoragePluginContract<ParquetTable> {
     private readonly blobs: BlobStore,
     private readonly engine: DuckDbEngine,
     private readonly cache: PartCache,
+    private readonly datasetCache: DatasetCache,
   ) {}
 
   supports(input: unknown): boolean {
@@ -143,6 +145,7 @@ export class TableParquetPlugin implements StoragePluginContract<ParquetTable> {
       this.engine,
       this.cache,
       index,
+      this.datasetCache,
       meta.collection as string,
       meta.kindMeta as TableKindMeta,
       meta.name,
@@ -151,6 +154,7 @@ export class TableParquetPlugin implements StoragePluginContract<ParquetTable> {
 
   async release(ctx: TenantContext, meta: Pick<MetadataRecord, 'collection'>): Promise<void> {
     if (!meta.collection) return;
+    this.datasetCache.forgetParts(ctx, meta.collection);
     const db = this.databases.db(ctx);
     const index = db.collection<PartRecord>(PARTS_COLLECTION);
     const parts = await index.find({ set: meta.collection }, { projection: { blob: 1 } }).toArray();

@@ -1,4 +1,5 @@
 import request from 'supertest';
+import { routesOf } from './support/routes';
 import { startTestApp, TestApp } from './support/test-app';
 
 /**
@@ -33,26 +34,6 @@ const SAMPLE_PARAMS: Record<string, string> = {
   userid: 'admin',
   tenant: 'default',
 };
-
-interface Route {
-  method: string;
-  path: string;
-}
-
-/** Every route of the running Express app: Nest's controllers and what was mounted beside them. */
-function routesOf(t: TestApp): Route[] {
-  const express = t.app.getHttpAdapter().getInstance() as {
-    router: { stack: { route?: { path: string; methods: Record<string, boolean> } }[] };
-  };
-  const routes: Route[] = [];
-  for (const layer of express.router.stack) {
-    if (!layer.route) continue;
-    for (const [method, enabled] of Object.entries(layer.route.methods)) {
-      if (enabled && method !== '_all') routes.push({ method: method.toUpperCase(), path: layer.route.path });
-    }
-  }
-  return routes;
-}
 
 /**
  * Refused without credentials: 401, or for the console's HTML pages the redirect to its login page (the

@@ -5,7 +5,10 @@
 // changing what tsc would produce, and an edit within the same second would not move them. Hashing the
 // ~1.6 MB of sources takes a few tens of milliseconds.
 //
-// Usage: node scripts/build-if-stale.mjs [app ...]   (default: every app of nest-cli.json)
+// Usage: node scripts/build-if-stale.mjs [--quiet] [app ...]   (default: every app of nest-cli.json)
+//   npm start builds the api this way, `npm run start:worker` the worker and `npm run om` the cli, each only
+//   its own app; --quiet leaves out the "up to date" line (the om command's output stays its own). Messages
+//   go to stderr, so a command's stdout is only the command's.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -68,7 +71,8 @@ function stampOf(app) {
   return join(ROOT, 'dist', 'apps', app, '.build-fingerprint');
 }
 
-const wanted = process.argv.slice(2);
+const quiet = process.argv.includes('--quiet');
+const wanted = process.argv.slice(2).filter((arg) => arg !== '--quiet');
 for (const app of wanted) {
   if (!APPS.includes(app)) {
     process.stderr.write(`build: unknown app "${app}" (apps: ${APPS.join(', ')})\n`);
@@ -86,17 +90,21 @@ for (const app of wanted.length > 0 ? wanted : APPS) {
     fresh.push(app);
     continue;
   }
-  process.stdout.write(`build: ${app} changed since its last build, building it\n`);
-  const run = spawnSync(nest, ['build', app], { cwd: ROOT, stdio: 'inherit' });
+  process.stderr.write(`build: ${app} changed since its last build, building it\n`);
+  // nest's own output goes to stderr too: stdout stays the started command's.
+  const run = spawnSync(nest, ['build', app], {
+    cwd: ROOT,
+    stdio: ['ignore', process.stderr, process.stderr],
+  });
   if (run.status !== 0) process.exit(run.status ?? 1);
   // The stamp is written after a successful build only, so a failed build is retried on the next start.
   mkdirSync(dirname(stamp), { recursive: true });
   writeFileSync(stamp, `${current}\n`);
   built.push(app);
 }
-if (fresh.length > 0) {
-  process.stdout.write(
+if (fresh.length > 0 && !quiet) {
+  process.stderr.write(
     `build: ${fresh.join(', ')} up to date (no source changed since the last build), skipped\n`,
   );
 }
-if (built.length > 0) process.stdout.write(`build: built ${built.join(', ')}\n`);
+if (built.length > 0) process.stderr.write(`build: built ${built.join(', ')}\n`);

@@ -25,6 +25,7 @@ import { ServiceApiModule } from './service/service-api.module';
 import { JobsController } from './jobs/jobs.controller';
 import { SystemController } from './system/system.controller';
 import { TrackingApiModule } from './tracking/tracking-api.module';
+import { TrackedModelsController } from './tracking/tracked-models.controller';
 
 /**
  * The REST API: a thin shell over the libs. Every route needs credentials unless marked `@Public()`
@@ -63,6 +64,8 @@ export class ApiModule {
         AdminController,
         DatasetsController,
         FilesController,
+        // Before ModelsController, whose `:name/:action` would take `track` for an action.
+        TrackedModelsController,
         ModelsController,
         RuntimeController,
         ScriptsController,

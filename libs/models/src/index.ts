@@ -7,4 +7,5 @@ export * from './runtime/model-task.handler';
 export * from './models.service';
 export * from './models.module';
 export * from './model-runs.service';
+export * from './runtime/model-run-observers';
 export * from './model-runs.module';

@@ -3,6 +3,7 @@ import { OmegaError, TenantContext } from '@omega/core';
 import { DEFAULT_LABEL, RuntimeClient, TaskMessage } from '@omega/runtime';
 import { MODEL_ACTIONS, ModelAction } from './engine/model-engine';
 import { ModelsService } from './models.service';
+import { ModelRunObservers } from './runtime/model-run-observers';
 import { modelTaskAction } from './runtime/model-task.handler';
 
 const LABEL_PATTERN = /^[a-z0-9][a-z0-9_-]{0,62}$/;
@@ -16,6 +17,8 @@ export interface ModelRunRequest {
   require?: string;
   timeoutSeconds?: number;
   requestId?: string;
+  /** The user the call acts for: what observers (experiment tracking) record as the caller. */
+  caller?: string;
 }
 
 /**
@@ -27,12 +30,27 @@ export class ModelRunsService {
   constructor(
     private readonly models: ModelsService,
     private readonly runtime: RuntimeClient,
+    private readonly observers: ModelRunObservers,
   ) {}
 
   async call(ctx: TenantContext, model: string, action: string, request: ModelRunRequest): Promise<unknown> {
+    const started = performance.now();
     const task = await this.prepare(ctx, model, action, request);
     const timeoutMs = request.timeoutSeconds ? request.timeoutSeconds * 1000 : undefined;
     const { result } = await this.runtime.call(ctx, task, timeoutMs);
+    if (this.observers.active) {
+      const { x, y, caller } = request;
+      this.observers.notify({
+        ctx,
+        model,
+        action,
+        x,
+        y,
+        caller,
+        result,
+        durationMs: performance.now() - started,
+      });
+    }
     return result;
   }
 

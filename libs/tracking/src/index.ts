@@ -6,3 +6,6 @@ export * from './experiments/experiments.service';
 export * from './experiments/metric-blocks';
 export * from './experiments/run-log';
 export * from './experiments/experiment-answer';
+export * from './tracking-config';
+export * from './models/tracked-models';
+export * from './models/tracked-model-actions';

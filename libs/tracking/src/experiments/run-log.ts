@@ -195,6 +195,8 @@ export interface EventInput {
   text?: string | null;
   step?: number | null;
   dt?: Date;
+  /** Who caused the event when it is not the batch's user (the caller of a tracked model action). */
+  user?: string;
 }
 
 function stateOf(start: RunDocument, end: EndDocument | undefined): RunState {

@@ -44,49 +44,9 @@ export interface HttpBenchResult {
  * whatever else runs, the CPU ratio is what it would be on an idle one.
  */
 export async function runHttpBench(options: HttpBenchOptions): Promise<HttpBenchResult> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'omega-bench-http-'));
-  const apikey = generateApiKey();
-  const password = randomBytes(18).toString('base64url');
-  const config = loadConfig({
-    OMEGA_MONGO_URL: options.mongoUrl,
-    OMEGA_MONGO_DB_PREFIX: HTTP_PREFIX,
-    OMEGA_DATA_DIR: dataDir,
-    OMEGA_ADMIN_APIKEY: apikey,
-    OMEGA_ADMIN_PASSWORD: password,
-  });
-  await dropDatabases(options.client);
-  const api = await startApi(config);
+  const target = await startHttpTarget(options);
   try {
-    const login = await sendForJson<{ token: string }>(
-      `${api.url}/api/v1/auth/login`,
-      {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ userid: config.adminUserid, password }),
-      },
-      'login',
-    );
-    const paths: Array<[string, string, LoadSpec['paths'][number]]> = [
-      ['ping', 'GET /api/v1/ping (public)', { key: 'ping', url: `${api.url}/api/v1/ping`, headers: {} }],
-      [
-        'apikey',
-        'GET /api/v1/config with ApiKey',
-        {
-          key: 'apikey',
-          url: `${api.url}/api/v1/config`,
-          headers: { authorization: `ApiKey ${config.adminUserid}:${apikey}` },
-        },
-      ],
-      [
-        'bearer',
-        'GET /api/v1/config with Bearer',
-        {
-          key: 'bearer',
-          url: `${api.url}/api/v1/config`,
-          headers: { authorization: `Bearer ${login.token}` },
-        },
-      ],
-    ];
+    const { paths } = target;
     const loadBefore = loadAverage();
     const rounds: Record<string, Array<LatencyStats & { cpuUs: number }>> = {
       ping: [],
@@ -159,14 +119,78 @@ export async function runHttpBench(options: HttpBenchOptions): Promise<HttpBench
     ].join('\n');
     return { table, results };
   } finally {
+    await target.close();
+  }
+}
+
+export type HttpPath = [key: string, label: string, spec: LoadSpec['paths'][number]];
+
+/** The API under test (embedded default, in this process) and the three paths it is measured on. */
+export interface HttpTarget {
+  paths: HttpPath[];
+  close(): Promise<void>;
+}
+
+export async function startHttpTarget(
+  options: Pick<HttpBenchOptions, 'client' | 'mongoUrl'>,
+): Promise<HttpTarget> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'omega-bench-http-'));
+  const apikey = generateApiKey();
+  const password = randomBytes(18).toString('base64url');
+  const config = loadConfig({
+    OMEGA_MONGO_URL: options.mongoUrl,
+    OMEGA_MONGO_DB_PREFIX: HTTP_PREFIX,
+    OMEGA_DATA_DIR: dataDir,
+    OMEGA_ADMIN_APIKEY: apikey,
+    OMEGA_ADMIN_PASSWORD: password,
+  });
+  await dropDatabases(options.client);
+  const api = await startApi(config);
+  const close = async () => {
     await api.close();
     await dropDatabases(options.client);
     rmSync(dataDir, { recursive: true, force: true });
+  };
+  try {
+    const login = await sendForJson<{ token: string }>(
+      `${api.url}/api/v1/auth/login`,
+      {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ userid: config.adminUserid, password }),
+      },
+      'login',
+    );
+    const paths: HttpPath[] = [
+      ['ping', 'GET /api/v1/ping (public)', { key: 'ping', url: `${api.url}/api/v1/ping`, headers: {} }],
+      [
+        'apikey',
+        'GET /api/v1/config with ApiKey',
+        {
+          key: 'apikey',
+          url: `${api.url}/api/v1/config`,
+          headers: { authorization: `ApiKey ${config.adminUserid}:${apikey}` },
+        },
+      ],
+      [
+        'bearer',
+        'GET /api/v1/config with Bearer',
+        {
+          key: 'bearer',
+          url: `${api.url}/api/v1/config`,
+          headers: { authorization: `Bearer ${login.token}` },
+        },
+      ],
+    ];
+    return { paths, close };
+  } catch (error) {
+    await close();
+    throw error;
   }
 }
 
 /** Runs the load client (a child process) and answers its figures per path. */
-async function runLoad(spec: LoadSpec): Promise<Record<string, LatencyStats>> {
+export async function runLoad(spec: LoadSpec): Promise<Record<string, LatencyStats>> {
   const { stdout } = await promisify(execFile)(
     process.execPath,
     ['-r', 'ts-node/register/transpile-only', join(__dirname, 'load-client.ts'), JSON.stringify(spec)],

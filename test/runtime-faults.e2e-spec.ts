@@ -334,7 +334,7 @@ describe('runtime faults: killed workers, a restarting broker, poison tasks', ()
       // again with the same id until the broker confirms it, so nothing is both refused and run.
       const strays = await tasks.find({ _id: { $nin: [...earlier, ...ids] } }).toArray();
       expect(strays.map((doc) => doc.argsSummary?.kwargs?.n)).toEqual([]);
-      expect(worker.output()).toContain('Disconnected from RMQ');
+      expect(worker.output()).toContain('Broker connection lost');
       await waitFor(
         async () => (await queueDepth(brokerUrl, taskQueue)) === 0,
         'an empty task queue',
@@ -373,7 +373,7 @@ describe('runtime faults: killed workers, a restarting broker, poison tasks', ()
       );
       // One run and one write, by the worker that started it; the redelivery was answered by that run.
       expect(await record()).toMatchObject({ status: 'SUCCESS', attempts: 1, worker: worker.id });
-      expect(worker.output()).toContain('Disconnected from RMQ');
+      expect(worker.output()).toContain('Broker connection lost');
       expect(await stopWorker(worker)).toBe(0);
     } finally {
       if (!(await brokerAnswers(brokerUrl))) await services('restart-broker');

@@ -90,6 +90,9 @@ export async function startRuntimePlatform(options: {
     OMEGA_ADMIN_APIKEY: generateApiKey(),
     OMEGA_ADMIN_PASSWORD: randomBytes(18).toString('base64url'),
     OMEGA_RATE_LIMIT_API: '0',
+    // The no-op run submits thousands of tasks of one tenant at once: they wait their turn in the
+    // tenant's line (OMEGA_TENANT_MAX_RUNNING keeps its default) instead of being refused with 429.
+    OMEGA_TENANT_MAX_QUEUED: '1000000',
   });
   // A crashed earlier run may have left databases (a dead worker's heartbeat among them) and queues.
   await cleanRuntimeLeftovers(options.client, options.brokerUrl);

@@ -7,7 +7,6 @@ import { OnnxModule } from '@omega/onnx';
 import { ChangeExchangeModule, RuntimeWorkerModule } from '@omega/runtime';
 import { JobsModule } from '@omega/jobs';
 import { ScriptsModule } from '@omega/scripts';
-import { TaskConsumerController } from './task-consumer.controller';
 
 /** The worker: the runtime's consumer plus the kinds whose tasks it runs, each registering its handlers. */
 @Module({})
@@ -28,7 +27,6 @@ export class WorkerModule {
         ScriptsModule,
         JobsModule,
       ],
-      controllers: [TaskConsumerController],
     };
   }
 }

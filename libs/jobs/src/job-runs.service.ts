@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { TenantContext } from '@omega/core';
-import type { TaskRequest } from '@omega/runtime';
-import { RunnableTasks, RunRequest, StoredRuns } from '@omega/scripts';
+import { RunRequest, RunsService, StoredRun, StoredRuns } from '@omega/runtime';
 import { JobsService } from './jobs.service';
 import { JOB_RUN_ACTION } from './runtime/job-task.handler';
 
@@ -10,19 +9,20 @@ import { JOB_RUN_ACTION } from './runtime/job-task.handler';
 export class JobRunsService extends StoredRuns {
   constructor(
     private readonly jobs: JobsService,
-    tasks: RunnableTasks,
+    runs: RunsService,
   ) {
-    super(tasks);
+    super(runs);
   }
 
-  protected async prepare(ctx: TenantContext, name: string, request: RunRequest): Promise<TaskRequest> {
+  protected async prepare(ctx: TenantContext, name: string, request: RunRequest): Promise<StoredRun> {
     const meta = await this.jobs.metadata(ctx, name);
     return {
       action: JOB_RUN_ACTION,
       object: name,
-      args: [],
-      kwargs: { runAs: { userId: request.runAs.userId, userid: request.runAs.userid } },
-      label: this.tasks.label(request.require, meta.attributes),
+      runAs: request.runAs,
+      attributes: meta.attributes,
+      require: request.require,
+      timeoutSeconds: request.timeoutSeconds,
       requestId: request.requestId,
     };
   }

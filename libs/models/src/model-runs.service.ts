@@ -1,12 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { OmegaError, TenantContext } from '@omega/core';
-import { DEFAULT_LABEL, RuntimeClient, TaskMessage } from '@omega/runtime';
+import { RunsService, StoredRun, TaskMessage } from '@omega/runtime';
 import { MODEL_ACTIONS, ModelAction } from './engine/model-engine';
 import { ModelsService } from './models.service';
 import { ModelRunObservers } from './runtime/model-run-observers';
 import { modelTaskAction } from './runtime/model-task.handler';
-
-const LABEL_PATTERN = /^[a-z0-9][a-z0-9_-]{0,62}$/;
 
 export interface ModelRunRequest {
   /** X and Y: a dataset name or inline data each. */
@@ -22,22 +20,20 @@ export interface ModelRunRequest {
 }
 
 /**
- * Runs model actions through the runtime: resolves the worker label (the call's `require`, else the
- * model's `attributes.require`, else `default`) and submits the task, waiting for it or not.
+ * Model actions through the runtime's one way to run a stored object (RunsService): what a model adds is
+ * its action names and its arguments, X and Y.
  */
 @Injectable()
 export class ModelRunsService {
   constructor(
     private readonly models: ModelsService,
-    private readonly runtime: RuntimeClient,
+    private readonly runs: RunsService,
     private readonly observers: ModelRunObservers,
   ) {}
 
   async call(ctx: TenantContext, model: string, action: string, request: ModelRunRequest): Promise<unknown> {
     const started = performance.now();
-    const task = await this.prepare(ctx, model, action, request);
-    const timeoutMs = request.timeoutSeconds ? request.timeoutSeconds * 1000 : undefined;
-    const { result } = await this.runtime.call(ctx, task, timeoutMs);
+    const { result } = await this.runs.call(ctx, await this.prepare(ctx, model, action, request));
     if (this.observers.active) {
       const { x, y, caller } = request;
       this.observers.notify({
@@ -60,27 +56,27 @@ export class ModelRunsService {
     action: string,
     request: ModelRunRequest,
   ): Promise<TaskMessage> {
-    return this.runtime.submit(ctx, await this.prepare(ctx, model, action, request));
+    return this.runs.submit(ctx, await this.prepare(ctx, model, action, request));
   }
 
-  private async prepare(ctx: TenantContext, model: string, action: string, request: ModelRunRequest) {
+  private async prepare(
+    ctx: TenantContext,
+    model: string,
+    action: string,
+    request: ModelRunRequest,
+  ): Promise<StoredRun> {
     if (!(MODEL_ACTIONS as readonly string[]).includes(action)) {
       throw OmegaError.invalidInput(`Unknown model action "${action}"; actions: ${MODEL_ACTIONS.join(', ')}`);
     }
     const meta = await this.models.metadata(ctx, model);
-    const label = request.require ?? meta.attributes?.require ?? DEFAULT_LABEL;
-    if (typeof label !== 'string' || !LABEL_PATTERN.test(label)) {
-      throw OmegaError.invalidInput(
-        `Worker label ${JSON.stringify(label)} is not a label (lowercase letters, digits, - and _)`,
-      );
-    }
-    const args = request.y === undefined ? [request.x] : [request.x, request.y];
     return {
       action: modelTaskAction(action as ModelAction),
       object: model,
-      args,
+      args: request.y === undefined ? [request.x] : [request.x, request.y],
       kwargs: request.kwargs ?? {},
-      label,
+      attributes: meta.attributes,
+      require: request.require,
+      timeoutSeconds: request.timeoutSeconds,
       requestId: request.requestId,
     };
   }

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
+import { BrokerConnection } from './broker/broker-connection';
 import { TaskExecutor } from './execution/task-executor';
 import { PingHandler } from './handlers/ping/ping.handler';
 import { TaskHandlerRegistry } from './handlers/task-handler.registry';
@@ -8,12 +9,14 @@ import { TaskRecordsRepository } from './task/task-records.repository';
 import { WorkerDirectory } from './workers/worker-directory';
 
 /**
- * What runs tasks: handler discovery, the executor, task records and the worker directory. Worker
+ * What runs tasks: handler discovery, the executor, task records, the worker directory and the broker
+ * connection. Worker
  * processes import this; the API gets it through `RuntimeClientModule`.
  */
 @Module({
   imports: [DiscoveryModule],
   providers: [
+    BrokerConnection,
     TaskRecordsRepository,
     TaskRecordBatch,
     TaskHandlerRegistry,
@@ -21,6 +24,13 @@ import { WorkerDirectory } from './workers/worker-directory';
     WorkerDirectory,
     PingHandler,
   ],
-  exports: [TaskRecordsRepository, TaskRecordBatch, TaskHandlerRegistry, TaskExecutor, WorkerDirectory],
+  exports: [
+    BrokerConnection,
+    TaskRecordsRepository,
+    TaskRecordBatch,
+    TaskHandlerRegistry,
+    TaskExecutor,
+    WorkerDirectory,
+  ],
 })
 export class RuntimeCoreModule {}

@@ -4,7 +4,7 @@ import { ScopedTokens } from './auth/scoped-token';
 import { ScriptBuilder } from './build/script-builder';
 import { ScriptTaskHandler } from './runtime/script-task.handler';
 import { ScriptSandbox } from './sandbox/script-sandbox';
-import { RunnableTasks, ScriptRunsService } from './script-runs.service';
+import { ScriptRunsService } from './script-runs.service';
 import { ScriptsService } from './scripts.service';
 import { ScriptPlugin } from './storage/script.plugin';
 
@@ -21,7 +21,7 @@ export class ScriptsModule {}
 /** Scripts plus running them through the runtime: what the API imports. */
 @Module({
   imports: [ScriptsModule, RuntimeClientModule],
-  providers: [RunnableTasks, ScriptRunsService],
-  exports: [ScriptsModule, RunnableTasks, ScriptRunsService, RuntimeClientModule],
+  providers: [ScriptRunsService],
+  exports: [ScriptsModule, ScriptRunsService, RuntimeClientModule],
 })
 export class ScriptRunsModule {}

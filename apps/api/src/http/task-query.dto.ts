@@ -1,9 +1,7 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
+import { WORKER_LABEL_PATTERN } from '@omega/runtime';
 import { IsBoolean, IsOptional, Matches } from 'class-validator';
-
-/** A worker label: what `OMEGA_WORKER_LABELS` lists and `require` names. */
-export const WORKER_LABEL_PATTERN = /^[a-z0-9][a-z0-9_-]{0,62}$/;
 
 /** `true`/`1` and `false`/`0` in a query string; anything else is left for the validator to refuse. */
 export const toBoolean = ({ value }: { value: unknown }) =>

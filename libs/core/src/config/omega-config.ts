@@ -106,6 +106,22 @@ export class OmegaEnvironment {
   @Max(100)
   OMEGA_TASK_MAX_ATTEMPTS?: number;
 
+  /** Tasks of one tenant handed to workers at once (per API process); the tenant's next ones wait. */
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt({ message: 'must be an integer' })
+  @Min(1)
+  @Max(100_000)
+  OMEGA_TENANT_MAX_RUNNING?: number;
+
+  /** Tasks of one tenant waiting for a running slot (per API process); one more is answered 429. */
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt({ message: 'must be an integer' })
+  @Min(0)
+  @Max(1_000_000)
+  OMEGA_TENANT_MAX_QUEUED?: number;
+
   /** The first administrator, created on the first start (see BootstrapAdminService). */
   @IsOptional()
   @Matches(/^[A-Za-z0-9][A-Za-z0-9.@+_-]{0,149}$/, {
@@ -381,6 +397,8 @@ export interface OmegaConfig {
   readonly maxUploadBytes: number;
   readonly taskTimeoutSeconds: number;
   readonly taskMaxAttempts: number;
+  readonly tenantMaxRunning: number;
+  readonly tenantMaxQueued: number;
   readonly logLevel: 'error' | 'warn' | 'log' | 'debug' | 'verbose';
   readonly adminUserid: string;
   /** Generated on first start when absent. */
@@ -469,6 +487,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): OmegaConfig {
     maxUploadBytes: parsed.OMEGA_MAX_UPLOAD_BYTES ?? 20 * 1024 * 1024 * 1024,
     taskTimeoutSeconds: parsed.OMEGA_TASK_TIMEOUT_SECONDS ?? 60,
     taskMaxAttempts: parsed.OMEGA_TASK_MAX_ATTEMPTS ?? 3,
+    tenantMaxRunning: parsed.OMEGA_TENANT_MAX_RUNNING ?? 32,
+    tenantMaxQueued: parsed.OMEGA_TENANT_MAX_QUEUED ?? 1000,
     logLevel: parsed.OMEGA_LOG_LEVEL ?? 'log',
     adminUserid: parsed.OMEGA_ADMIN_USERID ?? 'admin',
     adminPassword: parsed.OMEGA_ADMIN_PASSWORD,

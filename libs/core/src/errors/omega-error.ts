@@ -62,6 +62,8 @@ export class OmegaError extends Error {
   constructor(
     readonly code: OmegaErrorCode,
     message: string,
+    /** When to try again (`Retry-After`, whole seconds), for refusals that pass (429, 503). */
+    readonly retryAfterSeconds?: number,
   ) {
     super(message);
     this.name = 'OmegaError';

@@ -34,6 +34,8 @@ export class OmegaExceptionFilter implements ExceptionFilter {
       return;
     }
     const body = this.toBody(exception);
+    if (exception instanceof OmegaError && exception.retryAfterSeconds !== undefined)
+      response.setHeader('Retry-After', String(exception.retryAfterSeconds));
     response.status(body.statusCode).json(body);
   }
 

@@ -1,10 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { OmegaError, TenantContext } from '@omega/core';
-import { TaskHandler, TaskHandlerContract, TaskMessage } from '@omega/runtime';
-import { assertRunIdentity, LIMIT_EXCEEDED, SandboxRunError, SCRIPT_FAILED } from '@omega/scripts';
+import { assertRunIdentity, TaskHandler, TaskHandlerContract, TaskMessage } from '@omega/runtime';
+import { LIMIT_EXCEEDED, SandboxRunError, SCRIPT_FAILED } from '@omega/scripts';
+import { JOB_RUN_ACTION } from '@omega/schedules';
 import { JobRunOutcome, JobsService } from '../jobs.service';
 
-export const JOB_RUN_ACTION = 'job.run';
+// The action is named where schedules submit it (the lower lib); the jobs kind handles it.
+export { JOB_RUN_ACTION };
 
 /**
  * Runs a notebook job on a worker. The task's `object` is the job; `args` are unused; `kwargs.runAs` names

@@ -1,14 +1,22 @@
 import { Logger } from '@nestjs/common';
 import { OmegaError, OmegaErrorCode } from '@omega/core';
 import type { ConfirmChannel, ConsumeMessage } from 'amqplib';
-import amqp, { AmqpConnectionManager, ChannelWrapper } from 'amqp-connection-manager';
+import type { ChannelWrapper } from 'amqp-connection-manager';
 import { TASK_PATTERN, TaskMessage, TaskNotice } from '../task/task';
+import { BrokerConnection } from './broker-connection';
 import {
   DEAD_LETTER_QUEUE_OPTIONS,
   deadLetterQueueName,
+  declareTaskQueue,
   taskQueueName,
   taskQueueOptions,
 } from './task-queues';
+
+/** A label queue's backlog and its consumers, as the broker counts them. */
+export interface QueueStats {
+  messages: number;
+  consumers: number;
+}
 
 /** A publish waits this long for the broker (including a reconnect) before the call fails with 503. */
 const PUBLISH_TIMEOUT_MS = 15_000;
@@ -25,29 +33,19 @@ const RESEND_PAUSE_MS = 250;
  */
 export class TaskPublisher {
   private readonly logger = new Logger(TaskPublisher.name);
-  private readonly connection: AmqpConnectionManager;
   private readonly channel: ChannelWrapper;
   private readonly declared = new Set<string>();
   private replyQueue?: string;
 
   constructor(
-    url: string,
+    connection: BrokerConnection,
     private readonly queuePrefix: string,
     onNotice: (notice: TaskNotice) => void,
   ) {
-    this.connection = amqp.connect([url], {
-      heartbeatIntervalInSeconds: 5,
-      reconnectTimeInSeconds: 1,
-      // Tasks and notices are small messages: without noDelay, Nagle's algorithm holds each for tens of ms.
-      connectionOptions: { noDelay: true },
-    });
-    this.connection.on('disconnect', ({ err }) =>
-      this.logger.warn(`Broker connection lost: ${err?.message}`),
-    );
-    this.channel = this.connection.createChannel({
-      json: false,
+    this.channel = connection.channel({
+      name: 'task-publisher',
       confirm: true,
-      publishTimeout: PUBLISH_TIMEOUT_MS,
+      publishTimeoutMs: PUBLISH_TIMEOUT_MS,
       setup: async (channel: ConfirmChannel) => {
         await channel.assertQueue(deadLetterQueueName(this.queuePrefix), DEAD_LETTER_QUEUE_OPTIONS);
         // A fresh, server-named queue per connection: notices for waits begun before a reconnect are
@@ -61,6 +59,8 @@ export class TaskPublisher {
         this.replyQueue = queue;
       },
     });
+    // Until the setup ran again, calls take the durable path (no queue to answer them on).
+    connection.onLost(() => (this.replyQueue = undefined));
   }
 
   /** The queue completion notices come back on, once connected. */
@@ -83,7 +83,7 @@ export class TaskPublisher {
     const content = Buffer.from(JSON.stringify({ pattern: TASK_PATTERN, data: task }));
     for (let resent = false; ; resent = true) {
       try {
-        await this.declare(queue);
+        await this.declare(task.label);
         await this.channel.sendToQueue(queue, content, {
           persistent: true,
           contentType: 'application/json',
@@ -106,18 +106,34 @@ export class TaskPublisher {
     }
   }
 
-  private async declare(queue: string): Promise<void> {
-    if (this.declared.has(queue)) return;
+  private async declare(label: string): Promise<void> {
+    if (this.declared.has(label)) return;
     // Added as a setup step, so the queue is declared again on every reconnect.
     await this.channel.addSetup((channel: ConfirmChannel) =>
-      channel.assertQueue(queue, taskQueueOptions(this.queuePrefix)),
+      declareTaskQueue(channel, this.queuePrefix, label),
     );
-    this.declared.add(queue);
+    this.declared.add(label);
+  }
+
+  /**
+   * Messages waiting and consumers of each label's queue. Declared rather than checked: checking a queue
+   * that is gone would close the channel tasks are published on.
+   */
+  async queues(labels: string[]): Promise<Map<string, QueueStats>> {
+    const stats = new Map<string, QueueStats>();
+    for (const label of labels) {
+      const queue = taskQueueName(this.queuePrefix, label);
+      const { messageCount, consumerCount } = await this.channel.assertQueue(
+        queue,
+        taskQueueOptions(this.queuePrefix),
+      );
+      stats.set(label, { messages: messageCount, consumers: consumerCount });
+    }
+    return stats;
   }
 
   async close(): Promise<void> {
     await this.channel.close().catch(() => undefined);
-    await this.connection.close().catch(() => undefined);
   }
 
   private receive(message: ConsumeMessage | null, onNotice: (notice: TaskNotice) => void): void {

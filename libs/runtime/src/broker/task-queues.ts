@@ -1,4 +1,4 @@
-import type { Options } from 'amqplib';
+import type { ConfirmChannel, Options } from 'amqplib';
 
 /**
  * Queue names start with the deployment's database prefix (`OMEGA_MONGO_DB_PREFIX`, `omega` by default):
@@ -27,3 +27,15 @@ export function taskQueueOptions(prefix: string): Options.AssertQueue {
 }
 
 export const DEAD_LETTER_QUEUE_OPTIONS: Options.AssertQueue = { durable: true };
+
+/** The dead-letter queue and a label's task queue, declared together: a task never lands nowhere. */
+export async function declareTaskQueue(
+  channel: Pick<ConfirmChannel, 'assertQueue'>,
+  prefix: string,
+  label: string,
+): Promise<string> {
+  await channel.assertQueue(deadLetterQueueName(prefix), DEAD_LETTER_QUEUE_OPTIONS);
+  const queue = taskQueueName(prefix, label);
+  await channel.assertQueue(queue, taskQueueOptions(prefix));
+  return queue;
+}

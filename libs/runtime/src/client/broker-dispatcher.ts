@@ -1,4 +1,5 @@
-import { TaskPublisher } from '../broker/task-publisher';
+import { BrokerConnection } from '../broker/broker-connection';
+import { QueueStats, TaskPublisher } from '../broker/task-publisher';
 import type { TaskMessage } from '../task/task';
 import { WorkerDirectory } from '../workers/worker-directory';
 import { TaskDispatcher } from './task-dispatcher';
@@ -8,12 +9,12 @@ export class BrokerDispatcher extends TaskDispatcher {
   private readonly publisher: TaskPublisher;
 
   constructor(
-    brokerUrl: string,
+    connection: BrokerConnection,
     queuePrefix: string,
     private readonly directory: WorkerDirectory,
   ) {
     super();
-    this.publisher = new TaskPublisher(brokerUrl, queuePrefix, (notice) => this.noticeListener(notice));
+    this.publisher = new TaskPublisher(connection, queuePrefix, (notice) => this.noticeListener(notice));
   }
 
   async connect(): Promise<void> {
@@ -30,6 +31,10 @@ export class BrokerDispatcher extends TaskDispatcher {
 
   isLabelServed(label: string): Promise<boolean> {
     return this.directory.isLabelServed(label);
+  }
+
+  queues(labels: string[]): Promise<Map<string, QueueStats>> {
+    return this.publisher.queues(labels);
   }
 
   close(): Promise<void> {

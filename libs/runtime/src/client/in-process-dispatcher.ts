@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { OmegaError, OmegaErrorCode } from '@omega/core';
+import type { QueueStats } from '../broker/task-publisher';
 import { TaskExecutor } from '../execution/task-executor';
 import type { TaskMessage } from '../task/task';
 import { WorkerHeartbeat } from '../workers/worker-heartbeat';
@@ -67,6 +68,16 @@ export class InProcessDispatcher extends TaskDispatcher {
 
   async isLabelServed(label: string): Promise<boolean> {
     return this.labels.includes(label);
+  }
+
+  /** The in-memory queue per label; this process is the one consumer of the labels it serves. */
+  async queues(labels: string[]): Promise<Map<string, QueueStats>> {
+    const stats = new Map<string, QueueStats>();
+    for (const label of labels) {
+      const messages = this.queue.filter((task) => task.label === label).length;
+      stats.set(label, { messages, consumers: this.labels.includes(label) ? 1 : 0 });
+    }
+    return stats;
   }
 
   /** Finishes the tasks already taken, then stops. */

@@ -15,28 +15,8 @@ const MAX_ENTRIES = 10_000;
 export class RecentAnswers {
   private readonly entries = new Map<string, { record: TaskRecord; expires: number }>();
 
-  remember(ctx: TenantContext, task: TaskMessage, notice: TaskNotice): void {
-    const submitted = new Date(task.trace.submitted);
-    const started = notice.started ? new Date(notice.started) : undefined;
-    const finished = notice.finished ? new Date(notice.finished) : undefined;
-    const record: TaskRecord = {
-      id: task.id,
-      bucket: task.bucket,
-      action: task.action,
-      ...(task.object !== undefined ? { object: task.object } : {}),
-      label: task.label,
-      argsSummary: summariseArgs(task.args, task.kwargs),
-      status: notice.status,
-      attempts: 1,
-      submitted,
-      ...(started ? { started } : {}),
-      ...(finished ? { finished } : {}),
-      ...(started && finished ? { durationMs: finished.getTime() - started.getTime() } : {}),
-      ...(notice.worker ? { worker: notice.worker } : {}),
-      ...(notice.status === 'SUCCESS' ? { result: notice.result } : {}),
-      ...(notice.error ? { error: notice.error } : {}),
-    };
-    const key = this.key(ctx, task.id);
+  remember(ctx: TenantContext, record: TaskRecord): void {
+    const key = this.key(ctx, record.id);
     this.entries.delete(key);
     this.entries.set(key, { record, expires: Date.now() + KEEP_MS });
     while (this.entries.size > MAX_ENTRIES) this.entries.delete(this.entries.keys().next().value as string);
@@ -55,4 +35,28 @@ export class RecentAnswers {
   private key(ctx: TenantContext, id: string): string {
     return `${ctx.tenant}\u0000${ctx.qualifier}\u0000${id}`;
   }
+}
+
+/** The record a synchronous call's worker is about to write, from the call's task and its answer. */
+export function answeredRecord(task: TaskMessage, notice: TaskNotice): TaskRecord {
+  const submitted = new Date(task.trace.submitted);
+  const started = notice.started ? new Date(notice.started) : undefined;
+  const finished = notice.finished ? new Date(notice.finished) : undefined;
+  return {
+    id: task.id,
+    bucket: task.bucket,
+    action: task.action,
+    ...(task.object !== undefined ? { object: task.object } : {}),
+    label: task.label,
+    argsSummary: summariseArgs(task.args, task.kwargs),
+    status: notice.status,
+    attempts: 1,
+    submitted,
+    ...(started ? { started } : {}),
+    ...(finished ? { finished } : {}),
+    ...(started && finished ? { durationMs: finished.getTime() - started.getTime() } : {}),
+    ...(notice.worker ? { worker: notice.worker } : {}),
+    ...(notice.status === 'SUCCESS' ? { result: notice.result } : {}),
+    ...(notice.error ? { error: notice.error } : {}),
+  };
 }

@@ -1,13 +1,15 @@
-import { Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnModuleDestroy, Optional } from '@nestjs/common';
 import { OMEGA_CONFIG, OmegaConfig, OmegaError, OmegaErrorCode, TenantContext } from '@omega/core';
 import { randomUUID } from 'node:crypto';
+import { TenantGate } from '../fairness/tenant-gate';
+import { RuntimeMetrics } from '../metrics/runtime-metrics';
+import { DEFAULT_LABEL } from '../runs/worker-label';
 import { TaskMessage, TaskNotice, TaskRecord, isFinished } from '../task/task';
 import { TaskRecordsRepository } from '../task/task-records.repository';
-import { RecentAnswers } from './recent-answers';
+import { answeredRecord, RecentAnswers } from './recent-answers';
 import { TaskDispatcher } from './task-dispatcher';
 import { WorkerDirectory } from '../workers/worker-directory';
 
-export const DEFAULT_LABEL = 'default';
 /** While waiting, the record is read this often in case the completion notice was lost (reconnects). */
 const POLL_START_MS = 250;
 const POLL_MAX_MS = 2_000;
@@ -24,29 +26,70 @@ export interface TaskRequest {
 
 type Waiter = (notice: TaskNotice) => void;
 
+/** What the tenant gate keeps of a task holding a slot: enough to count it in the metrics when it ends. */
+interface Held {
+  action: string;
+  label: string;
+  dispatched: number;
+}
+
 /**
  * Submits tasks and follows them: `submit` records and dispatches, `wait` resolves when the task
- * finished, `call` does both for a synchronous request. The same client serves the broker and the
- * embedded runtime.
+ * finished, `run` does both for a synchronous request and answers its record, `call` its result. The same
+ * client serves the broker and the embedded runtime. Every task passes the tenant gate first (see
+ * TenantGate): a tenant's tasks beyond its running share wait in its own line, in this process.
  */
 @Injectable()
 export class RuntimeClient implements OnModuleDestroy {
+  private readonly logger = new Logger(RuntimeClient.name);
   private readonly waiters = new Map<string, Set<Waiter>>();
   private readonly recent = new RecentAnswers();
+  private readonly gate: TenantGate<Held>;
 
   constructor(
     private readonly dispatcher: TaskDispatcher,
     private readonly records: TaskRecordsRepository,
     private readonly directory: WorkerDirectory,
     @Inject(OMEGA_CONFIG) private readonly config: OmegaConfig,
+    @Optional() private readonly metrics?: RuntimeMetrics,
   ) {
+    // A slot whose completion notice never comes is freed after the longest a run may take.
+    const holdMs = (config.scriptTimeoutSeconds + config.taskTimeoutSeconds) * 1000;
+    this.gate = new TenantGate(config.tenantMaxRunning, config.tenantMaxQueued, holdMs);
     dispatcher.onNotice((notice) => this.deliver(notice));
+    metrics?.observe({ usage: () => this.gate.usage(), queues: (labels) => this.dispatcher.queues(labels) });
   }
 
-  /** Records the task as PENDING and hands it to a worker; answers it with its id. */
+  /**
+   * Records the task as PENDING and answers its id; it goes to a worker once its tenant has a free slot
+   * (at once, unless the tenant is over OMEGA_TENANT_MAX_RUNNING). Refused with 429 when the tenant's line
+   * is full. A task that waits in line lives in this process until then: if the process stops first, its
+   * record stays PENDING.
+   */
   async submit(ctx: TenantContext, request: TaskRequest): Promise<TaskMessage> {
     const task = this.newTask(ctx, request);
-    await this.send(ctx, task);
+    const entry = this.gate.enter(ctx.tenant, task.id, this.held(task));
+    if (entry.immediate) {
+      await this.send(ctx, task).catch((error: Error) => {
+        entry.cancel();
+        throw error;
+      });
+      return task;
+    }
+    await this.records.createPending(ctx, task).catch((error: Error) => {
+      entry.cancel();
+      throw error;
+    });
+    void entry.admitted.then(() => {
+      this.metrics?.submitted(task.action, task.label);
+      return this.dispatcher.dispatch(task).catch(async (error: Error) => {
+        entry.cancel();
+        this.logger.error(`Task ${task.id} could not be dispatched after waiting its turn: ${error.message}`);
+        await this.records
+          .failUnrun(ctx, task, { code: OmegaErrorCode.ServiceUnavailable, message: error.message })
+          .catch(() => undefined);
+      });
+    });
     return task;
   }
 
@@ -57,30 +100,54 @@ export class RuntimeClient implements OnModuleDestroy {
   async call(
     ctx: TenantContext,
     request: TaskRequest,
-    timeoutMs = this.config.taskTimeoutSeconds * 1000,
+    timeoutMs?: number,
   ): Promise<{ task: TaskMessage; result: unknown }> {
+    const { task, record } = await this.run(ctx, request, timeoutMs);
+    if (record.status === 'FAILURE') throw taskFailure(record.error);
+    return { task, result: record.result };
+  }
+
+  /**
+   * Runs a task and answers its finished record, a failure included (callers that show a failure's own
+   * code). 503 when no live worker serves the label, 429 when the tenant's line is full, 504 after
+   * `timeoutMs` (time in line included).
+   */
+  async run(
+    ctx: TenantContext,
+    request: TaskRequest,
+    timeoutMs = this.config.taskTimeoutSeconds * 1000,
+  ): Promise<{ task: TaskMessage; record: TaskRecord }> {
     // With a reply queue the call records nothing before its answer (see TaskExecutor.executeDeferred);
     // without one (the broker reconnecting) it takes the durable path and its waiter polls the record.
     const task = this.newTask(ctx, request, this.dispatcher.replyTo() !== undefined);
-    if (!(await this.dispatcher.isLabelServed(task.label))) {
-      throw new OmegaError(
-        OmegaErrorCode.ServiceUnavailable,
-        `No live worker serves label "${task.label}"; start one with OMEGA_WORKER_LABELS=${task.label}`,
-      );
-    }
+    await this.assertServed(task.label);
+    const entry = this.gate.enter(ctx.tenant, task.id, this.held(task));
     // Waiting starts before sending: a fast worker's notice can arrive before `send` resolves.
     const wait = this.waitFor(ctx, task.id, timeoutMs);
     try {
+      if (!entry.immediate) await Promise.race([entry.admitted, wait.outcome]);
       await this.send(ctx, task);
     } catch (error) {
       wait.cancel();
+      entry.cancel();
       throw error;
     }
     const outcome = await wait.outcome;
-    if (task.trace.deferredRecord && 'hasResult' in outcome)
-      this.recent.remember(ctx, task, outcome as TaskNotice);
-    if (outcome.status === 'FAILURE') throw taskFailure(outcome.error);
-    return { task, result: outcome.result };
+    if (task.trace.deferredRecord && 'hasResult' in outcome) {
+      const record = answeredRecord(task, outcome as TaskNotice);
+      this.recent.remember(ctx, record);
+      return { task, record };
+    }
+    return { task, record: await this.status(ctx, task.id) };
+  }
+
+  /** 503 at once when no live worker consumes `label`, rather than waiting out the timeout for nobody. */
+  async assertServed(label: string): Promise<void> {
+    if (await this.dispatcher.isLabelServed(label)) return;
+    throw new OmegaError(
+      OmegaErrorCode.ServiceUnavailable,
+      `No live worker serves label "${label}"; start one with OMEGA_WORKER_LABELS=${label}`,
+    );
   }
 
   async wait(ctx: TenantContext, id: string, timeoutMs: number): Promise<TaskRecord> {
@@ -101,6 +168,10 @@ export class RuntimeClient implements OnModuleDestroy {
 
   async onModuleDestroy(): Promise<void> {
     await this.dispatcher.close();
+  }
+
+  private held(task: TaskMessage): Held {
+    return { action: task.action, label: task.label, dispatched: Date.now() };
   }
 
   private newTask(ctx: TenantContext, request: TaskRequest, deferredRecord = false): TaskMessage {
@@ -129,6 +200,7 @@ export class RuntimeClient implements OnModuleDestroy {
    * task the dispatcher refused never existed, so its PENDING record is removed again.
    */
   private async send(ctx: TenantContext, task: TaskMessage): Promise<void> {
+    this.metrics?.submitted(task.action, task.label);
     if (task.trace.deferredRecord) return this.dispatcher.dispatch(task);
     const [recorded, dispatched] = await Promise.allSettled([
       this.records.createPending(ctx, task),
@@ -201,6 +273,16 @@ export class RuntimeClient implements OnModuleDestroy {
   }
 
   private deliver(notice: TaskNotice): void {
+    if (isFinished(notice.status)) {
+      const held = this.gate.leave(notice.id);
+      if (held && this.metrics) {
+        const seconds =
+          notice.started && notice.finished
+            ? (Date.parse(notice.finished) - Date.parse(notice.started)) / 1000
+            : (Date.now() - held.dispatched) / 1000;
+        this.metrics.finished(held.action, held.label, notice.status, seconds);
+      }
+    }
     for (const waiter of [...(this.waiters.get(notice.id) ?? [])]) waiter(notice);
   }
 

@@ -1,3 +1,4 @@
+import type { QueueStats } from '../broker/task-publisher';
 import type { TaskMessage, TaskNotice } from '../task/task';
 
 /**
@@ -19,6 +20,9 @@ export abstract class TaskDispatcher {
 
   /** Whether some live worker consumes `label`. */
   abstract isLabelServed(label: string): Promise<boolean>;
+
+  /** Tasks waiting and consumers per label (the metrics). */
+  abstract queues(labels: string[]): Promise<Map<string, QueueStats>>;
 
   abstract close(): Promise<void>;
 }

@@ -96,8 +96,17 @@ export class TaskExecutor {
   private async executeFirst(ctx: TenantContext, task: TaskMessage, worker: string): Promise<Disposition> {
     const started = new Date();
     const outcome = await this.run(ctx, task);
+    const finished = new Date();
     const recorded = await this.records.finishFirst(ctx, task, worker, started, outcome);
-    return recorded ? this.answer(task, outcome) : this.settled(ctx, task);
+    if (!recorded) return this.settled(ctx, task);
+    const disposition = this.answer(task, outcome);
+    // The run's own times, for the submitter's duration metric.
+    if (disposition.notice)
+      Object.assign(disposition.notice.notice, {
+        started: started.toISOString(),
+        finished: finished.toISOString(),
+      });
+    return disposition;
   }
 
   private answer(

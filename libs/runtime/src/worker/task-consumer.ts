@@ -1,8 +1,7 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { OMEGA_CONFIG, OmegaConfig } from '@omega/core';
-import type { RmqContext } from '@nestjs/microservices';
-import type { Channel, Message } from 'amqplib';
-import { RESENT_HEADER } from '../broker/task-publisher';
+import { BrokerConnection } from '../broker/broker-connection';
+import { TaskDelivery, TaskSubscription } from '../broker/task-subscription';
 import { Disposition, TaskExecutor } from '../execution/task-executor';
 import { WorkerDirectory } from '../workers/worker-directory';
 import { WorkerHeartbeat } from '../workers/worker-heartbeat';
@@ -16,16 +15,17 @@ const RETRY_PAUSE_MS = 1_000;
 const MAX_TRACKED_FAILURES = 10_000;
 
 /**
- * The worker side of the broker: takes each delivery to the executor and settles it only after the
- * outcome is stored (ack), dead-letters what must not be retried, sends the completion notice, and on
- * shutdown stops taking new tasks and finishes those in flight.
+ * The worker: consumes its labels' queues (`OMEGA_WORKER_LABELS`, `OMEGA_WORKER_CONCURRENCY` tasks in
+ * flight at most), takes each delivery to the executor and settles it only after the outcome is stored
+ * (ack), dead-letters what must not be retried, sends the completion notice, and on shutdown stops taking
+ * new tasks and finishes those in flight.
  */
 @Injectable()
 export class TaskConsumer implements OnApplicationBootstrap, OnModuleDestroy {
   readonly workerId = newWorkerId();
   private readonly logger = new Logger(TaskConsumer.name);
   private readonly heartbeat: WorkerHeartbeat;
-  private readonly channels = new Set<Channel>();
+  private subscription?: TaskSubscription;
   private inFlight = 0;
   private processed = 0;
   private draining = false;
@@ -37,6 +37,7 @@ export class TaskConsumer implements OnApplicationBootstrap, OnModuleDestroy {
   constructor(
     private readonly executor: TaskExecutor,
     directory: WorkerDirectory,
+    private readonly broker: BrokerConnection,
     @Inject(OMEGA_CONFIG) private readonly config: OmegaConfig,
   ) {
     this.heartbeat = new WorkerHeartbeat(directory, () => ({
@@ -51,28 +52,36 @@ export class TaskConsumer implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   /** The consumer tag of a label's queue, so shutdown can cancel exactly this worker's consumers. */
-  consumerTag(label: string): string {
+  private consumerTag(label: string): string {
     return `${this.workerId}.${label}`;
   }
 
+  /** Reports in, then starts consuming: the heartbeat is up before the first task can arrive. */
   async onApplicationBootstrap(): Promise<void> {
     await this.heartbeat.start();
+    // The broker hands this worker's unacknowledged tasks to others: tell them at once which still run here.
+    this.broker.onLost(() => void this.reportRunning());
+    this.subscription = new TaskSubscription(this.broker, {
+      prefix: this.config.mongoDbPrefix,
+      labels: this.config.workerLabels,
+      prefetch: this.config.workerConcurrency,
+      consumerTag: (label) => this.consumerTag(label),
+      onDelivery: (delivery) => void this.consume(delivery),
+    });
+    await this.subscription.waitForConnect();
   }
 
-  async consume(data: unknown, context: RmqContext): Promise<void> {
-    const channel = context.getChannelRef() as Channel;
-    const message = context.getMessage() as Message;
-    this.channels.add(channel);
+  private async consume(delivery: TaskDelivery): Promise<void> {
     if (this.draining) {
-      channel.nack(message, false, true);
+      delivery.nack(true);
       return;
     }
     this.inFlight++;
     try {
-      const disposition = await this.run(data, message);
-      this.settle(channel, message, disposition);
+      const disposition = await this.run(delivery);
+      this.settle(delivery, disposition);
     } catch (error) {
-      await this.handBack(channel, message, data, error as Error);
+      await this.handBack(delivery, error as Error);
     } finally {
       this.inFlight--;
       this.processed++;
@@ -85,12 +94,11 @@ export class TaskConsumer implements OnApplicationBootstrap, OnModuleDestroy {
    * worker included once it reconnects. One still running here is answered by that run; the heartbeat is
    * sent at once so other workers see which tasks this worker still holds.
    */
-  private run(data: unknown, message: Message): Promise<Disposition> {
-    const taskId = message.properties.messageId as string | undefined;
+  private run(delivery: TaskDelivery): Promise<Disposition> {
+    const { taskId, redelivered } = delivery;
     const current = taskId ? this.running.get(taskId) : undefined;
     if (current) return current;
-    const redelivered = message.fields.redelivered || message.properties.headers?.[RESENT_HEADER] === true;
-    const run = this.executor.execute(data, this.workerId, { redelivered });
+    const run = this.executor.execute(delivery.data, this.workerId, { redelivered });
     if (taskId) {
       this.running.set(taskId, run);
       this.heartbeat.soon();
@@ -110,11 +118,7 @@ export class TaskConsumer implements OnApplicationBootstrap, OnModuleDestroy {
   /** Stops consuming, then waits for the tasks in flight: their results are stored and acknowledged. */
   async onModuleDestroy(): Promise<void> {
     this.draining = true;
-    for (const channel of this.channels) {
-      for (const label of this.config.workerLabels) {
-        await channel.cancel(this.consumerTag(label)).catch(() => undefined);
-      }
-    }
+    await this.subscription?.cancel();
     if (this.inFlight > 0) {
       this.logger.log(`Finishing ${this.inFlight} task(s) in flight before stopping`);
       await Promise.race([
@@ -123,6 +127,7 @@ export class TaskConsumer implements OnApplicationBootstrap, OnModuleDestroy {
       ]);
     }
     await this.heartbeat.stop();
+    await this.subscription?.close();
   }
 
   /**
@@ -130,8 +135,8 @@ export class TaskConsumer implements OnApplicationBootstrap, OnModuleDestroy {
    * may be down for a moment); one that fails this way `taskMaxAttempts` times here is dead-lettered, so
    * no message loops forever.
    */
-  private async handBack(channel: Channel, message: Message, data: unknown, error: Error): Promise<void> {
-    const key = message.properties.messageId ?? message.content.toString('base64').slice(0, 200);
+  private async handBack(delivery: TaskDelivery, error: Error): Promise<void> {
+    const key = delivery.fingerprint;
     const failures = (this.recordFailures.get(key) ?? 0) + 1;
     this.recordFailures.set(key, failures);
     if (this.recordFailures.size > MAX_TRACKED_FAILURES) {
@@ -142,35 +147,20 @@ export class TaskConsumer implements OnApplicationBootstrap, OnModuleDestroy {
         `Dead-lettering a task that could not be recorded ${failures} times: ${error.message}`,
       );
       this.recordFailures.delete(key);
-      await this.executor.recordUndeliverable(data, error.message);
-      safely(() => channel.nack(message, false, false));
+      await this.executor.recordUndeliverable(delivery.data, error.message);
+      delivery.nack(false);
       return;
     }
     this.logger.error(`Could not record a task; handing it back: ${error.message}`);
     await new Promise((resolve) => setTimeout(resolve, RETRY_PAUSE_MS));
-    safely(() => channel.nack(message, false, true));
+    delivery.nack(true);
   }
 
-  private settle(channel: Channel, message: Message, disposition: Disposition): void {
-    if (disposition.notice) {
-      const { replyTo, notice } = disposition.notice;
-      safely(() =>
-        channel.sendToQueue(replyTo, Buffer.from(JSON.stringify(notice)), {
-          contentType: 'application/json',
-        }),
-      );
-    }
+  private settle(delivery: TaskDelivery, disposition: Disposition): void {
+    if (disposition.notice) delivery.reply(disposition.notice.replyTo, disposition.notice.notice);
     // The channel may have died with the broker since delivery: the message is then redelivered and the
     // stored outcome answers it without running the task again.
-    if (disposition.settle === 'ack') safely(() => channel.ack(message));
-    else safely(() => channel.nack(message, false, false));
-  }
-}
-
-function safely(action: () => unknown): void {
-  try {
-    action();
-  } catch {
-    // A closed channel: see settle().
+    if (disposition.settle === 'ack') delivery.ack();
+    else delivery.nack(false);
   }
 }

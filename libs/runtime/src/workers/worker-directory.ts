@@ -63,6 +63,15 @@ export class WorkerDirectory {
     return documents.map(({ _id, ...rest }) => ({ id: _id, ...rest }));
   }
 
+  /** Workers that reported within `windowMs`, alive or not (how long ago each reported: the metrics). */
+  async recent(windowMs: number): Promise<WorkerStatus[]> {
+    const since = new Date(Date.now() - windowMs);
+    const documents = await this.collection()
+      .find({ seen: { $gte: since } }, { projection: { running: 0 } })
+      .toArray();
+    return documents.map(({ _id, ...rest }) => ({ id: _id, ...rest }));
+  }
+
   /** Whether a worker reported within the alive window that it is running a task. */
   async isRunning(workerId: string, taskId: string): Promise<boolean> {
     const since = new Date(Date.now() - ALIVE_WINDOW_MS);

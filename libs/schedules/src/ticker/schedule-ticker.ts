@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { MetadataRepository, OMEGA_CONFIG, OmegaConfig, OmegaError, TenantContext } from '@omega/core';
-import { DEFAULT_LABEL, RuntimeClient, TaskHandlerRegistry } from '@omega/runtime';
+import { RunsService, TaskHandlerRegistry } from '@omega/runtime';
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { Clock } from '../clock/clock';
@@ -14,7 +14,6 @@ import { decideDueRun } from './due-run';
 
 /** The task action a scheduled run submits; the jobs kind handles it (object: the job name). */
 export const JOB_RUN_ACTION = 'job.run';
-const LABEL_PATTERN = /^[a-z0-9][a-z0-9_-]{0,62}$/;
 /** Due schedules taken per tick; the rest wait for the next one. */
 const BATCH = 500;
 
@@ -48,7 +47,7 @@ export class ScheduleTicker implements OnApplicationBootstrap, OnModuleDestroy {
     private readonly triggers: ScheduleTriggersRepository,
     private readonly schedules: SchedulesRepository,
     private readonly metadata: MetadataRepository,
-    private readonly runtime: RuntimeClient,
+    private readonly runs: RunsService,
     private readonly rebuilder: ScheduleIndexRebuilder,
     private readonly clock: Clock,
     private readonly handlers: TaskHandlerRegistry,
@@ -149,10 +148,11 @@ export class ScheduleTicker implements OnApplicationBootstrap, OnModuleDestroy {
     try {
       const job = await this.metadata.find(ctx, JOBS_PREFIX, entry.job);
       if (!job) throw OmegaError.notFound(`${JOBS_PREFIX}/${entry.job}`);
-      const task = await this.runtime.submit(ctx, {
+      // Acts as the job's owner (the jobs kind's default), on the label the job requires.
+      const task = await this.runs.submit(ctx, {
         action: JOB_RUN_ACTION,
         object: entry.job,
-        label: workerLabel(job.attributes),
+        attributes: job.attributes,
         requestId: `schedule:${trigger.id}`,
       });
       await this.triggers.markSubmitted(ctx, trigger.id, this.clock.now(), task.id);
@@ -168,10 +168,4 @@ export class ScheduleTicker implements OnApplicationBootstrap, OnModuleDestroy {
       return 'failed';
     }
   }
-}
-
-/** The worker label a job asks for in its attributes (`require`), as an API run would use it. */
-function workerLabel(attributes: Record<string, unknown> | undefined): string {
-  const label = attributes?.require;
-  return typeof label === 'string' && LABEL_PATTERN.test(label) ? label : DEFAULT_LABEL;
 }

@@ -10,25 +10,16 @@ import {
   TOKEN_ISSUER,
 } from '@omega/accounts/auth/run-tokens';
 import { loadTokenSecret } from '@omega/accounts/auth/token-secret';
-import { OMEGA_CONFIG, OmegaConfig, OmegaError, TenantContext, TenantDatabases } from '@omega/core';
+import { OMEGA_CONFIG, OmegaConfig, TenantContext, TenantDatabases } from '@omega/core';
+import type { RunIdentity } from '@omega/runtime';
 import { randomUUID } from 'node:crypto';
 
-/** Who a run acts for: the user who started it, or the owner of a scheduled job. */
-export interface RunIdentity {
-  /** The user's internal id (the token's subject). */
-  userId: string;
-  userid: string;
-}
+// Who a run acts for is the runtime's (every kind's runs carry it); scripts sign tokens of it.
+export { assertRunIdentity } from '@omega/runtime';
+export type { RunIdentity } from '@omega/runtime';
 
 /** A token outlives its run's wall-clock limit by this much, no more. */
 const TOKEN_GRACE_SECONDS = 30;
-
-export function assertRunIdentity(value: unknown): asserts value is RunIdentity {
-  const identity = value as Partial<RunIdentity> | undefined;
-  if (typeof identity?.userId !== 'string' || typeof identity.userid !== 'string') {
-    throw OmegaError.invalidInput('The run names no user to act for');
-  }
-}
 
 /**
  * Bearer tokens for user code, one per run. A token names the user, the task's tenant, qualifier and

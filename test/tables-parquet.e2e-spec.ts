@@ -2,7 +2,7 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import { TenantContext } from '@omega/core';
 import { PARTS_COLLECTION, PartCache } from '@omega/datasets';
 import { RecordBatchReader, tableFromArrays, tableToIPC } from 'apache-arrow';
-import { readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Response } from 'superagent';
 import { SALES_FILTER_CASES, SalesRow, sampleSales } from './support/sample-sales';
@@ -274,6 +274,89 @@ describe('table.parquet: columnar tables over REST', () => {
       .set('Content-Type', PARQUET)
       .send(Buffer.from('not parquet at all'))
       .expect(400);
+  });
+
+  it('writes a Parquet upload into parts file to file: split by part size, appended, bad values refused', async () => {
+    /** A Parquet file made by a DuckDB of the test's own, as pandas or Spark would hand one over. */
+    const parquetOf = async (select: string): Promise<Buffer> => {
+      const file = join(t.config.dataDir, `upload-${Date.now()}-${Math.random()}.parquet`);
+      const instance = await DuckDBInstance.create(':memory:');
+      const connection = await instance.connect();
+      try {
+        await connection.run(`COPY (${select}) TO '${file}' (FORMAT parquet)`);
+        return readFileSync(file);
+      } finally {
+        connection.closeSync();
+        instance.closeSync();
+        rmSync(file, { force: true });
+      }
+    };
+    const put = (name: string, body: Buffer, query = '') =>
+      t.api.put(`/api/v1/dataset/${name}${query}`).set('Content-Type', PARQUET).send(body);
+    const many = await parquetOf(
+      "SELECT i AS n, i / 4 AS x, 'r' || (i % 7) AS s, TIMESTAMPTZ '2024-01-01 00:00:00+00' + to_seconds(i) AS at FROM range(300000) t(i)",
+    );
+    const stored = await put('big-upload', many).expect(200);
+    expect(stored.body).toMatchObject({ kind: 'table.parquet', kindMeta: { rows: 300_000 } });
+    expect(stored.body.kindMeta.columns.map((c: { type: string }) => c.type)).toEqual([
+      'integer',
+      'number',
+      'string',
+      'datetime',
+    ]);
+    const parts = (await partsOf('big-upload')).sort((a, b) => a.first - b.first);
+    expect(parts.map((part) => [part.first, part.rows])).toEqual([
+      [0, 131_072],
+      [131_072, 131_072],
+      [262_144, 37_856],
+    ]);
+    expect(parts[1].stats.c0).toEqual({ min: 131_072, max: 262_143, nulls: 0 });
+    const tail = await t.api.get('/api/v1/dataset/big-upload?orient=records&n__gte=299998').expect(200);
+    expect(tail.body).toEqual([
+      {
+        n: 299_998,
+        x: 74_999.5,
+        s: 'r' + (299_998 % 7),
+        at: new Date(Date.UTC(2024, 0, 1) + 299_998_000).toISOString(),
+      },
+      {
+        n: 299_999,
+        x: 74_999.75,
+        s: 'r' + (299_999 % 7),
+        at: new Date(Date.UTC(2024, 0, 1) + 299_999_000).toISOString(),
+      },
+    ]);
+
+    // An append with the table's columns continues the row ids; one with another column takes the record path.
+    const more = await parquetOf(
+      "SELECT 300000 AS n, CAST('NaN' AS DOUBLE) AS x, NULL::VARCHAR AS s, NULL::TIMESTAMPTZ AS at",
+    );
+    await put('big-upload', more, '?append=true').expect(200);
+    const wider = await parquetOf(
+      "SELECT 300001 AS n, 1.5 AS x, 'w' AS s, NULL::TIMESTAMPTZ AS at, true AS extra",
+    );
+    const appended = await put('big-upload', wider, '?append=true').expect(200);
+    expect(appended.body.kindMeta.rows).toBe(300_002);
+    expect(
+      (await t.api.get('/api/v1/dataset/big-upload?orient=records&n__gte=300000').expect(200)).body,
+    ).toEqual([
+      // NaN is stored as null, as pandas means it.
+      { n: 300_000, x: null, s: null, at: null, extra: null },
+      { n: 300_001, x: 1.5, s: 'w', at: null, extra: true },
+    ]);
+
+    const before = { blobs: await blobCount(), parts: await partCount() };
+    const nul = await put('bad-values', await parquetOf("SELECT 1 AS n, 'a' || chr(0) || 'b' AS s")).expect(
+      400,
+    );
+    expect(nul.body.message).toMatch(/column "s" row 0/);
+    const infinite = await put(
+      'bad-values',
+      await parquetOf("SELECT * FROM (VALUES (1.0), (CAST('Infinity' AS DOUBLE))) v(x)"),
+    ).expect(400);
+    expect(infinite.body.message).toContain('column "x" row 1: infinite numbers cannot be stored');
+    await t.api.get('/api/v1/dataset/bad-values/metadata').expect(404);
+    expect({ blobs: await blobCount(), parts: await partCount() }).toEqual(before);
   });
 
   it('answers a type clash with 400 naming row and column, and stores nothing', async () => {

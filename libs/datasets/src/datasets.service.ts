@@ -18,7 +18,7 @@ import {
 } from './table-rows/table-filter';
 import { TABLE_ROWS_KIND } from './table-rows/table-rows.plugin';
 import { DuckDbEngine } from './table-parquet/duckdb-engine';
-import { parquetTableSource, PARQUET_MEDIA_TYPE, writeParquet } from './table-parquet/parquet-format';
+import { ParquetUpload, PARQUET_MEDIA_TYPE, writeParquet } from './table-parquet/parquet-format';
 import { DEFAULT_TABLE_KIND, TABLE_PARQUET_KIND } from './table-parquet/table-parquet.plugin';
 import { SqlSandbox } from './table-parquet/sql-sandbox';
 import { isTableReader, TableReader } from './table-rows/table-reader';
@@ -214,7 +214,7 @@ export class DatasetsService {
       format === 'csv'
         ? csvTableSource(body, dtypes)
         : format === 'parquet'
-          ? parquetTableSource(this.duckdb, body)
+          ? new ParquetUpload(this.duckdb, body)
           : arrowTableSource(body);
     return this.changing(ctx, name, () =>
       this.stores.datasets.put(ctx, name, source, {

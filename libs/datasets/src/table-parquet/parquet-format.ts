@@ -77,47 +77,97 @@ function tableType(duckdbType: string): ColumnType | undefined {
   return undefined;
 }
 
+/** An uploaded Parquet file, spooled to the scratch folder: its path, column names and table types. */
+export interface SpooledParquet {
+  file: string;
+  names: string[];
+  types: ColumnType[];
+  /** From the file's footer: no row is read to count them. */
+  rows: number;
+}
+
 /**
- * Reads a Parquet body: spooled to the scratch folder (Parquet's footer is at the end), then read by
- * DuckDB a chunk at a time; column types come from the file's schema.
+ * A Parquet body. Spooled to the scratch folder first (Parquet's footer is at the end); the columnar kind
+ * then writes its parts from the file with DuckDB alone (`spool()`, no row ever becomes a JavaScript
+ * object), and any other reader takes it a chunk of records at a time (`chunks`). Column types come from
+ * the file's schema. `dispose()` removes the file, whichever way it was read.
  */
-export function parquetTableSource(engine: DuckDbEngine, body: Readable): TableSource {
-  const file = join(engine.scratchDir, `upload-${randomBytes(8).toString('hex')}.parquet`);
-  const dtypes: Record<string, ColumnType> = {};
-  async function* chunks(): AsyncGenerator<TableRecord[]> {
-    const connection = await engine.connect();
-    try {
-      await pipeline(body, createWriteStream(file));
-      let described;
+export class ParquetUpload extends TableSource {
+  private spooled?: Promise<SpooledParquet>;
+  private readonly file: string;
+
+  constructor(
+    private readonly engine: DuckDbEngine,
+    private readonly body: Readable,
+  ) {
+    const dtypes: Record<string, ColumnType> = {};
+    // Records are read only when asked for, after construction: the iterable reaches this upload then.
+    const self: { upload?: ParquetUpload } = {};
+    super({ [Symbol.asyncIterator]: () => (self.upload as ParquetUpload).records(dtypes) }, dtypes);
+    self.upload = this;
+    this.file = join(engine.scratchDir, `upload-${randomBytes(8).toString('hex')}.parquet`);
+  }
+
+  /** Writes the body to the scratch file once, and reads the file's schema. */
+  spool(): Promise<SpooledParquet> {
+    this.spooled ??= (async () => {
+      await pipeline(this.body, createWriteStream(this.file));
+      const connection = await this.engine.connect();
       try {
-        described = (
-          await connection.runAndReadAll(`DESCRIBE SELECT * FROM read_parquet(${sqlString(file)})`)
-        ).getRows();
-      } catch (error) {
-        throw OmegaError.invalidInput(`Parquet file could not be read: ${(error as Error).message}`);
+        let described;
+        try {
+          described = (
+            await connection.runAndReadAll(`DESCRIBE SELECT * FROM read_parquet(${sqlString(this.file)})`)
+          ).getRows();
+        } catch (error) {
+          throw OmegaError.invalidInput(`Parquet file could not be read: ${(error as Error).message}`);
+        }
+        const names = described.map((row) => String(row[0]));
+        const types = described.map((row, index) => {
+          const type = tableType(String(row[1]));
+          if (!type)
+            throw OmegaError.invalidInput(
+              `column ${JSON.stringify(names[index])}: Parquet type ${String(row[1])} is not supported in tables`,
+            );
+          return type;
+        });
+        const counted = await connection.runAndReadAll(
+          `SELECT count(*) FROM read_parquet(${sqlString(this.file)})`,
+        );
+        return { file: this.file, names, types, rows: Number(counted.getRows()[0][0]) };
+      } finally {
+        connection.closeSync();
       }
-      const names = described.map((row) => String(row[0]));
-      const selects = described.map((row, index) => {
-        const type = tableType(String(row[1]));
-        if (!type)
-          throw OmegaError.invalidInput(
-            `column ${JSON.stringify(names[index])}: Parquet type ${String(row[1])} is not supported in tables`,
-          );
-        dtypes[names[index]] = type;
+    })();
+    return this.spooled;
+  }
+
+  async dispose(): Promise<void> {
+    await rm(this.file, { force: true });
+  }
+
+  private async *records(dtypes: Record<string, ColumnType>): AsyncGenerator<TableRecord[]> {
+    try {
+      const { names, types } = await this.spool();
+      names.forEach((name, index) => (dtypes[name] = types[index]));
+      const selects = types.map((type, index) => {
         const c = `#${index + 1}`;
         if (type === 'integer' || type === 'number') return `CAST(${c} AS DOUBLE)`;
         if (type === 'datetime') return `CAST(epoch_ms(CAST(${c} AS TIMESTAMPTZ)) AS DOUBLE)`;
         return c;
       });
-      const result = await connection.stream(
-        `SELECT ${selects.join(', ')} FROM read_parquet(${sqlString(file)})`,
-      );
-      const dated = names.map((name) => dtypes[name] === 'datetime');
-      yield* duckdbRecords(result, names, dated, { chunkRows: WRITE_CHUNK_ROWS, rowIds: false });
+      const connection = await this.engine.connect();
+      try {
+        const result = await connection.stream(
+          `SELECT ${selects.join(', ')} FROM read_parquet(${sqlString(this.file)})`,
+        );
+        const dated = types.map((type) => type === 'datetime');
+        yield* duckdbRecords(result, names, dated, { chunkRows: WRITE_CHUNK_ROWS, rowIds: false });
+      } finally {
+        connection.closeSync();
+      }
     } finally {
-      connection.closeSync();
-      await rm(file, { force: true });
+      await this.dispose();
     }
   }
-  return new TableSource(chunks(), dtypes);
 }

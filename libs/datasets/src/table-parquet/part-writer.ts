@@ -1,5 +1,7 @@
 import { DuckDBAppender, DuckDBConnection, DuckDBTimestampTZValue } from '@duckdb/node-api';
-import { BlobStore, TenantContext } from '@omega/core';
+import { BlobStore, OmegaError, TenantContext } from '@omega/core';
+import { NUL_REFUSED } from '../storable-text';
+import { cellTooLong, MAX_CELL_CHARS } from '../table-rows/table-schema';
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { rm, stat } from 'node:fs/promises';
@@ -142,23 +144,10 @@ export class OpenPart {
   }
 
   /** Writes the Parquet file into the scratch folder; answers its path, hash, size and statistics. */
-  async finish(
-    engine: DuckDbEngine,
-  ): Promise<{ file: string; sha256: string; bytes: number; stats: Record<string, ColumnStats> }> {
-    const file = join(engine.scratchDir, `part-${randomBytes(8).toString('hex')}.parquet`);
+  async finish(engine: DuckDbEngine): Promise<FinishedPart> {
     try {
       this.appender.closeSync();
-      const stats = await this.statistics();
-      await this.connection.run(
-        `COPY (SELECT * FROM ${this.table} ORDER BY _r) TO ${sqlString(file)} (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE ${PART_ROWS})`,
-      );
-      const hash = createHash('sha256');
-      for await (const data of createReadStream(file)) hash.update(data as Buffer);
-      const { size } = await stat(file);
-      return { file, sha256: hash.digest('hex'), bytes: size, stats };
-    } catch (error) {
-      await rm(file, { force: true });
-      throw error;
+      return await writePartFile(engine, this.connection, `SELECT * FROM ${this.table}`, this.types.length);
     } finally {
       this.close();
     }
@@ -186,31 +175,69 @@ export class OpenPart {
       .finally(() => this.connection.closeSync())
       .catch(() => undefined);
   }
-
-  private async statistics(): Promise<Record<string, ColumnStats>> {
-    if (this.types.length === 0) return {};
-    const parts = this.types.map((_type, index) => {
-      const column = partColumn(index);
-      return `min(${column}), max(${column}), count(*) - count(${column})`;
-    });
-    const reader = await this.connection.runAndReadAll(`SELECT ${parts.join(', ')} FROM ${this.table}`);
-    const [row] = reader.getRowsJS();
-    const stats: Record<string, ColumnStats> = {};
-    this.types.forEach((_type, index) => {
-      stats[partColumn(index)] = {
-        min: statValue(row[index * 3]),
-        max: statValue(row[index * 3 + 1]),
-        nulls: Number(row[index * 3 + 2]),
-      };
-    });
-    return stats;
-  }
 }
 
 function statValue(value: unknown): unknown {
   if (typeof value === 'bigint') return Number(value);
   if (typeof value === 'string' && value.length > MAX_STAT_CHARS) return null;
   return value ?? null;
+}
+
+/** A part file written to the scratch folder, not yet stored. */
+export interface FinishedPart {
+  file: string;
+  sha256: string;
+  bytes: number;
+  stats: Record<string, ColumnStats>;
+}
+
+/**
+ * Writes the rows of `source` (a relation with `_r` and part columns `c0 … c{width-1}`) as one part file in
+ * the scratch folder, in row order, with its statistics, hash and size.
+ */
+async function writePartFile(
+  engine: DuckDbEngine,
+  connection: DuckDBConnection,
+  source: string,
+  width: number,
+): Promise<FinishedPart> {
+  const file = join(engine.scratchDir, `part-${randomBytes(8).toString('hex')}.parquet`);
+  try {
+    const stats = await partStatistics(connection, source, width);
+    await connection.run(
+      `COPY (${source} ORDER BY _r) TO ${sqlString(file)} (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE ${PART_ROWS})`,
+    );
+    const hash = createHash('sha256');
+    for await (const data of createReadStream(file)) hash.update(data as Buffer);
+    const { size } = await stat(file);
+    return { file, sha256: hash.digest('hex'), bytes: size, stats };
+  } catch (error) {
+    await rm(file, { force: true });
+    throw error;
+  }
+}
+
+async function partStatistics(
+  connection: DuckDBConnection,
+  source: string,
+  width: number,
+): Promise<Record<string, ColumnStats>> {
+  if (width === 0) return {};
+  const parts = Array.from({ length: width }, (_type, index) => {
+    const column = partColumn(index);
+    return `min(${column}), max(${column}), count(*) - count(${column})`;
+  });
+  const reader = await connection.runAndReadAll(`SELECT ${parts.join(', ')} FROM (${source})`);
+  const [row] = reader.getRowsJS();
+  const stats: Record<string, ColumnStats> = {};
+  for (let index = 0; index < width; index++) {
+    stats[partColumn(index)] = {
+      min: statValue(row[index * 3]),
+      max: statValue(row[index * 3 + 1]),
+      nulls: Number(row[index * 3 + 2]),
+    };
+  }
+  return stats;
 }
 
 /** Uploads a finished part to GridFS and hands the local file to the cache (the next read is warm). */
@@ -230,5 +257,102 @@ export async function storePart(
   } catch (error) {
     await rm(finished.file, { force: true });
     throw error;
+  }
+}
+
+/** A part written from an uploaded file: where it starts, its rows and column types, and its file. */
+export interface FilePart extends FinishedPart {
+  first: number;
+  rows: number;
+  types: string[];
+}
+
+/**
+ * Writes an uploaded Parquet file as parts with DuckDB alone: the file is read once into a temporary table
+ * (the file's own row numbers become row ids from `first`), the values are checked as the record path
+ * checks them (text length and NUL, no infinite numbers; NaN becomes null), then each slice of PART_ROWS
+ * rows is written out as a part. `columns` are the table's columns, one per file column, in file order.
+ */
+export async function* partsFromFile(
+  engine: DuckDbEngine,
+  file: string,
+  columns: readonly ColumnSchema[],
+  first: number,
+): AsyncGenerator<FilePart> {
+  const connection = await engine.connect();
+  const table = `u_${randomBytes(8).toString('hex')}`;
+  const types = columns.map((column) => duckType(column.type));
+  try {
+    const values = columns.map((column, index) => {
+      const c = `#${index + 1}`;
+      const cast = `CAST(${c} AS ${types[index]})`;
+      return column.type === 'number' ? `CASE WHEN isnan(${cast}) THEN NULL ELSE ${cast} END` : cast;
+    });
+    try {
+      await connection.run(
+        `CREATE TEMP TABLE ${table} AS SELECT CAST(file_row_number AS BIGINT) + ${Number(first)} AS _r${values
+          .map((value, index) => `, ${value} AS ${partColumn(index)}`)
+          .join('')} FROM read_parquet(${sqlString(file)}, file_row_number = true)`,
+      );
+    } catch (error) {
+      throw OmegaError.invalidInput(`Parquet file could not be stored: ${(error as Error).message}`);
+    }
+    await assertStorable(connection, table, columns);
+    // Text counts toward a part's size as in the record path: wide text makes parts of fewer rows.
+    const text = columns
+      .map((column, index) =>
+        column.type === 'string' ? `coalesce(sum(length(${partColumn(index)})), 0)` : '',
+      )
+      .filter((sum) => sum !== '');
+    const counted = await connection.runAndReadAll(
+      `SELECT count(*), ${text.length > 0 ? text.join(' + ') : '0'} FROM ${table}`,
+    );
+    const [count, chars] = counted.getRows()[0].map(Number);
+    const rows = count;
+    const partRows = Math.max(
+      1,
+      Math.min(PART_ROWS, Math.floor(PART_MAX_CHARS / Math.max(1, chars / Math.max(1, rows)))),
+    );
+    for (let start = 0; start < rows; start += partRows) {
+      const end = Math.min(rows, start + partRows);
+      const source = `SELECT * FROM ${table} WHERE _r >= ${first + start} AND _r < ${first + end}`;
+      const finished = await writePartFile(engine, connection, source, columns.length);
+      yield { ...finished, first: first + start, rows: end - start, types };
+    }
+  } finally {
+    await connection.run(`DROP TABLE IF EXISTS ${table}`).catch(() => undefined);
+    connection.closeSync();
+  }
+}
+
+/** The first row breaking a rule of table values, as the same 400 the record path answers. */
+async function assertStorable(
+  connection: DuckDBConnection,
+  table: string,
+  columns: readonly ColumnSchema[],
+): Promise<void> {
+  const firstWhere = async (condition: string, value: string) => {
+    const found = await connection.runAndReadAll(
+      `SELECT _r, ${value} FROM ${table} WHERE ${condition} ORDER BY _r LIMIT 1`,
+    );
+    const [row] = found.getRows();
+    return row ? { row: Number(row[0]), value: row[1] } : undefined;
+  };
+  for (const [index, column] of columns.entries()) {
+    const c = partColumn(index);
+    const name = JSON.stringify(column.name);
+    if (column.type === 'string') {
+      const long = await firstWhere(`length(${c}) > ${MAX_CELL_CHARS}`, `length(${c})`);
+      if (long) throw cellTooLong(column.name, Number(long.value), `row ${long.row}`);
+      const nul = await firstWhere(`contains(${c}, chr(0))`, 'NULL');
+      if (nul) throw OmegaError.invalidInput(`column ${name} row ${nul.row}: ${NUL_REFUSED}`);
+    }
+    if (column.type === 'number') {
+      const infinite = await firstWhere(`isinf(${c})`, 'NULL');
+      if (infinite)
+        throw OmegaError.invalidInput(
+          `column ${name} row ${infinite.row}: infinite numbers cannot be stored`,
+        );
+    }
   }
 }

@@ -12,13 +12,23 @@ import {
 import { randomBytes } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import type { Db } from 'mongodb';
+import type { ColumnSchema } from '../table-rows/column-types';
 import { TableKindMeta, TableSchema } from '../table-rows/table-schema';
 import { isColumns, isRecords, TableRecord, TableSource } from '../table-rows/table-source';
 import { toSource } from '../table-rows/table-rows.plugin';
 import { DatasetCache } from '../dataset-cache';
 import { DuckDbEngine } from './duckdb-engine';
 import { PartCache } from './part-cache';
-import { OpenPart, PART_MAX_CHARS, PART_ROWS, PartRecord, storePart } from './part-writer';
+import { ParquetUpload } from './parquet-format';
+import {
+  FilePart,
+  OpenPart,
+  PART_MAX_CHARS,
+  PART_ROWS,
+  PartRecord,
+  partsFromFile,
+  storePart,
+} from './part-writer';
 import { ParquetTable } from './parquet-table';
 
 export const TABLE_PARQUET_KIND = 'table.parquet';
@@ -55,6 +65,19 @@ export class TableParquetPlugin implements StoragePluginContract<ParquetTable> {
   }
 
   async put(ctx: TenantContext, input: unknown, target: PutTarget): Promise<StoredPayload> {
+    const declared = target.options.dtypes as Record<string, unknown> | undefined;
+    if (input instanceof ParquetUpload && Object.keys(declared ?? {}).length === 0) {
+      // A Parquet body goes into parts file to file; only an append whose columns differ from the table's
+      // (new, reordered or widened columns) takes the record path below, from the same spooled file.
+      const stored = await this.putFile(ctx, input, target).catch(async (error: unknown) => {
+        await input.dispose();
+        throw error;
+      });
+      if (stored) {
+        await input.dispose();
+        return stored;
+      }
+    }
     const source = toSource(input, target.options.dtypes);
     const db = this.databases.db(ctx);
     const previous = target.append ? (target.existing?.kindMeta as TableKindMeta | undefined) : undefined;
@@ -80,17 +103,9 @@ export class TableParquetPlugin implements StoragePluginContract<ParquetTable> {
       scratch.push(finished.file);
       await uploading;
       uploading = storePart(ctx, this.blobs, this.cache, finished).then((blob) => {
-        parts.push({
-          set,
-          first: part.first,
-          rows: part.rows,
-          bytes: finished.bytes,
-          sha256: finished.sha256,
-          blob,
-          types: part.types,
-          stats: finished.stats,
-          created: new Date(),
-        });
+        parts.push(
+          indexEntry(set, { ...finished, first: part.first, rows: part.rows, types: part.types }, blob),
+        );
       });
       uploading.catch(() => undefined);
     };
@@ -121,11 +136,7 @@ export class TableParquetPlugin implements StoragePluginContract<ParquetTable> {
     } catch (error) {
       open?.close();
       await uploading.catch(() => undefined);
-      await Promise.all(parts.map((part) => this.blobs.remove(ctx, part.blob).catch(() => undefined)));
-      await db
-        .collection<PartRecord>(PARTS_COLLECTION)
-        .deleteMany({ set, blob: { $in: parts.map((part) => part.blob) } })
-        .catch(() => undefined);
+      await this.discard(ctx, set, parts);
       throw error;
     } finally {
       await Promise.all(scratch.map((file) => rm(file, { force: true })));
@@ -136,6 +147,72 @@ export class TableParquetPlugin implements StoragePluginContract<ParquetTable> {
       sparse: schema.sparse,
     };
     return { collection: set, kindMeta };
+  }
+
+  /**
+   * Writes a spooled Parquet upload as parts with DuckDB alone (see `partsFromFile`); answers undefined,
+   * having written nothing, for an append whose columns are not exactly the table's.
+   */
+  private async putFile(
+    ctx: TenantContext,
+    upload: ParquetUpload,
+    target: PutTarget,
+  ): Promise<StoredPayload | undefined> {
+    const { file, names, types, rows } = await upload.spool();
+    const previous = target.append ? (target.existing?.kindMeta as TableKindMeta | undefined) : undefined;
+    const columns = previous
+      ? previous.columns
+      : // Names are checked and keyed as for any new column.
+        new TableSchema(names.map((name, index) => ({ name, type: types[index] }) as ColumnSchema)).columns;
+    const same =
+      columns.length === names.length &&
+      columns.every((column, index) => column.name === names[index] && column.type === types[index]);
+    if (!same) return undefined;
+    const db = this.databases.db(ctx);
+    const set = previous
+      ? (target.existing?.collection as string)
+      : `parts_${randomBytes(12).toString('hex')}`;
+    const first = previous ? await reserveRowIds(db, set, rows) : 0;
+    const parts: PartRecord[] = [];
+    const scratch: string[] = [];
+    let uploading: Promise<unknown> = Promise.resolve();
+    try {
+      for await (const part of partsFromFile(this.engine, file, columns, first)) {
+        scratch.push(part.file);
+        // One part upload in flight while DuckDB writes the next.
+        await uploading;
+        uploading = storePart(ctx, this.blobs, this.cache, part).then((blob) => {
+          parts.push(indexEntry(set, part, blob));
+        });
+        uploading.catch(() => undefined);
+      }
+      await uploading;
+      if (parts.length > 0) await db.collection<PartRecord>(PARTS_COLLECTION).insertMany(parts);
+      if (!previous)
+        await db.collection<{ _id: string; next: number }>(COUNTERS).insertOne({ _id: set, next: rows });
+    } catch (error) {
+      await uploading.catch(() => undefined);
+      await this.discard(ctx, set, parts);
+      throw error;
+    } finally {
+      await Promise.all(scratch.map((path) => rm(path, { force: true })));
+    }
+    const kindMeta: TableKindMeta = {
+      columns,
+      rows: (previous?.rows ?? 0) + rows,
+      sparse: previous?.sparse ?? false,
+    };
+    return { collection: set, kindMeta };
+  }
+
+  /** Removes what a failed put stored: its parts' blobs and index documents. */
+  private async discard(ctx: TenantContext, set: string, parts: readonly PartRecord[]): Promise<void> {
+    await Promise.all(parts.map((part) => this.blobs.remove(ctx, part.blob).catch(() => undefined)));
+    await this.databases
+      .db(ctx)
+      .collection<PartRecord>(PARTS_COLLECTION)
+      .deleteMany({ set, blob: { $in: parts.map((part) => part.blob) } })
+      .catch(() => undefined);
   }
 
   async get(ctx: TenantContext, meta: MetadataRecord): Promise<ParquetTable> {
@@ -162,6 +239,12 @@ export class TableParquetPlugin implements StoragePluginContract<ParquetTable> {
     await index.deleteMany({ set: meta.collection });
     await db.collection<{ _id: string }>(COUNTERS).deleteOne({ _id: meta.collection });
   }
+}
+
+/** The part-index document of a part stored as `blob`. */
+function indexEntry(set: string, part: FilePart, blob: string): PartRecord {
+  const { first, rows, bytes, sha256, types, stats } = part;
+  return { set, first, rows, bytes, sha256, blob, types, stats, created: new Date() };
 }
 
 async function reserveRowIds(db: Db, set: string, count: number): Promise<number> {

@@ -1,11 +1,12 @@
 import { Controller, Delete, Get, HttpCode, Param, Post, Put, Query, Req, Res } from '@nestjs/common';
-import { ApiConsumes, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiAcceptedResponse, ApiConsumes, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { TenantContext } from '@omega/core';
 import { JobRunsService, JobsService, MAX_NOTEBOOK_BYTES } from '@omega/jobs';
 import type { Request, Response } from 'express';
 import { listEnvelope, ListQueryDto } from '../http/list-query.dto';
 import { Tenant } from '../http/tenant.decorator';
 import { answerRun, parseAttributes, readRunnableUpload } from '../scripts/run-requests';
+import { JobDetailDto, JobRunAnswerDto } from './job-answer.dto';
 import { findJob, jobDetail, jobRunAnswer } from './job-answers';
 import { RunnableUploadFieldsDto } from '../scripts/script.dto';
 
@@ -57,6 +58,7 @@ export class JobsController {
       "omega-ml's `{job: '<name>.ipynb', job_results, job_runs, created}` (and `source_job` for an executed " +
       "notebook) beside the job's own fields; `<name>.ipynb` finds the job too.",
   })
+  @ApiOkResponse({ type: JobDetailDto })
   async describe(@Tenant() ctx: TenantContext, @Param('name') name: string) {
     return jobDetail(await findJob(this.jobs, ctx, name));
   }
@@ -69,6 +71,8 @@ export class JobsController {
       'Answers the job detail after the run (`job_results`, `job_runs`, `created`) with the run: `{job, status, ' +
       'result, runtimes, started, ended}` (`result`: the executed notebook); 422 on failure.',
   })
+  @ApiOkResponse({ type: JobRunAnswerDto })
+  @ApiAcceptedResponse({ description: '`{job, result: "pending", task_id, status, resource_uri}`' })
   async run(
     @Tenant() ctx: TenantContext,
     @Param('name') name: string,

@@ -1,5 +1,13 @@
 import { Controller, Delete, Get, HttpCode, Param, Post, Put, Query, Req, Res } from '@nestjs/common';
-import { ApiBody, ApiConsumes, ApiExcludeEndpoint, ApiOperation, ApiTags } from '@nestjs/swagger';
+import {
+  ApiAcceptedResponse,
+  ApiBody,
+  ApiConsumes,
+  ApiExcludeEndpoint,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+} from '@nestjs/swagger';
 import { principalOf } from '@omega/accounts';
 import { OmegaError, TenantContext } from '@omega/core';
 import { MODEL_ACTIONS, ModelRunsService, ModelsService } from '@omega/models';
@@ -10,6 +18,7 @@ import { Tenant } from '../http/tenant.decorator';
 import { validateBody } from '../http/validate-body';
 import { asyncRequested } from '../http/async-request';
 import { modelActionAnswer, modelDetail, UNSUPPORTED_MODEL_ACTIONS } from './model-answers';
+import { ModelActionAnswerDto, ModelDetailDto, ModelTaskAcceptedDto } from './model-answer.dto';
 import { modelRunRequest, parseUploadFields } from './model-requests';
 import { CreateModelDto, ModelActionQueryDto, MODEL_ACTION_QUERY_KEYS, PromoteModelDto } from './model.dto';
 
@@ -70,6 +79,7 @@ export class ModelsController {
     description:
       "omega-ml's `{model, result: {name, kind, created, modified, bucket}}` beside the Metadata's own fields.",
   })
+  @ApiOkResponse({ type: ModelDetailDto })
   async metadata(@Tenant() ctx: TenantContext, @Param('name') name: string) {
     return modelDetail(await this.models.metadata(ctx, name));
   }
@@ -81,6 +91,8 @@ export class ModelsController {
       'X and Y come from `?datax=` / `?datay=` (dataset names) or the body (`{columns, data, shape}` for X, or ' +
       '`{X, Y}`). Other query parameters are passed to the action. `?async=true` answers 202 with a Location.',
   })
+  @ApiOkResponse({ type: ModelActionAnswerDto })
+  @ApiAcceptedResponse({ type: ModelTaskAcceptedDto })
   action(
     @Tenant() ctx: TenantContext,
     @Param('name') name: string,
@@ -95,6 +107,8 @@ export class ModelsController {
   @Post(':name/:action')
   @HttpCode(200)
   @ApiOperation({ summary: 'Run a model action (same as PUT)' })
+  @ApiOkResponse({ type: ModelActionAnswerDto })
+  @ApiAcceptedResponse({ type: ModelTaskAcceptedDto })
   actionByPost(
     @Tenant() ctx: TenantContext,
     @Param('name') name: string,

@@ -1,11 +1,11 @@
 import { Controller, Get, Param, ParseUUIDPipe, Query } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { TenantContext } from '@omega/core';
 import { JobsService } from '@omega/jobs';
 import { PING_ACTION, RuntimeClient, TaskRecord, WorkerDirectory } from '@omega/runtime';
 import { Tenant } from '../http/tenant.decorator';
 import { SERVICE_RESOURCE, serviceResponse } from '../service/service-response';
-import { PingQueryDto, TaskResultQueryDto } from './runtime.dto';
+import { PingQueryDto, TaskResultDto, TaskResultQueryDto } from './runtime.dto';
 import { taskResponse } from './task-response';
 import { validateBody } from '../http/validate-body';
 
@@ -31,6 +31,7 @@ export class RuntimeController {
     description:
       "`result` is the task's value; `response` (omega-ml's) what the synchronous call would have answered.",
   })
+  @ApiOkResponse({ type: TaskResultDto })
   async result(
     @Tenant() ctx: TenantContext,
     @Param('id', new ParseUUIDPipe()) id: string,

@@ -1,5 +1,11 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Req, Res } from '@nestjs/common';
-import { ApiExcludeEndpoint, ApiOperation, ApiTags } from '@nestjs/swagger';
+import {
+  ApiAcceptedResponse,
+  ApiExcludeEndpoint,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+} from '@nestjs/swagger';
 import { TenantContext } from '@omega/core';
 import type { TaskRecord } from '@omega/runtime';
 import type { Request, Response } from 'express';
@@ -9,7 +15,12 @@ import { validateBody } from '../http/validate-body';
 import { sendRunFailure } from '../scripts/run-requests';
 import { ServiceCalls } from './service-calls';
 import { serviceDocument } from './service-doc';
-import { LinkSignatureDto } from './service.dto';
+import {
+  LinkSignatureDto,
+  ServiceDocumentDto,
+  ServiceSignatureAnswerDto,
+  ServiceUnlinkedDto,
+} from './service.dto';
 
 type Method = 'GET' | 'PUT' | 'POST' | 'DELETE';
 /** Last path segments that are not an action but the service's signature or document. */
@@ -32,6 +43,7 @@ export class ServiceController {
   @ApiOperation({
     summary: "Link a service's signature (omega-ml's link_datatype): JSON Schemas of its input and output",
   })
+  @ApiOkResponse({ type: ServiceSignatureAnswerDto })
   async link(@Tenant() ctx: TenantContext, @Param('name') name: string, @Body() body: LinkSignatureDto) {
     const object = await this.calls.resolve(ctx, name);
     return { service: name, kind: object.kind, signature: await this.calls.link(ctx, object, body) };
@@ -39,6 +51,7 @@ export class ServiceController {
 
   @Get('api/v1/service/:name/signature')
   @ApiOperation({ summary: "A service's linked signature" })
+  @ApiOkResponse({ type: ServiceSignatureAnswerDto })
   async signature(@Tenant() ctx: TenantContext, @Param('name') name: string) {
     const object = await this.calls.resolve(ctx, name);
     return { service: name, kind: object.kind, signature: (await this.calls.signature(ctx, object)) ?? {} };
@@ -46,6 +59,7 @@ export class ServiceController {
 
   @Delete('api/v1/service/:name/signature')
   @ApiOperation({ summary: "Unlink a service's signature" })
+  @ApiOkResponse({ type: ServiceUnlinkedDto })
   async unlink(@Tenant() ctx: TenantContext, @Param('name') name: string) {
     await this.calls.unlink(ctx, await this.calls.resolve(ctx, name));
     return { service: name, deleted: SIGNATURE };
@@ -53,6 +67,7 @@ export class ServiceController {
 
   @Get('api/v1/service/:name/doc')
   @ApiOperation({ summary: "A service's own OpenAPI (Swagger 2.0) document, from its signature" })
+  @ApiOkResponse({ type: ServiceDocumentDto })
   doc(@Tenant() ctx: TenantContext, @Param('name') name: string) {
     return this.document(ctx, name);
   }
@@ -67,6 +82,16 @@ export class ServiceController {
       "call's keyword arguments; `?async=true` or the header `async: true` answers 202 with the task's " +
       'Location. GET, PUT and DELETE, `{name}` alone (the default action) and `/api/service/…` do the same.',
   })
+  @ApiOkResponse({
+    description: "the service's bare result: a JSON list or object (any other value as `{data: value}`)",
+    schema: {
+      oneOf: [
+        { type: 'object', additionalProperties: true },
+        { type: 'array', items: {} },
+      ],
+    },
+  })
+  @ApiAcceptedResponse({ description: '`{service, result: "pending", task_id, status, resource_uri}`' })
   action(
     @Tenant() ctx: TenantContext,
     @Param('name') name: string,

@@ -1,4 +1,4 @@
-import { ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { ArrayMaxSize, IsArray, IsObject, IsOptional, IsString, MaxLength } from 'class-validator';
 
 /** `PUT /api/v1/service/{name}/signature`: omega-ml's `link_datatype(name, X=, Y=, result=, actions=)`. */
@@ -31,4 +31,31 @@ export class LinkSignatureDto {
   @IsString({ each: true })
   @MaxLength(40, { each: true })
   actions?: string[];
+}
+
+class ServiceSignatureDto extends LinkSignatureDto {}
+
+/** A service's signature as linked (`{}` when none is). */
+export class ServiceSignatureAnswerDto {
+  @ApiProperty({ example: 'helloservice' }) service!: string;
+  @ApiProperty({ enum: ['model', 'script', 'job'] }) kind!: string;
+  @ApiProperty({ type: ServiceSignatureDto }) signature!: ServiceSignatureDto;
+}
+
+export class ServiceUnlinkedDto {
+  @ApiProperty({ example: 'helloservice' }) service!: string;
+  @ApiProperty({ example: 'signature' }) deleted!: string;
+}
+
+/** A service's own document: Swagger 2.0, as omega-ml's `…/doc` answers. */
+export class ServiceDocumentDto {
+  @ApiProperty({ example: '2.0' }) swagger!: string;
+  @ApiProperty({ type: 'object', additionalProperties: true }) info!: Record<string, unknown>;
+  @ApiProperty({ type: 'object', additionalProperties: true }) paths!: Record<string, unknown>;
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: true,
+    description: '`<name>_X`, `<name>_result` / `<name>_Y`: the linked schemas',
+  })
+  definitions!: Record<string, unknown>;
 }

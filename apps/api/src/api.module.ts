@@ -14,6 +14,7 @@ import { ScriptRunsModule } from '@omega/scripts';
 import { ChangeExchangeModule } from '@omega/runtime';
 import { AdminController } from './admin/admin.controller';
 import { AuthController } from './auth/auth.controller';
+import { CloudHttpModule } from './cloud/cloud-http.module';
 import { ClientConfigController } from './config/client-config.controller';
 import { DatasetsController } from './datasets/datasets.controller';
 import { FilesController } from './files/files.controller';
@@ -56,6 +57,7 @@ export class ApiModule {
         ServiceApiModule,
         TrackingApiModule,
         ConsoleModule,
+        CloudHttpModule,
       ],
       controllers: [
         SystemController,

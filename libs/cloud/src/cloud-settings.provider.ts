@@ -1,0 +1,1 @@
+export const CLOUD_SETTINGS = Symbol('CLOUD_SETTINGS');

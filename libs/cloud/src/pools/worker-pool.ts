@@ -1,0 +1,38 @@
+import { OmegaError } from '@omega/core';
+
+/** A worker label as it names a queue (the runtime's rule): lowercase letters, digits, `-` and `_`. */
+const LABEL_PATTERN = /^[a-z0-9][a-z0-9_-]{0,62}$/;
+
+export function assertPoolLabel(label: unknown): asserts label is string {
+  if (typeof label !== 'string' || !LABEL_PATTERN.test(label)) {
+    throw OmegaError.invalidInput(
+      `${JSON.stringify(label)} is not a worker label (lowercase letters, digits, - and _, at most 63)`,
+    );
+  }
+}
+
+/** What the manager last did about a pool: the request it carried out and what its driver reports. */
+export interface AppliedPool {
+  generation: number;
+  /** Workers running (local) or the Deployment's replicas (kubernetes) after the change. */
+  running: number;
+  ready: number;
+  driver: string;
+  manager: string;
+  at: Date;
+  /** Why the last try failed, when it did (the manager tries again on its next round). */
+  error?: string;
+}
+
+/** One worker pool: the workers consuming one label's queue, as asked for and as the manager left them. */
+export interface WorkerPool {
+  label: string;
+  replicas: number;
+  /** With KEDA, the most replicas the ScaledObject may reach (its minimum is `replicas`). */
+  maxReplicas?: number;
+  /** Counts requests, so the asker can tell when the manager has carried out its own. */
+  generation: number;
+  requestedBy: string;
+  requestedAt: Date;
+  applied?: AppliedPool;
+}

@@ -166,6 +166,35 @@ describe('Prometheus against a running api and worker', () => {
     expect(total(misses)).toBe(1);
   });
 
+  it('counts the tasks the worker ran, its queue and its heartbeat', async () => {
+    const submitted = await eventually(
+      'sum by (label) (omega_runtime_tasks_submitted_total)',
+      (samples) => total(samples) >= 5,
+    );
+    expect(submitted.map((sample) => sample.metric.label)).toEqual(['default']);
+    const finished = await eventually(
+      'sum(omega_runtime_tasks_finished_total{label="default"})',
+      (samples) => total(samples) >= 5,
+    );
+    expect(total(finished)).toBe(total(submitted));
+    const consumers = await eventually(
+      'label:omega_runtime_queue_consumers:max{label="default"}',
+      (samples) => samples.some((sample) => Number(sample.value[1]) >= 1),
+    );
+    expect(Number(consumers[0].value[1])).toBe(1);
+    const heartbeat = await eventually(
+      `omega_runtime_worker_heartbeat_age_seconds{worker="${worker.id}"}`,
+      (samples) => samples.length === 1,
+    );
+    expect(Number(heartbeat[0].value[1])).toBeLessThan(30);
+    const failures = await eventually(
+      'label:omega_runtime_tasks_failed:ratio_rate10m{label="default"}',
+      (samples) => samples.length === 1,
+    );
+    expect(Number(failures[0].value[1])).toBe(0);
+    expect(await query('ALERTS{alertname=~"OmegaNoLiveWorker|OmegaTaskFailureRate"}')).toEqual([]);
+  });
+
   it('shows tenants by hash only', async () => {
     const tenants = await eventually('omega_tenant_requests_total', (samples) => samples.length > 0);
     for (const sample of tenants) expect(sample.metric.tenant).toMatch(/^(t-[0-9a-f]{12}|other)$/);

@@ -1,12 +1,12 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
-import { MAX_PING_DELAY_MS } from '@omega/runtime';
+import { MAX_PING_DELAY_MS, WORKER_LABEL_PATTERN } from '@omega/runtime';
 
 export class PingQueryDto {
   @ApiPropertyOptional({ description: 'worker label', example: 'default' })
   @IsOptional()
-  @Matches(/^[a-z0-9][a-z0-9_-]{0,62}$/, { message: 'require must be a worker label' })
+  @Matches(WORKER_LABEL_PATTERN, { message: 'require must be a worker label' })
   require?: string;
 
   @ApiPropertyOptional({ description: 'milliseconds the worker waits before answering' })

@@ -252,6 +252,44 @@ describe('the TypeScript SDK (@omega/client) against the running platform', () =
       expect(filtered).toEqual([{ units_count: all.filter((row) => (row.price as number) < 10).length }]);
     });
 
+    it('runs read-only SQL, stores its answer, converts, and moves Parquet files both ways', async () => {
+      const all = await om.datasets.get('sales');
+      const totals = await om.datasets.sql(
+        'SELECT region, sum(units) AS units FROM sales GROUP BY region ORDER BY region',
+      );
+      const regions = [...new Set(all.map((row) => row.region as string))].sort();
+      expect(totals).toEqual(
+        regions.map((region) => ({
+          region,
+          units: all
+            .filter((row) => row.region === region)
+            .reduce((sum, row) => sum + (row.units as number), 0),
+        })),
+      );
+      await expect(om.datasets.sql('DELETE FROM sales')).rejects.toMatchObject({ statusCode: 400 });
+      const big = all.filter((row) => (row.units as number) > 5);
+      const stored = await om.datasets.sqlInto('SELECT * FROM sales WHERE units > 5', 'big-sales');
+      expect(stored).toMatchObject({
+        name: 'big-sales',
+        kind: 'table.parquet',
+        kindMeta: { rows: big.length },
+      });
+      expect((await om.datasets.convert('big-sales', 'table.rows')).kind).toBe('table.rows');
+      expect((await om.datasets.convert('big-sales')).kind).toBe('table.parquet');
+      expect(await om.datasets.get('big-sales')).toEqual(big);
+
+      // Parquet as the server writes it, and back up as it is.
+      const pieces: Uint8Array[] = [];
+      for await (const bytes of om.datasets.parquetBytes('sales', { sort: 'price' })) pieces.push(bytes);
+      const file = Buffer.concat(pieces);
+      expect(file.subarray(0, 4).toString()).toBe('PAR1');
+      const copy = await om.datasets.put(file, 'parquet-copy', { format: 'parquet' });
+      expect(copy).toMatchObject({ kind: 'table.parquet', kindMeta: { rows: all.length } });
+      expect(await om.datasets.get('parquet-copy')).toEqual(
+        [...all].sort((a, b) => (a.price as number) - (b.price as number)),
+      );
+    });
+
     it('lists and drops, and answers typed errors with the server code', async () => {
       const names = (await om.datasets.list()).map((entry) => entry.name);
       expect(names).toEqual(expect.arrayContaining(['sales', 'columns', 'weather', 'arrow-table']));

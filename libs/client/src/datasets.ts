@@ -16,6 +16,10 @@ import type { DatasetSummary, ListOptions, ListPage, PutDatasetBody } from './ty
 
 /** Arrays longer than this go up as an Arrow stream rather than one JSON body (the API caps JSON size). */
 const JSON_ROWS_LIMIT = 50_000;
+/** Apache Parquet, for uploads and answers: what pandas, pyarrow, DuckDB and Spark read and write. */
+export const PARQUET_MEDIA_TYPE = 'application/vnd.apache.parquet';
+/** The table kinds a table converts between. */
+export type TableKind = 'table.parquet' | 'table.rows';
 
 /** `{column: [values]}`: omega-ml's column orientation. */
 export type ColumnData = Record<string, unknown[]>;
@@ -43,8 +47,8 @@ export interface PutOptions {
   attributes?: Record<string, unknown>;
   /** Force a kind, e.g. `json.docs`. JSON puts only. */
   kind?: string;
-  /** What a byte input holds (default `csv`). */
-  format?: 'csv' | 'arrow';
+  /** What a byte input holds (default `csv`). A Parquet file is stored part by part on the server as it is. */
+  format?: 'csv' | 'arrow' | 'parquet';
   /** Rows per Arrow batch when rows are streamed (default 10,000). */
   batchRows?: number;
 }
@@ -150,6 +154,48 @@ export class Datasets {
     }
   }
 
+  /**
+   * The matching rows as the bytes of one Parquet file, written by the server: for a `.parquet` file, or
+   * pandas, pyarrow, DuckDB and Spark, without decoding the rows here.
+   */
+  async *parquetBytes(name: string, options: ReadOptions = {}): AsyncGenerator<Uint8Array> {
+    const answer = await this.http.request('post', '/api/v1/dataset/{name}/query', {
+      path: { name },
+      json: queryBody(options),
+      accept: PARQUET_MEDIA_TYPE,
+    });
+    if (answer.body) yield* bytesOf(answer.body as WebReadableStream<Uint8Array>);
+  }
+
+  /**
+   * Read-only SQL (DuckDB) over this bucket's columnar tables, by dataset name, e.g.
+   * `SELECT region, sum(units) AS units FROM sales GROUP BY region`. The answer comes as an Arrow stream.
+   */
+  async sql(query: string): Promise<Row[]> {
+    const answer = await this.http.request('post', '/api/v1/dataset/sql', {
+      json: { query },
+      accept: ARROW_MEDIA_TYPE,
+    });
+    const rows: Row[] = [];
+    if (!answer.body) return rows;
+    for await (const chunk of rowsOfArrowStream(bytesOf(answer.body as WebReadableStream<Uint8Array>)))
+      rows.push(...chunk);
+    return rows;
+  }
+
+  /** Stores the answer of a SQL query as a new columnar table `into` (replacing one of that name). */
+  async sqlInto(query: string, into: string): Promise<DatasetSummary> {
+    return this.http.post<DatasetSummary>('/api/v1/dataset/sql', { json: { query, into } });
+  }
+
+  /** Rewrites a table as the other table kind under the same name (`table.rows` ⇄ `table.parquet`). */
+  async convert(name: string, kind: TableKind = 'table.parquet'): Promise<DatasetSummary> {
+    return this.http.post<DatasetSummary>('/api/v1/dataset/{name}/convert', {
+      path: { name },
+      json: { kind },
+    });
+  }
+
   /** Filters, sort, paging, and `groupby` + `agg` (count, sum, mean, min, max) computed in the database. */
   async query(name: string, options: QueryOptions = {}): Promise<Row[]> {
     return this.http.post<Row[]>('/api/v1/dataset/{name}/query', {
@@ -190,7 +236,7 @@ export class Datasets {
     name: string,
     stream: { body: Readable; failure(): Error | undefined },
     options: PutOptions,
-    format: 'csv' | 'arrow',
+    format: 'csv' | 'arrow' | 'parquet',
   ): Promise<DatasetSummary> {
     try {
       return await this.http.put<DatasetSummary>('/api/v1/dataset/{name}', {
@@ -200,7 +246,7 @@ export class Datasets {
           dtypes: options.dtypes ? JSON.stringify(options.dtypes) : undefined,
         },
         body: stream.body,
-        contentType: format === 'csv' ? 'text/csv' : ARROW_MEDIA_TYPE,
+        contentType: { csv: 'text/csv', arrow: ARROW_MEDIA_TYPE, parquet: PARQUET_MEDIA_TYPE }[format],
       });
     } catch (error) {
       // The rows' own fault (a value of the wrong type, say) surfaces as a broken request: name it.

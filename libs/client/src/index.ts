@@ -10,9 +10,10 @@ export {
   OmegaTimeoutError,
 } from './errors';
 export type { ApiErrorBody } from './errors';
-export { Datasets } from './datasets';
+export { Datasets, PARQUET_MEDIA_TYPE } from './datasets';
 export type {
   Aggregate,
+  TableKind,
   ColumnData,
   DatasetInput,
   Filter,

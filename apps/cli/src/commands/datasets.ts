@@ -1,4 +1,4 @@
-import type { Aggregate, Row } from '@omega/client';
+import type { Aggregate, Row, TableKind } from '@omega/client';
 import { Command, Option } from 'commander';
 import { createReadStream, readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -6,7 +6,6 @@ import type { Writable } from 'node:stream';
 import { countParquetRows } from '../formats/parquet';
 import {
   formatOfFile,
-  parquetInput,
   TABLE_FORMATS,
   TableFormat,
   write,
@@ -68,21 +67,9 @@ export function addDatasets(program: Command, { connect, show }: CommandContext)
           const data: unknown = JSON.parse(readFileSync(file, 'utf8'));
           progress.add(size);
           summary = await om.datasets.put(data as Row[], name, { append: options.append });
-        } else if (format === 'parquet') {
-          // Rows are read a row group at a time and streamed up as Arrow with the file's column types.
-          const total = await countParquetRows(file);
-          const { rows, dtypes } = await parquetInput(file);
-          let sent = 0;
-          async function* counted() {
-            for await (const row of rows) {
-              sent += 1;
-              if (sent % 10_000 === 0) progress.add(0, total ? sent / total : undefined);
-              yield row;
-            }
-            progress.add(size);
-          }
-          summary = await om.datasets.put(counted(), name, { append: options.append, dtypes });
         } else {
+          // CSV, Arrow and Parquet files go up as they are: the server writes a Parquet file into its
+          // columnar parts without reading its rows one by one.
           const counted = createReadStream(file).pipe(progress.counter());
           summary = await om.datasets.put(counted, name, { append: options.append, format });
         }
@@ -127,7 +114,16 @@ export function addDatasets(program: Command, { connect, show }: CommandContext)
           return;
         }
         let rows = 0;
-        if (format === 'arrow') {
+        if (format === 'parquet') {
+          // The server writes the Parquet file; it is saved as it arrives, nothing decoded here.
+          await writeFileWhole(options.out as string, async (sink: Writable) => {
+            for await (const bytes of om.datasets.parquetBytes(name, { limit: options.limit })) {
+              progress.add(bytes.length);
+              await write(sink, bytes);
+            }
+          });
+          rows = await countParquetRows(options.out as string);
+        } else if (format === 'arrow') {
           // The server's Arrow stream, written as it arrives: nothing is decoded here.
           const copy = async (sink: Writable) => {
             for await (const bytes of om.datasets.arrowBytes(name, { limit: options.limit })) {
@@ -233,4 +229,42 @@ export function addDatasets(program: Command, { connect, show }: CommandContext)
         show(command, rows, () => printTable(rows));
       },
     );
+
+  datasets
+    .command('sql <query>')
+    .description(
+      'read-only SQL (DuckDB) over the columnar tables of the bucket, by name: shown as a table, or stored with --into',
+    )
+    .option('--into <name>', 'store the answer as this new table instead of showing it')
+    .action(async (query: string, options: { into?: string }, command: Command) => {
+      const om = await connect(command);
+      if (options.into) {
+        const summary = await om.datasets.sqlInto(query, options.into);
+        show(command, summary, () =>
+          process.stdout.write(
+            `stored ${summary.name} (${summary.kind}, ${summary.kindMeta?.rows ?? '?'} rows)\n`,
+          ),
+        );
+        return;
+      }
+      const rows = await om.datasets.sql(query);
+      show(command, rows, () => printTable(rows));
+    });
+
+  datasets
+    .command('convert <name>')
+    .description('rewrite a table as another table kind, under the same name')
+    .addOption(
+      new Option('--kind <kind>', 'the kind to turn it into')
+        .choices(['table.parquet', 'table.rows'])
+        .default('table.parquet'),
+    )
+    .action(async (name: string, options: { kind: TableKind }, command: Command) => {
+      const summary = await (await connect(command)).datasets.convert(name, options.kind);
+      show(command, summary, () =>
+        process.stdout.write(
+          `converted ${summary.name} to ${summary.kind} (${summary.kindMeta?.rows ?? '?'} rows)\n`,
+        ),
+      );
+    });
 }

@@ -82,6 +82,19 @@ test_that("without the arrow package, asking for Parquet says what is missing", 
                class = "omegats_invalid_input")
 })
 
+test_that("the platform answers a query as Parquet, which the arrow path reads", {
+  # The wire half of the arrow path, tested where arrow is missing too: the body is a Parquet file.
+  om <- connect_for_tests()
+  name <- fresh_name()
+  om_datasets_put(om, sales(), name, arrow = FALSE)
+  answer <- omegats:::om_request(om, "POST", paste0("/api/v1/dataset/", name, "/query"),
+                                 json = list(filter = list(region = "EU")), accept = "application/vnd.apache.parquet")
+  expect_match(httr::headers(answer)[["content-type"]], "application/vnd.apache.parquet", fixed = TRUE)
+  body <- httr::content(answer, as = "raw")
+  expect_identical(rawToChar(body[1:4]), "PAR1")
+  expect_identical(rawToChar(body[(length(body) - 3):length(body)]), "PAR1")
+})
+
 test_that("with the arrow package, frames travel as Parquet both ways", {
   skip_if_not(requireNamespace("arrow", quietly = TRUE), "the arrow package is not installed")
   om <- connect_for_tests()

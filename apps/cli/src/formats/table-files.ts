@@ -4,7 +4,7 @@ import { createWriteStream, type WriteStream } from 'node:fs';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { dirname, extname, resolve } from 'node:path';
 import type { Writable } from 'node:stream';
-import { ParquetColumnType, readParquetBatches, readParquetSchema, writeParquet } from './parquet';
+import { ParquetColumnType, writeParquet } from './parquet';
 
 /** The table formats `om datasets put|get` read and write. */
 export const TABLE_FORMATS = ['csv', 'json', 'arrow', 'parquet'] as const;
@@ -17,31 +17,6 @@ export function formatOfFile(file: string, fallback: TableFormat): TableFormat {
   if (extension === 'parquet' || extension === 'pq') return 'parquet';
   if (extension === 'json' || extension === 'csv') return extension;
   return fallback;
-}
-
-/** Arrow type names of a Parquet schema as the platform's column types (`dtypes`). */
-export function dtypesOfParquetSchema(columns: { name: string; type: string }[]): Record<string, string> {
-  const dtypes: Record<string, string> = {};
-  for (const column of columns) {
-    const type = column.type.toLowerCase();
-    if (/^u?int\d*/.test(type)) dtypes[column.name] = 'integer';
-    else if (/^float|^decimal/.test(type)) dtypes[column.name] = 'number';
-    else if (/^bool/.test(type)) dtypes[column.name] = 'boolean';
-    else if (/^timestamp|^date/.test(type)) dtypes[column.name] = 'datetime';
-    else if (/utf8|string/.test(type)) dtypes[column.name] = 'string';
-  }
-  return dtypes;
-}
-
-/** A Parquet file's rows, batch by batch (one row group's worth at most), with the column types it declares. */
-export async function parquetInput(
-  file: string,
-): Promise<{ rows: AsyncIterable<Row>; dtypes: Record<string, string> }> {
-  const dtypes = dtypesOfParquetSchema(await readParquetSchema(file));
-  async function* rows(): AsyncGenerator<Row> {
-    for await (const batch of readParquetBatches(file)) yield* batch;
-  }
-  return { rows: rows(), dtypes };
 }
 
 /** The platform's column types as Parquet column types, so a streamed write never guesses them. */

@@ -268,7 +268,6 @@ describe('the manager fires schedules', () => {
     const manager = await bootManager();
     const ticker = manager.get(ScheduleTicker);
     const queue = taskQueueName(config.mongoDbPrefix, 'default');
-    const queuedBefore = await queueDepth(config.brokerUrl as string, queue);
     await scheduleJob(manager, main, 'hourly', { text: 'every hour' });
 
     expect(await ticker.tick()).toMatchObject({ due: 0, fired: 0 });
@@ -301,7 +300,9 @@ describe('the manager fires schedules', () => {
         status: 'PENDING',
       });
     }
-    expect(await queueDepth(config.brokerUrl as string, queue)).toBe(queuedBefore + 3);
+    // A deployment of its own and no worker: its queue holds exactly the three runs (the first publish
+    // declared it).
+    expect(await queueDepth(config.brokerUrl as string, queue)).toBe(3);
 
     const schedule = await manager.get(SchedulesService).get(main, 'hourly');
     expect(schedule.lastRun?.toISOString()).toBe('2026-06-01T12:00:00.000Z');

@@ -124,8 +124,9 @@ build() {
   # The host's npm cache spares the build most downloads; it is a cache only, the lock file decides.
   mkdir -p "$HOME/.npm"
   volumes=(-v "$HOME/.npm:/root/.npm")
-  # A host that reaches the npm registry through a TLS-inspecting proxy trusts its CA; so must the build.
-  local ca="${NODE_EXTRA_CA_CERTS:-${SSL_CERT_FILE:-}}" ca_args=()
+  # A host that reaches the npm registry through a TLS-inspecting proxy trusts its CA; so must the build:
+  # the bundle Node is pointed to, else the system one.
+  local ca="${NODE_EXTRA_CA_CERTS:-${SSL_CERT_FILE:-/etc/ssl/certs/ca-certificates.crt}}" ca_args=()
   if [[ -n $ca && -f $ca ]]; then
     volumes+=(-v "$ca:/etc/omega-build-ca.crt:ro")
     ca_args=(--build-arg NODE_EXTRA_CA_CERTS=/etc/omega-build-ca.crt)

@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { existsSync } from 'node:fs';
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { addCloud } from './commands/cloud';
 import { addDatasets } from './commands/datasets';
 import { addFiles } from './commands/files';
 import { addJobs } from './commands/jobs';
@@ -136,6 +137,7 @@ export function buildProgram(): Command {
   addJobs(program, context);
   addRuntime(program, context);
   addKeys(program, context);
+  addCloud(program, context);
   addWhoami(program, context);
   return program;
 }

@@ -27,6 +27,16 @@ export { Models } from './models';
 export type { ModelInput, ModelPutOptions, ModelSpec } from './models';
 export { Admin } from './admin';
 export type { ApiKeySummary, KeyRateLimits, RateLimitName } from './admin';
+export { Cloud } from './cloud';
+export type {
+  AddedTenant,
+  CloudStatus,
+  CloudTenant,
+  LiveSetting,
+  PoolWaitOptions,
+  RemovedTenant,
+  WorkerPoolAnswer,
+} from './cloud';
 export { Scripts } from './scripts';
 export type { ScriptInput, ScriptPutOptions } from './scripts';
 export { Jobs } from './jobs';

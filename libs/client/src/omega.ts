@@ -1,5 +1,6 @@
 import { inspect } from 'node:util';
 import { Admin } from './admin';
+import { Cloud } from './cloud';
 import { CredentialOptions, DEFAULT_URL, resolveCredentials } from './credentials';
 import { Datasets } from './datasets';
 import { Files } from './files';
@@ -47,6 +48,8 @@ export class Omega {
   readonly runtime: Runtime;
   /** Platform administration (platform admins only). */
   readonly admin: Admin;
+  /** The cloud manager: status, worker pools, tenants, live settings (platform admins only). */
+  readonly cloud: Cloud;
   readonly #http: HttpClient;
   readonly #tenant?: string;
 
@@ -60,6 +63,7 @@ export class Omega {
     this.jobs = new Jobs(http);
     this.runtime = new Runtime(http);
     this.admin = new Admin(http);
+    this.cloud = new Cloud(http);
   }
 
   /**

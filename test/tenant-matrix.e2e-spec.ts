@@ -220,6 +220,7 @@ const MATRIX: Record<string, Entry> = {
   'DELETE /api/v1/script/:name': { outcome: 'hidden' },
   'GET /api/v1/script/:name/source': { outcome: 'hidden' },
   'POST /api/v1/script/:name/run': { outcome: 'hidden' },
+  'POST /api/v1/script/*path': { outcome: 'hidden', params: { path: 'proj/shared/run' } },
   // Notebook jobs and their schedules.
   'GET /api/v1/job': { outcome: 'own' },
   'PUT /api/v1/job': {
@@ -234,6 +235,7 @@ const MATRIX: Record<string, Entry> = {
   'GET /api/v1/job/:name': { outcome: 'hidden' },
   'DELETE /api/v1/job/:name': { outcome: 'hidden' },
   'POST /api/v1/job/:name/run': { outcome: 'hidden' },
+  'POST /api/v1/job/*path': { outcome: 'hidden', params: { path: 'proj/shared/run' } },
   'PUT /api/v1/job/:name/schedule': { outcome: 'hidden', body: { text: 'daily at 05:00' } },
   'GET /api/v1/job/:name/schedule': { outcome: 'hidden' },
   'DELETE /api/v1/job/:name/schedule': { outcome: 'hidden' },

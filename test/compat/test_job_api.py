@@ -72,3 +72,16 @@ def test_job_run_async(om, client):
     resp = client.get(url(resultsjob))
     assert resp.status_code == 200
     assert "source_job" in resp.get_json()
+
+
+def test_job_run_path_name(om, client):
+    """omegaml/server/restapi/resources.py JobResource (`/api/v1/job/<path:job_id>/run`): a name with a raw
+    / runs, and its detail is found by the quoted name"""
+    om.jobs.put(hello_notebook(), "project/testjob")
+    resp = client.post("/api/v1/job/project/testjob/run", json={})
+    assert resp.status_code == 200, resp.body
+    data = resp.get_json()
+    assert len(data["job_results"]) == 1
+    resp = client.get(url("project/testjob"))
+    assert resp.status_code == 200
+    assert resp.get_json()["job"] == "project/testjob.ipynb"

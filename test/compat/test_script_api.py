@@ -50,3 +50,13 @@ def test_script_run_async(om, client):
     assert "result" in data
     expected = ["hello from helloworld", {"text": "foo", "pure_python": False}]
     assert data["result"] == expected
+
+
+def test_script_run_path_name(om, client):
+    """omegaml/server/restapi/resources.py ScriptResource (`/api/v1/script/<path:script_id>/run`): a name
+    with a raw / runs"""
+    om.scripts.put(HELLOWORLD, "project/helloworld")
+    resp = client.post(url("project/helloworld", action="run", query="text=foo"), json={})
+    assert resp.status_code == 200, resp.body
+    assert resp.get_json()["result"] == ["hello from helloworld", {"text": "foo", "pure_python": False}]
+    assert client.post(url("project/helloworld", action="start"), json={}).status_code == 404

@@ -1,9 +1,17 @@
 import { Controller, Delete, Get, HttpCode, Param, Post, Put, Query, Req, Res } from '@nestjs/common';
-import { ApiAcceptedResponse, ApiConsumes, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import {
+  ApiAcceptedResponse,
+  ApiConsumes,
+  ApiExcludeEndpoint,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+} from '@nestjs/swagger';
 import { TenantContext } from '@omega/core';
 import { JobRunsService, JobsService, MAX_NOTEBOOK_BYTES } from '@omega/jobs';
 import type { Request, Response } from 'express';
 import { listEnvelope, ListQueryDto } from '../http/list-query.dto';
+import { runTarget } from '../http/run-path';
 import { Tenant } from '../http/tenant.decorator';
 import { answerRun, parseAttributes, readRunnableUpload } from '../scripts/run-requests';
 import { JobDetailDto, JobRunAnswerDto } from './job-answer.dto';
@@ -81,6 +89,19 @@ export class JobsController {
   ) {
     const job = await findJob(this.jobs, ctx, name);
     return answerRun('job', this.runs, ctx, job.name, req, res, (run) => jobRunAnswer(this.jobs, ctx, run));
+  }
+
+  /** omega-ml's `POST /api/v1/job/<path>/run`: a name with a raw `/` runs too. */
+  @Post('*path')
+  @HttpCode(200)
+  @ApiExcludeEndpoint()
+  runByPath(
+    @Tenant() ctx: TenantContext,
+    @Param('path') path: string[],
+    @Req() req: Request,
+    @Res({ passthrough: true }) res: Response,
+  ) {
+    return this.run(ctx, runTarget(path, 'job'), req, res);
   }
 
   @Delete(':name')

@@ -1,10 +1,11 @@
 import { Controller, Delete, Get, HttpCode, Param, Post, Put, Query, Req, Res } from '@nestjs/common';
-import { ApiConsumes, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiConsumes, ApiExcludeEndpoint, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { OmegaError, TenantContext } from '@omega/core';
 import { MAX_SCRIPT_UPLOAD_BYTES, ScriptRunsService, ScriptsService } from '@omega/scripts';
 import type { Request, Response } from 'express';
 import { pipeline } from 'node:stream/promises';
 import { listEnvelope, ListQueryDto } from '../http/list-query.dto';
+import { runTarget } from '../http/run-path';
 import { Tenant } from '../http/tenant.decorator';
 import { answerRun, parseAttributes, readRunnableUpload } from './run-requests';
 import { ScriptUploadFieldsDto } from './script.dto';
@@ -82,6 +83,19 @@ export class ScriptsController {
     @Res({ passthrough: true }) res: Response,
   ) {
     return answerRun('script', this.runs, ctx, name, req, res);
+  }
+
+  /** omega-ml's `POST /api/v1/script/<path>/run`: a name with a raw `/` runs too. */
+  @Post('*path')
+  @HttpCode(200)
+  @ApiExcludeEndpoint()
+  runByPath(
+    @Tenant() ctx: TenantContext,
+    @Param('path') path: string[],
+    @Req() req: Request,
+    @Res({ passthrough: true }) res: Response,
+  ) {
+    return this.run(ctx, runTarget(path, 'script'), req, res);
   }
 
   @Delete(':name')

@@ -1,4 +1,5 @@
 import { ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -13,6 +14,8 @@ import { startWorker, WorkerProcess } from './support/worker-process';
 const ROOT = join(__dirname, '..');
 const RULES = join(ROOT, 'deploy', 'prometheus', 'rules');
 const IRIS = join(__dirname, 'fixtures', 'onnx');
+const SCRIPT_TIMEOUT_SECONDS = 2;
+const secretKey = randomBytes(32).toString('base64url');
 const PREDICTS =
   'sum(omega_http_requests_total{method="PUT", route="/api/v1/model/:name/:action", status="200"})';
 
@@ -63,8 +66,17 @@ describe('Prometheus against a running api and worker', () => {
   const total = (samples: Sample[]): number => samples.reduce((sum, s) => sum + Number(s.value[1]), 0);
 
   beforeAll(async () => {
-    app = await startTestApp({ broker: true });
-    worker = await startWorker(app.config);
+    app = await startTestApp({
+      broker: true,
+      config: { scriptTimeoutSeconds: SCRIPT_TIMEOUT_SECONDS, secretKey },
+    });
+    worker = await startWorker(app.config, {
+      env: {
+        OMEGA_SECRET_KEY: secretKey,
+        OMEGA_API_URL: app.url,
+        OMEGA_SCRIPT_TIMEOUT_SECONDS: String(SCRIPT_TIMEOUT_SECONDS),
+      },
+    });
 
     dir = mkdtempSync(join(tmpdir(), 'omega-prometheus-'));
     const port = await freePort();
@@ -193,6 +205,24 @@ describe('Prometheus against a running api and worker', () => {
     );
     expect(Number(failures[0].value[1])).toBe(0);
     expect(await query('ALERTS{alertname=~"OmegaNoLiveWorker|OmegaTaskFailureRate"}')).toEqual([]);
+  });
+
+  it('counts a script stopped at its sandbox limit', async () => {
+    await app.api
+      .post('/api/v1/script/')
+      .field('name', 'loop')
+      .attach('file', Buffer.from('exports.run = function () { for (;;) {} };'), 'loop.js')
+      .expect(201);
+    const { body } = await app.api.post('/api/v1/script/loop/run').expect(422);
+    expect(body.code).toBe('LIMIT_EXCEEDED');
+    const hits = await eventually('omega_sandbox_limits_hit_total', (samples) => total(samples) >= 1);
+    expect(hits.map((sample) => [sample.metric.action, sample.metric.label, sample.value[1]])).toEqual([
+      ['script.run', 'default', '1'],
+    ]);
+    const runs = await eventually('sum(omega_runtime_tasks_failed_total{action="script.run"})', (samples) =>
+      samples.some((sample) => Number(sample.value[1]) >= 1),
+    );
+    expect(total(runs)).toBe(1);
   });
 
   it('shows tenants by hash only', async () => {

@@ -146,6 +146,15 @@ def runtime() -> dashboard.Dashboard:
                 query("sum by (action) (rate(omega_runtime_tasks_submitted_total[5m]))", "{{action}}"),
             )
         )
+        .with_panel(
+            graph(
+                "Sandbox runs and limits hit / s",
+                "ops",
+                query("action:omega_sandbox_runs:rate5m", "{{action}} runs"),
+                query("action:omega_sandbox_limits_hit:rate5m", "{{action}} stopped at a limit"),
+                description="Script and job runs; a limit is the wall clock, memory or CPU time of OMEGA_SCRIPT_*",
+            )
+        )
         .with_row(dashboard.Row("Queues and workers"))
         .with_panel(
             graph(

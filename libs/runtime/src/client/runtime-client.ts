@@ -280,7 +280,7 @@ export class RuntimeClient implements OnModuleDestroy {
           notice.started && notice.finished
             ? (Date.parse(notice.finished) - Date.parse(notice.started)) / 1000
             : (Date.now() - held.dispatched) / 1000;
-        this.metrics.finished(held.action, held.label, notice.status, seconds);
+        this.metrics.finished(held.action, held.label, notice.status, seconds, notice.error?.code);
       }
     }
     for (const waiter of [...(this.waiters.get(notice.id) ?? [])]) waiter(notice);

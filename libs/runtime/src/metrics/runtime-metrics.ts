@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { MetricsRegistry } from '@omega/metrics';
+import { MetricsRegistry, SandboxMetrics } from '@omega/metrics';
 import { createHash } from 'node:crypto';
 import { Counter, Gauge, Histogram } from 'prom-client';
 import type { QueueStats } from '../broker/task-publisher';
@@ -34,7 +34,11 @@ export class RuntimeMetrics {
   private readonly duration: Histogram<'action' | 'label'>;
   private source?: RuntimeUsage;
 
-  constructor(metrics: MetricsRegistry, directory: WorkerDirectory) {
+  constructor(
+    metrics: MetricsRegistry,
+    directory: WorkerDirectory,
+    private readonly sandbox: SandboxMetrics,
+  ) {
     const registers = [metrics.registry];
     this.submittedTotal = new Counter({
       name: 'omega_runtime_tasks_submitted_total',
@@ -120,8 +124,9 @@ export class RuntimeMetrics {
     this.submittedTotal.inc({ action, label });
   }
 
-  finished(action: string, label: string, status: string, seconds: number): void {
+  finished(action: string, label: string, status: string, seconds: number, errorCode?: string): void {
     (status === 'SUCCESS' ? this.finishedTotal : this.failedTotal).inc({ action, label });
+    this.sandbox.taskEnded(action, label, errorCode);
     this.duration.observe({ action, label }, Math.max(0, seconds));
   }
 }

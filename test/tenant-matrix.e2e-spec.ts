@@ -147,6 +147,7 @@ const MATRIX: Record<string, Entry> = {
   'PUT /api/v1/model/:name/track': { outcome: 'hidden', body: { experiment: OWN } },
   'GET /api/v1/model/:name/track': { outcome: 'hidden' },
   'DELETE /api/v1/model/:name/track': { outcome: 'hidden' },
+  'POST /api/v1/model/:name/monitor': { outcome: 'hidden', body: { baseline: 'shared' } },
   'GET /api/v1/experiment': { outcome: 'own' },
   'POST /api/v1/experiment': { outcome: 'own', body: { name: OWN } },
   'GET /api/v1/experiment/:name': { outcome: 'hidden' },
@@ -425,7 +426,12 @@ async function snapshot(t: TestApp, f: Fixture) {
     signature: await read('/api/v1/service/shared/signature'),
     experiment: await read('/api/v1/experiment/shared/runs'),
     tracked: await read('/api/v1/model/shared/track'),
-    keys: await read('/api/v1/auth/keys'),
+    // Without the time each key was last used, which A's own reads here move.
+    keys: JSON.parse(
+      JSON.stringify((await a.get('/api/v1/auth/keys').expect(200)).body, (field, value) =>
+        field === 'lastUsedAt' ? undefined : value,
+      ),
+    ),
     // Without the rate counters, which these very reads move.
     me: { ...(await a.get('/api/v1/auth/me').expect(200)).body, limits: undefined },
     user: (await t.api.get(`/api/v1/admin/users/${f.params.userid}`).expect(200)).body,

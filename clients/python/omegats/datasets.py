@@ -128,6 +128,24 @@ class Datasets:
             return _frame(pd, rows, types, names)
         return _frame(pd, rows, types, list(columns) if columns is not None else None)
 
+    def sql(self, query: str, into: Optional[str] = None) -> Any:
+        """Read-only SQL (DuckDB) over this bucket's columnar tables, by dataset name.
+
+        Answers the rows (a DataFrame when pandas is in use, records otherwise); with ``into``, stores the
+        answer as a new columnar table of that name instead and answers its Metadata.
+        """
+        body: Dict[str, Any] = {"query": query}
+        if into is not None:
+            body["into"] = into
+            return self._http.json("POST", "/api/v1/dataset/sql", json_body=body)
+        rows: Records = self._http.json("POST", "/api/v1/dataset/sql", json_body=body)
+        pd = pandas_module(self._use_pandas)
+        return rows if pd is None else pd.DataFrame.from_records(rows)
+
+    def convert(self, name: str, kind: str = "table.parquet") -> Dict[str, Any]:
+        """Rewrites a table as another table kind (``table.parquet`` or ``table.rows``) under its name."""
+        return self._http.json("POST", f"/api/v1/dataset/{quote(name)}/convert", json_body={"kind": kind})
+
     def metadata(self, name: str) -> Dict[str, Any]:
         """The dataset's Metadata: kind, columns and types, rows, attributes."""
         return self._http.json("GET", f"/api/v1/dataset/{quote(name)}/metadata")

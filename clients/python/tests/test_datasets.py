@@ -14,6 +14,28 @@ import omegats
 from omegats import datasets as datasets_module
 
 
+def test_sql_and_convert(om: omegats.Omega, om_records: omegats.Omega, name: str) -> None:
+    frame = sales()
+    om.datasets.put(frame, name)
+    got = om.datasets.sql(f'SELECT region, sum(units) AS units FROM "{name}" GROUP BY region ORDER BY region')
+    want = frame.groupby("region").units.sum().sort_index()
+    assert got.region.to_list() == want.index.to_list()
+    assert got.units.to_list() == want.to_list()
+    assert om_records.datasets.sql(f'SELECT count(*) AS n FROM "{name}" WHERE vip') == [{"n": 3}]
+    stored = om.datasets.sql(f'SELECT region, units FROM "{name}" WHERE units > 5', into=name + "-big")
+    assert stored["kind"] == "table.parquet" and stored["kindMeta"]["rows"] == 4
+    with pytest.raises(omegats.InvalidInput):
+        om.datasets.sql(f'DELETE FROM "{name}"')
+    assert om.datasets.convert(name + "-big", "table.rows")["kind"] == "table.rows"
+    assert om.datasets.convert(name + "-big")["kind"] == "table.parquet"
+    assert om_records.datasets.get(name + "-big", sort="units") == [
+        {"region": "US", "units": 7},
+        {"region": "EU", "units": 12},
+        {"region": "EU", "units": 25},
+        {"region": "APAC", "units": 40},
+    ]
+
+
 def sales() -> pd.DataFrame:
     return pd.DataFrame(
         {

@@ -9,3 +9,7 @@ export * from './experiments/experiment-answer';
 export * from './tracking-config';
 export * from './models/tracked-models';
 export * from './models/tracked-model-actions';
+export * from './drift/drift-stats';
+export * from './drift/drift-gauge';
+export * from './drift/model-monitor';
+export * from './drift/recent-inputs';

@@ -1,5 +1,8 @@
 import { Module } from '@nestjs/common';
+import { MetricsModule } from '@omega/metrics';
 import { ModelsModule } from '@omega/models';
+import { DriftGauge } from './drift/drift-gauge';
+import { ModelMonitor } from './drift/model-monitor';
 import { ExperimentTrackerPlugin } from './experiments/experiment-tracker.plugin';
 import { ExperimentsService } from './experiments/experiments.service';
 import { TrackedModelActions } from './models/tracked-model-actions';
@@ -11,14 +14,16 @@ import { loadTrackingConfig, TRACKING_CONFIG } from './tracking-config';
  * tracking of model actions (an observer the models lib finds by itself).
  */
 @Module({
-  imports: [ModelsModule],
+  imports: [ModelsModule, MetricsModule],
   providers: [
     ExperimentTrackerPlugin,
     ExperimentsService,
     TrackedModels,
     TrackedModelActions,
+    DriftGauge,
+    ModelMonitor,
     { provide: TRACKING_CONFIG, useFactory: () => loadTrackingConfig() },
   ],
-  exports: [ExperimentsService, TrackedModels, TrackedModelActions],
+  exports: [ExperimentsService, TrackedModels, TrackedModelActions, ModelMonitor],
 })
 export class TrackingModule {}

@@ -1,10 +1,16 @@
-import { Body, Controller, Delete, Get, Param, Put } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CurrentPrincipal, Principal } from '@omega/accounts';
 import { OmegaError, TenantContext } from '@omega/core';
-import { TrackedModels } from '@omega/tracking';
+import { ModelMonitor, TrackedModels } from '@omega/tracking';
 import { Tenant } from '../http/tenant.decorator';
-import { TrackingLinkDto, TrackModelDto, UntrackedDto } from './tracked-model.dto';
+import {
+  MonitorModelDto,
+  MonitorResultDto,
+  TrackingLinkDto,
+  TrackModelDto,
+  UntrackedDto,
+} from './tracked-model.dto';
 
 /**
  * Model tracking routes. Listed before the models controller in the app (see api.module.ts): its
@@ -13,7 +19,10 @@ import { TrackingLinkDto, TrackModelDto, UntrackedDto } from './tracked-model.dt
 @ApiTags('models')
 @Controller('api/v1/model')
 export class TrackedModelsController {
-  constructor(private readonly tracked: TrackedModels) {}
+  constructor(
+    private readonly tracked: TrackedModels,
+    private readonly monitor: ModelMonitor,
+  ) {}
 
   @Put(':name/track')
   @ApiOperation({
@@ -48,5 +57,36 @@ export class TrackedModelsController {
   async untrack(@Tenant() ctx: TenantContext, @Param('name') name: string): Promise<UntrackedDto> {
     await this.tracked.untrack(ctx, name);
     return { untracked: name };
+  }
+
+  @Post(':name/monitor')
+  @HttpCode(200)
+  @ApiOperation({
+    summary: "Check a tracked model's inputs for drift against a baseline dataset",
+    description:
+      'Per feature: PSI (baseline deciles) and the two-sample Kolmogorov–Smirnov test for numbers, PSI and ' +
+      'the chi-squared test of homogeneity for categories, over the inputs its calls logged. Stored as a ' +
+      'run of the experiment `<model>.monitor` and set on the gauge `omega_model_drift`; `alert` when a ' +
+      'feature crosses a threshold.',
+  })
+  @ApiOkResponse({ type: MonitorResultDto })
+  check(
+    @Tenant() ctx: TenantContext,
+    @CurrentPrincipal() principal: Principal,
+    @Param('name') name: string,
+    @Body() body: MonitorModelDto,
+  ): Promise<MonitorResultDto> {
+    return this.monitor.check(
+      ctx,
+      name,
+      {
+        baseline: body.baseline,
+        features: body.features,
+        since: body.since ? new Date(body.since) : undefined,
+        psiThreshold: body.psi_threshold,
+        pThreshold: body.p_threshold,
+      },
+      principal.userid,
+    );
   }
 }

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { MetadataRecord, OmegaError, OmegaErrorCode, OmegaStores, TenantContext } from '@omega/core';
-import type { EndStatus } from './experiment-records';
+import type { EndStatus, EventDocument } from './experiment-records';
 import { ExperimentTable } from './experiment-table';
 import {
   EXPERIMENT_KIND,
@@ -154,6 +154,11 @@ export class ExperimentsService {
     points: MetricPoint[] = [],
   ) {
     return (await this.log(ctx, name)).append(run, user, events, points);
+  }
+
+  /** The logged actions of a tracked model's run that carry inputs to predict from (for drift). */
+  async runEvents(ctx: TenantContext, name: string, run: number, since?: Date): Promise<EventDocument[]> {
+    return (await this.log(ctx, name)).events([run], ['predict', 'predict_proba'], since);
   }
 
   async runs(ctx: TenantContext, name: string, options: { skip?: number; limit?: number } = {}) {

@@ -138,11 +138,10 @@ export class RunLog {
   }
 
   /** The events of some runs (params, tags, artifacts or any other kind), in the order they were logged. */
-  async events(runs: number[], kinds: string[]): Promise<EventDocument[]> {
-    return (await this.collection
-      .find({ type: 'event', run: { $in: runs }, event: { $in: kinds } } as Document)
-      .sort({ run: 1, dt: 1 })
-      .toArray()) as EventDocument[];
+  async events(runs: number[], kinds: string[], since?: Date): Promise<EventDocument[]> {
+    const filter: Document = { type: 'event', run: { $in: runs }, event: { $in: kinds } };
+    if (since) filter.dt = { $gte: since };
+    return (await this.collection.find(filter).sort({ run: 1, dt: 1 }).toArray()) as EventDocument[];
   }
 
   /** Count, last (by step, then time), min and max of each metric of each run. */

@@ -80,6 +80,16 @@ export class TrackedModels {
     return link;
   }
 
+  /** The link of a model that must exist (404 otherwise) and be tracked (400 otherwise). */
+  async requireLink(ctx: TenantContext, model: string): Promise<TrackingLink> {
+    const name = parseModelRef(model).name;
+    await this.models.metadata(ctx, name);
+    const link = await this.link(ctx, name, { fresh: true });
+    if (!link)
+      throw OmegaError.invalidInput(`model ${name} is not tracked: PUT /api/v1/model/${name}/track first`);
+    return link;
+  }
+
   private collection(ctx: TenantContext) {
     return this.databases.db(ctx).collection<LinkDocument>(LINKS);
   }

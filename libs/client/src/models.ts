@@ -2,7 +2,14 @@ import { openAsBlob } from 'node:fs';
 import { basename } from 'node:path';
 import { HttpClient } from './http';
 import { listAll } from './list-all';
-import type { CreateModelBody, ListOptions, ListPage, ModelSummary, ModelVersions } from './types';
+import type {
+  CreateModelBody,
+  ListOptions,
+  ListPage,
+  ModelDetail,
+  ModelSummary,
+  ModelVersions,
+} from './types';
 
 /** A model the platform creates and fits itself, e.g. `{ algorithm: 'random-forest-classifier' }`. */
 export interface ModelSpec {
@@ -52,12 +59,12 @@ export class Models {
   }
 
   /** The model's Metadata (of the version the name points at). */
-  async get(name: string): Promise<ModelSummary> {
+  async get(name: string): Promise<ModelDetail> {
     return this.metadata(name);
   }
 
-  async metadata(name: string): Promise<ModelSummary> {
-    return this.http.get<ModelSummary>('/api/v1/model/{name}', { path: { name } });
+  async metadata(name: string): Promise<ModelDetail> {
+    return this.http.get<ModelDetail>('/api/v1/model/{name}', { path: { name } });
   }
 
   async versions(name: string): Promise<ModelVersions> {

@@ -4,13 +4,13 @@ import { operationCount, routesWithoutResponseSchema } from '../../../scripts/op
 import type { AnswerIn } from './types';
 
 /**
- * Routes whose success answer the checked-in OpenAPI document did not describe on 2026-12-07: 121 of 132
- * operations (116 of 127 before the service API's five routes came without response schemas).
- * Controllers declaring their response DTOs bring the count down: lower this number with them. A new
- * route without a response schema makes the count exceed it, and this test fails. (That the document and
- * its generated types are today's is the drift test in generated/.)
+ * Routes whose success answer the checked-in OpenAPI document does not describe: 110 of 146 operations on
+ * 2026-12-07 (from 116 of 127 that morning). Controllers declaring their response DTOs bring the count
+ * down: lower this number with them. A new route without a response schema makes the count exceed it,
+ * and this test fails. (That the document and its generated types are today's is the drift test in
+ * generated/.)
  */
-const MOST_ROUTES_WITHOUT_RESPONSE_SCHEMA = 121;
+const MOST_ROUTES_WITHOUT_RESPONSE_SCHEMA = 110;
 
 describe("the SDK's types and the answers the OpenAPI document describes", () => {
   const document = JSON.parse(readFileSync(join(__dirname, 'generated', 'openapi.json'), 'utf8')) as Record<

@@ -86,6 +86,8 @@ interface ModelSummaryShape {
   modified: string;
 }
 export type ModelSummary = AnswerOf<'/api/v1/model', 'post', ModelSummaryShape>;
+/** `GET /api/v1/model/{name}`: the Metadata with omega-ml's `{model, result}` beside it. */
+export type ModelDetail = AnswerOf<'/api/v1/model/{name}', 'get', ModelSummaryShape>;
 
 export interface ModelVersion {
   version: number;
@@ -126,9 +128,10 @@ interface TaskInfoShape {
 export type TaskInfo = AnswerOf<'/api/v1/task/{id}/status', 'get', TaskInfoShape>;
 
 /** `GET /api/v1/task/{id}/result`: the record, with the result once it is SUCCESS. */
-export interface TaskResultInfo<T = unknown> extends TaskInfo {
-  result?: T;
-}
+export type TaskResultInfo<T = unknown> = Omit<
+  AnswerOf<'/api/v1/task/{id}/result', 'get', TaskInfoShape & { result?: unknown }>,
+  'result'
+> & { result?: T };
 
 export interface WorkerInfo {
   id: string;
@@ -215,7 +218,7 @@ interface JobSummaryShape {
 export type JobSummary = AnswerOf<'/api/v1/job', 'post', JobSummaryShape>;
 
 /** What a job run answers; `result` names the executed notebook. */
-export interface JobRunResult {
+interface JobRunResultShape {
   job: string;
   status: 'SUCCESS' | 'FAILURE';
   result: string;
@@ -225,6 +228,7 @@ export interface JobRunResult {
   error?: { code: string; message: string };
   task_id?: string;
 }
+export type JobRunResult = AnswerOf<'/api/v1/job/{name}/run', 'post', JobRunResultShape>;
 
 /** A Jupyter notebook (nbformat 4). */
 export interface Notebook {

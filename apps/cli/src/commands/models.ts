@@ -1,4 +1,4 @@
-import type { Omega } from '@omega/client';
+import type { ModelSummary } from '@omega/client';
 import { Command } from 'commander';
 import { readFileSync, statSync } from 'node:fs';
 import { extname } from 'node:path';
@@ -10,7 +10,8 @@ import { collect, parseJsonOption } from './options';
 /** `om models …` */
 export function addModels(program: Command, { connect, show }: CommandContext): void {
   const models = program.command('models').description('stored models and their versions');
-  const describe = (command: Command, model: Awaited<ReturnType<Omega['models']['metadata']>>) =>
+  // Both a put's Metadata and the model detail (its superset) are shown by their Metadata fields.
+  const describe = (command: Command, model: ModelSummary) =>
     show(command, model, () =>
       printRecord({
         name: model.name,

@@ -1,4 +1,7 @@
 import { TenantContext } from '@omega/core';
+import { PartCache } from '@omega/datasets';
+import { readdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { startTestApp, TestApp } from './support/test-app';
 
 /**
@@ -81,6 +84,40 @@ describe('dataset caches across API processes', () => {
     await a.api.delete('/api/v1/dataset/moving').expect(200);
     await b.api.get('/api/v1/dataset/moving').expect(404);
     await b.api.get('/api/v1/dataset/moving/metadata').expect(404);
+  });
+
+  it("answers a small table's rows and a table's first rows from its copy, without a part or a query", async () => {
+    const rows = Array.from({ length: 1500 }, (_, n) => ({ n, s: `r${n}` }));
+    await a.api.put('/api/v1/dataset/headed').send({ data: rows }).expect(200);
+    const cache = b.app.get(PartCache);
+    expect(await records(b, 'headed', '&limit=10')).toEqual(rows.slice(0, 10));
+    const fetched = cache.fetched;
+    // The first rows again, paged, projected, in every orientation: all from B's copy, no part fetched.
+    for (const name of readdirSync(b.config.cacheDir))
+      if (name.endsWith('.parquet')) rmSync(join(b.config.cacheDir, name));
+    expect(await records(b, 'headed', '&skip=5&limit=3&columns=s')).toEqual([
+      { s: 'r5' },
+      { s: 'r6' },
+      { s: 'r7' },
+    ]);
+    const dict = await b.api.get('/api/v1/dataset/headed?skip=998&limit=2').expect(200);
+    expect(dict.body.index.values).toEqual([998, 999]);
+    expect(cache.fetched).toBe(fetched);
+    // Past the copy's rows, or filtered: the parts are read.
+    expect(await records(b, 'headed', '&skip=1400&limit=2')).toEqual(rows.slice(1400, 1402));
+    expect(await records(b, 'headed', '&n__gte=1498')).toEqual(rows.slice(1498));
+    expect(cache.fetched).toBeGreaterThan(fetched);
+    // An append on A shows on B's next read of the first rows of a small table.
+    await a.api
+      .put('/api/v1/dataset/small')
+      .send({ data: [{ x: 1 }] })
+      .expect(200);
+    expect(await records(b, 'small')).toEqual([{ x: 1 }]);
+    await a.api
+      .put('/api/v1/dataset/small')
+      .send({ data: [{ x: 2 }], append: true })
+      .expect(200);
+    expect(await records(b, 'small')).toEqual([{ x: 1 }, { x: 2 }]);
   });
 
   it('keeps tenants apart: a name cached for one tenant is not found for another', async () => {

@@ -33,6 +33,10 @@ export interface ParquetFigures {
   loadavg: string;
   putArrowSeconds: number;
   putCsvSeconds: number;
+  /** A Parquet body: written into parts by DuckDB, file to file. */
+  putParquetSeconds: number;
+  /** The whole table as one Parquet answer, warm cache. */
+  getParquetSeconds: number;
   getArrowColdSeconds: number;
   getArrowWarmSeconds: number;
   duckdbDirectSeconds: number;
@@ -76,6 +80,14 @@ export async function runParquetBench(deps: {
   const direct = await measure(() => duckdbScan(files));
   checkRows('DuckDB scan', direct.value, rows);
 
+  // The table as one Parquet file, then that file put back as a new table: the Parquet fast paths.
+  const parquetGet = await measure(() => readParquetBytes(apiUrl, 'bench-parquet-arrow'));
+  const putParquet = await measure(() => putParquetBytes(apiUrl, 'bench-parquet-parquet', parquetGet.value));
+  checkRows('Parquet put', putParquet.value, rows);
+  note(
+    `table.parquet: Parquet get in ${parquetGet.seconds.toFixed(2)} s (${formatInt(parquetGet.value.length)} bytes), put in ${putParquet.seconds.toFixed(2)} s`,
+  );
+
   const limit = await measureLatency(LIMIT_CALLS, 1, async () => {
     const response = await send(`${url(apiUrl, 'bench-parquet-arrow')}?limit=10&orient=records`, {
       method: 'GET',
@@ -106,6 +118,8 @@ export async function runParquetBench(deps: {
     loadavg,
     putArrowSeconds: putArrow.seconds,
     putCsvSeconds: putCsv.seconds,
+    putParquetSeconds: putParquet.seconds,
+    getParquetSeconds: parquetGet.seconds,
     getArrowColdSeconds: cold.seconds,
     getArrowWarmSeconds: warm.seconds,
     duckdbDirectSeconds: direct.seconds,
@@ -131,6 +145,18 @@ export async function runParquetBench(deps: {
         `${putCsv.seconds.toFixed(2)} s`,
         `${formatRatio(baseline.rowsArrowWriteSeconds / putCsv.seconds)} × table.rows Arrow`,
         '≥ 10 ×',
+      ],
+      [
+        'put, Parquet body',
+        `${putParquet.seconds.toFixed(2)} s`,
+        `${formatRatio(baseline.rowsArrowWriteSeconds / putParquet.seconds)} × table.rows Arrow`,
+        '≥ 10 ×',
+      ],
+      [
+        'Parquet get, warm cache',
+        `${parquetGet.seconds.toFixed(2)} s`,
+        `${formatRatio(baseline.rowsArrowReadSeconds / parquetGet.seconds)} × table.rows Arrow get`,
+        '',
       ],
       [
         'Arrow get, cold cache',
@@ -172,6 +198,31 @@ function url(apiUrl: string, name: string): string {
 
 function checkRows(what: string, got: number, rows: number): void {
   if (got !== rows) throw new Error(`${what}: ${got} rows, expected ${rows}`);
+}
+
+async function readParquetBytes(apiUrl: string, name: string): Promise<Buffer> {
+  const response = await send(url(apiUrl, name), {
+    method: 'GET',
+    headers: { accept: 'application/vnd.apache.parquet' },
+  });
+  await expectOk(response, `GET ${name} (parquet)`);
+  const parts: Buffer[] = [];
+  for await (const part of response) parts.push(part as Buffer);
+  return Buffer.concat(parts);
+}
+
+/** Puts a Parquet file; answers the rows the API reports stored. */
+async function putParquetBytes(apiUrl: string, name: string, body: Buffer): Promise<number> {
+  const answer = await sendForJson<{ kindMeta: { rows: number } }>(
+    url(apiUrl, name),
+    {
+      method: 'PUT',
+      headers: { 'content-type': 'application/vnd.apache.parquet', 'content-length': String(body.length) },
+      body,
+    },
+    `PUT ${name} (parquet)`,
+  );
+  return answer.kindMeta.rows;
 }
 
 async function putArrowTable(apiUrl: string, name: string, rows: number): Promise<void> {

@@ -7,6 +7,8 @@ export const DATASETS_TOPIC = 'datasets';
 const MAX_ENTRIES = 10_000;
 /** Part lists (one per table version) a process keeps at most. */
 const MAX_PART_LISTS = 2_000;
+/** Table heads (the first rows of a version, see `head`) a process keeps at most. */
+const MAX_HEADS = 500;
 
 /** A dataset across processes: tenant, environment, bucket and name. */
 export function datasetKey(ctx: TenantContext, name: string): string {
@@ -56,6 +58,7 @@ export class DatasetCache implements OnModuleDestroy {
   private readonly logger = new Logger(DatasetCache.name);
   private readonly metadataEntries = new Lru<MetadataRecord>(MAX_ENTRIES);
   private readonly partLists = new Lru<{ rows: number; parts: readonly unknown[] }>(MAX_PART_LISTS);
+  private readonly heads = new Lru<{ rows: number; records: readonly unknown[] }>(MAX_HEADS);
   /** Counts events: an entry read from the database while one arrived may be stale and is not kept. */
   private generation = 0;
   private readonly unsubscribe: Array<() => void>;
@@ -112,9 +115,29 @@ export class DatasetCache implements OnModuleDestroy {
     return parts;
   }
 
-  /** A table version is gone (replaced or dropped): its part list is of no further use here. */
+  /**
+   * The first rows of a table version (all of a small table), from here when held for these rows, else
+   * from `read`. Like part lists they need no events: a version's rows only grow by appends, which change
+   * its row count. Callers must not change what they get.
+   */
+  async head<R>(
+    ctx: TenantContext,
+    set: string,
+    rows: number,
+    read: () => Promise<R[]>,
+  ): Promise<readonly R[]> {
+    const key = `${ctx.tenant}/${set}`;
+    const held = this.heads.get(key);
+    if (held && held.rows === rows) return held.records as readonly R[];
+    const records = await read();
+    this.heads.set(key, { rows, records: Object.freeze(records) });
+    return records;
+  }
+
+  /** A table version is gone (replaced or dropped): its part list and head are of no further use here. */
   forgetParts(ctx: TenantContext, set: string): void {
     this.partLists.delete(`${ctx.tenant}/${set}`);
+    this.heads.delete(`${ctx.tenant}/${set}`);
   }
 
   /**

@@ -2,7 +2,7 @@ import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
 import { OmegaError, TenantContext } from '@omega/core';
 import type { Collection } from 'mongodb';
 import type { ColumnSchema } from '../table-rows/column-types';
-import type { TableReader } from '../table-rows/table-reader';
+import { RECORD_ROW_ID, type TableReader } from '../table-rows/table-reader';
 import type { TableKindMeta } from '../table-rows/table-schema';
 import type { TableRecord } from '../table-rows/table-source';
 import { AggregateSpec, MAX_GROUPS, READ_CHUNK_ROWS, TableQuery } from '../table-rows/table-view';
@@ -14,6 +14,9 @@ import { orderClause, partMayMatch, SqlParams, whereClause } from './parquet-sql
 import { duckType, partColumn, PartRecord } from './part-writer';
 
 /** A query ready to run over local part files: its SQL, parameters, and the parts it holds. */
+/** Rows of a version a process keeps to answer reads of the first rows (and small tables whole). */
+const HEAD_ROWS = 1000;
+
 export interface PreparedRead {
   sql: string;
   params: DuckDBValue[];
@@ -176,6 +179,16 @@ export class ParquetTable implements TableReader {
   }
 
   async *chunks(query: TableQuery = {}, chunkRows = READ_CHUNK_ROWS): AsyncGenerator<TableRecord[]> {
+    const head = await this.fromHead(query);
+    if (head) {
+      if (head.length > 0) yield head;
+      return;
+    }
+    yield* this.chunksOf(query, chunkRows);
+  }
+
+  /** The read itself: the parts it needs made local, one DuckDB query over them, records a chunk at a time. */
+  private async *chunksOf(query: TableQuery, chunkRows: number): AsyncGenerator<TableRecord[]> {
     const { parts, skip } = await this.partsFor(query);
     const paths = await this.cache.acquire(this.ctx, parts);
     const connection = await this.engine.connect().catch((error) => {
@@ -192,6 +205,35 @@ export class ParquetTable implements TableReader {
       connection.closeSync();
       this.cache.release(parts);
     }
+  }
+
+  /**
+   * A read of the table's first rows without filters or sort (`limit=10`, a small table whole) answered
+   * from the process's copy of the first HEAD_ROWS rows of this version: no part, no DuckDB query. The
+   * copy is read (from the first part) once per version and process; undefined when the read reaches past
+   * it.
+   */
+  private async fromHead(query: TableQuery): Promise<TableRecord[] | undefined> {
+    if ((query.conditions ?? []).length > 0 || (query.sort ?? []).length > 0) return undefined;
+    const skip = query.skip ?? 0;
+    const end = query.limit === undefined ? this.rows : Math.min(this.rows, skip + query.limit);
+    if (end > HEAD_ROWS) return undefined;
+    // Only where the first part holds the whole copy: a table of many small appended parts keeps reading
+    // just the parts a page needs.
+    const [first] = await this.parts();
+    if (!first || first.first !== 0 || first.rows < Math.min(this.rows, HEAD_ROWS)) return undefined;
+    const head = await this.datasetCache.head(this.ctx, this.set, this.rows, async () => {
+      const records: TableRecord[] = [];
+      for await (const chunk of this.chunksOf({ limit: HEAD_ROWS }, HEAD_ROWS)) records.push(...chunk);
+      return records;
+    });
+    const selected = query.columns ?? this.columns;
+    return head.slice(skip, end).map((record) => {
+      const copy: TableRecord = {};
+      for (const column of selected) copy[column.name] = record[column.name];
+      (copy as Record<symbol, unknown>)[RECORD_ROW_ID] = (record as Record<symbol, unknown>)[RECORD_ROW_ID];
+      return copy;
+    });
   }
 
   /** Rows matching the conditions, counted by DuckDB (all rows: from the part index alone). */

@@ -42,6 +42,16 @@ export type { ScriptInput, ScriptPutOptions } from './scripts';
 export { Jobs } from './jobs';
 export type { JobInput, ScheduleOptions, ScheduleSpec } from './jobs';
 export { AsyncModelRuntime, JobRuntime, ModelRuntime, Runtime, ScriptRuntime, TaskHandle } from './runtime';
+export { Experiment, ExperimentRun, METRIC_BATCH_POINTS } from './experiments';
+export type {
+  Artifact,
+  ExperimentInfo,
+  MonitorResult,
+  ParamValue,
+  RunComparison,
+  RunInfo,
+  RunState,
+} from './experiments';
 export type {
   ActionParams,
   AsyncScriptRun,

@@ -1,4 +1,5 @@
 import { OmegaTaskError, OmegaTimeoutError } from './errors';
+import { Experiment, MonitorResult } from './experiments';
 import { HttpClient } from './http';
 import type { JobRunResult, ScriptRunResult, TaskInfo, TaskResultInfo, WorkerInfo } from './types';
 
@@ -39,6 +40,11 @@ export class Runtime {
 
   model(name: string, options: ModelRuntimeOptions = {}): ModelRuntime {
     return new ModelRuntime({ http: this.http, label: this.label }, name, options);
+  }
+
+  /** An experiment to log runs into: `await om.runtime.experiment('churn').use(async (run) => …)`. */
+  experiment(name: string): Experiment {
+    return new Experiment(this.http, name);
   }
 
   /** A stored script, run on a worker: `om.runtime.script('report').run([2024], { region: 'eu' })`. */
@@ -102,6 +108,25 @@ export class ModelRuntime {
 
   transform(X: ModelData, params: ActionParams = {}): Promise<number[][]> {
     return this.run('transform', X, undefined, params);
+  }
+
+  /** Logs this model's synchronous actions into `experiment` (made when missing) from now on. */
+  track(experiment: string): Promise<{ model: string; experiment: string; run: number }> {
+    return this.target.http.put('/api/v1/model/{name}/track', {
+      path: { name: this.name },
+      json: { experiment },
+    });
+  }
+
+  /** Compares the inputs the tracked model was called with against `baseline` (a dataset), per feature. */
+  monitor(
+    baseline: string,
+    options: { features?: string[]; since?: string; psi_threshold?: number; p_threshold?: number } = {},
+  ): Promise<MonitorResult> {
+    return this.target.http.post('/api/v1/model/{name}/monitor', {
+      path: { name: this.name },
+      json: { baseline, ...options },
+    });
   }
 
   /** The same actions, submitted without waiting: each answers a handle to poll or wait on. */

@@ -38,7 +38,7 @@ async function main(): Promise<void> {
     const guard = new OmegaAuthGuard(app.get(Reflector), auth, app.get(RateLimiter));
     const { token } = await auth.login(config.adminUserid, password, {});
     const calls = positiveInt(process.env, 'GUARD_CALLS', 100_000);
-    const paths: Array<[string, string | undefined, object, () => unknown]> = [
+    const paths: Array<[string, string | undefined, object, (...args: never[]) => unknown]> = [
       ['ping', undefined, SystemController, SystemController.prototype.ping],
       [
         'apikey',

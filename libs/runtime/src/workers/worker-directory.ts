@@ -38,6 +38,7 @@ interface WorkerDocument extends Omit<WorkerStatus, 'id'> {
 @Injectable()
 export class WorkerDirectory {
   private labelCache?: { at: number; labels: Set<string> };
+  private labelRead?: Promise<ReadonlySet<string>>;
 
   constructor(
     private readonly databases: TenantDatabases,
@@ -106,11 +107,17 @@ export class WorkerDirectory {
    */
   async servedLabels(): Promise<ReadonlySet<string>> {
     const now = Date.now();
-    if (!this.labelCache || now - this.labelCache.at > LABEL_CACHE_MS) {
-      const labels = new Set((await this.alive()).flatMap((worker) => worker.labels));
-      this.labelCache = { at: now, labels };
-    }
-    return this.labelCache.labels;
+    if (this.labelCache && now - this.labelCache.at <= LABEL_CACHE_MS) return this.labelCache.labels;
+    // Concurrent requests share one read: without it every request arriving while the cache is stale
+    // (a burst of clients) would read the heartbeats itself.
+    this.labelRead ??= this.alive()
+      .then((workers) => {
+        const labels = new Set(workers.flatMap((worker) => worker.labels));
+        this.labelCache = { at: now, labels };
+        return labels;
+      })
+      .finally(() => (this.labelRead = undefined));
+    return this.labelRead;
   }
 
   private collection(): Collection<WorkerDocument> {

@@ -8,6 +8,7 @@ import { runRuntimeBench } from './runtime/runtime.bench';
 import { readRuntimeSettings } from './runtime/settings';
 import { runSqlBench } from './sql/sql.bench';
 import { runScriptsBench } from './scripts/scripts.bench';
+import { runTrackingBench } from './tracking/tracking.bench';
 import { loadServicesEnv, positiveInt, readSettings, redactUrl } from './support/env';
 import { useDefaultHeaders } from './support/http';
 import { BENCH_DB_PATTERN, benchAuth, benchConfig, openStores, startApi } from './support/platform';
@@ -15,7 +16,7 @@ import { writeJson } from './support/report';
 
 const RESULTS_FILE = join(__dirname, 'results', 'latest.json');
 
-const SUITES = ['datasets', 'files', 'runtime', 'sql', 'scripts', 'http'] as const;
+const SUITES = ['datasets', 'files', 'runtime', 'sql', 'scripts', 'http', 'tracking'] as const;
 type Suite = (typeof SUITES)[number];
 
 /**
@@ -117,6 +118,15 @@ async function main(): Promise<void> {
       });
       console.log(`\n${http.table}`);
       sections.http = http.results;
+    }
+
+    if (suites.has('tracking')) {
+      console.log(
+        '\ntracking: metric points logged in batches, and predict latency with tracking off and on',
+      );
+      const tracking = await runTrackingBench({ client, config });
+      console.log(`\n${tracking.table}`);
+      sections.tracking = tracking.results;
     }
 
     writeJson(

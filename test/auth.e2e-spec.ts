@@ -283,7 +283,16 @@ describe('authentication', () => {
     }
   });
 
-  it('logs refused attempts without any key, token or password', () => {
+  it('logs refused attempts without any key, token or password', async () => {
+    // Its own refused attempts, so it does not depend on the tests before it having run.
+    const wrongKey = generateApiKey();
+    const wrongPassword = `wrong-${generateApiKey()}`;
+    secrets.push(wrongKey, wrongPassword);
+    await request(t.url).get('/api/v1/dataset/').set('Authorization', `ApiKey admin:${wrongKey}`).expect(401);
+    await request(t.url)
+      .post('/api/v1/auth/login')
+      .send({ userid: "' OR 1=1 --", password: wrongPassword })
+      .expect(401);
     const text = logs.lines.join('\n');
     expect(text).toContain("refused ApiKey credentials for 'admin'");
     // The injected userid is logged with everything outside the userid alphabet masked.

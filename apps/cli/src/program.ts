@@ -5,6 +5,7 @@ import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { addCloud } from './commands/cloud';
 import { addDatasets } from './commands/datasets';
+import { addExperiments } from './commands/experiments';
 import { addFiles } from './commands/files';
 import { addJobs } from './commands/jobs';
 import { addKeys } from './commands/keys';
@@ -134,6 +135,7 @@ export function buildProgram(): Command {
   addFiles(program, context);
   addModels(program, context);
   addScripts(program, context);
+  addExperiments(program, context);
   addJobs(program, context);
   addRuntime(program, context);
   addKeys(program, context);

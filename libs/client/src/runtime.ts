@@ -1,5 +1,5 @@
 import { OmegaTaskError, OmegaTimeoutError } from './errors';
-import { Experiment, MonitorResult } from './experiments';
+import { Experiment, ExperimentInfo, MonitorResult } from './experiments';
 import { HttpClient } from './http';
 import type { JobRunResult, ScriptRunResult, TaskInfo, TaskResultInfo, WorkerInfo } from './types';
 
@@ -40,6 +40,14 @@ export class Runtime {
 
   model(name: string, options: ModelRuntimeOptions = {}): ModelRuntime {
     return new ModelRuntime({ http: this.http, label: this.label }, name, options);
+  }
+
+  /** The experiments of the bucket (names matching `pattern`, a glob, when given). */
+  async experiments(pattern?: string): Promise<ExperimentInfo[]> {
+    const answer = await this.http.get<{ objects: ExperimentInfo[] }>('/api/v1/experiment', {
+      query: { pattern, limit: 1000 },
+    });
+    return answer.objects;
   }
 
   /** An experiment to log runs into: `await om.runtime.experiment('churn').use(async (run) => …)`. */

@@ -73,6 +73,8 @@ export const RUN_TOKEN_ROUTES: readonly string[] = [
   '/api/v1/job',
   '/api/v1/task',
   '/api/v1/runtime/ping',
+  // Experiment tracking: a training script logs its runs (om.runtime.experiment).
+  '/api/v1/experiment',
 ];
 
 /** Route patterns under RUN_TOKEN_ROUTES that still stay closed to run tokens. */

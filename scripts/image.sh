@@ -119,26 +119,41 @@ choose_base() {
 build() {
   require_podman
   choose_base
-  local revision volumes=()
+  local revision version common
   revision="$(git -C "$ROOT" rev-parse HEAD 2>/dev/null || echo unknown)"
+  version="$(node -p 'require(process.argv[1]).version' "$ROOT/package.json" 2>/dev/null || echo 0.0.0)"
   # The host's npm cache spares the build most downloads; it is a cache only, the lock file decides.
   mkdir -p "$HOME/.npm"
-  volumes=(-v "$HOME/.npm:/root/.npm")
+  common=(--format docker --network=host -v "$HOME/.npm:/root/.npm"
+    --build-arg "BASE_IMAGE=$BASE_IMAGE" --build-arg "BUILD_IMAGE=$BUILD_IMAGE")
   # A host that reaches the npm registry through a TLS-inspecting proxy trusts its CA; so must the build:
   # the bundle Node is pointed to, else the system one.
-  local ca="${NODE_EXTRA_CA_CERTS:-${SSL_CERT_FILE:-/etc/ssl/certs/ca-certificates.crt}}" ca_args=()
+  local ca="${NODE_EXTRA_CA_CERTS:-${SSL_CERT_FILE:-/etc/ssl/certs/ca-certificates.crt}}"
   if [[ -n $ca && -f $ca ]]; then
-    volumes+=(-v "$ca:/etc/omega-build-ca.crt:ro")
-    ca_args=(--build-arg NODE_EXTRA_CA_CERTS=/etc/omega-build-ca.crt)
+    common+=(-v "$ca:/etc/omega-build-ca.crt:ro" --build-arg NODE_EXTRA_CA_CERTS=/etc/omega-build-ca.crt)
   fi
   log "podman build $IMAGE (base $BASE_IMAGE)"
-  podman build --format docker --network=host "${volumes[@]}" \
-    --build-arg "BASE_IMAGE=$BASE_IMAGE" --build-arg "BUILD_IMAGE=$BUILD_IMAGE" "${ca_args[@]}" \
-    --build-arg "VERSION=$(node -p 'require("./package.json").version' 2>/dev/null || echo 0.0.0)" \
-    --build-arg "REVISION=$revision" --build-arg "CREATED=$(date -u +%Y-%m-%dT%H:%M:%SZ)" \
+  podman build "${common[@]}" \
+    --build-arg "VERSION=$version" --build-arg "REVISION=$revision" \
+    --build-arg "CREATED=$(date -u +%Y-%m-%dT%H:%M:%SZ)" \
     -t "$IMAGE" -t "localhost/omega-ts:${revision:0:12}" -f "$ROOT/Containerfile" "$ROOT" >"$CACHE_DIR/build.log" 2>&1 ||
     { tail -n 40 "$CACHE_DIR/build.log" >&2; die "podman build failed (log: $CACHE_DIR/build.log)"; }
   log "built $IMAGE ($(podman image inspect -f '{{.Size}}' "$IMAGE" | awk '{printf "%.0f MB", $1/1e6}'))"
+  prune_old_builds "${revision:0:12}" "${common[@]}"
+}
+
+# Every build leaves the image it replaced and its build stage behind (over a gigabyte each): drop them,
+# keeping the current build stage named so that its layers (the npm ci above all) stay the next build's cache.
+prune_old_builds() { # current revision tag, then the build's podman arguments
+  local current=$1 tag
+  shift
+  # Every layer of this stage is cached already: this only names its last one.
+  podman build -q "$@" --target build -t localhost/omega-ts-build-cache:latest -f "$ROOT/Containerfile" "$ROOT" \
+    >/dev/null 2>&1 || return 0
+  for tag in $(podman images --format '{{.Repository}}:{{.Tag}}' | grep -E '^localhost/omega-ts:[0-9a-f]{12}$' || true); do
+    [[ $tag == "localhost/omega-ts:$current" ]] || podman untag "$tag" >/dev/null 2>&1 || true
+  done
+  podman image prune -f >/dev/null 2>&1 || true
 }
 
 # ---------------------------------------------------------------- smoke test

@@ -85,7 +85,8 @@ export class DatasetsController {
   @Put(':name')
   @ApiOperation({
     summary: 'Store a dataset (replace, or append with append=true)',
-    description: 'Tables are `table.rows` unless `kind` (query or body) says `table.parquet`.',
+    description:
+      'New tables are `table.parquet` (columnar parts) unless `kind` (query or body) says `table.rows` (a document per row).',
   })
   @ApiConsumes('application/json', CSV_MEDIA_TYPE, ARROW_MEDIA_TYPE, PARQUET_MEDIA_TYPE)
   @ApiBody({ type: PutDatasetDto })

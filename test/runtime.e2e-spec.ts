@@ -70,9 +70,14 @@ describe('runtime over RabbitMQ with worker processes', () => {
     expect(refused.body.message).toContain('gpu');
     const gpu = await startWorker(app.config, { labels: ['gpu'] });
     try {
-      // Label checks are cached for a second.
-      await new Promise((resolve) => setTimeout(resolve, 1100));
-      const { body } = await app.api.get('/api/v1/runtime/ping?require=gpu').expect(200);
+      // Label checks are cached for a second: the API routes to the new worker once its cache renews.
+      let answer = refused;
+      await waitFor(
+        async () => (answer = await app.api.get('/api/v1/runtime/ping?require=gpu')).status !== 503,
+        'the API to route to the gpu worker',
+      );
+      expect(answer.status).toBe(200);
+      const body = answer.body as { task_id: string };
       const { body: status } = await app.api.get(`/api/v1/task/${body.task_id}/status`).expect(200);
       expect(status.worker).toBe(gpu.id);
       expect(status.label).toBe('gpu');
@@ -128,7 +133,8 @@ describe('runtime over RabbitMQ with worker processes', () => {
       Array.from({ length: 4 }, () =>
         app.app
           .get(RuntimeClient)
-          .submit(TenantContext.of('default'), { action: 'runtime.ping', kwargs: { delay_ms: 1500 } }),
+          // Long enough that all four are still running when the last one starts, on a loaded machine too.
+          .submit(TenantContext.of('default'), { action: 'runtime.ping', kwargs: { delay_ms: 10_000 } }),
       ),
     );
     await waitFor(async () => {
@@ -139,7 +145,7 @@ describe('runtime over RabbitMQ with worker processes', () => {
     }, 'all four tasks to start');
     expect(await draining.stop()).toBe(0);
     for (const task of submitted) {
-      const record = await finished(app, task.id, 1000);
+      const record = await finished(app, task.id, 10_000);
       expect(record).toMatchObject({ status: 'SUCCESS', worker: draining.id, attempts: 1 });
     }
     expect(draining.output()).toContain('Finishing 4 task(s) in flight');

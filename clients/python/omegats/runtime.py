@@ -5,6 +5,7 @@ from typing import Any, Dict, List, Optional, Tuple
 
 from ._http import Http, jsonable, quote
 from .errors import TaskFailed, TaskTimeout
+from .experiments import Experiment
 
 # The platform's own query parameters; an action parameter of the same name would be taken for them.
 _RESERVED = {"datax", "datay", "async", "require", "timeout"}
@@ -34,6 +35,10 @@ class Runtime:
     def job(self, name: str, timeout: Optional[int] = None) -> "JobRuntime":
         """A notebook job, run on a worker; each run stores its executed notebook under ``results/``."""
         return JobRuntime(self._http, self.label, name, timeout)
+
+    def experiment(self, name: str) -> "Experiment":
+        """An experiment to log runs into: ``with om.runtime.experiment('churn') as exp: exp.log_metric(...)``."""
+        return Experiment(self._http, name)
 
     def task(self, task_id: str) -> "Task":
         """A task already submitted, by id."""

@@ -1,4 +1,4 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, PickType } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
 import {
   Allow,
@@ -13,7 +13,6 @@ import {
   IsOptional,
   IsString,
   Matches,
-  Max,
   MaxLength,
   Min,
   ValidateNested,
@@ -25,6 +24,7 @@ import {
   MAX_EVENTS_PER_CALL,
   MAX_POINTS_PER_CALL,
 } from '@omega/tracking';
+import { ListQueryDto } from '../http/list-query.dto';
 
 const LOGGED_NAME_MESSAGE =
   'names are 1-128 letters, digits or _ . : / -, starting with a letter, digit or _';
@@ -182,22 +182,8 @@ export class LogRunDto {
   tags?: Record<string, string>;
 }
 
-export class RunsQueryDto {
-  @ApiPropertyOptional({ minimum: 0, default: 0 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(0)
-  offset?: number;
-
-  @ApiPropertyOptional({ minimum: 1, maximum: 1000, default: 100 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(1000)
-  limit?: number;
-}
+/** Paging of a run list: the `offset` and `limit` of every list. */
+export class RunsQueryDto extends PickType(ListQueryDto, ['offset', 'limit'] as const) {}
 
 const commaNumbers = ({ value }: { value: unknown }) =>
   typeof value === 'string'

@@ -95,7 +95,8 @@ describe('plugin registry', () => {
 
   it('selects by supports() in priority order: tables before the third-party kind before JSON', () => {
     const registry = t.app.get(PluginRegistry);
-    expect(registry.select([{ a: 1 }], 'data').kind).toBe(TABLE_ROWS_KIND);
+    // New tables are columnar: the Parquet kind comes first among the kinds that take rows.
+    expect(registry.select([{ a: 1 }], 'data').kind).toBe(TABLE_PARQUET_KIND);
     expect(registry.select('some text', 'data').kind).toBe('text.note');
     expect(registry.select({ nested: { a: [1] } }, 'data').kind).toBe('json.docs');
     expect(() => registry.select({ a: 1 }, 'models')).toThrow(

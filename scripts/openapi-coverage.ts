@@ -6,8 +6,9 @@ interface OperationLike {
 
 /**
  * The routes (`GET /api/v1/…`) whose success answers the document does not describe: no 2xx response
- * with a schema. Each is a place where the SDK and the other clients still copy the server's shape by
- * hand; the list shrinks as controllers declare their response DTOs.
+ * with a schema, and no redirect (a console form's 303 has no body to describe; its Location is declared).
+ * Each is a place where the SDK and the other clients still copy the server's shape by hand; the list
+ * shrinks as controllers declare their response DTOs.
  */
 export function routesWithoutResponseSchema(document: Record<string, unknown>): string[] {
   const paths = (document.paths ?? {}) as Record<
@@ -21,7 +22,8 @@ export function routesWithoutResponseSchema(document: Record<string, unknown>): 
       if (!operation) continue;
       const described = Object.entries(operation.responses ?? {}).some(
         ([status, response]) =>
-          status.startsWith('2') && Object.values(response.content ?? {}).some((media) => media.schema),
+          status.startsWith('3') ||
+          (status.startsWith('2') && Object.values(response.content ?? {}).some((media) => media.schema)),
       );
       if (!described) missing.push(`${method.toUpperCase()} ${path}`);
     }

@@ -40,10 +40,11 @@ describe("the SDK's types and the answers the OpenAPI document describes", () =>
           get: { responses: { '200': { content: { 'application/json': { schema: { type: 'object' } } } } } },
         },
         '/b': { post: { responses: { '201': { description: '' } } }, delete: { responses: {} } },
+        '/c': { post: { responses: { '303': { description: 'Redirects to /a' } } } },
       },
     };
     expect(routesWithoutResponseSchema(described)).toEqual(['POST /b', 'DELETE /b']);
-    expect(operationCount(described)).toBe(3);
+    expect(operationCount(described)).toBe(4);
   });
 });
 

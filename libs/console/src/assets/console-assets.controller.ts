@@ -1,5 +1,6 @@
 import { Controller, Get, Param, Req, Res, UseFilters } from '@nestjs/common';
 import { Public } from '@omega/accounts';
+import { ApiProduces, ApiResponse } from '@nestjs/swagger';
 import { OmegaError } from '@omega/core';
 import type { Request, Response } from 'express';
 import { createHash } from 'node:crypto';
@@ -31,6 +32,15 @@ export class ConsoleAssetsController {
   private readonly files = loadStaticFiles(CONSOLE_STATIC_DIR);
 
   @Get(':file')
+  @ApiProduces('text/css', 'text/javascript', 'image/svg+xml')
+  @ApiResponse({
+    status: 200,
+    description: 'The stylesheet, script or icon',
+    content: Object.fromEntries(
+      ['text/css', 'text/javascript', 'image/svg+xml'].map((type) => [type, { schema: { type: 'string' } }]),
+    ),
+  })
+  @ApiResponse({ status: 304, description: 'Not modified (the ETag matched)' })
   serve(@Param('file') name: string, @Req() req: Request, @Res() res: Response): void {
     const file = this.files.get(name);
     if (!file) throw OmegaError.notFound(`console/static/${name}`);

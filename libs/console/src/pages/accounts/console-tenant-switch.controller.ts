@@ -13,6 +13,7 @@ import { ConsoleExceptionFilter } from '../../http/console-exception.filter';
 import { TenantSwitchForm } from '../../http/console-forms';
 import { CONSOLE_BASE } from '../../rendering/console-files';
 import { ConsoleRenderer } from '../../rendering/console-renderer';
+import { ConsoleForm, ConsolePage } from '../../http/console-openapi';
 
 /**
  * The tenant switcher: a user with several memberships moves their console session to another tenant.
@@ -28,6 +29,7 @@ export class ConsoleTenantSwitchController {
     private readonly view: ConsoleRenderer,
   ) {}
 
+  @ConsolePage('The tenants the user belongs to, to switch between')
   @Get()
   async page(
     @CurrentPrincipal() principal: Principal,
@@ -39,6 +41,7 @@ export class ConsoleTenantSwitchController {
 
   /** Readonly users may switch too: it changes no data, only which tenant their session is in. */
   @ReadOnlyAllowed()
+  @ConsoleForm('the console home, in the chosen tenant')
   @Post()
   async switchTenant(
     @CurrentPrincipal() principal: Principal,

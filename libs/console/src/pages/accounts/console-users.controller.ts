@@ -28,6 +28,7 @@ import { CsrfForm, NoticeQuery, PasswordForm } from '../../http/console-forms';
 import { KeyLimitsForm } from './key-limits-form';
 import { CONSOLE_BASE } from '../../rendering/console-files';
 import { ConsoleRenderer } from '../../rendering/console-renderer';
+import { ConsoleForm, ConsolePage } from '../../http/console-openapi';
 
 const NOTICES: Record<string, string> = {
   disabled: 'The user was disabled: their sessions and API keys stop working at once.',
@@ -57,6 +58,7 @@ export class ConsoleUsersController {
     private readonly view: ConsoleRenderer,
   ) {}
 
+  @ConsolePage('One user: memberships, API keys and their limits')
   @Get()
   async userPage(
     @CurrentPrincipal() principal: Principal,
@@ -81,6 +83,7 @@ export class ConsoleUsersController {
   }
 
   /** Removes the user from this tenant only (their account and other memberships stay). */
+  @ConsoleForm('the users page')
   @Post('remove')
   async remove(
     @CurrentPrincipal() principal: Principal,
@@ -95,6 +98,7 @@ export class ConsoleUsersController {
     res.redirect(303, `${CONSOLE_BASE}/users?done=removed`);
   }
 
+  @ConsoleForm('the user page')
   @Post('disable')
   @PlatformAdmin()
   disable(
@@ -107,6 +111,7 @@ export class ConsoleUsersController {
     return this.setDisabled(principal, actor, userid, true, res);
   }
 
+  @ConsoleForm('the user page')
   @Post('enable')
   @PlatformAdmin()
   enable(
@@ -119,6 +124,7 @@ export class ConsoleUsersController {
     return this.setDisabled(principal, actor, userid, false, res);
   }
 
+  @ConsoleForm('the user page')
   @Post('password')
   @PlatformAdmin()
   async resetPassword(
@@ -139,6 +145,7 @@ export class ConsoleUsersController {
    * Sets one of the user's keys' own rate limits: a blank field goes back to the role's or the platform's
    * default, 0 is no limit. A key of another user is not found from this user's page.
    */
+  @ConsoleForm('the user page, at the key')
   @Post('keys/:id/limits')
   @PlatformAdmin()
   async setKeyLimits(

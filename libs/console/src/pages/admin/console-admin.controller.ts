@@ -24,6 +24,7 @@ import {
 import { CONSOLE_BASE } from '../../rendering/console-files';
 import { ConsoleRenderer } from '../../rendering/console-renderer';
 import { namedPage, PAGE_SIZE, pageHref } from '../listing/cursor-page';
+import { ConsoleForm, ConsolePage } from '../../http/console-openapi';
 
 /** Audit events shown per page, newest first. */
 const AUDIT_PAGE = 100;
@@ -50,6 +51,7 @@ export class ConsoleAdminController {
     private readonly view: ConsoleRenderer,
   ) {}
 
+  @ConsolePage('The users of the tenant (of every tenant for a platform admin)')
   @Get('users')
   async usersPage(
     @CurrentPrincipal() principal: Principal,
@@ -73,6 +75,7 @@ export class ConsoleAdminController {
     });
   }
 
+  @ConsoleForm('the users page')
   @Post('users')
   async createUser(
     @CurrentPrincipal() principal: Principal,
@@ -85,6 +88,7 @@ export class ConsoleAdminController {
     res.redirect(303, `${CONSOLE_BASE}/users?done=created`);
   }
 
+  @ConsoleForm('the users page')
   @Post('users/:userid/role')
   async setRole(
     @CurrentPrincipal() principal: Principal,
@@ -99,6 +103,7 @@ export class ConsoleAdminController {
     res.redirect(303, `${CONSOLE_BASE}/users?done=role`);
   }
 
+  @ConsolePage('The tenants (platform admins)')
   @Get('tenants')
   async tenantsPage(
     @CurrentPrincipal() principal: Principal,
@@ -126,6 +131,7 @@ export class ConsoleAdminController {
     });
   }
 
+  @ConsolePage('The audit log of account changes')
   @Get('audit')
   async auditPage(
     @CurrentPrincipal() principal: Principal,

@@ -5,6 +5,7 @@ import { TaskRecordsRepository, WorkerDirectory } from '@omega/runtime';
 import type { Request, Response } from 'express';
 import { ConsoleExceptionFilter } from '../../http/console-exception.filter';
 import { ConsoleRenderer } from '../../rendering/console-renderer';
+import { ConsolePage } from '../../http/console-openapi';
 
 /** The landing page: how many objects the tenant has, its latest tasks, the live workers. */
 @Controller('console')
@@ -17,6 +18,7 @@ export class ConsoleHomeController {
     private readonly view: ConsoleRenderer,
   ) {}
 
+  @ConsolePage('The overview: counts of stored objects, tasks and workers')
   @Get()
   async overview(
     @CurrentPrincipal() principal: Principal,

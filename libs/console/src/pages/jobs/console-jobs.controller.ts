@@ -20,6 +20,7 @@ import { namedPage, PAGE_SIZE } from '../listing/cursor-page';
 import { runRequestOf } from '../scripts/run-form';
 import { describeCron } from './cron-text';
 import { notebookView } from './notebook-view';
+import { ConsoleForm, ConsolePage } from '../../http/console-openapi';
 
 const JOBS_PREFIX = 'jobs';
 const RESULTS = 'results/';
@@ -49,6 +50,7 @@ export class ConsoleJobsController {
     private readonly view: ConsoleRenderer,
   ) {}
 
+  @ConsolePage('The notebook jobs, paged and searchable')
   @Get()
   async list(
     @CurrentPrincipal() principal: Principal,
@@ -74,6 +76,7 @@ export class ConsoleJobsController {
     });
   }
 
+  @ConsolePage('One job: its notebook, schedule and runs')
   @Get(':name')
   async job(
     @CurrentPrincipal() principal: Principal,
@@ -86,6 +89,7 @@ export class ConsoleJobsController {
   }
 
   /** An executed notebook of the job (`results/<job>_<time>.ipynb`), with its outputs and errors. */
+  @ConsolePage('One result notebook of a job, rendered')
   @Get(':name/results/:result')
   async result(
     @CurrentPrincipal() principal: Principal,
@@ -107,6 +111,7 @@ export class ConsoleJobsController {
   }
 
   /** Runs the job now for the logged-in user: waits and shows how it went, or opens its task. */
+  @ConsoleForm('the task page of the run')
   @Post(':name/run')
   async run(
     @CurrentPrincipal() principal: Principal,
@@ -127,6 +132,7 @@ export class ConsoleJobsController {
   }
 
   /** Sets or changes the schedule: a cron expression or plain English, checked as the API checks it. */
+  @ConsoleForm('the job page')
   @Post(':name/schedule')
   async setSchedule(
     @CurrentPrincipal() principal: Principal,
@@ -142,6 +148,7 @@ export class ConsoleJobsController {
     res.redirect(303, `${jobPath(name)}?done=scheduled`);
   }
 
+  @ConsoleForm('the job page')
   @Post(':name/schedule/drop')
   async dropSchedule(
     @CurrentPrincipal() principal: Principal,

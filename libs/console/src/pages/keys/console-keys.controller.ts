@@ -28,6 +28,7 @@ import { CsrfForm, ListingNoticeQuery, ListingQuery, NewApiKeyForm } from '../..
 import { CONSOLE_BASE } from '../../rendering/console-files';
 import { ConsoleRenderer } from '../../rendering/console-renderer';
 import { ListingPage, namedPage, PAGE_SIZE } from '../listing/cursor-page';
+import { ConsoleForm, ConsolePage } from '../../http/console-openapi';
 
 const DAY_MS = 24 * 3600 * 1000;
 
@@ -46,6 +47,7 @@ export class ConsoleKeysController {
     private readonly limits: RateLimiter,
   ) {}
 
+  @ConsolePage("The user's own API keys and their rate limits")
   @Get()
   async list(
     @CurrentPrincipal() principal: Principal,
@@ -59,6 +61,7 @@ export class ConsoleKeysController {
   }
 
   /** Every member's keys of the admin's tenant, with their owner. */
+  @ConsolePage("Every member's API keys of the tenant (admins)")
   @Get('tenant')
   @Roles('admin')
   async tenantKeys(
@@ -71,6 +74,7 @@ export class ConsoleKeysController {
     this.view.render(req, res, 'tenant-keys', { title: 'API keys of the tenant', q: query.q ?? '', page });
   }
 
+  @ConsoleForm('the keys page', { rendersOnSuccess: 'The keys page showing the new key, once' })
   @Post()
   async create(
     @CurrentPrincipal() principal: Principal,
@@ -84,6 +88,7 @@ export class ConsoleKeysController {
     await this.page(principal, {}, req, res, { created }, 201);
   }
 
+  @ConsoleForm('the keys page')
   @Post(':id/revoke')
   async revoke(
     @CurrentPrincipal() principal: Principal,

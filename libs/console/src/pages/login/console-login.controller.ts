@@ -17,6 +17,7 @@ import { ConsoleExceptionFilter } from '../../http/console-exception.filter';
 import { CsrfForm, LoginForm } from '../../http/console-forms';
 import { CONSOLE_BASE, CONSOLE_LOGIN } from '../../rendering/console-files';
 import { ConsoleRenderer, csrfTokenOf } from '../../rendering/console-renderer';
+import { ConsoleForm, ConsolePage } from '../../http/console-openapi';
 
 /**
  * Password login and logout. The login form has its own anti-forgery token (a CSRF cookie set before any
@@ -31,6 +32,7 @@ export class ConsoleLoginController {
   ) {}
 
   @Public()
+  @ConsolePage('The sign-in form')
   @Get('login')
   async loginPage(@Req() req: Request, @Res() res: Response): Promise<void> {
     const session = (req.cookies as Record<string, unknown> | undefined)?.[SESSION_COOKIE];
@@ -43,6 +45,7 @@ export class ConsoleLoginController {
 
   @Public()
   @LoginRoute()
+  @ConsoleForm('the console home')
   @Post('login')
   async login(@Req() req: Request, @Res() res: Response, @Body() form: LoginForm): Promise<void> {
     const cookie = (req.cookies as Record<string, unknown> | undefined)?.[CSRF_COOKIE];
@@ -69,6 +72,7 @@ export class ConsoleLoginController {
 
   /** Readonly users may log out too: it ends nothing but their own session. */
   @ReadOnlyAllowed()
+  @ConsoleForm('the sign-in form')
   @Post('logout')
   async logout(@Req() req: Request, @Res() res: Response, @Body() _form: CsrfForm): Promise<void> {
     // Server-side first: a copy of the cookie kept elsewhere must stop working too.

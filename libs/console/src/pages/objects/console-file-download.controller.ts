@@ -1,4 +1,5 @@
 import { Controller, Get, Param, Query, Res, UseFilters } from '@nestjs/common';
+import { ApiProduces, ApiResponse } from '@nestjs/swagger';
 import { CurrentPrincipal, Principal } from '@omega/accounts';
 import { TenantContext } from '@omega/core';
 import { fileDownloadHeaders, FilesService } from '@omega/files';
@@ -18,6 +19,12 @@ export class ConsoleFileDownloadController {
   constructor(private readonly files: FilesService) {}
 
   @Get(':name/download')
+  @ApiProduces('application/octet-stream')
+  @ApiResponse({
+    status: 200,
+    description: "The file's bytes, with its stored content type (active types as attachments)",
+    content: { 'application/octet-stream': { schema: { type: 'string', format: 'binary' } } },
+  })
   async download(
     @CurrentPrincipal() principal: Principal,
     @Param('name') name: string,

@@ -6,6 +6,7 @@ import { ConsoleExceptionFilter } from '../../http/console-exception.filter';
 import { BucketQuery, ObjectListQuery } from '../../http/console-forms';
 import { ConsoleRenderer } from '../../rendering/console-renderer';
 import { BrowsedStore, ObjectBrowser, PREVIEW_ROWS } from './object-browser';
+import { ConsolePage } from '../../http/console-openapi';
 
 const TITLES: Record<BrowsedStore, string> = { datasets: 'Datasets', models: 'Models', files: 'Files' };
 
@@ -18,6 +19,7 @@ export class ConsoleObjectsController {
     private readonly view: ConsoleRenderer,
   ) {}
 
+  @ConsolePage('The datasets of a bucket, paged and searchable')
   @Get('datasets')
   datasets(
     @CurrentPrincipal() p: Principal,
@@ -28,6 +30,7 @@ export class ConsoleObjectsController {
     return this.listing('datasets', p, q, req, res);
   }
 
+  @ConsolePage('The models of a bucket, paged and searchable')
   @Get('models')
   models(
     @CurrentPrincipal() p: Principal,
@@ -38,6 +41,7 @@ export class ConsoleObjectsController {
     return this.listing('models', p, q, req, res);
   }
 
+  @ConsolePage('The files of a bucket, paged and searchable')
   @Get('files')
   files(
     @CurrentPrincipal() p: Principal,
@@ -48,6 +52,7 @@ export class ConsoleObjectsController {
     return this.listing('files', p, q, req, res);
   }
 
+  @ConsolePage('One dataset: its metadata and first rows')
   @Get('datasets/:name')
   async dataset(
     @CurrentPrincipal() principal: Principal,
@@ -68,6 +73,7 @@ export class ConsoleObjectsController {
     });
   }
 
+  @ConsolePage('One model: its metadata and versions')
   @Get('models/:name')
   async model(
     @CurrentPrincipal() principal: Principal,
@@ -86,6 +92,7 @@ export class ConsoleObjectsController {
     });
   }
 
+  @ConsolePage('One file: its metadata and a download link')
   @Get('files/:name')
   async file(
     @CurrentPrincipal() principal: Principal,

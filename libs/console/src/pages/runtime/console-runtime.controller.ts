@@ -8,6 +8,7 @@ import { ListingQuery, TaskListQuery, utcTime } from '../../http/console-forms';
 import { ConsoleRenderer } from '../../rendering/console-renderer';
 import { workerId } from '../../rendering/view-filters';
 import { namedPage, PAGE_SIZE, pageHref } from '../listing/cursor-page';
+import { ConsolePage } from '../../http/console-openapi';
 
 /** Tasks shown per page, newest first. */
 const TASK_LIMIT = 50;
@@ -22,6 +23,7 @@ export class ConsoleRuntimeController {
     private readonly view: ConsoleRenderer,
   ) {}
 
+  @ConsolePage('The tasks, newest first, filterable by state')
   @Get('tasks')
   async taskList(
     @CurrentPrincipal() principal: Principal,
@@ -64,6 +66,7 @@ export class ConsoleRuntimeController {
     });
   }
 
+  @ConsolePage('One task: state, times, result or error')
   @Get('tasks/:id')
   async task(
     @CurrentPrincipal() principal: Principal,
@@ -80,6 +83,7 @@ export class ConsoleRuntimeController {
    * The live workers, a page at a time from a cursor: the id as the reader sees it (the whole id for
    * platform admins, its random part for others, so the link never names a host).
    */
+  @ConsolePage('The live workers and the labels they serve')
   @Get('workers')
   async workerList(
     @CurrentPrincipal() principal: Principal,

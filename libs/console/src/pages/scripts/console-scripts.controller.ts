@@ -12,6 +12,7 @@ import { ConsoleRenderer } from '../../rendering/console-renderer';
 import { highlight } from '../../rendering/highlight';
 import { namePage } from '../listing/cursor-page';
 import { runRequestOf } from './run-form';
+import { ConsoleForm, ConsolePage } from '../../http/console-openapi';
 
 /** Runs a script page lists. */
 const RECENT_RUNS = 10;
@@ -31,6 +32,7 @@ export class ConsoleScriptsController {
     private readonly view: ConsoleRenderer,
   ) {}
 
+  @ConsolePage('The scripts, paged and searchable')
   @Get()
   async list(
     @CurrentPrincipal() principal: Principal,
@@ -47,6 +49,7 @@ export class ConsoleScriptsController {
     });
   }
 
+  @ConsolePage('One script: its source and a run form')
   @Get(':name')
   async script(
     @CurrentPrincipal() principal: Principal,
@@ -61,6 +64,7 @@ export class ConsoleScriptsController {
    * Runs the script for the logged-in user: waits and shows the answer (result, stdout, stderr), or
    * submits it and goes to the task's page. Readonly users are refused by the auth guard before this.
    */
+  @ConsoleForm('the task page of the run')
   @Post(':name/run')
   async run(
     @CurrentPrincipal() principal: Principal,

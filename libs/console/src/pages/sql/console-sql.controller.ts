@@ -11,6 +11,7 @@ import { formatCell } from '../../rendering/view-filters';
 import { namePage } from '../listing/cursor-page';
 import { firstRows } from '../objects/first-rows';
 import { PREVIEW_ROWS } from '../objects/object-browser';
+import { ConsolePage } from '../../http/console-openapi';
 
 /** A placeholder's form field: `v_<name>`, so they cannot collide with the page's own parameters. */
 const FIELD_PREFIX = 'v_';
@@ -31,6 +32,7 @@ export class ConsoleSqlController {
     private readonly view: ConsoleRenderer,
   ) {}
 
+  @ConsolePage('The SQL references, paged and searchable')
   @Get()
   async list(
     @CurrentPrincipal() principal: Principal,
@@ -47,6 +49,7 @@ export class ConsoleSqlController {
     });
   }
 
+  @ConsolePage('One SQL reference: its connection (secrets hidden) and query')
   @Get(':name')
   async reference(
     @CurrentPrincipal() principal: Principal,

@@ -1,0 +1,174 @@
+import { Controller, Get, Param, Query, Req, Res, UseFilters } from '@nestjs/common';
+import { CurrentPrincipal, Principal } from '@omega/accounts';
+import { OmegaError, TenantContext } from '@omega/core';
+import { ExperimentsService, MAX_COMPARED_RUNS } from '@omega/tracking';
+import type { Request, Response } from 'express';
+import { Chart, CHART_CONTENT_TYPES, ChartFormat, ChartRenderer } from '../../charts/chart-renderer';
+import { ConsoleExceptionFilter } from '../../http/console-exception.filter';
+import { ConsoleRenderer } from '../../rendering/console-renderer';
+import { CHART_FILE, ExperimentChartQuery, ExperimentListQuery, MonitorQuery } from './tracking-forms';
+import { TrackingPages } from './tracking-pages';
+
+/** Experiments a listing page shows. */
+const LIST_PAGE = 50;
+
+/**
+ * A chart answer is an image on its own: nothing in it may run or load anything, whoever opens it (the
+ * pages embed it with <img>, which runs nothing either).
+ */
+const CHART_POLICY = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; sandbox";
+
+/** Experiments (runs, parameters, metric curves, comparison) and tracked models' drift monitoring. */
+@Controller('console')
+@UseFilters(ConsoleExceptionFilter)
+export class ConsoleTrackingController {
+  constructor(
+    private readonly experiments: ExperimentsService,
+    private readonly pages: TrackingPages,
+    private readonly charts: ChartRenderer,
+    private readonly view: ConsoleRenderer,
+  ) {}
+
+  @Get('experiments')
+  async list(
+    @CurrentPrincipal() principal: Principal,
+    @Query() query: ExperimentListQuery,
+    @Req() req: Request,
+    @Res() res: Response,
+  ): Promise<void> {
+    const ctx = TenantContext.of(principal.tenant, query.bucket);
+    const q = query.q?.trim() ?? '';
+    const skip = query.skip ?? 0;
+    const { items, total } = await this.experiments.list(ctx, {
+      pattern: q ? (/[*?]/.test(q) ? q : `*${q}*`) : undefined,
+      skip,
+      limit: LIST_PAGE,
+    });
+    const link = (to: number) =>
+      `?${new URLSearchParams({ ...(q ? { q } : {}), ...(query.bucket ? { bucket: query.bucket } : {}), skip: String(to) })}`;
+    this.view.render(req, res, 'experiments', {
+      title: 'Experiments',
+      bucket: ctx.bucket,
+      q,
+      items,
+      total,
+      nextHref: skip + LIST_PAGE < total ? link(skip + LIST_PAGE) : null,
+      previousHref: skip > 0 ? link(Math.max(0, skip - LIST_PAGE)) : null,
+    });
+  }
+
+  @Get('experiments/:name')
+  async experiment(
+    @CurrentPrincipal() principal: Principal,
+    @Param('name') name: string,
+    @Query() query: ExperimentChartQuery,
+    @Req() req: Request,
+    @Res() res: Response,
+  ): Promise<void> {
+    const ctx = TenantContext.of(principal.tenant, query.bucket);
+    const page = await this.pages.experiment(ctx, name, query.metric);
+    this.view.render(req, res, 'experiment', {
+      title: `Experiment ${name}`,
+      bucket: ctx.bucket,
+      ...page,
+      maxCompared: MAX_COMPARED_RUNS,
+      chartQuery: chartQuery(query.bucket, { metric: page.metric }),
+    });
+  }
+
+  @Get('experiments/:name/compare')
+  async compare(
+    @CurrentPrincipal() principal: Principal,
+    @Param('name') name: string,
+    @Query() query: ExperimentChartQuery,
+    @Req() req: Request,
+    @Res() res: Response,
+  ): Promise<void> {
+    const ctx = TenantContext.of(principal.tenant, query.bucket);
+    const page = await this.pages.compare(ctx, name, query.runs, query.metric);
+    const runs = page.runs.map((run) => run.run);
+    this.view.render(req, res, 'experiment-compare', {
+      title: `Experiment ${name}: runs ${runs.join(', ')}`,
+      bucket: ctx.bucket,
+      ...page,
+      runNumbers: runs,
+      chartQuery: chartQuery(query.bucket, { metric: page.metric, runs: runs.join(',') }),
+    });
+  }
+
+  @Get('experiments/:name/charts/:file')
+  async experimentChart(
+    @CurrentPrincipal() principal: Principal,
+    @Param('name') name: string,
+    @Param('file') file: string,
+    @Query() query: ExperimentChartQuery,
+    @Res() res: Response,
+  ): Promise<void> {
+    const ctx = TenantContext.of(principal.tenant, query.bucket);
+    const [chart, format] = chartFile(file);
+    if (query.runs && (query.runs.length < 1 || query.runs.length > MAX_COMPARED_RUNS))
+      throw OmegaError.invalidInput(`runs: 1 to ${MAX_COMPARED_RUNS} run numbers`);
+    await this.send(res, await this.pages.experimentChart(ctx, name, chart, query), format, `${name}-${chart}`);
+  }
+
+  @Get('models/:name/monitor')
+  async monitor(
+    @CurrentPrincipal() principal: Principal,
+    @Param('name') name: string,
+    @Query() query: MonitorQuery,
+    @Req() req: Request,
+    @Res() res: Response,
+  ): Promise<void> {
+    const ctx = TenantContext.of(principal.tenant, query.bucket);
+    const page = await this.pages.monitoring(ctx, name, query.feature);
+    this.view.render(req, res, 'model-monitor', {
+      title: `Monitoring of model ${page.model}`,
+      store: 'models',
+      bucket: ctx.bucket,
+      ...page,
+      chartQuery: chartQuery(query.bucket, {}),
+      distributionQuery: chartQuery(query.bucket, { feature: page.feature }),
+    });
+  }
+
+  @Get('models/:name/monitor/charts/:file')
+  async monitorChart(
+    @CurrentPrincipal() principal: Principal,
+    @Param('name') name: string,
+    @Param('file') file: string,
+    @Query() query: MonitorQuery,
+    @Res() res: Response,
+  ): Promise<void> {
+    const ctx = TenantContext.of(principal.tenant, query.bucket);
+    const [chart, format] = chartFile(file);
+    await this.send(res, await this.pages.monitorChart(ctx, name, chart, query.feature), format, `${name}-${chart}`);
+  }
+
+  private async send(res: Response, chart: Chart, format: ChartFormat, base: string): Promise<void> {
+    const body = await this.charts.render(chart, format);
+    res.status(200);
+    res.setHeader('Content-Type', CHART_CONTENT_TYPES[format]);
+    res.setHeader('Content-Security-Policy', CHART_POLICY);
+    res.setHeader('X-Content-Type-Options', 'nosniff');
+    res.setHeader('Cache-Control', 'no-store');
+    const filename = `${base.replace(/[^A-Za-z0-9_.-]+/g, '_')}.${format}`;
+    // SVG and PNG show in the page (the download links carry `download`); the CSV saves as a file.
+    res.setHeader('Content-Disposition', `${format === 'csv' ? 'attachment' : 'inline'}; filename="${filename}"`);
+    res.send(body);
+  }
+}
+
+function chartFile(file: string): [string, ChartFormat] {
+  const match = CHART_FILE.exec(file);
+  if (!match) throw OmegaError.notFound(`chart ${file} (charts are <name>.svg, .png or .csv)`);
+  return [match[1], match[2] as ChartFormat];
+}
+
+/** The query string a page's chart links carry. */
+function chartQuery(bucket: string | undefined, values: Record<string, string | null>): string {
+  const params = new URLSearchParams();
+  if (bucket) params.set('bucket', bucket);
+  for (const [key, value] of Object.entries(values)) if (value) params.set(key, value);
+  const text = params.toString();
+  return text ? `?${text}` : '';
+}

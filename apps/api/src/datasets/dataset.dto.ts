@@ -1,4 +1,5 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, getSchemaPath } from '@nestjs/swagger';
+import type { SchemaObject } from '@nestjs/swagger/dist/interfaces/open-api-spec.interface';
 import { holdsNul, NUL_REFUSED } from '@omega/datasets';
 import { Transform, Type } from 'class-transformer';
 import {
@@ -19,6 +20,7 @@ import {
   ValidateIf,
   ValidateNested,
 } from 'class-validator';
+import { ListPageDto } from '../http/answer-docs';
 
 /** Refuses what no store can keep (see holdsNul) as a 400 naming the property. */
 function StorableText(): PropertyDecorator {
@@ -224,3 +226,80 @@ export class ConvertDatasetDto {
   @IsIn(['table.rows', 'table.parquet'])
   kind!: 'table.rows' | 'table.parquet';
 }
+
+/** A dataset's Metadata as the API shows it (what a put, copy, convert or `into` answers). */
+export class DatasetDto {
+  @ApiProperty({ example: 'sales' }) name!: string;
+  @ApiProperty({ example: 'table.parquet' }) kind!: string;
+  @ApiProperty({ example: 'default' }) bucket!: string;
+  @ApiProperty({ type: 'object', additionalProperties: true }) attributes!: Record<string, unknown>;
+  @ApiProperty({
+    type: 'object',
+    description: "the kind's facts: a table's columns and rows; a SQL reference's url (without password)",
+    properties: {
+      columns: {
+        type: 'array',
+        items: {
+          type: 'object',
+          properties: { name: { type: 'string' }, type: { type: 'string', example: 'float64' } },
+          required: ['name', 'type'],
+        },
+      },
+      rows: { type: 'integer' },
+    },
+    additionalProperties: true,
+  })
+  kindMeta!: Record<string, unknown>;
+  @ApiProperty() created!: Date;
+  @ApiProperty() modified!: Date;
+}
+
+export class DatasetListDto extends ListPageDto(DatasetDto) {}
+
+const RECORDS_SCHEMA: SchemaObject = {
+  title: 'records',
+  type: 'array',
+  items: { type: 'object', additionalProperties: true },
+  description: 'one object per row, `[{column: value}]`',
+};
+const DICT_SCHEMA: SchemaObject = {
+  title: 'dict',
+  type: 'object',
+  description: "omega-ml's `orient=dict`: `{data: {column: {rowId: value}}, index: {values, type}}`",
+  properties: {
+    data: {
+      type: 'object',
+      additionalProperties: { type: 'object', additionalProperties: true },
+    },
+    index: {
+      type: 'object',
+      properties: {
+        values: { type: 'array', items: { type: 'integer' } },
+        type: { type: 'string', example: 'Int64Index' },
+      },
+      required: ['values', 'type'],
+    },
+  },
+  required: ['data', 'index'],
+};
+
+/** `GET /dataset/{name}` as JSON: a table by its `orient`, or a json.docs dataset's stored value. */
+export const DATASET_READ_JSON: SchemaObject = {
+  oneOf: [
+    DICT_SCHEMA,
+    RECORDS_SCHEMA,
+    {
+      title: 'json.docs',
+      description: 'a json.docs dataset: the JSON value (or list) as it was stored',
+      not: { anyOf: [DICT_SCHEMA, RECORDS_SCHEMA] },
+    },
+  ],
+};
+
+/** A query's rows (`records`), or its aggregate groups (also records). */
+export const DATASET_QUERY_JSON: SchemaObject = RECORDS_SCHEMA;
+
+/** `POST /dataset/sql` as JSON: the rows, or with `into` the summary of the table it stored. */
+export const DATASET_SQL_JSON: SchemaObject = {
+  oneOf: [RECORDS_SCHEMA, { $ref: getSchemaPath(DatasetDto) }],
+};

@@ -1,5 +1,14 @@
-import { Controller, Delete, Get, HttpCode, Param, Post, Put, Query, Req, Res } from '@nestjs/common';
-import { ApiBody, ApiConsumes, ApiOperation, ApiProduces, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Query, Req, Res } from '@nestjs/common';
+import {
+  ApiBody,
+  ApiConsumes,
+  ApiCreatedResponse,
+  ApiExtraModels,
+  ApiOkResponse,
+  ApiOperation,
+  ApiQuery,
+  ApiTags,
+} from '@nestjs/swagger';
 import { ReadOnlyAllowed } from '@omega/accounts';
 import type { TenantContext } from '@omega/core';
 import {
@@ -9,7 +18,9 @@ import {
   PARQUET_MEDIA_TYPE,
   uploadFormat,
 } from '@omega/datasets';
+import type { SchemaObject } from '@nestjs/swagger/dist/interfaces/open-api-spec.interface';
 import type { Request, Response } from 'express';
+import { ApiStreamAnswer, DeletedDto } from '../http/answer-docs';
 import { listEnvelope, ListQueryDto } from '../http/list-query.dto';
 import { sendStream } from '../http/send-answer';
 import { Tenant } from '../http/tenant.decorator';
@@ -17,20 +28,37 @@ import { validateBody } from '../http/validate-body';
 import {
   ConvertDatasetDto,
   CopyDatasetDto,
+  DATASET_QUERY_JSON,
+  DATASET_READ_JSON,
+  DATASET_SQL_JSON,
+  DatasetDto,
+  DatasetListDto,
   PutDatasetDto,
   QueryDatasetDto,
   SqlQueryDto,
   StreamUploadQueryDto,
 } from './dataset.dto';
 
+/** A table answer: JSON (`json`), or a CSV, Arrow or Parquet stream, by Accept. */
+function ApiTableAnswer(description: string, json: SchemaObject): MethodDecorator {
+  return ApiStreamAnswer({
+    description,
+    json,
+    binary: [CSV_MEDIA_TYPE, ARROW_MEDIA_TYPE, PARQUET_MEDIA_TYPE],
+  });
+}
+
 @ApiTags('datasets')
+// Referenced by name inside the SQL answer's oneOf, so listed for the document.
+@ApiExtraModels(DatasetDto)
 @Controller('api/v1/dataset')
 export class DatasetsController {
   constructor(private readonly datasets: DatasetsService) {}
 
   @Get()
   @ApiOperation({ summary: 'List datasets' })
-  async list(@Tenant() ctx: TenantContext, @Query() query: ListQueryDto) {
+  @ApiOkResponse({ type: DatasetListDto })
+  async list(@Tenant() ctx: TenantContext, @Query() query: ListQueryDto): Promise<DatasetListDto> {
     const { items, total } = await this.datasets.list(ctx, { ...query, skip: query.offset });
     return listEnvelope(items, total, query);
   }
@@ -45,10 +73,16 @@ export class DatasetsController {
       '(OMEGA_DUCKDB_MEMORY_MB) and a row cap (OMEGA_SQL_MAX_ROWS). Answered as JSON records, CSV, Arrow or ' +
       'Parquet by Accept, or stored as a new table with `into`.',
   })
-  @ApiBody({ type: SqlQueryDto })
-  @ApiProduces('application/json', CSV_MEDIA_TYPE, ARROW_MEDIA_TYPE, PARQUET_MEDIA_TYPE)
-  async sql(@Tenant() ctx: TenantContext, @Req() req: Request, @Res() res: Response): Promise<void> {
-    const body = await validateBody(SqlQueryDto, req.body);
+  @ApiTableAnswer(
+    'the rows as JSON records, CSV, Arrow or Parquet; with `into`, the stored table',
+    DATASET_SQL_JSON,
+  )
+  async sql(
+    @Tenant() ctx: TenantContext,
+    @Body() body: SqlQueryDto,
+    @Req() req: Request,
+    @Res() res: Response,
+  ): Promise<void> {
     const answer = await this.datasets.sql(ctx, body, req.header('accept'));
     if (answer.headers) res.set(answer.headers);
     await sendStream(res, answer.mediaType, answer.write);
@@ -56,7 +90,8 @@ export class DatasetsController {
 
   @Get(':name/metadata')
   @ApiOperation({ summary: "A dataset's Metadata" })
-  metadata(@Tenant() ctx: TenantContext, @Param('name') name: string) {
+  @ApiOkResponse({ type: DatasetDto })
+  metadata(@Tenant() ctx: TenantContext, @Param('name') name: string): Promise<DatasetDto> {
     return this.datasets.metadata(ctx, name);
   }
 
@@ -68,7 +103,10 @@ export class DatasetsController {
       '`columns`, `sort` (`a,-b`), `skip`, `limit`, `orient` (dict | records). Format by Accept or `format`. ' +
       'A SQL reference takes its placeholder values as `sqlvars={"name": value}` (JSON).',
   })
-  @ApiProduces('application/json', CSV_MEDIA_TYPE, ARROW_MEDIA_TYPE, PARQUET_MEDIA_TYPE)
+  @ApiTableAnswer(
+    'a table as JSON (by `orient`), CSV, Arrow or Parquet; a json.docs dataset as its JSON',
+    DATASET_READ_JSON,
+  )
   @ApiQuery({ name: 'orient', required: false, enum: ['dict', 'records'] })
   async read(
     @Tenant() ctx: TenantContext,
@@ -90,12 +128,13 @@ export class DatasetsController {
   })
   @ApiConsumes('application/json', CSV_MEDIA_TYPE, ARROW_MEDIA_TYPE, PARQUET_MEDIA_TYPE)
   @ApiBody({ type: PutDatasetDto })
+  @ApiOkResponse({ type: DatasetDto })
   async put(
     @Tenant() ctx: TenantContext,
     @Param('name') name: string,
     @Query() query: StreamUploadQueryDto,
     @Req() req: Request,
-  ) {
+  ): Promise<DatasetDto> {
     if (uploadFormat(req.header('content-type')) === 'json') {
       const body = await validateBody(PutDatasetDto, req.body);
       return this.datasets.putJson(ctx, name, { ...body, kind: body.kind ?? query.kind });
@@ -108,14 +147,14 @@ export class DatasetsController {
   @ReadOnlyAllowed()
   @HttpCode(200)
   @ApiOperation({ summary: 'Query with filters, sort, paging, and groupby/agg (count, sum, mean, min, max)' })
-  @ApiProduces('application/json', CSV_MEDIA_TYPE, ARROW_MEDIA_TYPE, PARQUET_MEDIA_TYPE)
+  @ApiTableAnswer('the rows (or aggregate groups) as JSON records, CSV, Arrow or Parquet', DATASET_QUERY_JSON)
   async query(
     @Tenant() ctx: TenantContext,
     @Param('name') name: string,
+    @Body() body: QueryDatasetDto,
     @Req() req: Request,
     @Res() res: Response,
   ): Promise<void> {
-    const body = await validateBody(QueryDatasetDto, req.body);
     const answer = await this.datasets.query(ctx, name, body, req.header('accept'));
     if (answer.headers) res.set(answer.headers);
     await sendStream(res, answer.mediaType, answer.write);
@@ -123,9 +162,13 @@ export class DatasetsController {
 
   @Post(':name/copy')
   @ApiOperation({ summary: 'Copy a table or a SQL reference result into a table (`to`), streamed in chunks' })
-  @ApiBody({ type: CopyDatasetDto })
-  copy(@Tenant() ctx: TenantContext, @Param('name') name: string, @Req() req: Request) {
-    return validateBody(CopyDatasetDto, req.body).then((body) => this.datasets.copy(ctx, name, body));
+  @ApiCreatedResponse({ type: DatasetDto, description: 'the table written' })
+  copy(
+    @Tenant() ctx: TenantContext,
+    @Param('name') name: string,
+    @Body() body: CopyDatasetDto,
+  ): Promise<DatasetDto> {
+    return this.datasets.copy(ctx, name, body);
   }
 
   @Post(':name/convert')
@@ -133,15 +176,19 @@ export class DatasetsController {
   @ApiOperation({
     summary: 'Turn a table into another table kind (table.rows ⇄ table.parquet), streamed in chunks',
   })
-  @ApiBody({ type: ConvertDatasetDto })
-  async convert(@Tenant() ctx: TenantContext, @Param('name') name: string, @Req() req: Request) {
-    const body = await validateBody(ConvertDatasetDto, req.body);
+  @ApiOkResponse({ type: DatasetDto })
+  convert(
+    @Tenant() ctx: TenantContext,
+    @Param('name') name: string,
+    @Body() body: ConvertDatasetDto,
+  ): Promise<DatasetDto> {
     return this.datasets.convert(ctx, name, body.kind);
   }
 
   @Delete(':name')
   @ApiOperation({ summary: 'Drop a dataset' })
-  async drop(@Tenant() ctx: TenantContext, @Param('name') name: string) {
+  @ApiOkResponse({ type: DeletedDto })
+  async drop(@Tenant() ctx: TenantContext, @Param('name') name: string): Promise<DeletedDto> {
     await this.datasets.drop(ctx, name);
     return { deleted: name };
   }

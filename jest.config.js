@@ -16,7 +16,7 @@ module.exports = {
       displayName: 'unit',
       testEnvironment: '<rootDir>/test/support/typed-arrays-environment.ts',
       rootDir: __dirname,
-      roots: ['<rootDir>/libs', '<rootDir>/apps'],
+      roots: ['<rootDir>/libs', '<rootDir>/apps', '<rootDir>/test/support'],
       testRegex: '\\.spec\\.ts$',
       moduleFileExtensions: ['ts', 'js', 'json'],
       moduleNameMapper,

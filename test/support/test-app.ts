@@ -20,6 +20,7 @@ import TestAgent from 'supertest/lib/agent';
 import { ApiModule } from '../../apps/api/src/api.module';
 import { configureApp } from '../../apps/api/src/configure-app';
 import { deleteQueues } from './broker';
+import { describeViolations, ResponseContract, responseRecorder } from './response-shapes';
 import { testBrokerUrl } from './worker-process';
 
 export function testMongoUrl(): string {
@@ -79,8 +80,14 @@ export interface TestApp {
    * the accounts services, as the admin API would.
    */
   createPrincipal(options?: { tenant?: string; role?: Role; userid?: string }): Promise<TestPrincipal>;
+  /**
+   * Drops the app's databases and stops it; then throws when an answer had a shape the OpenAPI document
+   * does not describe (see `test/support/response-shapes.ts`).
+   */
   close(): Promise<void>;
 }
+
+let contract: ResponseContract | undefined;
 
 export function agentFor(url: string, auth: { Authorization: string }): TestAgent {
   return request.agent(url).set(auth);
@@ -102,6 +109,10 @@ export async function startTestApp(
   root.imports = [...(root.imports ?? []), ...(options.extra?.imports ?? [])];
   root.controllers = [...(root.controllers ?? []), ...(options.extra?.controllers ?? [])];
   const app = await NestFactory.create(root, { bodyParser: false, logger: options.logger ?? ['error'] });
+  // Every JSON answer is checked against the OpenAPI document; what it does not describe fails the suite.
+  contract ??= ResponseContract.fromFile();
+  const shapes = responseRecorder(contract);
+  app.use(shapes.middleware);
   configureApp(app, config);
   await app.listen(0, '127.0.0.1');
   const { port } = app.getHttpServer().address() as AddressInfo;
@@ -151,6 +162,7 @@ export async function startTestApp(
       await app.close();
       if (config.brokerUrl) await deleteQueues(config.brokerUrl, config.mongoDbPrefix, config.workerLabels);
       rmSync(config.dataDir, { recursive: true, force: true });
+      if (shapes.violations.length > 0) throw new Error(describeViolations(shapes.violations));
     },
   };
 }

@@ -1,12 +1,16 @@
 import { Controller, Delete, Get, Head, Inject, Param, Put, Query, Req, Res } from '@nestjs/common';
-import { ApiConsumes, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiConsumes, ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { OMEGA_CONFIG, OmegaConfig, OmegaError, OmegaErrorCode, type TenantContext } from '@omega/core';
 import { FileHandle, fileDownloadHeaders, FilesService, parseByteRange } from '@omega/files';
 import busboy from 'busboy';
 import type { Request, Response } from 'express';
 import { pipeline } from 'node:stream/promises';
+import { ApiStreamAnswer, BINARY_SCHEMA, DeletedDto } from '../http/answer-docs';
 import { listEnvelope, ListQueryDto } from '../http/list-query.dto';
 import { Tenant } from '../http/tenant.decorator';
+import { FileDto, FileListDto } from './file.dto';
+
+const FILE_BYTES = 'application/octet-stream';
 
 @ApiTags('files')
 @Controller('api/v1/file')
@@ -18,7 +22,8 @@ export class FilesController {
 
   @Get()
   @ApiOperation({ summary: 'List files' })
-  async list(@Tenant() ctx: TenantContext, @Query() query: ListQueryDto) {
+  @ApiOkResponse({ type: FileListDto })
+  async list(@Tenant() ctx: TenantContext, @Query() query: ListQueryDto): Promise<FileListDto> {
     const { items, total } = await this.files.list(ctx, {
       pattern: query.pattern,
       skip: query.offset,
@@ -29,14 +34,20 @@ export class FilesController {
 
   @Get(':name/metadata')
   @ApiOperation({ summary: "A file's Metadata" })
-  metadata(@Tenant() ctx: TenantContext, @Param('name') name: string) {
+  @ApiOkResponse({ type: FileDto })
+  metadata(@Tenant() ctx: TenantContext, @Param('name') name: string): Promise<FileDto> {
     return this.files.metadata(ctx, name);
   }
 
   @Put(':name')
   @ApiOperation({ summary: 'Store a file: the raw body, or the first file of a multipart/form-data body' })
-  @ApiConsumes('application/octet-stream', 'multipart/form-data')
-  async put(@Tenant() ctx: TenantContext, @Param('name') name: string, @Req() req: Request) {
+  @ApiConsumes(FILE_BYTES, 'multipart/form-data')
+  @ApiOkResponse({ type: FileDto, description: 'the stored file' })
+  async put(
+    @Tenant() ctx: TenantContext,
+    @Param('name') name: string,
+    @Req() req: Request,
+  ): Promise<FileDto> {
     const declared = Number(req.header('content-length') ?? 0);
     if (declared > this.config.maxUploadBytes) {
       throw new OmegaError(
@@ -59,12 +70,18 @@ export class FilesController {
       'type is an attachment (JavaScript and CSS as application/octet-stream). Always with ' +
       "`X-Content-Type-Options: nosniff` and `Content-Security-Policy: sandbox; default-src 'none'`.",
   })
+  @ApiStreamAnswer({ description: "the file's bytes, as the type it was stored with", binary: [FILE_BYTES] })
+  @ApiResponse({
+    status: 206,
+    description: 'the bytes of the requested Range',
+    content: { [FILE_BYTES]: { schema: BINARY_SCHEMA } },
+  })
   async read(
     @Tenant() ctx: TenantContext,
     @Param('name') name: string,
     @Req() req: Request,
     @Res() res: Response,
-  ) {
+  ): Promise<void> {
     const file = await this.files.open(ctx, name);
     const range = parseByteRange(req.header('range'), file.size);
     setDownloadHeaders(res, file, name);
@@ -80,7 +97,9 @@ export class FilesController {
   }
 
   @Head(':name')
-  async head(@Tenant() ctx: TenantContext, @Param('name') name: string, @Res() res: Response) {
+  @ApiOperation({ summary: "A file's download headers (type, length, ETag), without its bytes" })
+  @ApiStreamAnswer({ description: 'the headers GET answers, no body', binary: [FILE_BYTES] })
+  async head(@Tenant() ctx: TenantContext, @Param('name') name: string, @Res() res: Response): Promise<void> {
     const file = await this.files.open(ctx, name);
     setDownloadHeaders(res, file, name);
     res.status(200).setHeader('Content-Length', String(file.size)).end();
@@ -88,13 +107,14 @@ export class FilesController {
 
   @Delete(':name')
   @ApiOperation({ summary: 'Drop a file' })
-  async drop(@Tenant() ctx: TenantContext, @Param('name') name: string) {
+  @ApiOkResponse({ type: DeletedDto })
+  async drop(@Tenant() ctx: TenantContext, @Param('name') name: string): Promise<DeletedDto> {
     await this.files.drop(ctx, name);
     return { deleted: name };
   }
 
-  private putMultipart(ctx: TenantContext, name: string, req: Request) {
-    return new Promise((resolve, reject) => {
+  private putMultipart(ctx: TenantContext, name: string, req: Request): Promise<FileDto> {
+    return new Promise<FileDto>((resolve, reject) => {
       let parser: busboy.Busboy;
       try {
         parser = busboy({ headers: req.headers, limits: { files: 1, fields: 20, fieldSize: 64 * 1024 } });

@@ -10,6 +10,7 @@ from ._http import Http, quote
 from .datasets import _list_all
 from .errors import NotFound
 from .models import _multipart
+from .signatures import LinkDatatype
 
 NotebookInput = Union[str, "os.PathLike[str]", bytes, Mapping[str, Any]]
 
@@ -18,11 +19,13 @@ NotebookInput = Union[str, "os.PathLike[str]", bytes, Mapping[str, Any]]
 _CRON_FIELD = re.compile(r"^[0-9*,/?#LW-]+$|^[A-Za-z]{3}([,-][A-Za-z]{3})*$")
 
 
-class Jobs:
+class Jobs(LinkDatatype):
     """Store, read, list and drop notebook jobs; set, read and drop their schedules.
 
     Each run stores the executed notebook as ``results/<name>_<time>.ipynb``; ``list`` shows those too.
     """
+
+    _service_kind = "job"
 
     def __init__(self, http: Http) -> None:
         self._http = http

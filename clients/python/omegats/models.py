@@ -8,18 +8,21 @@ from typing import Any, BinaryIO, Dict, Iterator, List, Mapping, Optional, Seque
 from ._http import CHUNK_BYTES, Http, quote
 from .datasets import _list_all
 from .errors import NotFound
+from .signatures import LinkDatatype
 
 ModelInput = Union[str, "os.PathLike[str]", bytes, Mapping[str, Any], Any]
 # An opset onnxruntime-node runs (as scripts/make-onnx-fixtures.py pins it).
 TARGET_OPSET = 17
 
 
-class Models:
+class Models(LinkDatatype):
     """Put a model file (``.onnx``), a fitted scikit-learn estimator (exported with skl2onnx) or a spec
     ``{'algorithm', 'params'}`` the platform fits itself; list, metadata, versions, drop.
 
     A name may carry a version: ``name@3``, ``name@tag``, ``name^`` (the one before latest).
     """
+
+    _service_kind = "model"
 
     def __init__(self, http: Http) -> None:
         self._http = http

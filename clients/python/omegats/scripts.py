@@ -8,6 +8,7 @@ from ._http import Http, quote
 from .datasets import _list_all
 from .errors import NotFound
 from .models import _multipart
+from .signatures import LinkDatatype
 
 ScriptSource = Union[str, "os.PathLike[str]", bytes]
 
@@ -15,11 +16,13 @@ ScriptSource = Union[str, "os.PathLike[str]", bytes]
 _SCRIPT_SUFFIXES = (".js", ".mjs", ".cjs", ".ts", ".mts", ".cts", ".tgz", ".tar.gz", ".tar")
 
 
-class Scripts:
+class Scripts(LinkDatatype):
     """Store, describe, list and drop scripts: a file exporting ``run(om, ...args)``, or a packed folder.
 
     The platform bundles a script with its npm ``dependencies`` when it is put, so a run needs no install.
     """
+
+    _service_kind = "script"
 
     def __init__(self, http: Http) -> None:
         self._http = http

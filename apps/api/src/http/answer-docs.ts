@@ -1,5 +1,5 @@
 import { applyDecorators, Type } from '@nestjs/common';
-import { ApiOkResponse, ApiProduces, ApiProperty } from '@nestjs/swagger';
+import { ApiOkResponse, ApiProduces, ApiProperty, ApiPropertyOptions } from '@nestjs/swagger';
 import type { SchemaObject } from '@nestjs/swagger/dist/interfaces/open-api-spec.interface';
 
 /** The `meta` of omega-ml's (tastypie's) list envelope. */
@@ -51,3 +51,15 @@ export function ApiStreamAnswer(options: {
 export class DeletedDto {
   @ApiProperty({ example: 'sales', description: 'the name dropped' }) deleted!: string;
 }
+
+/** A property holding any JSON value (a run's or an action's result): the document constrains nothing. */
+export const ANY_JSON: ApiPropertyOptions = {
+  oneOf: [
+    { type: 'string' },
+    { type: 'number' },
+    { type: 'boolean' },
+    { type: 'object', additionalProperties: true },
+    { type: 'array', items: {} },
+  ],
+  nullable: true,
+};

@@ -1,13 +1,23 @@
 import { Controller, Delete, Get, HttpCode, Param, Post, Put, Query, Req, Res } from '@nestjs/common';
-import { ApiConsumes, ApiExcludeEndpoint, ApiOperation, ApiTags } from '@nestjs/swagger';
+import {
+  ApiAcceptedResponse,
+  ApiConsumes,
+  ApiCreatedResponse,
+  ApiExcludeEndpoint,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+} from '@nestjs/swagger';
 import { OmegaError, TenantContext } from '@omega/core';
 import { MAX_SCRIPT_UPLOAD_BYTES, ScriptRunsService, ScriptsService } from '@omega/scripts';
 import type { Request, Response } from 'express';
 import { pipeline } from 'node:stream/promises';
+import { ApiStreamAnswer, DeletedDto } from '../http/answer-docs';
 import { listEnvelope, ListQueryDto } from '../http/list-query.dto';
 import { runTarget } from '../http/run-path';
 import { Tenant } from '../http/tenant.decorator';
 import { answerRun, parseAttributes, readRunnableUpload } from './run-requests';
+import { ScriptDto, ScriptListDto, ScriptRunAcceptedDto, ScriptRunAnswerDto } from './script-answer.dto';
 import { ScriptUploadFieldsDto } from './script.dto';
 
 @ApiTags('scripts')
@@ -20,7 +30,8 @@ export class ScriptsController {
 
   @Get()
   @ApiOperation({ summary: 'List scripts' })
-  async list(@Tenant() ctx: TenantContext, @Query() query: ListQueryDto) {
+  @ApiOkResponse({ type: ScriptListDto })
+  async list(@Tenant() ctx: TenantContext, @Query() query: ListQueryDto): Promise<ScriptListDto> {
     const { items, total } = await this.scripts.list(ctx, {
       pattern: query.pattern,
       skip: query.offset,
@@ -32,7 +43,8 @@ export class ScriptsController {
   @Put()
   @ApiOperation({ summary: 'Store a script (multipart: file, name, dependencies, attributes); same as POST' })
   @ApiConsumes('multipart/form-data')
-  put(@Tenant() ctx: TenantContext, @Req() req: Request) {
+  @ApiOkResponse({ type: ScriptDto, description: 'the stored script' })
+  put(@Tenant() ctx: TenantContext, @Req() req: Request): Promise<ScriptDto> {
     return this.upload(ctx, req);
   }
 
@@ -44,19 +56,29 @@ export class ScriptsController {
       'from the npm registry and bundled in), `attributes` (JSON object).',
   })
   @ApiConsumes('multipart/form-data')
-  post(@Tenant() ctx: TenantContext, @Req() req: Request) {
+  @ApiCreatedResponse({ type: ScriptDto, description: 'the stored script' })
+  post(@Tenant() ctx: TenantContext, @Req() req: Request): Promise<ScriptDto> {
     return this.upload(ctx, req);
   }
 
   @Get(':name')
   @ApiOperation({ summary: "A script's Metadata (language, dependencies, owner)" })
-  describe(@Tenant() ctx: TenantContext, @Param('name') name: string) {
+  @ApiOkResponse({ type: ScriptDto })
+  describe(@Tenant() ctx: TenantContext, @Param('name') name: string): Promise<ScriptDto> {
     return this.scripts.describe(ctx, name);
   }
 
   @Get(':name/source')
   @ApiOperation({ summary: 'The source of a script as it was uploaded (a file or a tarball)' })
-  async source(@Tenant() ctx: TenantContext, @Param('name') name: string, @Res() res: Response) {
+  @ApiStreamAnswer({
+    description: 'the uploaded file, as an attachment',
+    binary: ['application/octet-stream'],
+  })
+  async source(
+    @Tenant() ctx: TenantContext,
+    @Param('name') name: string,
+    @Res() res: Response,
+  ): Promise<void> {
     const source = await this.scripts.source(ctx, name);
     res
       .status(200)
@@ -76,6 +98,8 @@ export class ScriptsController {
     description:
       'Answers `{script, result, runtimes, started, ended, stdout, stderr}`; a failed run answers 422.',
   })
+  @ApiOkResponse({ type: ScriptRunAnswerDto })
+  @ApiAcceptedResponse({ type: ScriptRunAcceptedDto, description: 'with `?async=true`: the task submitted' })
   run(
     @Tenant() ctx: TenantContext,
     @Param('name') name: string,
@@ -100,12 +124,13 @@ export class ScriptsController {
 
   @Delete(':name')
   @ApiOperation({ summary: 'Drop a script' })
-  async drop(@Tenant() ctx: TenantContext, @Param('name') name: string) {
+  @ApiOkResponse({ type: DeletedDto })
+  async drop(@Tenant() ctx: TenantContext, @Param('name') name: string): Promise<DeletedDto> {
     await this.scripts.drop(ctx, name);
     return { deleted: name };
   }
 
-  private async upload(ctx: TenantContext, req: Request) {
+  private async upload(ctx: TenantContext, req: Request): Promise<ScriptDto> {
     const { form, file, owner } = await readRunnableUpload(
       req,
       ScriptUploadFieldsDto,

@@ -237,6 +237,7 @@ const MATRIX: Record<string, Entry> = {
   'DELETE /api/v1/job/:name': { outcome: 'hidden' },
   'POST /api/v1/job/:name/run': { outcome: 'hidden' },
   'POST /api/v1/job/*path': { outcome: 'hidden', params: { path: 'proj/shared/run' } },
+  'GET /api/v1/job/*path': { outcome: 'hidden', params: { path: 'proj/shared' } },
   'PUT /api/v1/job/:name/schedule': { outcome: 'hidden', body: { text: 'daily at 05:00' } },
   'GET /api/v1/job/:name/schedule': { outcome: 'hidden' },
   'DELETE /api/v1/job/:name/schedule': { outcome: 'hidden' },

@@ -85,3 +85,17 @@ def test_job_run_path_name(om, client):
     resp = client.get(url("project/testjob"))
     assert resp.status_code == 200
     assert resp.get_json()["job"] == "project/testjob.ipynb"
+
+
+def test_get_job_info_path_name(om, client):
+    """omegaml/server/restapi/resources.py JobResource (`/api/v1/job/<path:job_id>`): a name with a raw / is
+    routed, answering omega-ml's job detail"""
+    om.jobs.put(hello_notebook(), "reports/monthly")
+    resp = client.get("/api/v1/job/reports/monthly")
+    assert resp.status_code == 200, resp.body
+    data = resp.get_json()
+    assert data["job"] == "reports/monthly.ipynb"
+    for key in ("created", "job_results", "job_runs"):
+        assert key in data
+    assert client.get("/api/v1/job/reports/monthly.ipynb").get_json()["job"] == "reports/monthly.ipynb"
+    assert client.get("/api/v1/job/reports/nosuchjob").status_code == 404

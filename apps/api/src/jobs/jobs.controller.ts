@@ -1,4 +1,4 @@
-import { Controller, Delete, Get, HttpCode, Param, Post, Put, Query, Req, Res } from '@nestjs/common';
+import { Controller, Delete, Get, HttpCode, Next, Param, Post, Put, Query, Req, Res } from '@nestjs/common';
 import {
   ApiAcceptedResponse,
   ApiConsumes,
@@ -9,9 +9,9 @@ import {
 } from '@nestjs/swagger';
 import { TenantContext } from '@omega/core';
 import { JobRunsService, JobsService, MAX_NOTEBOOK_BYTES } from '@omega/jobs';
-import type { Request, Response } from 'express';
+import type { NextFunction, Request, Response } from 'express';
 import { listEnvelope, ListQueryDto } from '../http/list-query.dto';
-import { runTarget } from '../http/run-path';
+import { pathSegments, runTarget } from '../http/run-path';
 import { Tenant } from '../http/tenant.decorator';
 import { answerRun, parseAttributes, readRunnableUpload } from '../scripts/run-requests';
 import { JobDetailDto, JobRunAnswerDto } from './job-answer.dto';
@@ -89,6 +89,31 @@ export class JobsController {
   ) {
     const job = await findJob(this.jobs, ctx, name);
     return answerRun('job', this.runs, ctx, job.name, req, res, (run) => jobRunAnswer(this.jobs, ctx, run));
+  }
+
+  /**
+   * omega-ml's `GET /api/v1/job/<path>` (a name with a raw `/`, e.g. `reports/monthly`): the job's detail as
+   * `GET :name` answers it; `<path>/notebook` its notebook. A job's schedule (`:name/schedule[/triggers]`)
+   * is the schedules routes' own, so those paths pass on to them.
+   */
+  @Get('*path')
+  @ApiExcludeEndpoint()
+  async describeByPath(
+    @Tenant() ctx: TenantContext,
+    @Param('path') path: string[],
+    @Res() res: Response,
+    @Next() next: NextFunction,
+  ): Promise<void> {
+    const segments = pathSegments(path);
+    const last = segments[segments.length - 1];
+    if (last === 'schedule' || (last === 'triggers' && segments[segments.length - 2] === 'schedule')) {
+      return next();
+    }
+    const answer =
+      last === 'notebook' && segments.length > 1
+        ? await this.notebook(ctx, segments.slice(0, -1).join('/'))
+        : await this.describe(ctx, segments.join('/'));
+    res.json(answer);
   }
 
   /** omega-ml's `POST /api/v1/job/<path>/run`: a name with a raw `/` runs too. */

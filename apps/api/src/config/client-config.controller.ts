@@ -1,11 +1,12 @@
 import { Controller, Get, Inject, Req } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CurrentPrincipal, Principal } from '@omega/accounts';
 import { OMEGA_CONFIG, OmegaConfig, TenantContext } from '@omega/core';
 import { WorkerDirectory } from '@omega/runtime';
 import type { Request } from 'express';
 import { Tenant } from '../http/tenant.decorator';
 import { SERVER_VERSION } from '../system/server-version';
+import { ClientConfigDto } from './client-config.dto';
 
 /**
  * The config service: what a client needs to talk to its platform, for the caller's tenant and
@@ -23,7 +24,12 @@ export class ClientConfigController {
   @ApiOperation({
     summary: "The caller's client settings: API URL, tenant, qualifier, bucket, worker labels",
   })
-  async get(@CurrentPrincipal() principal: Principal, @Tenant() ctx: TenantContext, @Req() req: Request) {
+  @ApiOkResponse({ type: ClientConfigDto })
+  async get(
+    @CurrentPrincipal() principal: Principal,
+    @Tenant() ctx: TenantContext,
+    @Req() req: Request,
+  ): Promise<ClientConfigDto> {
     // Cached briefly by the directory: this route is every client's first call and must stay cheap.
     const labels = new Set(await this.workers.servedLabels());
     // Embedded mode before its runner's first heartbeat: the labels it runs are the configured ones.

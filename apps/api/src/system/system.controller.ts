@@ -1,8 +1,9 @@
 import { Controller, Get, HttpCode, Res } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import { Public, TenantDatabases } from '@omega/core';
 import type { Response } from 'express';
 import { SERVER_VERSION } from './server-version';
+import { HealthDto, LiveDto, PingDto } from './system.dto';
 
 @ApiTags('system')
 @Controller()
@@ -12,7 +13,8 @@ export class SystemController {
   @Public()
   @Get('api/v1/ping')
   @ApiOperation({ summary: 'Is the API up?' })
-  ping() {
+  @ApiOkResponse({ type: PingDto })
+  ping(): PingDto {
     return { message: 'ping return message', time: new Date().toISOString(), version: SERVER_VERSION };
   }
 
@@ -20,14 +22,17 @@ export class SystemController {
   @Get('health/live')
   @HttpCode(200)
   @ApiOperation({ summary: 'Liveness: the process answers' })
-  live() {
+  @ApiOkResponse({ type: LiveDto })
+  live(): LiveDto {
     return { status: 'ok' };
   }
 
   @Public()
   @Get('health')
   @ApiOperation({ summary: 'Readiness: the process answers and MongoDB answers a ping' })
-  async health(@Res({ passthrough: true }) res: Response) {
+  @ApiOkResponse({ type: HealthDto, description: '`ok`: ready' })
+  @ApiServiceUnavailableResponse({ type: HealthDto, description: '`unavailable`: MongoDB does not answer' })
+  async health(@Res({ passthrough: true }) res: Response): Promise<HealthDto> {
     const started = Date.now();
     try {
       await this.databases.ping();

@@ -17,7 +17,7 @@ import os
 
 import numpy as np
 from skl2onnx import to_onnx
-from skl2onnx.common.data_types import DoubleTensorType, FloatTensorType
+from skl2onnx.common.data_types import DoubleTensorType, FloatTensorType, Int64TensorType
 from sklearn.compose import ColumnTransformer
 from sklearn.datasets import load_diabetes, load_iris, load_wine
 from sklearn.decomposition import PCA
@@ -43,12 +43,15 @@ def split(dataset, columns=None, dtype=np.float32):
     return train_test_split(x, dataset.target, test_size=TEST_ROWS, random_state=SEED)
 
 
-def export(name, model, initial_types, is_classifier=False):
+def export(name, model, initial_types, is_classifier=False, raw_scores=False, final_types=None):
     # Without zipmap a classifier answers `label` and `probabilities` tensors rather than a list of
-    # maps; options go to the final estimator, which for a pipeline is its last step.
+    # maps; options go to the final estimator, which for a pipeline is its last step. With raw_scores
+    # the second output holds decision_function's scores instead of probabilities.
     final = model.steps[-1][1] if isinstance(model, Pipeline) else model
-    options = {id(final): {"zipmap": False}} if is_classifier else None
-    onx = to_onnx(model, initial_types=initial_types, options=options, target_opset=TARGET_OPSET)
+    options = {id(final): {"zipmap": False, "raw_scores": raw_scores}} if is_classifier else None
+    onx = to_onnx(
+        model, initial_types=initial_types, options=options, target_opset=TARGET_OPSET, final_types=final_types
+    )
     dedupe_opsets(onx)
     with open(os.path.join(OUT_DIR, f"{name}.onnx"), "wb") as f:
         f.write(onx.SerializeToString())
@@ -70,6 +73,8 @@ def write_expected(name, model, columns, x_test, y_test=None):
         expected["classes"] = model.classes_.tolist()
     if hasattr(model, "transform"):
         expected["transform"] = model.transform(x_test).tolist()
+    if hasattr(model, "decision_function"):
+        expected["decision_function"] = model.decision_function(x_test).tolist()
     with open(os.path.join(OUT_DIR, f"{name}.expected.json"), "w") as f:
         f.write(to_json(expected))
 
@@ -103,6 +108,18 @@ def main():
     logreg = LogisticRegression(max_iter=1000, random_state=SEED).fit(x_train, y_train)
     export("iris-logreg", logreg, one_input(4), is_classifier=True)
     write_expected("iris-logreg", logreg, iris.feature_names, x_test, y_test)
+
+    # The same classifier exported with its raw scores as an output named `scores` (decision_function)
+    # in place of its probabilities.
+    export(
+        "iris-logreg-scores",
+        logreg,
+        one_input(4),
+        is_classifier=True,
+        raw_scores=True,
+        final_types=[("label", Int64TensorType([None])), ("scores", FloatTensorType([None, 3]))],
+    )
+    write_expected("iris-logreg-scores", logreg, iris.feature_names, x_test, y_test)
 
     diabetes = load_diabetes()
     x_train, x_test, y_train, y_test = split(diabetes)

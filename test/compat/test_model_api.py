@@ -1,8 +1,13 @@
 """Ported from omegaml/tests/core/restapi/test_model_api.py (OmegaRestApiTests)."""
 
+import numpy as np
 from numpy.testing import assert_almost_equal
+from skl2onnx import to_onnx
+from skl2onnx.common.data_types import FloatTensorType, Int64TensorType
+from sklearn.datasets import load_iris
+from sklearn.linear_model import LogisticRegression
 
-from conftest import regression_onnx
+from conftest import ASYNC_HEADERS, check_async, regression_onnx
 
 
 def test_get_model_metadata(om, client, tmp_path):
@@ -141,6 +146,35 @@ def test_predict_from_data_inline_versions(om, client, tmp_path):
     assert_almost_equal(data.get("result"), [10.0], decimal=4)
 
 
+def test_decision_function(om, client, tmp_path):
+    """omegaml/server/restapi/resources.py ModelResource.decision_function (`PUT /api/v1/model/{name}/decision_function`):
+    omega-ml answers the model's `decision_function(X)`. Here a LogisticRegression exported to ONNX with its raw
+    scores (skl2onnx's `raw_scores`, the output named `scores`) answers scikit-learn's scores, synchronously and
+    as a task."""
+    x, y = load_iris(return_X_y=True)
+    x = x.astype(np.float32)
+    clf = LogisticRegression(max_iter=1000).fit(x, y)
+    onx = to_onnx(
+        clf,
+        initial_types=[("input", FloatTensorType([None, 4]))],
+        options={id(clf): {"zipmap": False, "raw_scores": True}},
+        final_types=[("label", Int64TensorType([None])), ("scores", FloatTensorType([None, 3]))],
+        target_opset=17,
+    )
+    path = tmp_path / "iris-scores.onnx"
+    path.write_bytes(onx.SerializeToString())
+    om.models.put(str(path), "iris")
+    rows = x[[0, 60, 120]]
+    body = {"columns": ["a", "b", "c", "d"], "data": rows.tolist()}
+    resp = client.put("/api/v1/model/iris/decision_function", json=body)
+    assert resp.status_code == 200, resp.body
+    data = resp.get_json()
+    assert data["model"] == "iris"
+    assert_almost_equal(data["result"], clf.decision_function(rows), decimal=4)
+    resp = check_async(client, client.put("/api/v1/model/iris/decision_function", json=body, headers=ASYNC_HEADERS))
+    assert_almost_equal(resp.get_json()["response"]["result"], clf.decision_function(rows), decimal=4)
+
+
 def test_unsupported_model_actions_are_a_clear_400(om, client, tmp_path):
     """omegaml/server/restapi/resources.py ModelResource: decision_function, complete and embed are routes
     of omega-ml's model API; an ONNX regression has none of them, which is a 400, never a 404."""
@@ -149,4 +183,5 @@ def test_unsupported_model_actions_are_a_clear_400(om, client, tmp_path):
         resp = client.put(f"/api/v1/model/regression/{action}", json={"columns": ["v"], "data": dict(v=[5])})
         assert resp.status_code == 400, (action, resp.body)
         assert "not supported by this model kind" in resp.get_json()["message"]
-    assert client.put("/api/v1/model/nosuchmodel/decision_function", json={}).status_code == 404
+    for action in ("decision_function", "complete", "embed"):
+        assert client.put(f"/api/v1/model/nosuchmodel/{action}", json={}).status_code == 404

@@ -8,7 +8,7 @@ import { toLabels, toRows, toValues } from './tensors/output-values';
  * contract tells what an artifact supports by which methods are present.
  */
 export function createOnnxModel(session: OnnxSession, description: ModelDescription): LoadedModel {
-  const { predictOutput, labelOutput, probabilitiesOutput, valueOutput } = session.signature;
+  const { predictOutput, labelOutput, probabilitiesOutput, scoresOutput, valueOutput } = session.signature;
   const can = new Set(description.actions);
 
   const predict = async (x: FeatureMatrix): Promise<Array<number | string | number[]>> => {
@@ -27,6 +27,10 @@ export function createOnnxModel(session: OnnxSession, description: ModelDescript
   }
   if (can.has('transform') && valueOutput) {
     model.transform = async (x: FeatureMatrix) => toRows((await session.run(x, [valueOutput]))[valueOutput]);
+  }
+  if (can.has('decision_function') && scoresOutput) {
+    model.decision_function = async (x: FeatureMatrix) =>
+      toValues((await session.run(x, [scoresOutput]))[scoresOutput]);
   }
   if (can.has('score')) {
     model.score = async (x: FeatureMatrix, y: TargetVector) => {

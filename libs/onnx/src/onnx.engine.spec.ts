@@ -14,6 +14,7 @@ interface Expected {
   predict?: number[];
   predict_proba?: number[][];
   transform?: number[][];
+  decision_function?: number[][];
   classes?: number[];
   score?: number;
 }
@@ -117,6 +118,32 @@ describe('OnnxEngine', () => {
     it('has no transform: a classifier is not a transformer', async () => {
       const model = await load(name);
       expect(model.transform).toBeUndefined();
+    });
+
+    it('has no decision_function: its export has probabilities, not scores', async () => {
+      const model = await load(name);
+      expect(model.decision_function).toBeUndefined();
+    });
+  });
+
+  describe('classifier iris-logreg-scores (exported with raw scores)', () => {
+    const want = expected('iris-logreg-scores');
+    const x: FeatureMatrix = { columns: want.columns, rows: want.X };
+
+    it('describes decision_function instead of predict_proba', async () => {
+      const description = await engine.describe(KIND, artifact('iris-logreg-scores'));
+      expect(description.actions).toEqual(['predict', 'score', 'decision_function']);
+      expect(description.outputs).toEqual([
+        { name: 'label', type: 'int64', shape: [null] },
+        { name: 'scores', type: 'float32', shape: [null, 3] },
+      ]);
+    });
+
+    it("answers scikit-learn's decision_function to 1e-5, one row of class scores per row", async () => {
+      const model = await load('iris-logreg-scores');
+      expectClose(await model.decision_function!(x, {}), want.decision_function);
+      await expect(model.predict!(x, {})).resolves.toEqual(want.predict);
+      expect(model.predict_proba).toBeUndefined();
     });
   });
 

@@ -24,5 +24,8 @@ export function modelActionAnswer(reference: string, result: unknown) {
   return { model: reference, result, resource_uri: reference };
 }
 
-/** omega-ml's model actions that no engine here provides: a clear 400, never a 404 for omega-ml's path. */
-export const UNSUPPORTED_MODEL_ACTIONS = new Set(['decision_function', 'complete', 'embed']);
+/**
+ * omega-ml's model actions of generative models, which no engine here provides: a clear 400, never a 404
+ * for omega-ml's path. (`decision_function` is a model action: a model whose kind has none answers 400.)
+ */
+export const UNSUPPORTED_MODEL_ACTIONS = new Set(['complete', 'embed']);

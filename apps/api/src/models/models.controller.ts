@@ -86,10 +86,12 @@ export class ModelsController {
 
   @Put(':name/:action')
   @ApiOperation({
-    summary: 'Run a model action: predict, predict_proba, fit, partial_fit, score, transform',
+    summary:
+      'Run a model action: predict, predict_proba, fit, partial_fit, score, transform, decision_function',
     description:
       'X and Y come from `?datax=` / `?datay=` (dataset names) or the body (`{columns, data, shape}` for X, or ' +
-      '`{X, Y}`). Other query parameters are passed to the action. `?async=true` answers 202 with a Location.',
+      '`{X, Y}`). Other query parameters are passed to the action. `?async=true` answers 202 with a Location. ' +
+      'An action the model kind has not (`decision_function` of a regressor; `complete`, `embed`) is a 400.',
   })
   @ApiOkResponse({ type: ModelActionAnswerDto })
   @ApiAcceptedResponse({ type: ModelTaskAcceptedDto })

@@ -8,6 +8,7 @@ export const MODEL_ACTIONS = [
   'partial_fit',
   'score',
   'transform',
+  'decision_function',
 ] as const;
 export type ModelAction = (typeof MODEL_ACTIONS)[number];
 
@@ -59,6 +60,8 @@ export interface LoadedModel {
   predict?(x: FeatureMatrix, params: ActionParams): Promise<Array<number | string | number[]>>;
   predict_proba?(x: FeatureMatrix, params: ActionParams): Promise<number[][]>;
   transform?(x: FeatureMatrix, params: ActionParams): Promise<number[][]>;
+  /** A classifier's raw scores (scikit-learn's `decision_function`): one per row, or one per class. */
+  decision_function?(x: FeatureMatrix, params: ActionParams): Promise<Array<number | number[]>>;
   /** Accuracy for classifiers, R² for regressors (scikit-learn's defaults). */
   score?(x: FeatureMatrix, y: TargetVector, params: ActionParams): Promise<number>;
   /** Fits and answers the fitted artifact; the store keeps it as a new version. */

@@ -42,7 +42,8 @@ export class ModelTaskHandler implements TaskHandlerContract {
     if (!method) {
       const supported = runnable.version.description.actions.join(', ');
       throw OmegaError.invalidInput(
-        `Model ${task.object} (${runnable.version.kind}) cannot ${action}; it can: ${supported}`,
+        `Model ${task.object}: ${action} is not supported by this model kind (${runnable.version.kind}); ` +
+          `it can: ${supported}`,
       );
     }
     const x = await this.features(ctx, xInput);
@@ -53,6 +54,8 @@ export class ModelTaskHandler implements TaskHandlerContract {
         return model.predict_proba!(x, params);
       case 'transform':
         return model.transform!(x, params);
+      case 'decision_function':
+        return model.decision_function!(x, params);
       case 'score':
         // Y is optional here: clustering scores without targets; supervised models refuse a missing Y.
         return model.score!(x, (await this.targets(ctx, yInput)) ?? [], params);

@@ -31,6 +31,8 @@ export interface OnnxSignature {
   labelOutput?: string;
   /** A classifier's class probabilities, as a tensor (a ZipMap's list of maps cannot be read). */
   probabilitiesOutput?: string;
+  /** A classifier's raw scores (`decision_function`): exported with skl2onnx's `raw_scores` option. */
+  scoresOutput?: string;
   /** A regressor's or transformer's values, when there is no label. */
   valueOutput?: string;
   actions: ModelAction[];
@@ -40,6 +42,8 @@ export interface OnnxSignature {
 // onnxmltools / the ZipMap convention (`output_label`, `output_probability`).
 const LABEL_NAMES = ['label', 'output_label'];
 const PROBABILITY_NAMES = ['probabilities', 'output_probability', 'probability'];
+// A classifier exported with `raw_scores` (its scores output named, e.g. with skl2onnx's `final_types`).
+const SCORES_NAMES = ['scores', 'decision_function', 'raw_scores'];
 const FLOAT_TYPES = ['float32', 'float64', 'float16'];
 
 export function readSignature(session: InferenceSession): OnnxSignature {
@@ -54,6 +58,9 @@ export function readSignature(session: InferenceSession): OnnxSignature {
   const probabilitiesOutput = tensorOutputs.find(
     (o) => PROBABILITY_NAMES.includes(o.name) && FLOAT_TYPES.includes(o.type),
   );
+  const scoresOutput = labelOutput
+    ? tensorOutputs.find((o) => SCORES_NAMES.includes(o.name) && FLOAT_TYPES.includes(o.type))
+    : undefined;
   const valueOutput = labelOutput
     ? undefined
     : (tensorOutputs.find((o) => o.name === 'variable') ??
@@ -65,6 +72,7 @@ export function readSignature(session: InferenceSession): OnnxSignature {
   if (probabilitiesOutput) actions.push('predict_proba');
   if (labelOutput) actions.push('score');
   else if (valueOutput) actions.push(...valueActions(valueOutput, tensorOutputs.length));
+  if (scoresOutput) actions.push('decision_function');
 
   return {
     inputs,
@@ -74,6 +82,7 @@ export function readSignature(session: InferenceSession): OnnxSignature {
     predictOutput: predictOutput.name,
     labelOutput: labelOutput?.name,
     probabilitiesOutput: probabilitiesOutput?.name,
+    scoresOutput: scoresOutput?.name,
     valueOutput: valueOutput?.name,
     actions,
   };

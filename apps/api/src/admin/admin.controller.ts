@@ -10,7 +10,13 @@ import {
   Put,
   Query,
 } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import {
+  ApiCreatedResponse,
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+} from '@nestjs/swagger';
 import {
   Actor,
   ApiKeysService,
@@ -24,7 +30,10 @@ import {
   UsersService,
 } from '@omega/accounts';
 import {
+  ApiKeyDto,
+  AuditEventDto,
   AuditQueryDto,
+  CreatedApiKeyDto,
   KeyQueryDto,
   KeyRateLimitsDto,
   MembershipDto,
@@ -32,6 +41,9 @@ import {
   NewTenantDto,
   NewUserDto,
   PageQueryDto,
+  TenantDto,
+  UserAccountDto,
+  UserDto,
 } from './admin.dto';
 
 /**
@@ -55,107 +67,122 @@ export class AdminController {
 
   @Get('tenants')
   @ApiOperation({ summary: 'List tenants' })
-  listTenants(@Query() page: PageQueryDto) {
+  @ApiOkResponse({ type: [TenantDto] })
+  listTenants(@Query() page: PageQueryDto): Promise<TenantDto[]> {
     return this.tenants.list(page);
   }
 
   @Post('tenants')
   @ApiOperation({ summary: 'Create a tenant with its database' })
-  createTenant(@Body() body: NewTenantDto, @CurrentActor() by: Actor) {
+  @ApiCreatedResponse({ type: TenantDto })
+  createTenant(@Body() body: NewTenantDto, @CurrentActor() by: Actor): Promise<TenantDto> {
     return this.provisioning.create(body.name, by);
   }
 
   @Get('tenants/:name')
   @ApiOperation({ summary: 'One tenant' })
-  getTenant(@Param('name') name: string) {
+  @ApiOkResponse({ type: TenantDto })
+  getTenant(@Param('name') name: string): Promise<TenantDto> {
     return this.tenants.get(name);
   }
 
   @Post('tenants/:name/disable')
   @HttpCode(204)
   @ApiOperation({ summary: 'Disable a tenant: its keys and logins stop working at once, its data stays' })
-  disableTenant(@Param('name') name: string, @CurrentActor() by: Actor) {
+  @ApiNoContentResponse({ description: 'disabled' })
+  disableTenant(@Param('name') name: string, @CurrentActor() by: Actor): Promise<void> {
     return this.tenants.setDisabled(name, true, by);
   }
 
   @Post('tenants/:name/enable')
   @HttpCode(204)
   @ApiOperation({ summary: 'Enable a disabled tenant again' })
-  enableTenant(@Param('name') name: string, @CurrentActor() by: Actor) {
+  @ApiNoContentResponse({ description: 'enabled' })
+  enableTenant(@Param('name') name: string, @CurrentActor() by: Actor): Promise<void> {
     return this.tenants.setDisabled(name, false, by);
   }
 
   @Get('users')
   @ApiOperation({ summary: 'List users' })
-  listUsers(@Query() page: PageQueryDto) {
+  @ApiOkResponse({ type: [UserDto] })
+  listUsers(@Query() page: PageQueryDto): Promise<UserDto[]> {
     return this.users.list(page);
   }
 
   @Post('users')
   @ApiOperation({ summary: 'Create a user, optionally with a password and a membership' })
-  createUser(@Body() body: NewUserDto, @CurrentActor() by: Actor) {
+  @ApiCreatedResponse({ type: UserAccountDto })
+  createUser(@Body() body: NewUserDto, @CurrentActor() by: Actor): Promise<UserAccountDto> {
     return this.accounts.create(body, by);
   }
 
   @Get('users/:userid')
   @ApiOperation({ summary: 'One user with their memberships' })
-  getUser(@Param('userid') userid: string) {
+  @ApiOkResponse({ type: UserAccountDto })
+  getUser(@Param('userid') userid: string): Promise<UserAccountDto> {
     return this.accounts.get(userid);
   }
 
   @Post('users/:userid/disable')
   @HttpCode(204)
   @ApiOperation({ summary: 'Disable a user: logins, tokens and keys stop working at once' })
-  disableUser(@Param('userid') userid: string, @CurrentActor() by: Actor) {
+  @ApiNoContentResponse({ description: 'disabled' })
+  disableUser(@Param('userid') userid: string, @CurrentActor() by: Actor): Promise<void> {
     return this.users.setDisabled(userid, true, by);
   }
 
   @Post('users/:userid/enable')
   @HttpCode(204)
   @ApiOperation({ summary: 'Enable a disabled user again' })
-  enableUser(@Param('userid') userid: string, @CurrentActor() by: Actor) {
+  @ApiNoContentResponse({ description: 'enabled' })
+  enableUser(@Param('userid') userid: string, @CurrentActor() by: Actor): Promise<void> {
     return this.users.setDisabled(userid, false, by);
   }
 
   @Put('users/:userid/memberships/:tenant')
   @ApiOperation({ summary: 'Make the user a member of the tenant, or change their role there' })
+  @ApiOkResponse({ type: UserAccountDto, description: 'the user with their memberships' })
   setMembership(
     @Param('userid') userid: string,
     @Param('tenant') tenant: string,
     @Body() body: MembershipDto,
     @CurrentActor() by: Actor,
-  ) {
+  ): Promise<UserAccountDto> {
     return this.accounts.setMembership(userid, tenant, body.role, by);
   }
 
   @Delete('users/:userid/memberships/:tenant')
   @HttpCode(204)
   @ApiOperation({ summary: 'Remove the user from the tenant' })
+  @ApiNoContentResponse({ description: 'removed' })
   removeMembership(
     @Param('userid') userid: string,
     @Param('tenant') tenant: string,
     @CurrentActor() by: Actor,
-  ) {
+  ): Promise<void> {
     return this.accounts.removeMembership(userid, tenant, by);
   }
 
   @Get('keys')
   @ApiOperation({ summary: 'List API keys (prefix only, never the key)' })
-  listKeys(@Query() query: KeyQueryDto) {
+  @ApiOkResponse({ type: [ApiKeyDto] })
+  listKeys(@Query() query: KeyQueryDto): Promise<ApiKeyDto[]> {
     const { userid, tenant, ...page } = query;
     return this.keys.list({ userid, tenant }, page);
   }
 
   @Post('keys')
   @ApiOperation({ summary: 'Create an API key for a member of a tenant: the key is in this answer only' })
-  createKey(@Body() body: NewKeyDto, @CurrentActor() by: Actor) {
+  @ApiCreatedResponse({ type: CreatedApiKeyDto })
+  createKey(@Body() body: NewKeyDto, @CurrentActor() by: Actor): Promise<CreatedApiKeyDto> {
     return this.keys.create(body, by);
   }
 
   @Delete('keys/:id')
   @HttpCode(204)
   @ApiOperation({ summary: 'Revoke an API key (effective on its next request)' })
-  revokeKey(@Param('id', new ParseUUIDPipe()) id: string, @CurrentActor() by: Actor) {
+  @ApiNoContentResponse({ description: 'revoked' })
+  revokeKey(@Param('id', new ParseUUIDPipe()) id: string, @CurrentActor() by: Actor): Promise<void> {
     return this.keys.revoke(id, by);
   }
 
@@ -163,11 +190,12 @@ export class AdminController {
   @ApiOperation({
     summary: "Set an API key's own rate limits (requests per window; 0 = none, null = the role's or default)",
   })
+  @ApiOkResponse({ type: ApiKeyDto, description: 'the key with its limits' })
   setKeyLimits(
     @Param('id', new ParseUUIDPipe()) id: string,
     @Body() body: KeyRateLimitsDto,
     @CurrentActor() by: Actor,
-  ) {
+  ): Promise<ApiKeyDto> {
     // Only the limits the body names: absent ones stay as they are.
     const limits = Object.fromEntries(
       Object.entries({ api: body.api, uploads: body.uploads, keys: body.keys }).filter(
@@ -179,7 +207,8 @@ export class AdminController {
 
   @Get('audit')
   @ApiOperation({ summary: 'The audit trail, newest first, filtered by tenant, actor or action' })
-  listAudit(@Query() query: AuditQueryDto) {
+  @ApiOkResponse({ type: [AuditEventDto] })
+  listAudit(@Query() query: AuditQueryDto): Promise<AuditEventDto[]> {
     const { tenant, actor, action, ...page } = query;
     return this.audit.list({ tenant, actor, action }, page);
   }

@@ -157,3 +157,75 @@ export class KeyRateLimitsDto {
   @Max(1_000_000_000)
   keys?: number | null;
 }
+
+/** A tenant as the admin API answers it. */
+export class TenantDto {
+  @ApiProperty({ format: 'uuid' }) id!: string;
+  @ApiProperty({ example: 'acme' }) name!: string;
+  @ApiProperty() created!: Date;
+  @ApiProperty({ description: 'its keys and logins are refused; its data stays' }) disabled!: boolean;
+}
+
+/** A user as the admin API answers it: never with a password or its hash. */
+export class UserDto {
+  @ApiProperty({ format: 'uuid' }) id!: string;
+  @ApiProperty({ example: 'alice' }) userid!: string;
+  @ApiProperty({ type: String, nullable: true }) email!: string | null;
+  @ApiProperty() created!: Date;
+  @ApiProperty() disabled!: boolean;
+  @ApiProperty({ description: 'may administer every tenant' }) isPlatformAdmin!: boolean;
+}
+
+/** One tenant a user belongs to, and their role there. */
+export class UserMembershipDto {
+  @ApiProperty({ example: 'alice' }) userid!: string;
+  @ApiProperty({ example: 'acme' }) tenant!: string;
+  @ApiProperty({ enum: ROLES }) role!: Role;
+  @ApiProperty() created!: Date;
+}
+
+/** A user with the tenants they belong to. */
+export class UserAccountDto extends UserDto {
+  @ApiProperty({ type: [UserMembershipDto] }) memberships!: UserMembershipDto[];
+}
+
+/** A key's own rate limits, requests per window (0 = no limit); an absent one is its role's or the default. */
+export class ApiKeyRateLimitsDto {
+  @ApiPropertyOptional({ description: 'every request' }) api?: number;
+  @ApiPropertyOptional({ description: 'dataset and file uploads (PUT)' }) uploads?: number;
+  @ApiPropertyOptional({ description: 'API keys made' }) keys?: number;
+}
+
+/** An API key as listings show it: its prefix, never the key or its hash. */
+export class ApiKeyDto {
+  @ApiProperty({ format: 'uuid' }) id!: string;
+  @ApiProperty({ example: 'alice' }) userid!: string;
+  @ApiProperty({ example: 'acme' }) tenant!: string;
+  @ApiProperty({ example: 'laptop' }) name!: string;
+  @ApiProperty({ description: 'the first characters of the key, to tell keys apart' }) keyPrefix!: string;
+  @ApiProperty() created!: Date;
+  @ApiProperty({ type: Date, nullable: true }) expiresAt!: Date | null;
+  @ApiProperty({ type: Date, nullable: true }) revokedAt!: Date | null;
+  @ApiProperty({ type: Date, nullable: true, description: 'to the minute' }) lastUsedAt!: Date | null;
+  @ApiProperty({ type: ApiKeyRateLimitsDto }) rateLimits!: ApiKeyRateLimitsDto;
+}
+
+/** A new API key: its record, and the key itself, which is in this answer only. */
+export class CreatedApiKeyDto {
+  @ApiProperty({ type: ApiKeyDto }) key!: ApiKeyDto;
+  @ApiProperty({ description: 'the key: shown this once, never again' }) apikey!: string;
+}
+
+/** One event of the audit trail. */
+export class AuditEventDto {
+  @ApiProperty({ description: 'time-ordered' }) id!: string;
+  @ApiProperty() at!: Date;
+  @ApiProperty({ description: 'userid of the actor, or `system`' }) actor!: string;
+  @ApiProperty({ type: String, nullable: true }) tenant!: string | null;
+  @ApiProperty({ example: 'apikey.create' }) action!: string;
+  @ApiProperty({ type: String, nullable: true }) object!: string | null;
+  @ApiProperty({ enum: ['success', 'failure'] }) outcome!: 'success' | 'failure';
+  @ApiProperty({ type: String, nullable: true, description: "the caller's address" }) remote!: string | null;
+  @ApiProperty({ type: 'object', additionalProperties: true, nullable: true })
+  details!: Record<string, unknown> | null;
+}

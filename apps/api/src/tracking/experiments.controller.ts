@@ -66,7 +66,8 @@ export class ExperimentsController {
 
   @Post()
   @ApiOperation({ summary: 'Create an experiment (409 if it exists, unless exist_ok)' })
-  @ApiCreatedResponse({ type: ExperimentDto })
+  @ApiCreatedResponse({ type: ExperimentDto, description: 'created' })
+  @ApiOkResponse({ type: ExperimentDto, description: '`exist_ok` and it exists: the existing experiment' })
   async create(
     @Tenant() ctx: TenantContext,
     @Body() body: CreateExperimentDto,

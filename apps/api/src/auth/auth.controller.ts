@@ -10,7 +10,13 @@ import {
   Query,
   Req,
 } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import {
+  ApiCreatedResponse,
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+} from '@nestjs/swagger';
 import {
   Actor,
   AuthService,
@@ -25,7 +31,8 @@ import {
 } from '@omega/accounts';
 import type { Request } from 'express';
 import { ListQueryDto } from '../http/list-query.dto';
-import { LoginDto, NewApiKeyDto } from './auth.dto';
+import { ApiKeyDto, CreatedApiKeyDto } from '../admin/admin.dto';
+import { LoginAnswerDto, LoginDto, NewApiKeyDto, WhoAmIDto } from './auth.dto';
 
 @ApiTags('auth')
 @Controller('api/v1/auth')
@@ -43,7 +50,8 @@ export class AuthController {
   @Post('login')
   @HttpCode(200)
   @ApiOperation({ summary: 'Password login: answers a JWT for `Authorization: Bearer <token>`' })
-  async login(@Body() body: LoginDto, @Req() req: Request) {
+  @ApiOkResponse({ type: LoginAnswerDto })
+  async login(@Body() body: LoginDto, @Req() req: Request): Promise<LoginAnswerDto> {
     const { token, principal } = await this.auth.login(body.userid, body.password, fromOf(req), body.tenant);
     return {
       token,
@@ -59,37 +67,46 @@ export class AuthController {
   @ApiOperation({
     summary: 'End this login: its Bearer token (or console session) is refused from now on',
   })
+  @ApiNoContentResponse({ description: 'logged out' })
   async logout(@Req() req: Request): Promise<void> {
     await this.auth.logout(req);
   }
 
   @Get('me')
   @ApiOperation({ summary: 'Who the credentials speak for, with their rate limits and use in this window' })
-  async me(@CurrentPrincipal() principal: Principal) {
+  @ApiOkResponse({ type: WhoAmIDto })
+  async me(@CurrentPrincipal() principal: Principal): Promise<WhoAmIDto> {
     const { rateLimits: _own, ...who } = principal;
     return { ...who, limits: await this.limits.usage(principal) };
   }
 
   @Get('keys')
   @ApiOperation({ summary: 'My API keys in my tenant (prefix only, never the key)' })
-  listKeys(@CurrentPrincipal() principal: Principal, @Query() query: ListQueryDto) {
+  @ApiOkResponse({ type: [ApiKeyDto] })
+  listKeys(@CurrentPrincipal() principal: Principal, @Query() query: ListQueryDto): Promise<ApiKeyDto[]> {
     return this.keys.list(principal, query);
   }
 
   @Post('keys')
   @ApiOperation({ summary: 'A new API key for me: the key is in this answer only' })
-  createKey(@CurrentPrincipal() principal: Principal, @Body() body: NewApiKeyDto, @CurrentActor() by: Actor) {
+  @ApiCreatedResponse({ type: CreatedApiKeyDto })
+  createKey(
+    @CurrentPrincipal() principal: Principal,
+    @Body() body: NewApiKeyDto,
+    @CurrentActor() by: Actor,
+  ): Promise<CreatedApiKeyDto> {
     return this.keys.create(principal, body, by);
   }
 
   @Delete('keys/:id')
   @HttpCode(204)
   @ApiOperation({ summary: 'Revoke one of my API keys (effective on its next request)' })
+  @ApiNoContentResponse({ description: 'revoked' })
   revokeKey(
     @CurrentPrincipal() principal: Principal,
     @Param('id', new ParseUUIDPipe()) id: string,
     @CurrentActor() by: Actor,
-  ) {
+  ): Promise<void> {
     return this.keys.revoke(principal, id, by);
   }
 }

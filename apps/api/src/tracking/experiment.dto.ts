@@ -314,3 +314,16 @@ export class SeriesDto {
 export class DeletedDto {
   @ApiProperty() deleted!: string;
 }
+
+/** One row of an experiment's data (`GET /experiment/{name}/data`); `columns` may answer fewer fields. */
+export class ExperimentDataRowDto {
+  @ApiPropertyOptional({ example: 2 }) run?: number;
+  @ApiPropertyOptional({ example: 'metric', description: 'start, end, param, tag, artifact, metric, …' })
+  event?: string;
+  @ApiPropertyOptional({ type: String, nullable: true, example: 'loss' }) key?: string | null;
+  @ApiPropertyOptional({ type: Number, nullable: true, example: 0.25 }) value?: number | null;
+  @ApiPropertyOptional({ type: String, nullable: true }) text?: string | null;
+  @ApiPropertyOptional({ type: Number, nullable: true, example: 10 }) step?: number | null;
+  @ApiPropertyOptional({ type: Date, nullable: true }) dt?: Date | null;
+  @ApiPropertyOptional({ type: String, nullable: true }) user?: string | null;
+}

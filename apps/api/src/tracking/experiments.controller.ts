@@ -16,7 +16,7 @@ import {
   ApiExtraModels,
   ApiOkResponse,
   ApiOperation,
-  ApiProduces,
+  getSchemaPath,
   ApiTags,
 } from '@nestjs/swagger';
 import { CurrentPrincipal, Principal } from '@omega/accounts';
@@ -24,6 +24,7 @@ import type { TenantContext } from '@omega/core';
 import { ARROW_MEDIA_TYPE, CSV_MEDIA_TYPE } from '@omega/datasets';
 import { experimentAnswer, ExperimentsService } from '@omega/tracking';
 import type { Request, Response } from 'express';
+import { ApiStreamAnswer } from '../http/answer-docs';
 import { listEnvelope, ListQueryDto } from '../http/list-query.dto';
 import { sendStream } from '../http/send-answer';
 import { Tenant } from '../http/tenant.decorator';
@@ -33,6 +34,7 @@ import {
   CreateExperimentDto,
   DeletedDto,
   EndRunDto,
+  ExperimentDataRowDto,
   ExperimentDto,
   ExperimentListDto,
   LoggedDto,
@@ -51,7 +53,7 @@ const RUN = new ParseIntPipe({ errorHttpStatusCode: 400 });
 
 @ApiTags('experiments')
 // Referenced by name inside RunDto's metrics map, so listed for the document.
-@ApiExtraModels(MetricSummaryDto)
+@ApiExtraModels(MetricSummaryDto, ExperimentDataRowDto)
 @Controller('api/v1/experiment')
 export class ExperimentsController {
   constructor(private readonly experiments: ExperimentsService) {}
@@ -206,7 +208,11 @@ export class ExperimentsController {
       'text, step, dt, user. Filters as for datasets (`run=2`, `event=metric`, `key__in=loss,acc`, ' +
       '`value__gt=0.5`), plus `columns`, `sort`, `skip`, `limit`. JSON records, CSV or Arrow by Accept or `format`.',
   })
-  @ApiProduces('application/json', CSV_MEDIA_TYPE, ARROW_MEDIA_TYPE)
+  @ApiStreamAnswer({
+    description: 'the rows as JSON records, or a CSV or Arrow stream',
+    json: { type: 'array', items: { $ref: getSchemaPath(ExperimentDataRowDto) } },
+    binary: [CSV_MEDIA_TYPE, ARROW_MEDIA_TYPE],
+  })
   async data(
     @Tenant() ctx: TenantContext,
     @Param('name') name: string,

@@ -148,6 +148,12 @@ const MATRIX: Record<string, Entry> = {
   'GET /api/v1/model/:name/track': { outcome: 'hidden' },
   'DELETE /api/v1/model/:name/track': { outcome: 'hidden' },
   'POST /api/v1/model/:name/monitor': { outcome: 'hidden', body: { baseline: 'shared' } },
+  'PUT /api/v1/model/:name/monitor': {
+    outcome: 'hidden',
+    body: { baseline: 'shared', schedule: '0 4 * * *' },
+  },
+  'GET /api/v1/model/:name/monitor': { outcome: 'hidden' },
+  'DELETE /api/v1/model/:name/monitor': { outcome: 'hidden' },
   'GET /api/v1/experiment': { outcome: 'own' },
   'POST /api/v1/experiment': { outcome: 'own', body: { name: OWN } },
   'GET /api/v1/experiment/:name': { outcome: 'hidden' },
@@ -357,6 +363,10 @@ async function makeFixture(t: TestApp): Promise<Fixture> {
     .send({ params: { note: MARKER }, series: [{ key: 'loss', values: [1], steps: [0] }] })
     .expect(200);
   await a.api.put('/api/v1/model/shared/track').send({ experiment: 'shared' }).expect(200);
+  await a.api
+    .put('/api/v1/model/shared/monitor')
+    .send({ baseline: 'shared', schedule: '0 4 * * *' })
+    .expect(200);
   const run = await a.api.post('/api/v1/job/shared/run').expect(200);
   const task = (await a.api.get('/api/v1/runtime/ping').expect(200)).body.task_id as string;
   const keys = (await a.api.get('/api/v1/auth/keys').expect(200)).body as
@@ -427,6 +437,7 @@ async function snapshot(t: TestApp, f: Fixture) {
     signature: await read('/api/v1/service/shared/signature'),
     experiment: await read('/api/v1/experiment/shared/runs'),
     tracked: await read('/api/v1/model/shared/track'),
+    monitor: await read('/api/v1/model/shared/monitor'),
     // Without the time each key was last used, which A's own reads here move.
     keys: JSON.parse(
       JSON.stringify((await a.get('/api/v1/auth/keys').expect(200)).body, (field, value) =>

@@ -2,9 +2,9 @@ import { Injectable } from '@nestjs/common';
 import { assertValidName, MetadataRepository, OmegaError, TenantContext } from '@omega/core';
 import { Clock } from './clock/clock';
 import { nextTimeAfter, nextTimes } from './cron/cron-expression';
-import { resolveScheduleSpec, ScheduleSpec } from './cron/schedule-spec';
+import { ResolvedSchedule, resolveScheduleSpec, ScheduleSpec } from './cron/schedule-spec';
 import { scheduleFromNotebookMetadata } from './notebook/notebook-schedule';
-import type { Schedule, ScheduleSource, ScheduleTrigger } from './storage/schedule';
+import type { Schedule, ScheduledTask, ScheduleSource, ScheduleTrigger } from './storage/schedule';
 import { ScheduleIndexRepository } from './storage/schedule-index.repository';
 import { ScheduleTriggersRepository } from './storage/schedule-triggers.repository';
 import { SchedulesRepository } from './storage/schedules.repository';
@@ -37,16 +37,51 @@ export class SchedulesService {
     assertValidName(job, 'job name');
     const resolved = resolveScheduleSpec(spec);
     await this.requireJob(ctx, job);
+    return this.save(ctx, job, resolved, options.source ?? 'api');
+  }
+
+  /**
+   * Sets (or replaces) the schedule of a task other than a job run, under `key` (`<kind>:<object>`, a name
+   * no job can have): the ticker submits `task` at each due time. The caller checks its object exists.
+   */
+  async scheduleTask(
+    ctx: TenantContext,
+    key: string,
+    spec: ScheduleSpec,
+    task: ScheduledTask,
+  ): Promise<Schedule> {
+    return this.save(ctx, taskKey(key), resolveScheduleSpec(spec), 'api', task);
+  }
+
+  /** The schedule set by `scheduleTask`, or null. */
+  async findTask(ctx: TenantContext, key: string): Promise<Schedule | null> {
+    return this.schedules.find(ctx, taskKey(key));
+  }
+
+  /** Removes a task's schedule; false when it had none. */
+  async dropTask(ctx: TenantContext, key: string): Promise<boolean> {
+    await this.index.remove(ctx, taskKey(key));
+    return this.schedules.remove(ctx, taskKey(key));
+  }
+
+  private async save(
+    ctx: TenantContext,
+    job: string,
+    resolved: ResolvedSchedule,
+    source: ScheduleSource,
+    task?: ScheduledTask,
+  ): Promise<Schedule> {
     const now = this.clock.now();
     const schedule = await this.schedules.save(
       ctx,
-      { job, ...resolved, source: options.source ?? 'api' },
+      { job, ...resolved, source, ...(task ? { task } : {}) },
       now,
     );
     await this.index.upsert(ctx, job, {
       cron: schedule.cron,
       timezone: schedule.timezone,
       nextRun: nextTimeAfter(schedule.cron, schedule.timezone, now),
+      action: task?.action,
     });
     return schedule;
   }
@@ -110,4 +145,10 @@ export class SchedulesService {
     if (!(await this.metadata.find(ctx, JOBS_PREFIX, job)))
       throw OmegaError.notFound(`${JOBS_PREFIX}/${job}`);
   }
+}
+
+/** A task schedule's key holds a `:` (no job name does), so it never meets a job's schedule. */
+function taskKey(key: string): string {
+  if (!/^[a-z][a-z-]*:./.test(key)) throw OmegaError.invalidInput(`not a task schedule key: ${key}`);
+  return key;
 }

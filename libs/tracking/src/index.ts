@@ -12,4 +12,5 @@ export * from './models/tracked-model-actions';
 export * from './drift/drift-stats';
 export * from './drift/drift-gauge';
 export * from './drift/model-monitor';
+export * from './drift/monitor-schedule';
 export * from './drift/recent-inputs';

@@ -1,4 +1,4 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, IntersectionType, OmitType, PickType } from '@nestjs/swagger';
 import {
   ArrayMaxSize,
   ArrayMinSize,
@@ -11,6 +11,7 @@ import {
   MaxLength,
   Min,
 } from 'class-validator';
+import { SetScheduleDto } from '../schedules/schedule.dto';
 
 export class TrackModelDto {
   @ApiProperty({ example: 'churn-production', description: 'made when it does not exist' })
@@ -102,4 +103,41 @@ export class MonitorResultDto {
   @ApiProperty({ description: 'some feature drifted' }) alert!: boolean;
   @ApiProperty({ description: 'the model label of this model on omega_model_drift' }) gaugeModel!: string;
   @ApiProperty({ type: [FeatureDriftDto] }) features!: FeatureDriftDto[];
+}
+
+/** `PUT /api/v1/model/{name}/monitor`: the check of `POST …/monitor` run on a schedule. */
+export class MonitorScheduleDto extends IntersectionType(
+  OmitType(MonitorModelDto, ['since'] as const),
+  PickType(SetScheduleDto, ['text', 'timezone'] as const),
+) {
+  @ApiPropertyOptional({ example: '*/5 * * * *', description: 'five-field cron expression (or give text)' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  schedule?: string;
+}
+
+export class MonitorCheckDto {
+  @ApiProperty() baseline!: string;
+  @ApiPropertyOptional({ type: [String] }) features?: string[];
+  @ApiPropertyOptional() psiThreshold?: number;
+  @ApiPropertyOptional() pThreshold?: number;
+}
+
+export class MonitorScheduleAnswerDto {
+  @ApiProperty() model!: string;
+  @ApiProperty({ example: '*/5 * * * *' }) cron!: string;
+  @ApiPropertyOptional({ description: 'the plain-English form it was set in' }) text?: string;
+  @ApiProperty() timezone!: string;
+  @ApiProperty({ type: MonitorCheckDto, description: 'the check each firing runs' }) check!: MonitorCheckDto;
+  @ApiProperty({ description: "who set it; the checks' runs name this user" }) user!: string;
+  @ApiProperty() created!: Date;
+  @ApiProperty() modified!: Date;
+  @ApiPropertyOptional({ description: 'the due time it last fired for' }) lastRun?: Date;
+  @ApiPropertyOptional({ description: 'the task of that firing' }) lastTaskId?: string;
+  @ApiProperty({ type: [Date], description: 'the next times it fires' }) next!: Date[];
+}
+
+export class MonitorUnscheduledDto {
+  @ApiProperty() unscheduled!: string;
 }

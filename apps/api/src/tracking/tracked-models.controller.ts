@@ -2,11 +2,14 @@ import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put } from '@nest
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CurrentPrincipal, Principal } from '@omega/accounts';
 import { OmegaError, TenantContext } from '@omega/core';
-import { ModelMonitor, TrackedModels } from '@omega/tracking';
+import { ModelMonitor, MonitorSchedules, TrackedModels } from '@omega/tracking';
 import { Tenant } from '../http/tenant.decorator';
 import {
   MonitorModelDto,
   MonitorResultDto,
+  MonitorScheduleAnswerDto,
+  MonitorScheduleDto,
+  MonitorUnscheduledDto,
   TrackingLinkDto,
   TrackModelDto,
   UntrackedDto,
@@ -22,6 +25,7 @@ export class TrackedModelsController {
   constructor(
     private readonly tracked: TrackedModels,
     private readonly monitor: ModelMonitor,
+    private readonly monitorSchedules: MonitorSchedules,
   ) {}
 
   @Put(':name/track')
@@ -88,5 +92,51 @@ export class TrackedModelsController {
       },
       principal.userid,
     );
+  }
+
+  @Put(':name/monitor')
+  @ApiOperation({
+    summary: "Run a tracked model's drift check on a schedule",
+    description:
+      'The check of POST …/monitor, fired by the platform scheduler (as job schedules are) at each due time ' +
+      'of a cron expression (`schedule`) or plain English (`text`): each firing is a run of `<model>.monitor` ' +
+      'and sets the gauge. Replaces the schedule the model had.',
+  })
+  @ApiOkResponse({ type: MonitorScheduleAnswerDto })
+  async setSchedule(
+    @Tenant() ctx: TenantContext,
+    @CurrentPrincipal() principal: Principal,
+    @Param('name') name: string,
+    @Body() body: MonitorScheduleDto,
+  ): Promise<MonitorScheduleAnswerDto> {
+    const spec = { cron: body.schedule, text: body.text, timezone: body.timezone };
+    const check = {
+      baseline: body.baseline,
+      features: body.features,
+      psiThreshold: body.psi_threshold,
+      pThreshold: body.p_threshold,
+    };
+    return this.monitorSchedules.set(ctx, name, spec, check, principal.userid);
+  }
+
+  @Get(':name/monitor')
+  @ApiOperation({ summary: "A model's drift check schedule, with its next times" })
+  @ApiOkResponse({ type: MonitorScheduleAnswerDto })
+  async getSchedule(
+    @Tenant() ctx: TenantContext,
+    @Param('name') name: string,
+  ): Promise<MonitorScheduleAnswerDto> {
+    return this.monitorSchedules.get(ctx, name);
+  }
+
+  @Delete(':name/monitor')
+  @ApiOperation({ summary: "Stop a model's scheduled drift checks (their runs stay)" })
+  @ApiOkResponse({ type: MonitorUnscheduledDto })
+  async dropSchedule(
+    @Tenant() ctx: TenantContext,
+    @Param('name') name: string,
+  ): Promise<MonitorUnscheduledDto> {
+    await this.monitorSchedules.drop(ctx, name);
+    return { unscheduled: name };
   }
 }

@@ -50,6 +50,7 @@ export class ScheduleIndexRebuilder {
           cron: schedule.cron,
           timezone: schedule.timezone,
           nextRun: nextTimeAfter(schedule.cron, schedule.timezone, this.clock.now()),
+          action: schedule.task?.action,
         });
         report.added++;
       }

@@ -9,7 +9,7 @@ interface IndexDocument extends Omit<ScheduleIndexEntry, 'id'> {
   _id: string;
 }
 
-export type IndexWrite = Pick<ScheduleIndexEntry, 'cron' | 'timezone' | 'nextRun'>;
+export type IndexWrite = Pick<ScheduleIndexEntry, 'cron' | 'timezone' | 'nextRun' | 'action'>;
 
 /**
  * The platform-wide list of schedules with their next run, in `<prefix>__runtime` (a name no tenant
@@ -28,7 +28,9 @@ export class ScheduleIndexRepository {
   async upsert(ctx: TenantContext, job: string, write: IndexWrite): Promise<void> {
     const collection = await this.collection();
     const _id = indexKey(ctx, job);
-    const set = { ...write, tenant: ctx.tenant, qualifier: ctx.qualifier, bucket: ctx.bucket, job };
+    const { action, ...fields } = write;
+    const where = { tenant: ctx.tenant, qualifier: ctx.qualifier, bucket: ctx.bucket, job };
+    const set = { ...fields, ...(action ? { action } : {}), ...where };
     // FerretDB's upsert is a find then an insert: a concurrent one can fail on `_id`, and then updates.
     for (let attempt = 0; ; attempt++) {
       try {

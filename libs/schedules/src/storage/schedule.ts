@@ -1,8 +1,19 @@
 /** Who set a schedule: a REST/SDK call, or the notebook's own metadata when the job was put. */
 export type ScheduleSource = 'api' | 'notebook';
 
+/**
+ * What a schedule that is not a job's submits at each due time: a task of another kind (e.g. a model's
+ * drift check). Its `job` key is then a name no job can have (`<kind>:<object>`).
+ */
+export interface ScheduledTask {
+  action: string;
+  object: string;
+  kwargs: Record<string, unknown>;
+}
+
 /** A job's schedule as its tenant stores it (authoritative; the platform index is derived from it). */
 export interface Schedule {
+  /** The job, or the key of a scheduled task (see `task`). */
   job: string;
   bucket: string;
   tenant: string;
@@ -16,6 +27,8 @@ export interface Schedule {
   modified: Date;
   lastRun?: Date;
   lastTaskId?: string;
+  /** Set for a schedule of a task other than a job run. */
+  task?: ScheduledTask;
 }
 
 export type TriggerStatus = 'claimed' | 'submitted' | 'failed';
@@ -46,6 +59,8 @@ export interface ScheduleIndexEntry {
   cron: string;
   timezone: string;
   nextRun: Date;
+  /** The task action when the schedule is not a job's (the ticker reads the task from the tenant). */
+  action?: string;
   lastRun?: Date;
   leaseOwner?: string;
   leasedAt?: Date;

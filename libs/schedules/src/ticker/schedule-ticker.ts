@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { MetadataRepository, OMEGA_CONFIG, OmegaConfig, OmegaError, TenantContext } from '@omega/core';
-import { RunsService, TaskHandlerRegistry } from '@omega/runtime';
+import { RunsService, StoredRun, TaskHandlerRegistry } from '@omega/runtime';
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { Clock } from '../clock/clock';
@@ -146,13 +146,8 @@ export class ScheduleTicker implements OnApplicationBootstrap, OnModuleDestroy {
     });
     if (!trigger) return 'lost';
     try {
-      const job = await this.metadata.find(ctx, JOBS_PREFIX, entry.job);
-      if (!job) throw OmegaError.notFound(`${JOBS_PREFIX}/${entry.job}`);
-      // Acts as the job's owner (the jobs kind's default), on the label the job requires.
       const task = await this.runs.submit(ctx, {
-        action: JOB_RUN_ACTION,
-        object: entry.job,
-        attributes: job.attributes,
+        ...(await this.taskOf(ctx, entry)),
         requestId: `schedule:${trigger.id}`,
       });
       await this.triggers.markSubmitted(ctx, trigger.id, this.clock.now(), task.id);
@@ -167,5 +162,18 @@ export class ScheduleTicker implements OnApplicationBootstrap, OnModuleDestroy {
       this.logger.error(`schedule ${entry.id} due ${decision.fire.toISOString()}: ${message}`);
       return 'failed';
     }
+  }
+
+  /** What a due schedule submits: its job's run, or the task a schedule of another kind names. */
+  private async taskOf(ctx: TenantContext, entry: ScheduleIndexEntry): Promise<StoredRun> {
+    if (entry.action) {
+      const task = (await this.schedules.find(ctx, entry.job))?.task;
+      if (!task) throw OmegaError.notFound(`schedule ${entry.job}`);
+      return task;
+    }
+    const job = await this.metadata.find(ctx, JOBS_PREFIX, entry.job);
+    if (!job) throw OmegaError.notFound(`${JOBS_PREFIX}/${entry.job}`);
+    // Acts as the job's owner (the jobs kind's default), on the label the job requires.
+    return { action: JOB_RUN_ACTION, object: entry.job, attributes: job.attributes };
   }
 }

@@ -27,6 +27,8 @@ export interface FittedModel {
   /** One column per class index; only where the library's numbers are honest probabilities. */
   predictProba?(rows: number[][]): number[][];
   transform?(rows: number[][]): number[][];
+  /** Raw class scores (scikit-learn's `decision_function`): one per class, or one per row for two classes. */
+  decisionFunction?(rows: number[][]): Array<number | number[]>;
   /** A score that needs no targets (k-means: negative inertia); supervised scores come from predict. */
   score?(rows: number[][]): number;
   /** Facts for the model description, e.g. PCA's explained variance. */

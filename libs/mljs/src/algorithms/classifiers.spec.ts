@@ -89,3 +89,57 @@ describe('knn partial_fit', () => {
     await expect(partial.predict_proba!(test.x, {})).resolves.toEqual(await full.predict_proba!(test.x, {}));
   });
 });
+
+describe('logistic-regression decision_function', () => {
+  it('answers one score per class whose largest is the predicted class, as scikit-learn does', async () => {
+    const { model } = await fitted(
+      'logistic-regression',
+      { numSteps: 5000, learningRate: 1e-3 },
+      train.x,
+      train.y,
+    );
+    expect(model.description.actions).toContain('decision_function');
+    const [scores, proba, predicted] = await Promise.all([
+      model.decision_function!(test.x, {}),
+      model.predict_proba!(test.x, {}),
+      model.predict!(test.x, {}),
+    ]);
+    expect(scores).toHaveLength(test.y.length);
+    (scores as number[][]).forEach((row, i) => {
+      expect(row).toHaveLength(3);
+      // A class's probability is the sigmoid of its score, normalised over the classes.
+      const sigmoid = row.map((score) => 1 / (1 + Math.exp(-score)));
+      const total = sigmoid.reduce((sum, p) => sum + p, 0);
+      sigmoid.forEach((p, j) => expect(p / total).toBeCloseTo(proba[i][j], 10));
+      const winner = clearWinner(row);
+      if (winner >= 0) expect(predicted[i]).toBe(SPECIES[winner]);
+    });
+  });
+
+  it("answers the second class's score alone for two classes, positive where it is predicted", async () => {
+    const two = train.y.map((species) => (species === 'setosa' ? 'setosa' : 'other'));
+    const { model } = await fitted(
+      'logistic-regression',
+      { numSteps: 5000, learningRate: 1e-3 },
+      train.x,
+      two,
+    );
+    expect(model.description.classes).toEqual(['other', 'setosa']);
+    const [scores, predicted] = await Promise.all([
+      model.decision_function!(test.x, {}),
+      model.predict!(test.x, {}),
+    ]);
+    scores.forEach((score, i) => {
+      expect(typeof score).toBe('number');
+      expect(predicted[i]).toBe((score as number) > 0 ? 'setosa' : 'other');
+    });
+  });
+
+  it('is refused until the model is fitted', async () => {
+    const spec = await engine.create({ algorithm: 'logistic-regression' });
+    const unfitted = await engine.load(spec.kind, spec.artifact);
+    await expect(unfitted.decision_function!(test.x, {})).rejects.toThrow(
+      'model is not fitted; run fit first',
+    );
+  });
+});

@@ -12,7 +12,7 @@ export const logisticRegression: AlgorithmAdapter = {
     learningRate: { type: 'number', min: 1e-9, max: 1, default: 5e-4 },
     intercept: { type: 'boolean', default: true },
   },
-  actions: ['predict', 'predict_proba', 'score', 'fit'],
+  actions: ['predict', 'predict_proba', 'score', 'fit', 'decision_function'],
 
   fit(data, params) {
     const model = new LogisticRegression({
@@ -29,6 +29,7 @@ export const logisticRegression: AlgorithmAdapter = {
     return {
       predict: (rows) => model.predict(design(rows, intercept)),
       predictProba: (rows) => oneVsRestProbabilities(model, design(rows, intercept), classCount),
+      decisionFunction: (rows) => oneVsRestScores(model, design(rows, intercept), classCount),
     };
   },
 };
@@ -36,6 +37,19 @@ export const logisticRegression: AlgorithmAdapter = {
 /** ml-logistic-regression fits no bias term; a constant column gives it one, as scikit-learn's `fit_intercept`. */
 function design(rows: number[][], intercept: boolean): Matrix {
   return new Matrix(intercept ? rows.map((row) => [...row, 1]) : rows);
+}
+
+/**
+ * The linear score of each class, `x · w` of its one-vs-rest model, as scikit-learn's `decision_function`:
+ * a row of class scores, or for two classes the second class's score alone (positive: the second class).
+ * The library's model j scores "not class j", so class j's score is its negation.
+ */
+function oneVsRestScores(model: LogisticRegression, x: Matrix, classCount: number): Array<number | number[]> {
+  const notClass = model.classifiers.map((classifier) => x.mmul(classifier.weights.transpose()).to1DArray());
+  const rows = Array.from({ length: x.rows }, (_, i) =>
+    Array.from({ length: classCount }, (_, j) => (notClass[j] ? -notClass[j][i] : 0)),
+  );
+  return classCount === 2 ? rows.map((scores) => scores[1]) : rows;
 }
 
 /**

@@ -36,6 +36,7 @@ export function createMljsModel(source: CheckedArtifact): LoadedModel {
   if (can.has('predict')) model.predict = async (x) => predict(rows(x));
   if (can.has('predict_proba')) model.predict_proba = async (x) => fitted.predictProba!(rows(x));
   if (can.has('transform')) model.transform = async (x) => fitted.transform!(rows(x));
+  if (can.has('decision_function')) model.decision_function = async (x) => fitted.decisionFunction!(rows(x));
   if (can.has('score')) {
     model.score = async (x: FeatureMatrix, y: TargetVector) => {
       const checked = rows(x);
@@ -100,5 +101,6 @@ function withNotFittedErrors(model: LoadedModel, actions: readonly ModelAction[]
   if (can.has('predict_proba')) model.predict_proba = notFitted;
   if (can.has('transform')) model.transform = notFitted;
   if (can.has('score')) model.score = notFitted;
+  if (can.has('decision_function')) model.decision_function = notFitted;
   return model;
 }

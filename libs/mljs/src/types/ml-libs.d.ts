@@ -87,8 +87,11 @@ declare module 'ml-logistic-regression' {
   class LogisticRegression {
     constructor(options?: { numSteps?: number; learningRate?: number });
     readonly numberClasses: number;
-    /** One-vs-rest models; `testScores` is the sigmoid of the score for "not this class". */
-    readonly classifiers: Array<{ testScores(x: Matrix): number[] }>;
+    /**
+     * One-vs-rest models; `testScores` is the sigmoid of the score for "not this class", the score being
+     * `x · weights` (weights a 1 × features matrix).
+     */
+    readonly classifiers: Array<{ testScores(x: Matrix): number[]; weights: Matrix }>;
     train(x: Matrix, y: Matrix): void;
     predict(x: Matrix): number[];
     toJSON(): LogisticRegressionModel;

@@ -1,6 +1,7 @@
 import { ConsoleLogger, Injectable, Module, Scope } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import {
+  initOrClose,
   OmegaConfigModule,
   OmegaCoreModule,
   OmegaError,
@@ -48,18 +49,15 @@ class RequestScopedPlugin extends NoopPlugin {}
 @Module({ providers: [RequestScopedPlugin] })
 class RequestScopedModule {}
 
-/** Boots a module tree and always closes it again, so a failed boot leaves no connection behind. */
+/** Boots a module tree as the apps do (`initOrClose`: a failed boot closes what it opened) and closes it. */
 async function bootWith(...imports: unknown[]): Promise<void> {
   const moduleRef = await Test.createTestingModule({
     imports: [OmegaConfigModule.forRoot(testConfig()), OmegaCoreModule, ...(imports as never[])],
   })
     .setLogger(new ConsoleLogger({ logLevels: [] }))
     .compile();
-  try {
-    await moduleRef.init();
-  } finally {
-    await moduleRef.close();
-  }
+  await initOrClose(moduleRef);
+  await moduleRef.close();
 }
 
 describe('plugin registry', () => {

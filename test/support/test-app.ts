@@ -9,7 +9,7 @@ import {
   TenantsService,
   UsersService,
 } from '@omega/accounts';
-import { loadConfig, OmegaConfig, OmegaStores, TenantDatabases } from '@omega/core';
+import { initOrClose, loadConfig, OmegaConfig, OmegaStores, TenantDatabases } from '@omega/core';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
@@ -114,6 +114,7 @@ export async function startTestApp(
   const shapes = responseRecorder(contract);
   app.use(shapes.middleware);
   configureApp(app, config);
+  await initOrClose(app);
   await app.listen(0, '127.0.0.1');
   const { port } = app.getHttpServer().address() as AddressInfo;
   const url = `http://127.0.0.1:${port}`;

@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { credentialsFilePath } from '@omega/accounts';
 import { NestFactory } from '@nestjs/core';
-import { ConfigValidationError, loadConfig, nestLogLevels, OmegaConfig } from '@omega/core';
+import { ConfigValidationError, initOrClose, loadConfig, nestLogLevels, OmegaConfig } from '@omega/core';
 import { EmbeddedMongo } from '@omega/embedded';
 import { ScheduleTickerModule } from '@omega/schedules';
 import { existsSync } from 'node:fs';
@@ -40,6 +40,11 @@ async function main(): Promise<void> {
     logger: new StartupLogger(nestLogLevels(config.logLevel)),
   });
   configureApp(app, config);
+  // A boot that fails closes what it opened, and stops the embedded server this process started.
+  await initOrClose(app).catch(async (error: Error) => {
+    await embedded?.stop();
+    throw error;
+  });
   await app.listen(config.apiPort, config.apiHost);
   // Ctrl-C (or a SIGTERM from Kubernetes): close the API, then stop what this process started.
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {

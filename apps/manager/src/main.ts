@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { loadCloudSettings } from '@omega/cloud';
-import { loadConfig, nestLogLevels } from '@omega/core';
+import { initOrClose, loadConfig, nestLogLevels } from '@omega/core';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { ManagerModule } from './manager.module';
@@ -19,8 +19,8 @@ async function main(): Promise<void> {
   });
   // SIGTERM: stop the loop, drain the local driver's workers (they finish their tasks), then exit.
   app.enableShutdownHooks();
+  await initOrClose(app);
   if (cloud.managerPort > 0) await app.listen(cloud.managerPort, config.apiHost);
-  else await app.init();
   new Logger('manager').log(
     `manager ready: driver ${cloud.driver}${cloud.managerPort > 0 ? `, health on port ${cloud.managerPort}` : ''}`,
   );

@@ -22,3 +22,4 @@ export * from './blobs/blob-store';
 export * from './core.module';
 export * from './naming/storage-names';
 export * from './events/change-events';
+export * from './lifecycle/init-or-close';

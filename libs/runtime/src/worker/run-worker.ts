@@ -1,6 +1,6 @@
 import { DynamicModule, Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { loadConfig, nestLogLevels, OmegaConfig } from '@omega/core';
+import { initOrClose, loadConfig, nestLogLevels, OmegaConfig } from '@omega/core';
 import { TaskConsumer } from './task-consumer';
 
 /**
@@ -19,7 +19,7 @@ export async function runWorker(module: (config: OmegaConfig) => DynamicModule):
   const app = await NestFactory.createApplicationContext(module(config), {
     logger: nestLogLevels(config.logLevel),
   });
-  await app.init();
+  await initOrClose(app);
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, () => {
       logger.log(`${signal}: finishing tasks in flight, then stopping`);

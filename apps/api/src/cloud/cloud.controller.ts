@@ -1,5 +1,22 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Put, Query, Res } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import {
+  applyDecorators,
+  Body,
+  Controller,
+  Get,
+  HttpCode,
+  Param,
+  Post,
+  Put,
+  Query,
+  Res,
+} from '@nestjs/common';
+import {
+  ApiAcceptedResponse,
+  ApiCreatedResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+} from '@nestjs/swagger';
 import { Actor, CurrentActor, PlatformAdmin, Roles } from '@omega/accounts';
 import {
   CloudConfigService,
@@ -63,7 +80,7 @@ export class CloudController {
 
   @Put('workers/:label')
   @ApiOperation({ summary: "Scale a label's worker pool (202 while the manager has not finished)" })
-  @ApiOkResponse({ type: PoolAnswerDto })
+  @ApiPoolAnswer()
   async scale(
     @Param('label') label: string,
     @Body() body: ScaleWorkersDto,
@@ -77,7 +94,7 @@ export class CloudController {
 
   @Post('workers')
   @ApiOperation({ summary: 'A worker pool for a new label (202 while the manager has not finished)' })
-  @ApiOkResponse({ type: PoolAnswerDto })
+  @ApiPoolAnswer()
   async addLabel(
     @Body() body: AddLabelDto,
     @Query() query: WaitQueryDto,
@@ -91,7 +108,7 @@ export class CloudController {
   @Post('tenants')
   @HttpCode(201)
   @ApiOperation({ summary: 'A tenant with its database, indexes, admin user and API key' })
-  @ApiOkResponse({ type: AddedTenantDto })
+  @ApiCreatedResponse({ type: AddedTenantDto })
   addTenant(@Body() body: AddTenantDto, @CurrentActor() by: Actor): Promise<AddedTenantDto> {
     return this.tenants.add(body.name, { admin: body.admin, password: body.password }, by);
   }
@@ -161,4 +178,15 @@ function answered(res: Response, answer: PoolAnswer): PoolAnswer {
   }
   res.status(answer.state === 'pending' ? 202 : 200);
   return answer;
+}
+
+/** A pool change answers 200 once the manager applied it, 202 while it has not (within `wait`). */
+function ApiPoolAnswer(): MethodDecorator {
+  return applyDecorators(
+    ApiOkResponse({ type: PoolAnswerDto, description: 'the manager applied it' }),
+    ApiAcceptedResponse({
+      type: PoolAnswerDto,
+      description: 'pending: the manager has not finished within `wait`',
+    }),
+  );
 }

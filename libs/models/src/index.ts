@@ -9,3 +9,6 @@ export * from './models.module';
 export * from './model-runs.service';
 export * from './runtime/model-run-observers';
 export * from './model-runs.module';
+export * from './runtime/batch-predict';
+export * from './runtime/batch-predict.handler';
+export * from './batch-predictions.service';

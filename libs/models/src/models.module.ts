@@ -1,8 +1,10 @@
 import { Module } from '@nestjs/common';
 import { ChangeEventsModule } from '@omega/core';
 import { DiscoveryModule } from '@nestjs/core';
+import { TableParquetModule } from '@omega/datasets';
 import { ModelEngineRegistry } from './engine/model-engine.registry';
 import { ModelsService } from './models.service';
+import { BatchPredictTaskHandler } from './runtime/batch-predict.handler';
 import { DatasetInput } from './runtime/dataset-input';
 import { ModelCache } from './runtime/model-cache';
 import { ModelMetadataCache } from './runtime/model-metadata-cache';
@@ -13,7 +15,7 @@ import { ModelTaskHandler } from './runtime/model-task.handler';
  * Engines (ONNX, ml.js) are separate libs an app imports next to this one.
  */
 @Module({
-  imports: [DiscoveryModule, ChangeEventsModule],
+  imports: [DiscoveryModule, ChangeEventsModule, TableParquetModule],
   providers: [
     ModelEngineRegistry,
     ModelsService,
@@ -21,7 +23,8 @@ import { ModelTaskHandler } from './runtime/model-task.handler';
     ModelMetadataCache,
     DatasetInput,
     ModelTaskHandler,
+    BatchPredictTaskHandler,
   ],
-  exports: [ModelsService, ModelEngineRegistry],
+  exports: [ModelsService, ModelEngineRegistry, DatasetInput, TableParquetModule],
 })
 export class ModelsModule {}

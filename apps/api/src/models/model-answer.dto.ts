@@ -36,7 +36,14 @@ export class ModelDetailDto {
 export class ModelActionAnswerDto {
   @ApiProperty({ example: 'regression', description: 'the model reference as called' }) model!: string;
   @ApiProperty({
-    description: "the action's value: predictions, probabilities, a score, a fitted model's name",
+    description:
+      "the action's value: predictions, probabilities, a score, a fitted model's name, a batch prediction's summary",
+    oneOf: [
+      { type: 'array', items: {} },
+      { type: 'object', additionalProperties: true },
+      { type: 'number' },
+      { type: 'string' },
+    ],
   })
   result!: unknown;
   @ApiProperty({ example: 'regression' }) resource_uri!: string;

@@ -1,9 +1,11 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { TaskQueryDto } from '../http/task-query.dto';
 import { Transform } from 'class-transformer';
+import { MAX_BATCH_ROWS } from '@omega/models';
 import {
   ArrayMaxSize,
   IsArray,
+  IsIn,
   IsInt,
   IsObject,
   IsOptional,
@@ -90,9 +92,54 @@ export class ModelActionQueryDto extends TaskQueryDto {
   @Min(1)
   @Max(3600)
   timeout?: number;
+
+  @ApiPropertyOptional({
+    description:
+      'predict: store the predictions as this dataset (a columnar table, written batch by batch) and answer a summary',
+  })
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  result?: string;
+
+  @ApiPropertyOptional({
+    description: `predict: rows per model call (1-${MAX_BATCH_ROWS}); given, the predictions stream back in batches`,
+  })
+  @IsOptional()
+  @Transform(({ value }) => Number(value))
+  @IsInt()
+  @Min(1)
+  @Max(MAX_BATCH_ROWS)
+  batch?: number;
+
+  @ApiPropertyOptional({
+    enum: ['json', 'csv', 'arrow', 'parquet'],
+    description: 'predict: answer in batches in this format (or by Accept: text/csv, Arrow IPC, Parquet)',
+  })
+  @IsOptional()
+  @IsIn(['json', 'csv', 'arrow', 'parquet'])
+  format?: 'json' | 'csv' | 'arrow' | 'parquet';
+
+  @ApiPropertyOptional({
+    enum: ['records', 'dict'],
+    description: "predict: a batched JSON answer as the dataset GET's records or dict orientation",
+  })
+  @IsOptional()
+  @IsIn(['records', 'dict'])
+  orient?: 'records' | 'dict';
 }
 
-export const MODEL_ACTION_QUERY_KEYS = new Set(['datax', 'datay', 'async', 'require', 'timeout']);
+export const MODEL_ACTION_QUERY_KEYS = new Set([
+  'datax',
+  'datay',
+  'async',
+  'require',
+  'timeout',
+  'result',
+  'batch',
+  'format',
+  'orient',
+]);
 
 export class PromoteModelDto {
   @ApiProperty({ example: 'prod', description: 'bucket to copy the model and its versions to' })

@@ -1,17 +1,49 @@
-import { Controller, Delete, Get, HttpCode, Param, Post, Put, Query, Req, Res } from '@nestjs/common';
+import {
+  Controller,
+  Delete,
+  Get,
+  HttpCode,
+  Param,
+  Post,
+  Put,
+  Query,
+  Req,
+  Res,
+  StreamableFile,
+} from '@nestjs/common';
 import {
   ApiAcceptedResponse,
   ApiBody,
   ApiConsumes,
   ApiExcludeEndpoint,
+  ApiExtraModels,
   ApiOkResponse,
   ApiOperation,
+  ApiProduces,
   ApiTags,
+  getSchemaPath,
 } from '@nestjs/swagger';
 import { principalOf } from '@omega/accounts';
 import { OmegaError, TenantContext } from '@omega/core';
-import { MODEL_ACTIONS, ModelRunsService, ModelsService } from '@omega/models';
+import {
+  ARROW_MEDIA_TYPE,
+  arrowTableSource,
+  CSV_MEDIA_TYPE,
+  negotiateFormat,
+  PARQUET_MEDIA_TYPE,
+  TableFormat,
+} from '@omega/datasets';
+import {
+  BatchInput,
+  BatchPredictions,
+  DEFAULT_BATCH_ROWS,
+  MODEL_ACTIONS,
+  ModelRunsService,
+  ModelsService,
+  toFeatureMatrix,
+} from '@omega/models';
 import type { Request, Response } from 'express';
+import { PassThrough } from 'node:stream';
 import { listEnvelope, ListQueryDto } from '../http/list-query.dto';
 import { readMultipart } from '../http/read-multipart';
 import { Tenant } from '../http/tenant.decorator';
@@ -25,12 +57,33 @@ import { CreateModelDto, ModelActionQueryDto, MODEL_ACTION_QUERY_KEYS, PromoteMo
 /** Model files are parsed whole before they are stored; this bounds what one upload may hold in memory. */
 export const MAX_MODEL_BYTES = 1024 * 1024 * 1024;
 
+/** A model action's 200: the action's answer, or a batched predict's JSON orientations (records, dict). */
+const ACTION_ANSWER = {
+  description:
+    'predict runs in batches (`?batch=` rows per model call) when asked for `?result=` (stored as a dataset, ' +
+    'answered as a summary), `?batch=`, `?orient=`, a dataset format (`?format=` or Accept: CSV, Arrow IPC, ' +
+    'Parquet), an Arrow IPC body, or a table too large for one call: the predictions stream back.',
+  schema: {
+    anyOf: [
+      { $ref: getSchemaPath(ModelActionAnswerDto) },
+      { type: 'array', items: { type: 'object', additionalProperties: true } },
+      {
+        type: 'object',
+        properties: { data: { type: 'object' }, index: { type: 'object' } },
+        required: ['data', 'index'],
+      },
+    ],
+  },
+};
+
 @ApiTags('models')
+@ApiExtraModels(ModelActionAnswerDto)
 @Controller('api/v1/model')
 export class ModelsController {
   constructor(
     private readonly models: ModelsService,
     private readonly runs: ModelRunsService,
+    private readonly batches: BatchPredictions,
   ) {}
 
   @Get()
@@ -93,7 +146,8 @@ export class ModelsController {
       '`{X, Y}`). Other query parameters are passed to the action. `?async=true` answers 202 with a Location. ' +
       'An action the model kind has not (`decision_function` of a regressor; `complete`, `embed`) is a 400.',
   })
-  @ApiOkResponse({ type: ModelActionAnswerDto })
+  @ApiOkResponse(ACTION_ANSWER)
+  @ApiProduces('application/json', CSV_MEDIA_TYPE, ARROW_MEDIA_TYPE, PARQUET_MEDIA_TYPE)
   @ApiAcceptedResponse({ type: ModelTaskAcceptedDto })
   action(
     @Tenant() ctx: TenantContext,
@@ -109,7 +163,8 @@ export class ModelsController {
   @Post(':name/:action')
   @HttpCode(200)
   @ApiOperation({ summary: 'Run a model action (same as PUT)' })
-  @ApiOkResponse({ type: ModelActionAnswerDto })
+  @ApiOkResponse(ACTION_ANSWER)
+  @ApiProduces('application/json', CSV_MEDIA_TYPE, ARROW_MEDIA_TYPE, PARQUET_MEDIA_TYPE)
   @ApiAcceptedResponse({ type: ModelTaskAcceptedDto })
   actionByPost(
     @Tenant() ctx: TenantContext,
@@ -201,19 +256,94 @@ export class ModelsController {
       const meta = await this.models.metadata(ctx, name);
       throw OmegaError.invalidInput(`${action} is not supported by this model kind (${meta.kind})`);
     }
+    const arrowBody = isArrowBody(req);
     const request = {
-      ...modelRunRequest(options, query, req.body, req.header('x-request-id')),
+      ...modelRunRequest(options, query, arrowBody ? undefined : req.body, req.header('x-request-id')),
       caller: principalOf(req)?.userid,
     };
-    if (options.async || asyncRequested(req.header('async'))) {
+    const asynchronous = options.async || asyncRequested(req.header('async'));
+    if (action === 'predict') {
+      const format = answerFormat(options.format, req.header('accept'));
+      const batched =
+        options.result !== undefined ||
+        options.batch !== undefined ||
+        options.orient !== undefined ||
+        format !== 'json' ||
+        arrowBody ||
+        (options.datax !== undefined &&
+          !asynchronous &&
+          (await this.batches.exceedsOneCall(ctx, options.datax)));
+      if (batched) {
+        const { x, kwargs, require, timeoutSeconds, requestId, caller } = request;
+        const batchRequest = {
+          input: batchInput(options.datax, x, arrowBody ? req : undefined),
+          batchRows: options.batch ?? DEFAULT_BATCH_ROWS,
+          kwargs,
+          require,
+          timeoutSeconds,
+          requestId,
+          caller,
+        };
+        if (options.result !== undefined && asynchronous) {
+          const task = await this.batches.submit(ctx, name, options.result, batchRequest);
+          return this.accepted(res, name, task.id);
+        }
+        if (asynchronous)
+          throw OmegaError.invalidInput(
+            'An asynchronous batch prediction stores its result: add ?result=<name>',
+          );
+        if (options.result !== undefined)
+          return modelActionAnswer(name, await this.batches.store(ctx, name, options.result, batchRequest));
+        const answer = await this.batches.answer(ctx, name, batchRequest, format, options.orient);
+        const body = new PassThrough();
+        answer.write(body).then(
+          () => body.end(),
+          (error: unknown) => body.destroy(error as Error),
+        );
+        return new StreamableFile(body, { type: answer.mediaType });
+      }
+    }
+    if (asynchronous) {
       const task = await this.runs.submit(ctx, name, action, request);
-      const location = `/api/v1/task/${task.id}/result`;
-      res.status(202).setHeader('Location', location);
-      return { model: name, result: 'pending', task_id: task.id, status: 'PENDING', resource_uri: location };
+      return this.accepted(res, name, task.id);
     }
     const result = await this.runs.call(ctx, name, action, request);
     return modelActionAnswer(name, result);
   }
+
+  private accepted(res: Response, name: string, taskId: string) {
+    const location = `/api/v1/task/${taskId}/result`;
+    res.status(202).setHeader('Location', location);
+    return { model: name, result: 'pending', task_id: taskId, status: 'PENDING', resource_uri: location };
+  }
+}
+
+/** An Arrow IPC body: X read as a stream, a batch at a time. */
+function isArrowBody(req: Request): boolean {
+  return (req.header('content-type') ?? '').split(';')[0].trim().toLowerCase() === ARROW_MEDIA_TYPE;
+}
+
+/**
+ * The format of a batched predict answer: `?format=`, else Accept when it names a dataset format (CSV,
+ * Arrow, Parquet); anything else keeps the JSON answer a single call gives.
+ */
+function answerFormat(format: TableFormat | undefined, accept: string | undefined): TableFormat {
+  if (format !== undefined) return format;
+  try {
+    return negotiateFormat(accept, undefined);
+  } catch {
+    return 'json';
+  }
+}
+
+function batchInput(datax: string | undefined, x: unknown, arrow: Request | undefined): BatchInput {
+  if (arrow && datax !== undefined)
+    throw OmegaError.invalidInput('Give X either as ?datax= or in the body, not both');
+  if (arrow) return { source: arrowTableSource(arrow) };
+  if (datax !== undefined) return { dataset: datax };
+  if (x === undefined || x === null)
+    throw OmegaError.invalidInput('X is required: ?datax=<table> or the body');
+  return { matrix: toFeatureMatrix(x, 'X') };
 }
 
 /** omega-ml's model action names: the last path segment of a GET is one of these, or part of the name. */

@@ -55,6 +55,7 @@ export type {
 export type {
   ActionParams,
   AsyncScriptRun,
+  BatchPredictSummary,
   FitResult,
   ModelData,
   ModelRuntimeOptions,

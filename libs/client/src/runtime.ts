@@ -106,6 +106,19 @@ export class ModelRuntime {
     return this.run('predict', X, undefined, params);
   }
 
+  /**
+   * Predicts in batches (`batch` rows per model call) and stores the predictions as the dataset `result`
+   * (a columnar table, one `prediction` column in row order); `X` is best a table name, which the worker
+   * reads itself. Answers `{model, dataset, rows, batches, columns}`.
+   */
+  predictInto(
+    X: ModelData,
+    result: string,
+    params: ActionParams & { batch?: number } = {},
+  ): Promise<BatchPredictSummary> {
+    return this.run('predict', X, undefined, { ...params, result });
+  }
+
   predict_proba(X: ModelData, params: ActionParams = {}): Promise<number[][]> {
     return this.run('predict_proba', X, undefined, params);
   }
@@ -156,6 +169,15 @@ export class ModelRuntime {
   }
 }
 
+/** What a batch prediction stored as a dataset answers. */
+export interface BatchPredictSummary {
+  model: string;
+  dataset: string;
+  rows: number;
+  batches: number;
+  columns: string[];
+}
+
 export interface FitResult {
   model: string;
   version: number;
@@ -181,6 +203,15 @@ export class AsyncModelRuntime {
 
   predict<T = unknown>(X: ModelData, params: ActionParams = {}): Promise<TaskHandle<T[]>> {
     return this.submit('predict', X, undefined, params);
+  }
+
+  /** `predictInto` as a task: its result is the summary. `X` must be a table name. */
+  predictInto(
+    X: string,
+    result: string,
+    params: ActionParams & { batch?: number } = {},
+  ): Promise<TaskHandle<BatchPredictSummary>> {
+    return this.submit('predict', X, undefined, { ...params, result });
   }
 
   predict_proba(X: ModelData, params: ActionParams = {}): Promise<TaskHandle<number[][]>> {

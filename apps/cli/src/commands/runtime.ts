@@ -25,13 +25,22 @@ export function addRuntime(program: Command, { connect, show }: CommandContext):
     .option('--timeout <seconds>', 'how long the API waits for the result', (value) =>
       positiveInt(value, '--timeout'),
     )
+    .option('--result <dataset>', 'predict: store the predictions as this dataset (batch by batch)')
+    .option('--batch <rows>', 'predict: rows per model call', (value) => positiveInt(value, '--batch'))
     .action(
       async (
         name: string,
         action: string,
         X: string | undefined,
         Y: string | undefined,
-        options: { async?: boolean; require?: string; param: string[]; timeout?: number },
+        options: {
+          async?: boolean;
+          require?: string;
+          param: string[];
+          timeout?: number;
+          result?: string;
+          batch?: number;
+        },
         command: Command,
       ) => {
         if (!(ACTIONS as readonly string[]).includes(action)) {
@@ -46,6 +55,10 @@ export function addRuntime(program: Command, { connect, show }: CommandContext):
           const [key, value] = splitPair(spec, '--param');
           params[key] = scalar(value);
         }
+        if ((options.result !== undefined || options.batch !== undefined) && action !== 'predict')
+          throw new UsageError('--result and --batch go with predict');
+        if (options.result !== undefined) params.result = options.result;
+        if (options.batch !== undefined) params.batch = options.batch;
         const x = modelData(X);
         const y = Y === undefined ? undefined : modelData(Y);
         const om = await connect(command);

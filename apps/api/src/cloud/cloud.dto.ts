@@ -1,8 +1,8 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
+import { WORKER_LABEL_PATTERN } from '@omega/runtime';
 import { IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
 
-const LABEL = /^[a-z0-9][a-z0-9_-]{0,62}$/;
 const TENANT = /^[a-z0-9][a-z0-9_]{0,39}$/;
 const USERID = /^[A-Za-z0-9][A-Za-z0-9.@+_-]{0,149}$/;
 
@@ -25,7 +25,7 @@ export class ScaleWorkersDto {
 
 export class AddLabelDto {
   @ApiProperty({ example: 'gpu', description: 'lowercase letters, digits, - and _' })
-  @Matches(LABEL, { message: 'label must be lowercase letters, digits, - and _ (at most 63)' })
+  @Matches(WORKER_LABEL_PATTERN, { message: 'label must be lowercase letters, digits, - and _ (at most 63)' })
   label!: string;
 
   @ApiPropertyOptional({ minimum: 0, default: 1 })

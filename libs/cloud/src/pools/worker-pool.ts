@@ -1,10 +1,8 @@
 import { OmegaError } from '@omega/core';
-
-/** A worker label as it names a queue (the runtime's rule): lowercase letters, digits, `-` and `_`. */
-const LABEL_PATTERN = /^[a-z0-9][a-z0-9_-]{0,62}$/;
+import { WORKER_LABEL_PATTERN } from '@omega/runtime';
 
 export function assertPoolLabel(label: unknown): asserts label is string {
-  if (typeof label !== 'string' || !LABEL_PATTERN.test(label)) {
+  if (typeof label !== 'string' || !WORKER_LABEL_PATTERN.test(label)) {
     throw OmegaError.invalidInput(
       `${JSON.stringify(label)} is not a worker label (lowercase letters, digits, - and _, at most 63)`,
     );

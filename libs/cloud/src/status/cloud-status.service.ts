@@ -1,10 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Actor, AuditService, TenantsService } from '@omega/accounts';
 import { OMEGA_CONFIG, OmegaConfig, TenantDatabases } from '@omega/core';
-import { WorkerDirectory } from '@omega/runtime';
+import { BrokerConnection, taskQueueName, WorkerDirectory } from '@omega/runtime';
 import { ManagerLease, type ManagerView } from '../manager/manager-lease';
 import { WorkerPoolsService, type PoolAnswer } from '../pools/worker-pools.service';
-import { readQueueDepths, type QueueDepths } from './queue-depths';
 
 export interface ServiceCheck {
   status: 'up' | 'down' | 'in-process';
@@ -39,6 +38,12 @@ export interface CloudStatus {
   tenants: { total: number; disabled: number; names: string[] };
 }
 
+/** Messages waiting per label; `null` for a label whose queue does not exist yet (no task was ever sent). */
+type QueueDepths = Record<string, number | null>;
+
+/** How long the status waits for the broker before calling it down. */
+const BROKER_WAIT_MS = 3_000;
+
 /** How many tenants the status names (all are counted). */
 const TENANT_NAMES = 100;
 
@@ -48,6 +53,7 @@ export class CloudStatusService {
   constructor(
     private readonly databases: TenantDatabases,
     private readonly directory: WorkerDirectory,
+    private readonly broker: BrokerConnection,
     private readonly tenants: TenantsService,
     private readonly pools: WorkerPoolsService,
     private readonly lease: ManagerLease,
@@ -72,7 +78,16 @@ export class CloudStatusService {
     let depths: QueueDepths = {};
     const broker = this.config.brokerUrl
       ? await timed(async () => {
-          depths = await readQueueDepths(this.config.brokerUrl!, this.config.mongoDbPrefix, labels);
+          const peeked = await this.broker.peekQueueDepths(
+            labels.map((label) => taskQueueName(this.config.mongoDbPrefix, label)),
+            BROKER_WAIT_MS,
+          );
+          depths = Object.fromEntries(
+            labels.map((label) => [
+              label,
+              peeked.get(taskQueueName(this.config.mongoDbPrefix, label)) ?? null,
+            ]),
+          );
         })
       : { status: 'in-process' as const, ms: 0 };
     let tenants: CloudStatus['tenants'] = { total: 0, disabled: 0, names: [] };

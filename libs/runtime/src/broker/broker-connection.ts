@@ -7,7 +7,8 @@ import amqp, { AmqpConnectionManager, ChannelWrapper } from 'amqp-connection-man
  * The process's one connection to RabbitMQ, opened on first use (a process without `OMEGA_BROKER_URL`
  * never dials). amqp-connection-manager reconnects after a broker restart and runs each channel's setup
  * again, so queues, consumers and reply queues come back with the connection. Publisher, consumer and
- * topology open their channels here; nothing else dials AMQP, except the change-events exchange
+ * topology open their channels here, and the cloud status peeks at queue depths on it; nothing else dials
+ * AMQP, except the change-events exchange
  * (change-exchange.ts), which still has a connection of its own and can move onto this one.
  */
 @Injectable()
@@ -32,6 +33,32 @@ export class BrokerConnection implements OnApplicationShutdown {
       ...(options.publishTimeoutMs ? { publishTimeout: options.publishTimeoutMs } : {}),
       setup: options.setup,
     });
+  }
+
+  /**
+   * Messages waiting in each queue, by a passive check that changes nothing on the broker: a queue that does
+   * not exist (no task was ever sent to it) is `null`. Waits at most `timeoutMs` for the connection, so a
+   * status page answers "broker down" rather than hanging.
+   */
+  async peekQueueDepths(queues: string[], timeoutMs: number): Promise<Map<string, number | null>> {
+    const manager = this.connect();
+    if (!manager.connection) await manager.connect({ timeout: timeoutMs });
+    const connection = manager.connection;
+    if (!connection) throw new Error('the broker connection dropped');
+    const depths = new Map<string, number | null>();
+    for (const queue of queues) {
+      // A missing queue closes the channel it was checked on: one short-lived channel per check.
+      const channel = await connection.createChannel();
+      channel.on('error', () => undefined);
+      try {
+        depths.set(queue, (await channel.checkQueue(queue)).messageCount);
+        await channel.close();
+      } catch (error) {
+        if ((error as { code?: number }).code !== 404) throw error;
+        depths.set(queue, null);
+      }
+    }
+    return depths;
   }
 
   /** Called each time the connection drops (the broker then redelivers this process's unacknowledged tasks). */

@@ -1,5 +1,6 @@
 import { TenantContext } from '@omega/core';
-import { PING_ACTION, RuntimeClient, TaskMessage, tenantLabel } from '@omega/runtime';
+import { tenantLabel } from '@omega/metrics';
+import { PING_ACTION, RuntimeClient, TaskMessage } from '@omega/runtime';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startTestApp, TestApp, TestPrincipal } from './support/test-app';

@@ -1,3 +1,4 @@
+export * from './hashed-label';
 export * from './http-metrics';
 export * from './metrics-registry';
 export * from './metrics.controller';

@@ -3,7 +3,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MetricsRegistry } from './metrics-registry';
-import { datasetOperation, MAX_TENANT_SERIES, StoreMetrics, tenantLabel } from './store-metrics';
+import { tenantLabel } from './hashed-label';
+import { datasetOperation, MAX_TENANT_SERIES, StoreMetrics } from './store-metrics';
 
 describe('StoreMetrics', () => {
   let dir: string;

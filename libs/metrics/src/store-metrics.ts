@@ -1,9 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { OMEGA_CONFIG, OmegaConfig } from '@omega/core';
-import { createHash } from 'node:crypto';
 import { readdir, stat, statfs } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Counter, Gauge } from 'prom-client';
+import { tenantLabel } from './hashed-label';
 import { MetricsRegistry } from './metrics-registry';
 
 /**
@@ -22,11 +22,6 @@ export function datasetOperation(method: string, route: string): 'read' | 'write
   // Queries and SQL are POSTs that only read.
   if (/\/(query|sql)$/.test(route)) return 'read';
   return 'write';
-}
-
-/** A tenant as the public `/metrics` shows it: a hash, never its name (an operator hashes a name to find it). */
-export function tenantLabel(tenant: string): string {
-  return `t-${createHash('sha256').update(tenant).digest('hex').slice(0, 12)}`;
 }
 
 /**

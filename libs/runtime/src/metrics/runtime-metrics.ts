@@ -1,6 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { MetricsRegistry, SandboxMetrics } from '@omega/metrics';
-import { createHash } from 'node:crypto';
+import { MetricsRegistry, SandboxMetrics, tenantLabel } from '@omega/metrics';
 import { Counter, Gauge, Histogram } from 'prom-client';
 import type { QueueStats } from '../broker/task-publisher';
 import { WorkerDirectory } from '../workers/worker-directory';
@@ -160,9 +159,4 @@ function collectTenants(
     else other += count;
   });
   if (counts.length > MAX_TENANT_SERIES) gauge.set({ tenant: 'other' }, other);
-}
-
-/** A tenant as the public metrics show it: not its name (see RuntimeMetrics). */
-export function tenantLabel(tenant: string): string {
-  return `t-${createHash('sha256').update(tenant).digest('hex').slice(0, 12)}`;
 }

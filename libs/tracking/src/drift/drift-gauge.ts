@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { TenantContext } from '@omega/core';
-import { MetricsRegistry } from '@omega/metrics';
-import { createHash } from 'node:crypto';
+import { hashedLabel, MetricsRegistry } from '@omega/metrics';
 import { Gauge } from 'prom-client';
 
 /** Series the gauge holds at most; later ones are not exported (the results are still stored). */
@@ -42,9 +41,8 @@ export function driftLabels(
   model: string,
   feature: string,
 ): { model: string; feature: string } {
-  const hash = (text: string) => createHash('sha256').update(text).digest('hex').slice(0, 12);
   return {
-    model: `m-${hash(`${ctx.tenant}/${ctx.qualifier}/${ctx.bucket}/${model}`)}`,
-    feature: `f-${hash(feature)}`,
+    model: hashedLabel('m', `${ctx.tenant}/${ctx.qualifier}/${ctx.bucket}/${model}`),
+    feature: hashedLabel('f', feature),
   };
 }

@@ -19,6 +19,7 @@ import {
   LinkSignatureDto,
   ServiceDocumentDto,
   ServiceSignatureAnswerDto,
+  ServiceTaskAcceptedDto,
   ServiceUnlinkedDto,
 } from './service.dto';
 
@@ -91,7 +92,10 @@ export class ServiceController {
       ],
     },
   })
-  @ApiAcceptedResponse({ description: '`{service, result: "pending", task_id, status, resource_uri}`' })
+  @ApiAcceptedResponse({
+    type: ServiceTaskAcceptedDto,
+    description: 'async: the task, its result at the Location',
+  })
   action(
     @Tenant() ctx: TenantContext,
     @Param('name') name: string,
@@ -191,13 +195,14 @@ export class ServiceController {
       const resourceUri = `/api/service/${name}/${action}`;
       const location = `/api/v1/task/${outcome.taskId}/result?resource_uri=${encodeURIComponent(resourceUri)}`;
       res.status(202).setHeader('Location', location);
-      return {
+      const accepted: ServiceTaskAcceptedDto = {
         service: name,
         result: 'pending',
         task_id: outcome.taskId,
         status: 'PENDING',
         resource_uri: resourceUri,
       };
+      return accepted;
     }
     if ('failed' in outcome) return sendRunFailure(res, outcome.failed as TaskRecord, { service: name });
     return outcome.value;

@@ -59,3 +59,12 @@ export class ServiceDocumentDto {
   })
   definitions!: Record<string, unknown>;
 }
+
+/** 202: an async service call was submitted; its result is at the Location (`/api/v1/task/{id}/result`). */
+export class ServiceTaskAcceptedDto {
+  @ApiProperty({ example: 'helloservice' }) service!: string;
+  @ApiProperty({ enum: ['pending'] }) result!: 'pending';
+  @ApiProperty({ format: 'uuid' }) task_id!: string;
+  @ApiProperty({ enum: ['PENDING'] }) status!: 'PENDING';
+  @ApiProperty({ example: '/api/service/helloservice/predict' }) resource_uri!: string;
+}

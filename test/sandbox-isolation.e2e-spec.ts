@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { MongoClient } from 'mongodb';
 import { CapturingLogger } from './support/capturing-logger';
+import { SCRIPT_LIMIT_SECONDS } from './support/short-limit-worker';
 import { startTestApp, TestApp, TestPrincipal } from './support/test-app';
 import { startWorker, WorkerProcess } from './support/worker-process';
 
 const SECRET_KEY = randomBytes(32).toString('base64url');
-const TIMEOUT_SECONDS = 4;
 /** Small, so a script can send a message over it without needing much memory. */
 const IPC_MAX_BYTES = 1024 * 1024;
 /** On the allow-list, yet loopback: the worker must still refuse it. */
@@ -16,8 +16,9 @@ const NETWORK_SCRIPT = `
 const net = require('node:net');
 const dgram = require('node:dgram');
 const dns = require('node:dns');
+// Each way out fails at once; a probe that hangs answers TIMEOUT (and fails the test) well within the run's limit.
 const outcome = (start) => new Promise((resolve) => {
-  const timer = setTimeout(() => resolve('TIMEOUT'), 3000);
+  const timer = setTimeout(() => resolve('TIMEOUT'), 5000);
   const done = (value) => { clearTimeout(timer); resolve(value); };
   try { start(done); } catch (error) { done(error.code || error.message); }
 });
@@ -110,7 +111,7 @@ async function databaseSnapshot(app: TestApp): Promise<Record<string, Record<str
 }
 
 const config = {
-  scriptTimeoutSeconds: TIMEOUT_SECONDS,
+  scriptTimeoutSeconds: SCRIPT_LIMIT_SECONDS,
   scriptIpcMaxBytes: IPC_MAX_BYTES,
   scriptEgressHosts: [LOOPBACK_ALLOWED_HOST],
   secretKey: SECRET_KEY,
@@ -133,7 +134,7 @@ const runners: [string, () => Promise<Runner>][] = [
         env: {
           OMEGA_SECRET_KEY: SECRET_KEY,
           OMEGA_API_URL: app.url,
-          OMEGA_SCRIPT_TIMEOUT_SECONDS: String(TIMEOUT_SECONDS),
+          OMEGA_SCRIPT_TIMEOUT_SECONDS: String(SCRIPT_LIMIT_SECONDS),
           OMEGA_SCRIPT_IPC_MAX_BYTES: String(IPC_MAX_BYTES),
           OMEGA_SCRIPT_EGRESS_HOSTS: LOOPBACK_ALLOWED_HOST,
         },

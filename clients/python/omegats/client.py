@@ -25,7 +25,7 @@ class Omega:
         self.models = Models(http)
         self.scripts = Scripts(http)
         self.jobs = Jobs(http)
-        self.runtime = Runtime(http)
+        self.runtime = Runtime(http, use_pandas=use_pandas)
 
     @property
     def url(self) -> str:

@@ -13,6 +13,7 @@ import time
 from typing import Any, Dict, List, Optional
 
 from ._http import Http, jsonable, quote
+from .datasets import pandas_module
 
 METRIC_BATCH_POINTS = 10_000
 
@@ -20,9 +21,10 @@ METRIC_BATCH_POINTS = 10_000
 class Experiment:
     """An experiment; ``start()`` (or ``with``) opens a run, made on first use."""
 
-    def __init__(self, http: Http, name: str) -> None:
+    def __init__(self, http: Http, name: str, use_pandas: Optional[bool] = None) -> None:
         self._http = http
         self.name = name
+        self._pandas = pandas_module(use_pandas)
         self.run: Optional[int] = None
         self._series: Dict[str, Dict[str, List[float]]] = {}
         self._pending = 0
@@ -88,14 +90,55 @@ class Experiment:
         self.flush()
         return self._http.json("POST", self._path(f"/runs/{self.run}/end"), json_body={"status": status})
 
-    def runs(self) -> List[Dict[str, Any]]:
-        """The runs with their params, artifacts and metric summaries."""
-        return self._http.json("GET", self._path("/runs"), query={"limit": 1000})["runs"]
+    def runs(self) -> Any:
+        """The runs with their params, tags, artifacts and metric summaries.
+
+        A DataFrame with pandas (one row a run: run, status, user, start, end, then ``params.<key>`` and
+        each metric's last value as ``metrics.<key>``), else a list of dicts.
+        """
+        runs = self._http.json("GET", self._path("/runs"), query={"limit": 1000})["runs"]
+        if self._pandas is None:
+            return runs
+        rows = [
+            {
+                **{key: run.get(key) for key in ("run", "status", "user", "start", "end")},
+                **{f"params.{key}": value for key, value in run["params"].items()},
+                **{f"metrics.{key}": summary["last"] for key, summary in run["metrics"].items()},
+            }
+            for run in runs
+        ]
+        empty = ["run", "status", "user", "start", "end"]
+        frame = self._pandas.DataFrame(rows, columns=None if rows else empty)
+        for column in ("start", "end"):
+            frame[column] = self._pandas.to_datetime(frame[column], utc=True)
+        return frame
+
+    def metrics(self, key: str, runs: Optional[List[int]] = None) -> Any:
+        """One metric's points (run, step, value, time) of the given runs (all when absent).
+
+        A DataFrame with pandas, else a list of dicts.
+        """
+        if runs is None:
+            listed = self._http.json("GET", self._path("/runs"), query={"limit": 1000})["runs"]
+            runs = [run["run"] for run in listed]
+        answer = self._http.json(
+            "GET", self._path(f"/metrics/{quote(key)}"), query={"runs": ",".join(map(str, runs))}
+        )
+        points = [{"run": series["run"], **point} for series in answer["runs"] for point in series["points"]]
+        if self._pandas is None:
+            return points
+        frame = self._pandas.DataFrame(points, columns=["run", "step", "value", "time"])
+        frame["time"] = self._pandas.to_datetime(frame["time"], unit="ms", utc=True)
+        return frame
 
     def compare(self, *runs: int) -> Dict[str, Any]:
         """2 to 5 runs side by side."""
         return self._http.json("GET", self._path("/compare"), query={"runs": ",".join(map(str, runs))})
 
-    def data(self, **filters: Any) -> List[Dict[str, Any]]:
-        """The experiment's data as records, with dataset filters (``event='metric', step__gte=10``)."""
-        return self._http.json("GET", self._path("/data"), query=filters)
+    def data(self, **filters: Any) -> Any:
+        """The experiment's data with dataset filters (``event='metric', step__gte=10``).
+
+        A DataFrame with pandas, else a list of records.
+        """
+        records = self._http.json("GET", self._path("/data"), query=filters)
+        return records if self._pandas is None else self._pandas.DataFrame(records)

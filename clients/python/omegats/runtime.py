@@ -16,13 +16,14 @@ _RUN_RESERVED = {"async", "require", "timeout"}
 class Runtime:
     """Runs models on workers; ``require(label)`` sends every call to workers of that label."""
 
-    def __init__(self, http: Http, label: Optional[str] = None) -> None:
+    def __init__(self, http: Http, label: Optional[str] = None, use_pandas: Optional[bool] = None) -> None:
         self._http = http
         self.label = label
+        self._use_pandas = use_pandas
 
     def require(self, label: str) -> "Runtime":
         """This runtime with every call sent to workers of ``label`` (e.g. ``gpu``)."""
-        return Runtime(self._http, label)
+        return Runtime(self._http, label, self._use_pandas)
 
     def model(self, name: str, timeout: Optional[int] = None) -> "ModelRuntime":
         """One model's actions; ``timeout`` is how long (s) the API waits for a synchronous result."""
@@ -38,7 +39,7 @@ class Runtime:
 
     def experiment(self, name: str) -> "Experiment":
         """An experiment to log runs into: ``with om.runtime.experiment('churn') as exp: exp.log_metric(...)``."""
-        return Experiment(self._http, name)
+        return Experiment(self._http, name, self._use_pandas)
 
     def task(self, task_id: str) -> "Task":
         """A task already submitted, by id."""
@@ -95,6 +96,30 @@ class ModelRuntime:
     def async_(self) -> "AsyncModelRuntime":
         """The same actions submitted without waiting: each answers a ``Task``."""
         return AsyncModelRuntime(self)
+
+    def track(self, experiment: str) -> Dict[str, Any]:
+        """Logs this model's fit, score and predict calls into ``experiment`` (made when missing)."""
+        return self._http.json("PUT", self._path("track"), json_body={"experiment": experiment})
+
+    def untrack(self) -> Dict[str, Any]:
+        """Stops logging this model's calls (what was logged stays)."""
+        return self._http.json("DELETE", self._path("track"))
+
+    def monitor(self, baseline: str, schedule: Optional[str] = None, **options: Any) -> Dict[str, Any]:
+        """Checks the tracked model's logged inputs for drift against ``baseline`` (a dataset), per feature.
+
+        With ``schedule`` (a cron expression) the check is not run now but on that schedule, each firing a
+        run of ``<model>.monitor``; ``options`` are ``features``, ``psi_threshold``, ``p_threshold``
+        (and ``since`` for a check now, ``timezone`` for a schedule).
+        """
+        body = {"baseline": baseline, **options}
+        if schedule is None:
+            return self._http.json("POST", self._path("monitor"), json_body=body)
+        return self._http.json("PUT", self._path("monitor"), json_body={**body, "schedule": schedule})
+
+    def unmonitor(self) -> Dict[str, Any]:
+        """Removes the model's drift check schedule (the runs it stored stay)."""
+        return self._http.json("DELETE", self._path("monitor"))
 
     def _run(self, action: str, X: Any, Y: Any, params: Dict[str, Any]) -> Any:
         query, body = self._request(X, Y, params, False)

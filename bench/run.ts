@@ -1,6 +1,7 @@
 import { MongoClient } from 'mongodb';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { runBatchPredictBench } from './batch-predict/batch-predict.bench';
 import { runDatasetsBench } from './datasets/datasets.bench';
 import { runFilesBench } from './files/files.bench';
 import { runHttpBench } from './http/http.bench';
@@ -16,7 +17,16 @@ import { writeJson } from './support/report';
 
 const RESULTS_FILE = join(__dirname, 'results', 'latest.json');
 
-const SUITES = ['datasets', 'files', 'runtime', 'sql', 'scripts', 'http', 'tracking'] as const;
+const SUITES = [
+  'datasets',
+  'files',
+  'runtime',
+  'batch-predict',
+  'sql',
+  'scripts',
+  'http',
+  'tracking',
+] as const;
 type Suite = (typeof SUITES)[number];
 
 /**
@@ -82,6 +92,26 @@ async function main(): Promise<void> {
       const runtime = await runRuntimeBench({ client, mongoUrl: settings.mongoUrl, ...runtimeSettings });
       console.log(`\n${runtime.table}`);
       sections.runtime = runtime.results;
+    }
+
+    if (suites.has('batch-predict')) {
+      const runtimeSettings = readRuntimeSettings();
+      const bp = {
+        rows: positiveInt(process.env, 'BENCH_BP_ROWS', 1_000_000),
+        batch: positiveInt(process.env, 'BENCH_BP_BATCH', 16_384),
+      };
+      console.log(
+        `\nbatch-predict: ${bp.rows.toLocaleString('en-US')} rows × 13 features through a worker, against onnxruntime alone`,
+      );
+      const batchPredict = await runBatchPredictBench({
+        client,
+        mongoUrl: settings.mongoUrl,
+        brokerUrl: runtimeSettings.brokerUrl,
+        workerConcurrency: runtimeSettings.workerConcurrency,
+        ...bp,
+      });
+      console.log(`\n${batchPredict.table}`);
+      sections['batch-predict'] = batchPredict.results;
     }
 
     if (suites.has('sql')) {

@@ -5,9 +5,16 @@ import { JobsService } from '@omega/jobs';
 import { PING_ACTION, RuntimeClient, TaskRecord, WorkerDirectory } from '@omega/runtime';
 import { Tenant } from '../http/tenant.decorator';
 import { SERVICE_RESOURCE, serviceResponse } from '../service/service-response';
-import { PingQueryDto, TaskResultDto, TaskResultQueryDto } from './runtime.dto';
+import {
+  PingAnswerDto,
+  PingQueryDto,
+  PingResultDto,
+  TaskResultDto,
+  TaskResultQueryDto,
+  TaskStatusDto,
+  WorkerListDto,
+} from './runtime.dto';
 import { taskResponse } from './task-response';
-import { validateBody } from '../http/validate-body';
 
 @ApiTags('runtime')
 @Controller('api/v1')
@@ -20,7 +27,11 @@ export class RuntimeController {
 
   @Get('task/:id/status')
   @ApiOperation({ summary: "A task's status, timings and worker" })
-  async status(@Tenant() ctx: TenantContext, @Param('id', new ParseUUIDPipe()) id: string) {
+  @ApiOkResponse({ type: TaskStatusDto })
+  async status(
+    @Tenant() ctx: TenantContext,
+    @Param('id', new ParseUUIDPipe()) id: string,
+  ): Promise<TaskStatusDto> {
     const { result: _result, ...record } = await this.runtime.status(ctx, id);
     return taskAnswer(record);
   }
@@ -36,7 +47,7 @@ export class RuntimeController {
     @Tenant() ctx: TenantContext,
     @Param('id', new ParseUUIDPipe()) id: string,
     @Query() query: TaskResultQueryDto,
-  ) {
+  ): Promise<TaskResultDto> {
     const record = await this.runtime.status(ctx, id);
     if (record.status !== 'SUCCESS') return taskAnswer(record);
     // A service's task answers as the service does: its bare result.
@@ -48,21 +59,23 @@ export class RuntimeController {
 
   @Get('runtime/workers')
   @ApiOperation({ summary: 'Live workers and the labels they consume' })
-  async listWorkers() {
+  @ApiOkResponse({ type: WorkerListDto })
+  async listWorkers(): Promise<WorkerListDto> {
     const workers = await this.workers.alive();
     return { workers, labels: [...new Set(workers.flatMap((worker) => worker.labels))].sort() };
   }
 
   @Get('runtime/ping')
   @ApiOperation({ summary: 'Run a ping task on a worker of a label (default: default)' })
-  async ping(@Tenant() ctx: TenantContext, @Query() query: Record<string, unknown>) {
-    const options = await validateBody(PingQueryDto, query);
+  @ApiOkResponse({ type: PingAnswerDto })
+  async ping(@Tenant() ctx: TenantContext, @Query() query: PingQueryDto): Promise<PingAnswerDto> {
     const { task, result } = await this.runtime.call(ctx, {
       action: PING_ACTION,
-      label: options.require,
-      kwargs: options.delay_ms !== undefined ? { delay_ms: options.delay_ms } : {},
+      label: query.require,
+      kwargs: query.delay_ms !== undefined ? { delay_ms: query.delay_ms } : {},
     });
-    return { task_id: task.id, label: task.label, result };
+    // The ping handler's echo (libs/runtime's PingHandler).
+    return { task_id: task.id, label: task.label, result: result as PingResultDto };
   }
 }
 

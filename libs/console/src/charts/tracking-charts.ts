@@ -48,7 +48,7 @@ export function driftBars(
         {
           mark: 'bar',
           encoding: {
-            x: { field: 'feature', type: 'nominal', sort: null, title: 'feature' },
+            x: { field: 'feature', type: 'nominal', sort: null, title: 'feature', axis: { labelAngle: -30 } },
             y: { field: 'psi', type: 'quantitative', title: 'PSI' },
             color: {
               field: 'drift',
@@ -69,24 +69,34 @@ export function driftBars(
 
 /** PSI of each feature over the checks' times, a line per feature. */
 export function driftOverTime(rows: { time: string; run: number; feature: string; psi: number }[]): Chart {
-  return chart(rows, {
+  const labelled = rows.map((row) => ({
+    check: `#${row.run} ${row.time.slice(0, 16).replace('T', ' ')}`,
+    ...row,
+  }));
+  return chart(labelled, {
     title: 'Drift over time (PSI)',
     mark: { type: 'line', point: true },
     encoding: {
-      x: { field: 'time', type: 'temporal', title: 'check' },
+      x: {
+        field: 'check',
+        type: 'ordinal',
+        title: 'check (run, UTC time)',
+        sort: { field: 'run', op: 'min' },
+        axis: { labelAngle: -30 },
+      },
       y: { field: 'psi', type: 'quantitative', title: 'PSI' },
       color: { field: 'feature', type: 'nominal', title: 'feature' },
     },
   });
 }
 
-export interface DistributionRow {
+export type DistributionRow = {
   bin: string;
   order: number;
   side: 'baseline' | 'recent';
   count: number;
   share: number;
-}
+};
 
 /** Baseline and recent shares of a feature's bins (or categories), bars side by side. */
 export function distributions(feature: string, rows: DistributionRow[]): Chart {

@@ -43,6 +43,7 @@ const SECTIONS: { href: string; label: string; adminOnly?: boolean }[] = [
   { href: `${CONSOLE_BASE}/datasets`, label: 'Datasets' },
   { href: `${CONSOLE_BASE}/models`, label: 'Models' },
   { href: `${CONSOLE_BASE}/files`, label: 'Files' },
+  { href: `${CONSOLE_BASE}/experiments`, label: 'Experiments' },
   { href: `${CONSOLE_BASE}/scripts`, label: 'Scripts' },
   { href: `${CONSOLE_BASE}/jobs`, label: 'Jobs' },
   { href: `${CONSOLE_BASE}/sql`, label: 'SQL' },

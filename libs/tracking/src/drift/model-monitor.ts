@@ -139,6 +139,24 @@ export class ModelMonitor {
     return result;
   }
 
+  /**
+   * One feature's values on both sides, for plotting their distributions: the baseline dataset's column
+   * and the logged inputs (`features` in input order, for inputs logged as plain rows).
+   */
+  async featureValues(
+    ctx: TenantContext,
+    model: string,
+    baseline: string,
+    feature: string,
+    features: string[],
+  ): Promise<{ baseline: unknown[]; recent: unknown[] }> {
+    const link = await this.tracked.requireLink(ctx, parseModelRef(model).name);
+    const events = await this.experiments.runEvents(ctx, link.experiment, link.run);
+    const recent = recentInputs(events, features, MAX_MONITOR_ROWS);
+    const base = await this.baselineColumns(ctx, baseline, [feature]);
+    return { baseline: base.get(feature) ?? [], recent: recent.values.get(feature) ?? [] };
+  }
+
   private async baselineColumns(
     ctx: TenantContext,
     dataset: string,

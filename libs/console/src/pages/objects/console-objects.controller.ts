@@ -1,6 +1,7 @@
 import { Controller, Get, Param, Query, Req, Res, UseFilters } from '@nestjs/common';
 import { CurrentPrincipal, Principal } from '@omega/accounts';
 import { TenantContext } from '@omega/core';
+import { TrackedModels } from '@omega/tracking';
 import type { Request, Response } from 'express';
 import { ConsoleExceptionFilter } from '../../http/console-exception.filter';
 import { BucketQuery, ObjectListQuery } from '../../http/console-forms';
@@ -17,6 +18,7 @@ export class ConsoleObjectsController {
   constructor(
     private readonly browser: ObjectBrowser,
     private readonly view: ConsoleRenderer,
+    private readonly tracked: TrackedModels,
   ) {}
 
   @ConsolePage('The datasets of a bucket, paged and searchable')
@@ -89,6 +91,7 @@ export class ConsoleObjectsController {
       store: 'models',
       bucket: ctx.bucket,
       ...model,
+      tracking: await this.tracked.link(ctx, model.meta.name),
     });
   }
 

@@ -1,10 +1,12 @@
-import { Controller, Get, Param, Query, Req, Res, UseFilters } from '@nestjs/common';
+import { applyDecorators, Controller, Get, Param, Query, Req, Res, UseFilters } from '@nestjs/common';
+import { ApiProduces, ApiResponse } from '@nestjs/swagger';
 import { CurrentPrincipal, Principal } from '@omega/accounts';
 import { OmegaError, TenantContext } from '@omega/core';
 import { ExperimentsService, MAX_COMPARED_RUNS } from '@omega/tracking';
 import type { Request, Response } from 'express';
 import { Chart, CHART_CONTENT_TYPES, ChartFormat, ChartRenderer } from '../../charts/chart-renderer';
 import { ConsoleExceptionFilter } from '../../http/console-exception.filter';
+import { ConsolePage } from '../../http/console-openapi';
 import { ConsoleRenderer } from '../../rendering/console-renderer';
 import { CHART_FILE, ExperimentChartQuery, ExperimentListQuery, MonitorQuery } from './tracking-forms';
 import { TrackingPages } from './tracking-pages';
@@ -18,6 +20,19 @@ const LIST_PAGE = 50;
  */
 const CHART_POLICY = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; sandbox";
 
+/** A chart download in the OpenAPI document: `<chart>.svg`, `.png` or `.csv`. */
+function ChartFile(description: string): MethodDecorator {
+  const content = {
+    'image/svg+xml': { schema: { type: 'string' } },
+    'image/png': { schema: { type: 'string', format: 'binary' } },
+    'text/csv': { schema: { type: 'string' } },
+  };
+  return applyDecorators(
+    ApiProduces(...Object.keys(content)),
+    ApiResponse({ status: 200, description, content }),
+  );
+}
+
 /** Experiments (runs, parameters, metric curves, comparison) and tracked models' drift monitoring. */
 @Controller('console')
 @UseFilters(ConsoleExceptionFilter)
@@ -30,6 +45,7 @@ export class ConsoleTrackingController {
   ) {}
 
   @Get('experiments')
+  @ConsolePage('The experiments, paged and searchable')
   async list(
     @CurrentPrincipal() principal: Principal,
     @Query() query: ExperimentListQuery,
@@ -58,6 +74,7 @@ export class ConsoleTrackingController {
   }
 
   @Get('experiments/:name')
+  @ConsolePage('One experiment: its runs, parameters side by side, metric charts')
   async experiment(
     @CurrentPrincipal() principal: Principal,
     @Param('name') name: string,
@@ -77,6 +94,7 @@ export class ConsoleTrackingController {
   }
 
   @Get('experiments/:name/compare')
+  @ConsolePage('2 to 5 runs of an experiment side by side (`runs=1&runs=2`), with their metric curves')
   async compare(
     @CurrentPrincipal() principal: Principal,
     @Param('name') name: string,
@@ -97,6 +115,9 @@ export class ConsoleTrackingController {
   }
 
   @Get('experiments/:name/charts/:file')
+  @ChartFile(
+    'An experiment chart: `curves` (a metric over steps, a line per run) or `runs` (its last value per run)',
+  )
   async experimentChart(
     @CurrentPrincipal() principal: Principal,
     @Param('name') name: string,
@@ -108,10 +129,16 @@ export class ConsoleTrackingController {
     const [chart, format] = chartFile(file);
     if (query.runs && (query.runs.length < 1 || query.runs.length > MAX_COMPARED_RUNS))
       throw OmegaError.invalidInput(`runs: 1 to ${MAX_COMPARED_RUNS} run numbers`);
-    await this.send(res, await this.pages.experimentChart(ctx, name, chart, query), format, `${name}-${chart}`);
+    await this.send(
+      res,
+      await this.pages.experimentChart(ctx, name, chart, query),
+      format,
+      `${name}-${chart}`,
+    );
   }
 
   @Get('models/:name/monitor')
+  @ConsolePage("A tracked model's drift checks: drift per feature, over time, and a feature's distributions")
   async monitor(
     @CurrentPrincipal() principal: Principal,
     @Param('name') name: string,
@@ -132,6 +159,7 @@ export class ConsoleTrackingController {
   }
 
   @Get('models/:name/monitor/charts/:file')
+  @ChartFile('A monitoring chart: `drift` (per feature, with the threshold), `history` or `distribution`')
   async monitorChart(
     @CurrentPrincipal() principal: Principal,
     @Param('name') name: string,
@@ -141,7 +169,12 @@ export class ConsoleTrackingController {
   ): Promise<void> {
     const ctx = TenantContext.of(principal.tenant, query.bucket);
     const [chart, format] = chartFile(file);
-    await this.send(res, await this.pages.monitorChart(ctx, name, chart, query.feature), format, `${name}-${chart}`);
+    await this.send(
+      res,
+      await this.pages.monitorChart(ctx, name, chart, query.feature),
+      format,
+      `${name}-${chart}`,
+    );
   }
 
   private async send(res: Response, chart: Chart, format: ChartFormat, base: string): Promise<void> {
@@ -153,7 +186,10 @@ export class ConsoleTrackingController {
     res.setHeader('Cache-Control', 'no-store');
     const filename = `${base.replace(/[^A-Za-z0-9_.-]+/g, '_')}.${format}`;
     // SVG and PNG show in the page (the download links carry `download`); the CSV saves as a file.
-    res.setHeader('Content-Disposition', `${format === 'csv' ? 'attachment' : 'inline'}; filename="${filename}"`);
+    res.setHeader(
+      'Content-Disposition',
+      `${format === 'csv' ? 'attachment' : 'inline'}; filename="${filename}"`,
+    );
     res.send(body);
   }
 }

@@ -141,7 +141,9 @@ export class TrackingPages {
     if (!latest) throw OmegaError.notFound(`drift checks of model ${view.model}`);
     if (chart === 'drift') {
       return driftBars(
-        latest.features.flatMap((f) => (f.psi === null ? [] : [{ feature: f.feature, psi: f.psi, drift: f.drift }])),
+        latest.features.flatMap((f) =>
+          f.psi === null ? [] : [{ feature: f.feature, psi: f.psi, drift: f.drift }],
+        ),
         latest.threshold,
       );
     }
@@ -149,14 +151,22 @@ export class TrackingPages {
       return driftOverTime(
         view.checks.flatMap((check) =>
           check.features.flatMap((f) =>
-            f.psi === null ? [] : [{ time: check.time.toISOString(), run: check.run, feature: f.feature, psi: f.psi }],
+            f.psi === null
+              ? []
+              : [{ time: check.time.toISOString(), run: check.run, feature: f.feature, psi: f.psi }],
           ),
         ),
       );
     }
     if (chart !== 'distribution') throw OmegaError.notFound(`chart ${chart}`);
     if (!view.feature) throw OmegaError.notFound(`features of model ${view.model}`);
-    const values = await this.monitor.featureValues(ctx, view.model, latest.baseline, view.feature, view.features);
+    const values = await this.monitor.featureValues(
+      ctx,
+      view.model,
+      latest.baseline,
+      view.feature,
+      view.features,
+    );
     return distributions(view.feature, histogram(values.baseline, values.recent));
   }
 
@@ -185,7 +195,9 @@ function thin<T>(points: T[], max: number): T[] {
 }
 
 function checkOf(run: RunDetail): MonitorCheck[] {
-  const drift = run.artifacts.drift as { alert?: boolean; features?: FeatureDrift[] } | undefined;
+  const artifact = run.artifacts.drift as
+    { value?: { alert?: boolean; features?: FeatureDrift[] } } | undefined;
+  const drift = artifact?.value;
   if (!drift || !Array.isArray(drift.features)) return [];
   const threshold = run.params.psi_threshold;
   return [

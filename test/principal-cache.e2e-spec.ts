@@ -222,7 +222,8 @@ describe('principal cache across API processes', () => {
 
   it('a cached key fails at its expiry, with no event', async () => {
     const grace = await a.createPrincipal();
-    const expiresAt = new Date(Date.now() + 2500);
+    // Long enough for the key to be made and cached on B before it expires, on a loaded machine too.
+    const expiresAt = new Date(Date.now() + 10_000);
     const made = await a.api
       .post('/api/v1/admin/keys')
       .send({ userid: grace.userid, tenant: grace.tenant, expiresAt: expiresAt.toISOString() })

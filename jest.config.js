@@ -9,8 +9,6 @@ const transform = { '^.+\\.ts$': ['ts-jest', {}] };
 
 module.exports = {
   testTimeout: 120000,
-  // The Mongoose pool of an app whose boot is meant to fail cannot always be closed; do not let it hold the run.
-  forceExit: true,
   projects: [
     {
       displayName: 'unit',

@@ -7,7 +7,9 @@ import {
   ScheduleTickerModule,
 } from '@omega/schedules';
 import { MODEL_MONITOR_ACTION, TrackedModelActions } from '@omega/tracking';
+import { Omega } from '@omega/client';
 import { readFileSync } from 'node:fs';
+import { buildProgram } from '../apps/cli/src/program';
 import { join } from 'node:path';
 import { startTestApp, TestApp, TestPrincipal } from './support/test-app';
 
@@ -202,5 +204,43 @@ describe('drift monitoring on a schedule', () => {
     expect(await app.app.get(ScheduleTicker).tick()).toMatchObject({ due: 0, fired: 0 });
     const { body } = await app.api.get('/api/v1/experiment/weather.monitor/runs').expect(200);
     expect((body as RunList).runs).toHaveLength(before);
+  });
+
+  it('is set and removed with `om models monitor --schedule` and read through the SDK', async () => {
+    /** One `om` command in this process, with --json; answers what it printed. */
+    async function om(args: string[]): Promise<unknown> {
+      const printed: string[] = [];
+      const write = jest.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
+        printed.push(String(chunk));
+        return true;
+      });
+      try {
+        const auth = ['--url', app.url, '--userid', app.admin.userid, '--apikey', app.admin.apikey];
+        await buildProgram().parseAsync(['node', 'om', ...auth, '--json', ...args]);
+      } finally {
+        write.mockRestore();
+      }
+      return JSON.parse(printed.join(''));
+    }
+    const set = await om([
+      'models',
+      'monitor',
+      'weather',
+      '--baseline',
+      'weather_base',
+      '--features',
+      'wind',
+      '--schedule',
+      '0 6 * * *',
+      '--timezone',
+      'Europe/Zurich',
+    ]);
+    expect(set).toMatchObject({ model: 'weather', cron: '0 6 * * *', timezone: 'Europe/Zurich' });
+    const sdk = await Omega.connect({ url: app.url, userid: app.admin.userid, apikey: app.admin.apikey });
+    const read = await sdk.runtime.model('weather').monitorSchedule();
+    expect(read.check).toEqual({ baseline: 'weather_base', features: ['wind'] });
+    expect(read.next[0]).toBe('2026-06-02T04:00:00.000Z');
+    expect(await om(['models', 'monitor', 'weather', '--unschedule'])).toEqual({ unscheduled: 'weather' });
+    await expect(sdk.runtime.model('weather').monitorSchedule()).rejects.toThrow(/not found/i);
   });
 });

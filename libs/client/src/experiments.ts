@@ -6,6 +6,8 @@ export type RunInfo = components['schemas']['RunDto'];
 export type RunState = components['schemas']['RunStateDto'];
 export type RunComparison = components['schemas']['CompareDto'];
 export type MonitorResult = components['schemas']['MonitorResultDto'];
+/** A model's drift check schedule with its next times (`PUT/GET /api/v1/model/{name}/monitor`). */
+export type MonitorSchedule = components['schemas']['MonitorScheduleAnswerDto'];
 export type ParamValue = string | number | boolean | null;
 export type Artifact = { type: 'dataset' | 'file' | 'model'; ref: string } | { type: 'json'; value: unknown };
 

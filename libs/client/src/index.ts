@@ -47,6 +47,7 @@ export type {
   Artifact,
   ExperimentInfo,
   MonitorResult,
+  MonitorSchedule,
   ParamValue,
   RunComparison,
   RunInfo,

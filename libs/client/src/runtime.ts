@@ -1,5 +1,5 @@
 import { OmegaTaskError, OmegaTimeoutError } from './errors';
-import { Experiment, ExperimentInfo, MonitorResult } from './experiments';
+import { Experiment, ExperimentInfo, MonitorResult, MonitorSchedule } from './experiments';
 import { HttpClient } from './http';
 import type { JobRunResult, ScriptRunResult, TaskInfo, TaskResultInfo, WorkerInfo } from './types';
 
@@ -148,6 +148,38 @@ export class ModelRuntime {
       path: { name: this.name },
       json: { baseline, ...options },
     });
+  }
+
+  /**
+   * Runs the same check on a schedule (a cron expression; `text` instead for plain English, as jobs take
+   * it): the platform scheduler fires it, each firing a run of `<model>.monitor`. Replaces the model's
+   * schedule; answers it with its next times.
+   */
+  scheduleMonitor(
+    baseline: string,
+    schedule: { cron?: string; text?: string; timezone?: string },
+    options: { features?: string[]; psi_threshold?: number; p_threshold?: number } = {},
+  ): Promise<MonitorSchedule> {
+    return this.target.http.put('/api/v1/model/{name}/monitor', {
+      path: { name: this.name },
+      json: {
+        baseline,
+        schedule: schedule.cron,
+        text: schedule.text,
+        timezone: schedule.timezone,
+        ...options,
+      },
+    });
+  }
+
+  /** The model's drift check schedule (404 when it has none). */
+  monitorSchedule(): Promise<MonitorSchedule> {
+    return this.target.http.get('/api/v1/model/{name}/monitor', { path: { name: this.name } });
+  }
+
+  /** Stops the scheduled drift checks (their runs stay). */
+  unscheduleMonitor(): Promise<{ unscheduled: string }> {
+    return this.target.http.delete('/api/v1/model/{name}/monitor', { path: { name: this.name } });
   }
 
   /** The same actions, submitted without waiting: each answers a handle to poll or wait on. */

@@ -79,24 +79,60 @@ export function addExperiments(program: Command, { connect, show }: CommandConte
   models
     .command('monitor <name>')
     .description("compare a tracked model's logged inputs with a baseline dataset, per feature (drift)")
-    .requiredOption('--baseline <dataset>', 'the reference dataset, e.g. the training data')
+    .option('--baseline <dataset>', 'the reference dataset, e.g. the training data')
     .option(
       '--features <list>',
       'comma-separated features; the baseline columns found in the inputs if absent',
     )
     .option('--psi <threshold>', 'PSI at or above this flags drift (default 0.2)', Number)
     .option('--p <threshold>', 'a p-value below this flags drift (default 0.01)', Number)
+    .option('--schedule <cron>', 'run the check on this schedule (cron) instead of now')
+    .option('--timezone <zone>', 'the time zone of --schedule (default UTC)')
+    .option('--unschedule', "remove the model's scheduled checks")
     .action(
       async (
         name: string,
-        options: { baseline: string; features?: string; psi?: number; p?: number },
+        options: {
+          baseline?: string;
+          features?: string;
+          psi?: number;
+          p?: number;
+          schedule?: string;
+          timezone?: string;
+          unschedule?: boolean;
+        },
         command: Command,
       ) => {
-        const result = await (await connect(command)).runtime.model(name).monitor(options.baseline, {
+        const model = (await connect(command)).runtime.model(name);
+        if (options.unschedule) {
+          const answer = await model.unscheduleMonitor();
+          show(command, answer, () => printRecord(answer));
+          return;
+        }
+        if (!options.baseline) throw new UsageError('--baseline <dataset> is required');
+        const check = {
           features: options.features?.split(',').filter(Boolean),
           psi_threshold: options.psi,
           p_threshold: options.p,
-        });
+        };
+        if (options.schedule) {
+          const schedule = await model.scheduleMonitor(
+            options.baseline,
+            { cron: options.schedule, timezone: options.timezone },
+            check,
+          );
+          show(command, schedule, () =>
+            printRecord({
+              model: schedule.model,
+              schedule: `${schedule.cron} (${schedule.timezone})`,
+              baseline: schedule.check.baseline,
+              next: schedule.next.slice(0, 3).join(', '),
+              stored: `${schedule.model}.monitor, a run each firing`,
+            }),
+          );
+          return;
+        }
+        const result = await model.monitor(options.baseline, check);
         show(command, result, () => {
           printRecord({
             model: result.model,

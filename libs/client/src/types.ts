@@ -35,45 +35,25 @@ export type AnswerIn<
 /** Paging and filtering of object lists (the API's `ListQueryDto`). */
 export type ListOptions = NonNullable<operations['DatasetsController_list']['parameters']['query']>;
 
-/** The API's list envelope (omega-ml's tastypie shape). */
+/** A schema of the OpenAPI document, by its DTO's name. */
+type Schema<Name extends keyof components['schemas']> = components['schemas'][Name];
+
+/** The API's list envelope (omega-ml's tastypie shape), e.g. `DatasetListDto`. */
 export interface ListPage<T> {
   objects: T[];
-  meta: { limit: number; offset: number; total_count: number };
+  meta: Schema<'ListMetaDto'>;
 }
 
 export type PutDatasetBody = components['schemas']['PutDatasetDto'];
 export type CreateModelBody = components['schemas']['CreateModelDto'];
 
-export interface ColumnInfo {
-  name: string;
-  type: string;
-}
+/** A dataset's Metadata as the API shows it (`GET /api/v1/dataset/{name}/metadata`, a put's answer). */
+export type DatasetSummary = Schema<'DatasetDto'>;
+/** A table's column as its Metadata lists it. */
+export type ColumnInfo = NonNullable<DatasetSummary['kindMeta']['columns']>[number];
 
-/** A dataset's Metadata as the API shows it. */
-interface DatasetSummaryShape {
-  name: string;
-  kind: string;
-  bucket: string;
-  attributes: Record<string, unknown>;
-  kindMeta: { columns?: ColumnInfo[]; rows?: number } & Record<string, unknown>;
-  created: string;
-  modified: string;
-}
-export type DatasetSummary = AnswerOf<'/api/v1/dataset/{name}/metadata', 'get', DatasetSummaryShape>;
-
-interface FileSummaryShape {
-  name: string;
-  kind: string;
-  bucket: string;
-  attributes: Record<string, unknown>;
-  size: number;
-  contentType: string;
-  sha256: string;
-  filename?: string;
-  created: string;
-  modified: string;
-}
-export type FileSummary = AnswerOf<'/api/v1/file/{name}/metadata', 'get', FileSummaryShape>;
+/** A file's Metadata (`GET /api/v1/file/{name}/metadata`, a put's answer). */
+export type FileSummary = Schema<'FileDto'>;
 
 interface ModelSummaryShape {
   name: string;
@@ -160,117 +140,29 @@ interface ClientConfigShape {
 }
 export type ClientConfig = AnswerOf<'/api/v1/config', 'get', ClientConfigShape>;
 
-/** A script's Metadata as the API shows it. */
-interface ScriptSummaryShape {
-  name: string;
-  kind: string;
-  bucket: string;
-  attributes: Record<string, unknown>;
-  kindMeta: {
-    language?: string;
-    entry?: string;
-    dependencies?: Record<string, string>;
-    bundleSize?: number;
-    sha256?: string;
-    source?: { filename?: string; size?: number };
-    owner?: string;
-  } & Record<string, unknown>;
-  created: string;
-  modified: string;
-}
-export type ScriptSummary = AnswerOf<'/api/v1/script/{name}', 'get', ScriptSummaryShape>;
+/** A script's Metadata as the API shows it (`GET /api/v1/script/{name}`, a put's answer). */
+export type ScriptSummary = Schema<'ScriptDto'>;
 
-/** What a script run answers: omega-ml's fields plus the captured output. */
-export interface ScriptRunResult<T = unknown> {
-  script: string;
-  result: T;
-  /** Seconds the run took. */
-  runtimes: number;
-  started: string;
-  ended: string;
-  stdout?: string;
-  stderr?: string;
-  task_id?: string;
-}
+/** What a script run answers (`POST /api/v1/script/{name}/run`): omega-ml's fields plus the output. */
+export type ScriptRunResult<T = unknown> = Omit<Schema<'ScriptRunAnswerDto'>, 'result'> & { result: T };
 
 /** One run in a job's history. */
-export interface JobRunRecord {
-  status: 'SUCCESS' | 'FAILURE';
-  started: string;
-  ended: string;
-  durationMs: number;
-  /** The executed notebook, `results/<job>_<time>.ipynb`. */
-  result: string;
-  error?: string;
-  userid: string;
-}
+export type JobRunRecord = Schema<'JobRunDto'>;
 
-/** A job's Metadata as the API shows it, with its run history. */
-interface JobSummaryShape {
-  name: string;
-  kind: string;
-  bucket: string;
-  attributes: Record<string, unknown>;
-  kindMeta: { cells?: number; codeCells?: number; runs?: JobRunRecord[] } & Record<string, unknown>;
-  created: string;
-  modified: string;
-}
-export type JobSummary = AnswerOf<'/api/v1/job', 'post', JobSummaryShape>;
+/** A job's Metadata as the API shows it, with its run history (`POST /api/v1/job`, the list). */
+export type JobSummary = Schema<'JobDto'>;
 
-/** What a job run answers; `result` names the executed notebook. */
-interface JobRunResultShape {
-  job: string;
-  status: 'SUCCESS' | 'FAILURE';
-  result: string;
-  runtimes: number;
-  started: string;
-  ended: string;
-  error?: { code: string; message: string };
-  task_id?: string;
-}
-export type JobRunResult = AnswerOf<'/api/v1/job/{name}/run', 'post', JobRunResultShape>;
+/** What a job run answers (`POST /api/v1/job/{name}/run`, 200); `result` names the executed notebook. */
+export type JobRunResult = Schema<'JobRunAnswerDto'>;
 
-/** A Jupyter notebook (nbformat 4). */
-export interface Notebook {
-  nbformat: number;
-  nbformat_minor: number;
-  metadata: Record<string, unknown>;
-  cells: {
-    cell_type: 'code' | 'markdown' | 'raw';
-    source: string | string[];
-    outputs?: Record<string, unknown>[];
-    execution_count?: number | null;
-    metadata?: Record<string, unknown>;
-  }[];
-}
+/** A Jupyter notebook (nbformat 4), as `GET /api/v1/job/{name}/notebook` answers it. */
+export type Notebook = Schema<'NotebookDto'>;
 
 /** A job's schedule as `PUT|GET /api/v1/job/{name}/schedule` answer it. */
-interface JobScheduleShape {
-  name: string;
-  bucket: string;
-  cron: string;
-  /** The plain-English form it was given in, if so. */
-  text?: string;
-  timezone: string;
-  source: string;
-  created: string;
-  modified: string;
-  last_run: string | null;
-  last_task_id: string | null;
-  next_times: string[];
-}
-export type JobSchedule = AnswerOf<'/api/v1/job/{name}/schedule', 'get', JobScheduleShape>;
+export type JobSchedule = Schema<'JobScheduleDto'>;
 
-/** One scheduled run of a job. */
-export interface ScheduleTrigger {
-  due_at: string;
-  fired_at: string | null;
-  task_id: string | null;
-  status: string;
-  catch_up: boolean;
-  manager: string;
-  error?: string;
-}
+/** One scheduled run of a job (`GET /api/v1/job/{name}/schedule/triggers`). */
+export type ScheduleTrigger = Schema<'ScheduleTriggerDto'>;
 
 /** One rate limit of the caller and its use in the current window (`om.me()`). */
 export interface RateLimitUse {

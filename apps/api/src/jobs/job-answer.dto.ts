@@ -1,4 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ListPageDto } from '../http/answer-docs';
 
 /** One run in a job's history. */
 export class JobRunDto {
@@ -51,4 +52,58 @@ export class JobRunAnswerDto {
   @ApiProperty() modified!: Date;
   @ApiProperty({ type: [String] }) job_results!: string[];
   @ApiProperty({ type: [JobRunDto] }) job_runs!: JobRunDto[];
+}
+
+/** A notebook's facts (a job's, or an executed notebook's under results/). */
+export class JobKindMetaDto {
+  @ApiPropertyOptional({ example: 4 }) nbformat?: number;
+  @ApiPropertyOptional({ example: 'typescript' }) language?: string;
+  @ApiPropertyOptional() cells?: number;
+  @ApiPropertyOptional() codeCells?: number;
+  @ApiPropertyOptional({ description: 'bytes' }) size?: number;
+  @ApiPropertyOptional() sha256?: string;
+  @ApiPropertyOptional({ description: 'the user it was stored by, whom its runs act for by default' })
+  owner?: string;
+  @ApiPropertyOptional({ type: [JobRunDto], description: 'oldest first' }) runs?: JobRunDto[];
+  @ApiPropertyOptional({ description: 'for an executed notebook: the job it is a run of' }) job?: string;
+}
+
+/** A job's Metadata as stored and listed: its notebook's facts and run history under `kindMeta`. */
+export class JobDto {
+  @ApiProperty({ example: 'weekly' }) name!: string;
+  @ApiProperty({ example: 'notebook.ipynb' }) kind!: string;
+  @ApiProperty() bucket!: string;
+  @ApiProperty({ type: 'object', additionalProperties: true }) attributes!: Record<string, unknown>;
+  @ApiProperty({ type: JobKindMetaDto }) kindMeta!: JobKindMetaDto;
+  @ApiProperty() created!: Date;
+  @ApiProperty() modified!: Date;
+}
+
+export class JobListDto extends ListPageDto(JobDto) {}
+
+/** 202: an async run was submitted; its result is at `resource_uri` (also the Location). */
+export class JobRunAcceptedDto {
+  @ApiProperty({ example: 'weekly' }) job!: string;
+  @ApiProperty({ example: 'pending' }) result!: string;
+  @ApiProperty({ format: 'uuid' }) task_id!: string;
+  @ApiProperty({ example: 'PENDING' }) status!: string;
+  @ApiProperty({ example: '/api/v1/task/7f7c…/result' }) resource_uri!: string;
+}
+
+export class NotebookCellDto {
+  @ApiProperty({ enum: ['code', 'markdown', 'raw'] }) cell_type!: string;
+  @ApiProperty({ oneOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' } }] })
+  source!: string | string[];
+  @ApiPropertyOptional({ type: 'array', items: { type: 'object', additionalProperties: true } })
+  outputs?: unknown[];
+  @ApiPropertyOptional({ type: Number, nullable: true }) execution_count?: number | null;
+  @ApiPropertyOptional({ type: 'object', additionalProperties: true }) metadata?: Record<string, unknown>;
+}
+
+/** A Jupyter notebook (nbformat 4). */
+export class NotebookDto {
+  @ApiProperty({ example: 4 }) nbformat!: number;
+  @ApiProperty({ example: 5 }) nbformat_minor!: number;
+  @ApiProperty({ type: 'object', additionalProperties: true }) metadata!: Record<string, unknown>;
+  @ApiProperty({ type: [NotebookCellDto] }) cells!: NotebookCellDto[];
 }

@@ -2,6 +2,7 @@ import { Controller, Delete, Get, HttpCode, Next, Param, Post, Put, Query, Req, 
 import {
   ApiAcceptedResponse,
   ApiConsumes,
+  ApiCreatedResponse,
   ApiExcludeEndpoint,
   ApiOkResponse,
   ApiOperation,
@@ -10,11 +11,19 @@ import {
 import { TenantContext } from '@omega/core';
 import { JobRunsService, JobsService, MAX_NOTEBOOK_BYTES } from '@omega/jobs';
 import type { NextFunction, Request, Response } from 'express';
+import { DeletedDto } from '../http/answer-docs';
 import { listEnvelope, ListQueryDto } from '../http/list-query.dto';
 import { pathSegments, runTarget } from '../http/run-path';
 import { Tenant } from '../http/tenant.decorator';
 import { answerRun, parseAttributes, readRunnableUpload } from '../scripts/run-requests';
-import { JobDetailDto, JobRunAnswerDto } from './job-answer.dto';
+import {
+  JobDetailDto,
+  JobDto,
+  JobListDto,
+  JobRunAcceptedDto,
+  JobRunAnswerDto,
+  NotebookDto,
+} from './job-answer.dto';
 import { findJob, jobDetail, jobRunAnswer } from './job-answers';
 import { RunnableUploadFieldsDto } from '../scripts/script.dto';
 
@@ -28,7 +37,8 @@ export class JobsController {
 
   @Get()
   @ApiOperation({ summary: 'List jobs (and their executed notebooks under results/)' })
-  async list(@Tenant() ctx: TenantContext, @Query() query: ListQueryDto) {
+  @ApiOkResponse({ type: JobListDto })
+  async list(@Tenant() ctx: TenantContext, @Query() query: ListQueryDto): Promise<JobListDto> {
     const { items, total } = await this.jobs.list(ctx, {
       pattern: query.pattern,
       skip: query.offset,
@@ -40,7 +50,8 @@ export class JobsController {
   @Put()
   @ApiOperation({ summary: 'Store a notebook job (multipart: file, name, attributes); same as POST' })
   @ApiConsumes('multipart/form-data')
-  put(@Tenant() ctx: TenantContext, @Req() req: Request) {
+  @ApiOkResponse({ type: JobDto, description: 'the stored job' })
+  put(@Tenant() ctx: TenantContext, @Req() req: Request): Promise<JobDto> {
     return this.upload(ctx, req);
   }
 
@@ -49,13 +60,15 @@ export class JobsController {
     summary: 'Store a notebook job: an .ipynb (nbformat 4, JavaScript/TypeScript cells, tslab kernel)',
   })
   @ApiConsumes('multipart/form-data')
-  post(@Tenant() ctx: TenantContext, @Req() req: Request) {
+  @ApiCreatedResponse({ type: JobDto, description: 'the stored job' })
+  post(@Tenant() ctx: TenantContext, @Req() req: Request): Promise<JobDto> {
     return this.upload(ctx, req);
   }
 
   @Get(':name/notebook')
   @ApiOperation({ summary: 'The notebook itself (a job, or an executed results/… notebook)' })
-  notebook(@Tenant() ctx: TenantContext, @Param('name') name: string) {
+  @ApiOkResponse({ type: NotebookDto })
+  notebook(@Tenant() ctx: TenantContext, @Param('name') name: string): Promise<NotebookDto> {
     return this.jobs.notebook(ctx, name);
   }
 
@@ -80,7 +93,7 @@ export class JobsController {
       'result, runtimes, started, ended}` (`result`: the executed notebook); 422 on failure.',
   })
   @ApiOkResponse({ type: JobRunAnswerDto })
-  @ApiAcceptedResponse({ description: '`{job, result: "pending", task_id, status, resource_uri}`' })
+  @ApiAcceptedResponse({ type: JobRunAcceptedDto, description: 'with `?async=true`: the task submitted' })
   async run(
     @Tenant() ctx: TenantContext,
     @Param('name') name: string,
@@ -131,12 +144,13 @@ export class JobsController {
 
   @Delete(':name')
   @ApiOperation({ summary: 'Drop a job (its executed notebooks stay under results/)' })
-  async drop(@Tenant() ctx: TenantContext, @Param('name') name: string) {
+  @ApiOkResponse({ type: DeletedDto })
+  async drop(@Tenant() ctx: TenantContext, @Param('name') name: string): Promise<DeletedDto> {
     await this.jobs.drop(ctx, name);
     return { deleted: name };
   }
 
-  private async upload(ctx: TenantContext, req: Request) {
+  private async upload(ctx: TenantContext, req: Request): Promise<JobDto> {
     const { form, file, owner } = await readRunnableUpload(
       req,
       RunnableUploadFieldsDto,

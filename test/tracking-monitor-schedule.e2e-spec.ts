@@ -12,6 +12,7 @@ import { readFileSync } from 'node:fs';
 import { buildProgram } from '../apps/cli/src/program';
 import { join } from 'node:path';
 import { startTestApp, TestApp, TestPrincipal } from './support/test-app';
+import { startWorker, WorkerProcess } from './support/worker-process';
 
 const CRON = '*/5 * * * *';
 const FEATURES = ['temp_max', 'wind'] as const;
@@ -37,6 +38,32 @@ interface RunList {
   runs: { run: number; status: string; source?: string; user: string }[];
 }
 
+/** A knn model of the weather trained on 2012–13, tracked, and asked about 2015 (inputs logged). */
+async function trackedWeatherModel(app: TestApp): Promise<void> {
+  const days = seattleWeather();
+  const pick = (d: Record<string, unknown>) => Object.fromEntries(FEATURES.map((f) => [f, d[f]]));
+  const baseline = days.filter((d) => String(d.date) < '2014');
+  const tables = {
+    weather_base: baseline,
+    weather_X: baseline.map(pick),
+    weather_y: baseline.map((d) => ({ weather: d.weather })),
+  };
+  for (const [name, data] of Object.entries(tables))
+    await app.api.put(`/api/v1/dataset/${name}`).send({ data }).expect(200);
+  await app.api
+    .post('/api/v1/model/')
+    .send({ name: 'weather', algorithm: 'knn', params: { k: 5 } })
+    .expect(201);
+  await app.api.put('/api/v1/model/weather/fit?datax=weather_X&datay=weather_y').expect(200);
+  await app.api.put('/api/v1/model/weather/track').send({ experiment: 'weather-prod' }).expect(200);
+  const production = days.filter((d) => String(d.date) >= '2015');
+  for (let start = 0; start < production.length; start += 100) {
+    const X = production.slice(start, start + 100).map(pick);
+    await app.api.put('/api/v1/model/weather/predict').send({ X }).expect(200);
+  }
+  await app.app.get(TrackedModelActions).flush();
+}
+
 /**
  * Scheduled drift checks on the real services: the API with the schedules ticker (as the embedded
  * deployment runs it), its timer an hour apart so only the test's ticks fire, its clock moved by the test.
@@ -59,28 +86,7 @@ describe('drift monitoring on a schedule', () => {
     // The schedules' clock moves only when told (the ticker's own test hook): due times without waiting.
     jest.spyOn(app.app.get(Clock), 'now').mockImplementation(() => clock.now());
     other = await app.createPrincipal({ tenant: 'acme' });
-    const days = seattleWeather();
-    const pick = (d: Record<string, unknown>) => Object.fromEntries(FEATURES.map((f) => [f, d[f]]));
-    const baseline = days.filter((d) => String(d.date) < '2014');
-    const tables = {
-      weather_base: baseline,
-      weather_X: baseline.map(pick),
-      weather_y: baseline.map((d) => ({ weather: d.weather })),
-    };
-    for (const [name, data] of Object.entries(tables))
-      await app.api.put(`/api/v1/dataset/${name}`).send({ data }).expect(200);
-    await app.api
-      .post('/api/v1/model/')
-      .send({ name: 'weather', algorithm: 'knn', params: { k: 5 } })
-      .expect(201);
-    await app.api.put('/api/v1/model/weather/fit?datax=weather_X&datay=weather_y').expect(200);
-    await app.api.put('/api/v1/model/weather/track').send({ experiment: 'weather-prod' }).expect(200);
-    const production = days.filter((d) => String(d.date) >= '2015');
-    for (let start = 0; start < production.length; start += 100) {
-      const X = production.slice(start, start + 100).map(pick);
-      await app.api.put('/api/v1/model/weather/predict').send({ X }).expect(200);
-    }
-    await app.app.get(TrackedModelActions).flush();
+    await trackedWeatherModel(app);
   });
 
   afterAll(async () => {
@@ -242,5 +248,50 @@ describe('drift monitoring on a schedule', () => {
     expect(read.next[0]).toBe('2026-06-02T04:00:00.000Z');
     expect(await om(['models', 'monitor', 'weather', '--unschedule'])).toEqual({ unscheduled: 'weather' });
     await expect(sdk.runtime.model('weather').monitorSchedule()).rejects.toThrow(/not found/i);
+  });
+});
+
+describe('scheduled drift checks with a broker', () => {
+  let app: TestApp;
+  let worker: WorkerProcess;
+  const saved = { ...process.env };
+  const clock = new ManualClock(new Date('2026-06-01T09:58:00Z'));
+
+  beforeAll(async () => {
+    process.env.OMEGA_TRACK_SAMPLE = '1';
+    app = await startTestApp({
+      broker: true,
+      config: { scheduleTickSeconds: 3600 },
+      extra: { imports: [ScheduleTickerModule] },
+    });
+    jest.spyOn(app.app.get(Clock), 'now').mockImplementation(() => clock.now());
+    worker = await startWorker(app.config);
+    await trackedWeatherModel(app);
+  });
+
+  afterAll(async () => {
+    process.env = saved;
+    await worker?.stop();
+    await app?.close();
+  });
+
+  it('runs the fired check on a worker: a run of the monitoring experiment and a successful task', async () => {
+    await app.api
+      .put('/api/v1/model/weather/monitor')
+      .send({ schedule: CRON, baseline: 'weather_base', features: [...FEATURES] })
+      .expect(200);
+    clock.set(new Date('2026-06-01T10:00:02Z'));
+    expect(await app.app.get(ScheduleTicker).tick()).toMatchObject({ due: 1, fired: 1, failed: 0 });
+    const { body: schedule } = await app.api.get('/api/v1/model/weather/monitor').expect(200);
+    const deadline = Date.now() + 120_000;
+    let status = '';
+    while (!['SUCCESS', 'FAILURE'].includes(status) && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      status = (await app.api.get(`/api/v1/task/${schedule.lastTaskId}/status`).expect(200)).body.status;
+    }
+    expect(status).toBe('SUCCESS');
+    const { body: run } = await app.api.get('/api/v1/experiment/weather.monitor/runs/1').expect(200);
+    expect(run).toMatchObject({ status: 'completed', tags: { source: 'drift-monitor' } });
+    expect(run.params.recent_rows).toBe(365);
   });
 });

@@ -7,6 +7,7 @@ import { OnnxModule } from '@omega/onnx';
 import { ChangeExchangeModule, RuntimeWorkerModule } from '@omega/runtime';
 import { JobsModule } from '@omega/jobs';
 import { ScriptsModule } from '@omega/scripts';
+import { TrackingModule } from '@omega/tracking';
 
 /** The worker: the runtime's consumer plus the kinds whose tasks it runs, each registering its handlers. */
 @Module({})
@@ -26,6 +27,8 @@ export class WorkerModule {
         MljsModule,
         ScriptsModule,
         JobsModule,
+        // Scheduled drift checks (`model.monitor` tasks).
+        TrackingModule,
       ],
     };
   }

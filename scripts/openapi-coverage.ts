@@ -6,7 +6,7 @@ interface OperationLike {
 
 /**
  * The routes (`GET /api/v1/…`) whose success answers the document does not describe: no 2xx response
- * with a schema, and no redirect (a console form's 303 has no body to describe; its Location is declared).
+ * with a schema, no declared 204 and no redirect: a 204 and a console form's 303 have no body to describe.
  * Each is a place where the SDK and the other clients still copy the server's shape by hand; the list
  * shrinks as controllers declare their response DTOs.
  */
@@ -22,6 +22,7 @@ export function routesWithoutResponseSchema(document: Record<string, unknown>): 
       if (!operation) continue;
       const described = Object.entries(operation.responses ?? {}).some(
         ([status, response]) =>
+          status === '204' ||
           status.startsWith('3') ||
           (status.startsWith('2') && Object.values(response.content ?? {}).some((media) => media.schema)),
       );

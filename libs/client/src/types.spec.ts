@@ -41,10 +41,11 @@ describe("the SDK's types and the answers the OpenAPI document describes", () =>
         },
         '/b': { post: { responses: { '201': { description: '' } } }, delete: { responses: {} } },
         '/c': { post: { responses: { '303': { description: 'Redirects to /a' } } } },
+        '/d': { delete: { responses: { '204': { description: 'Dropped' } } } },
       },
     };
     expect(routesWithoutResponseSchema(described)).toEqual(['POST /b', 'DELETE /b']);
-    expect(operationCount(described)).toBe(4);
+    expect(operationCount(described)).toBe(5);
   });
 });
 

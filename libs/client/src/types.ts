@@ -55,36 +55,16 @@ export type ColumnInfo = NonNullable<DatasetSummary['kindMeta']['columns']>[numb
 /** A file's Metadata (`GET /api/v1/file/{name}/metadata`, a put's answer). */
 export type FileSummary = Schema<'FileDto'>;
 
-interface ModelSummaryShape {
-  name: string;
-  kind: string;
-  bucket: string;
-  prefix: string;
-  attributes: Record<string, unknown>;
-  kindMeta: { latest?: number; description?: Record<string, unknown> } & Record<string, unknown>;
-  created: string;
-  modified: string;
-}
-export type ModelSummary = AnswerOf<'/api/v1/model', 'post', ModelSummaryShape>;
+/** A model's Metadata as stored (`POST /api/v1/model`, the list's items, a promote's answer). */
+export type ModelSummary = Schema<'ModelDto'>;
 /** `GET /api/v1/model/{name}`: the Metadata with omega-ml's `{model, result}` beside it. */
-export type ModelDetail = AnswerOf<'/api/v1/model/{name}', 'get', ModelSummaryShape>;
+export type ModelDetail = Schema<'ModelDetailDto'>;
 
-export interface ModelVersion {
-  version: number;
-  lineage: Record<string, unknown>;
-  tags?: string[];
-  created?: string;
-  [key: string]: unknown;
-}
+/** One stored version of a model. */
+export type ModelVersion = Schema<'ModelVersionDto'>;
 
-interface ModelVersionsShape {
-  name: string;
-  /** Tag to version number; `latest` is always there. */
-  tags: Record<string, number>;
-  /** Newest first. */
-  versions: ModelVersion[];
-}
-export type ModelVersions = AnswerOf<'/api/v1/model/{name}/versions', 'get', ModelVersionsShape>;
+/** `GET /api/v1/model/{name}/versions`: the versions (newest first) and tags (`latest` always there). */
+export type ModelVersions = Schema<'ModelVersionsDto'>;
 
 export type TaskStatus = 'PENDING' | 'STARTED' | 'SUCCESS' | 'FAILURE';
 

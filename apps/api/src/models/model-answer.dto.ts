@@ -1,4 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ListPageDto } from '../http/answer-docs';
 
 /** omega-ml's `result` of a model detail. */
 export class ModelResultDto {
@@ -10,8 +11,8 @@ export class ModelResultDto {
   @ApiProperty({ type: 'object', additionalProperties: true }) attributes!: Record<string, unknown>;
 }
 
-/** `GET /api/v1/model/{name}`: the Metadata with omega-ml's `{model, result}` beside it. */
-export class ModelDetailDto {
+/** A model's Metadata as stored (what a put, a create and a promote answer; the list's items). */
+export class ModelDto {
   @ApiProperty({ example: 'regression' }) name!: string;
   @ApiProperty({ example: 'models' }) prefix!: string;
   @ApiProperty({ example: 'onnx.model' }) kind!: string;
@@ -28,8 +29,40 @@ export class ModelDetailDto {
   @ApiPropertyOptional() uri?: string;
   @ApiProperty() created!: Date;
   @ApiProperty() modified!: Date;
+}
+
+export class ModelListDto extends ListPageDto(ModelDto) {}
+
+/** `GET /api/v1/model/{name}`: the Metadata with omega-ml's `{model, result}` beside it. */
+export class ModelDetailDto extends ModelDto {
   @ApiProperty({ example: 'regression', description: "omega-ml's model name" }) model!: string;
   @ApiProperty({ type: ModelResultDto }) result!: ModelResultDto;
+}
+
+/** One stored version of a model. */
+export class ModelVersionDto {
+  @ApiProperty({ example: 3 }) version!: number;
+  @ApiProperty({ example: 'onnx.model' }) kind!: string;
+  @ApiProperty() gridFile!: string;
+  @ApiProperty({ description: 'bytes' }) size!: number;
+  @ApiProperty() sha256!: string;
+  @ApiProperty() created!: Date;
+  @ApiProperty({ type: 'object', additionalProperties: true, description: 'signature, inputs, outputs' })
+  description!: object;
+  @ApiProperty({ type: 'object', additionalProperties: true, description: 'where it came from' })
+  lineage!: object;
+}
+
+/** `GET /api/v1/model/{name}/versions`. */
+export class ModelVersionsDto {
+  @ApiProperty({ example: 'regression' }) name!: string;
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: { type: 'integer' },
+    description: 'tag to version number; `latest` is always there',
+  })
+  tags!: Record<string, number>;
+  @ApiProperty({ type: [ModelVersionDto], description: 'newest first' }) versions!: ModelVersionDto[];
 }
 
 /** What a model action answers (and an async task's `response`). */

@@ -15,6 +15,7 @@ import {
   ApiAcceptedResponse,
   ApiBody,
   ApiConsumes,
+  ApiCreatedResponse,
   ApiExcludeEndpoint,
   ApiExtraModels,
   ApiOkResponse,
@@ -44,13 +45,21 @@ import {
 } from '@omega/models';
 import type { Request, Response } from 'express';
 import { PassThrough } from 'node:stream';
+import { DeletedDto } from '../http/answer-docs';
 import { listEnvelope, ListQueryDto } from '../http/list-query.dto';
 import { readMultipart } from '../http/read-multipart';
 import { Tenant } from '../http/tenant.decorator';
 import { validateBody } from '../http/validate-body';
 import { asyncRequested } from '../http/async-request';
 import { modelActionAnswer, modelDetail, UNSUPPORTED_MODEL_ACTIONS } from './model-answers';
-import { ModelActionAnswerDto, ModelDetailDto, ModelTaskAcceptedDto } from './model-answer.dto';
+import {
+  ModelActionAnswerDto,
+  ModelDetailDto,
+  ModelDto,
+  ModelListDto,
+  ModelTaskAcceptedDto,
+  ModelVersionsDto,
+} from './model-answer.dto';
 import { modelRunRequest, parseUploadFields } from './model-requests';
 import { CreateModelDto, ModelActionQueryDto, MODEL_ACTION_QUERY_KEYS, PromoteModelDto } from './model.dto';
 
@@ -88,7 +97,8 @@ export class ModelsController {
 
   @Get()
   @ApiOperation({ summary: 'List models' })
-  async list(@Tenant() ctx: TenantContext, @Query() query: ListQueryDto) {
+  @ApiOkResponse({ type: ModelListDto })
+  async list(@Tenant() ctx: TenantContext, @Query() query: ListQueryDto): Promise<ModelListDto> {
     const { items, total } = await this.models.list(ctx, { ...query, skip: query.offset });
     return listEnvelope(items, total, query);
   }
@@ -100,7 +110,8 @@ export class ModelsController {
   })
   @ApiConsumes('multipart/form-data', 'application/json')
   @ApiBody({ type: CreateModelDto })
-  async put(@Tenant() ctx: TenantContext, @Req() req: Request) {
+  @ApiCreatedResponse({ type: ModelDto, description: 'the stored model' })
+  async put(@Tenant() ctx: TenantContext, @Req() req: Request): Promise<ModelDto> {
     if ((req.header('content-type') ?? '').toLowerCase().startsWith('multipart/form-data')) {
       const { fields, file } = await readMultipart(req, MAX_MODEL_BYTES);
       if (!file || file.buffer.length === 0)
@@ -114,14 +125,20 @@ export class ModelsController {
 
   @Get(':name/versions')
   @ApiOperation({ summary: "A model's versions (newest first) and tags" })
-  versions(@Tenant() ctx: TenantContext, @Param('name') name: string) {
+  @ApiOkResponse({ type: ModelVersionsDto })
+  versions(@Tenant() ctx: TenantContext, @Param('name') name: string): Promise<ModelVersionsDto> {
     return this.models.versions(ctx, name);
   }
 
   @Post(':name/promote')
   @HttpCode(200)
   @ApiOperation({ summary: 'Copy a model with all its versions and their lineage to another bucket' })
-  async promote(@Tenant() ctx: TenantContext, @Param('name') name: string, @Req() req: Request) {
+  @ApiOkResponse({ type: ModelDto, description: 'the model in the other bucket' })
+  async promote(
+    @Tenant() ctx: TenantContext,
+    @Param('name') name: string,
+    @Req() req: Request,
+  ): Promise<ModelDto> {
     const body = await validateBody(PromoteModelDto, req.body);
     return this.models.promote(ctx, name, body.to);
   }
@@ -179,7 +196,8 @@ export class ModelsController {
 
   @Delete(':name')
   @ApiOperation({ summary: 'Drop a model and all its versions' })
-  async drop(@Tenant() ctx: TenantContext, @Param('name') name: string) {
+  @ApiOkResponse({ type: DeletedDto })
+  async drop(@Tenant() ctx: TenantContext, @Param('name') name: string): Promise<DeletedDto> {
     await this.models.drop(ctx, name);
     return { deleted: name };
   }

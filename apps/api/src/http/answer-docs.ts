@@ -63,3 +63,11 @@ export const ANY_JSON: ApiPropertyOptions = {
   ],
   nullable: true,
 };
+
+/** 202: an async run was submitted; its result is at `resource_uri` (also the Location). */
+export class TaskAcceptedDto {
+  @ApiProperty({ example: 'pending' }) result!: string;
+  @ApiProperty({ format: 'uuid' }) task_id!: string;
+  @ApiProperty({ example: 'PENDING' }) status!: string;
+  @ApiProperty({ example: '/api/v1/task/7f7c…/result' }) resource_uri!: string;
+}

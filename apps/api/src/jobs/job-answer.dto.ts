@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { ListPageDto } from '../http/answer-docs';
+import { ListPageDto, TaskAcceptedDto } from '../http/answer-docs';
 
 /** One run in a job's history. */
 export class JobRunDto {
@@ -82,12 +82,8 @@ export class JobDto {
 export class JobListDto extends ListPageDto(JobDto) {}
 
 /** 202: an async run was submitted; its result is at `resource_uri` (also the Location). */
-export class JobRunAcceptedDto {
+export class JobRunAcceptedDto extends TaskAcceptedDto {
   @ApiProperty({ example: 'weekly' }) job!: string;
-  @ApiProperty({ example: 'pending' }) result!: string;
-  @ApiProperty({ format: 'uuid' }) task_id!: string;
-  @ApiProperty({ example: 'PENDING' }) status!: string;
-  @ApiProperty({ example: '/api/v1/task/7f7c…/result' }) resource_uri!: string;
 }
 
 export class NotebookCellDto {

@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { ListPageDto } from '../http/answer-docs';
+import { ListPageDto, TaskAcceptedDto } from '../http/answer-docs';
 
 /** omega-ml's `result` of a model detail. */
 export class ModelResultDto {
@@ -83,10 +83,6 @@ export class ModelActionAnswerDto {
 }
 
 /** 202: an async model action was submitted; its result is at `resource_uri` (also the Location). */
-export class ModelTaskAcceptedDto {
+export class ModelTaskAcceptedDto extends TaskAcceptedDto {
   @ApiProperty({ example: 'regression' }) model!: string;
-  @ApiProperty({ example: 'pending' }) result!: string;
-  @ApiProperty({ format: 'uuid' }) task_id!: string;
-  @ApiProperty({ example: 'PENDING' }) status!: string;
-  @ApiProperty({ example: '/api/v1/task/7f7c…/result' }) resource_uri!: string;
 }

@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { ANY_JSON, ListPageDto } from '../http/answer-docs';
+import { ANY_JSON, ListPageDto, TaskAcceptedDto } from '../http/answer-docs';
 
 class ScriptSourceDto {
   @ApiPropertyOptional({ example: 'index.ts' }) filename?: string;
@@ -50,10 +50,6 @@ export class ScriptRunAnswerDto {
 }
 
 /** 202: an async run was submitted; its result is at `resource_uri` (also the Location). */
-export class ScriptRunAcceptedDto {
+export class ScriptRunAcceptedDto extends TaskAcceptedDto {
   @ApiProperty({ example: 'hello' }) script!: string;
-  @ApiProperty({ example: 'pending' }) result!: string;
-  @ApiProperty({ format: 'uuid' }) task_id!: string;
-  @ApiProperty({ example: 'PENDING' }) status!: string;
-  @ApiProperty({ example: '/api/v1/task/7f7c…/result' }) resource_uri!: string;
 }

@@ -16,11 +16,18 @@ class Omega:
     """``om.datasets``, ``om.files``, ``om.models``, ``om.scripts``, ``om.jobs``, ``om.runtime``;
     ``om.bucket('prod')`` for a bucket."""
 
-    def __init__(self, http: Http, tenant: Optional[str] = None, use_pandas: Optional[bool] = None) -> None:
+    def __init__(
+        self,
+        http: Http,
+        tenant: Optional[str] = None,
+        use_pandas: Optional[bool] = None,
+        use_arrow: Optional[bool] = None,
+    ) -> None:
         self._http = http
         self._use_pandas = use_pandas
+        self._use_arrow = use_arrow
         self.tenant = tenant
-        self.datasets = Datasets(http, use_pandas)
+        self.datasets = Datasets(http, use_pandas, use_arrow)
         self.files = Files(http)
         self.models = Models(http)
         self.scripts = Scripts(http)
@@ -44,11 +51,11 @@ class Omega:
 
     def bucket(self, name: str) -> "Omega":
         """The same connection working in another bucket (the ``Bucket`` header)."""
-        return Omega(self._http.scoped(bucket=name), self.tenant, self._use_pandas)
+        return Omega(self._http.scoped(bucket=name), self.tenant, self._use_pandas, self._use_arrow)
 
     def qualifier(self, name: str) -> "Omega":
         """The same connection working in another environment of the tenant (the ``Qualifier`` header)."""
-        return Omega(self._http.scoped(qualifier=name), self.tenant, self._use_pandas)
+        return Omega(self._http.scoped(qualifier=name), self.tenant, self._use_pandas, self._use_arrow)
 
     def config(self) -> Dict[str, Any]:
         """The platform's settings for this client: URL, tenant, role, worker labels, version."""
@@ -69,16 +76,18 @@ def connect(
     verify: bool = True,
     use_pandas: Optional[bool] = None,
     timeout: float = 300.0,
+    use_arrow: Optional[bool] = None,
 ) -> Omega:
     """Connects with explicit arguments, else ``OMEGA_URL``/``OMEGA_USERID``/``OMEGA_APIKEY``, else the
     credentials.json the API writes on its first start (``$OMEGA_DATA_DIR`` or ``./.omega``).
 
     With ``verify`` (default) the platform is asked who we are, so bad credentials fail here. ``use_pandas``
-    False answers records even when pandas is installed.
+    False answers records even when pandas is installed. DataFrames travel as Parquet when pyarrow is
+    installed (``use_arrow`` False keeps them to JSON and CSV).
     """
     found = resolve_credentials(url, userid, apikey, credentials_file)
     http = Http(found.url, found.userid, found.apikey, bucket, qualifier, timeout)
     tenant = found.tenant
     if verify:
         tenant = http.json("GET", "/api/v1/config")["tenant"]
-    return Omega(http, tenant, use_pandas)
+    return Omega(http, tenant, use_pandas, use_arrow)

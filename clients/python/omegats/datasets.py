@@ -1,12 +1,17 @@
-"""``om.datasets``: tables in the caller's bucket, with pandas when it is installed."""
+"""``om.datasets``: tables in the caller's bucket, with pandas when it is installed (and pyarrow, when it is
+installed too, carrying DataFrames as Parquet both ways)."""
 
+import importlib
+import io
 import json
 from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple, Union
 
-from ._http import Http, jsonable, quote
+from ._http import Http, jsonable, quote, read_all
 
 Records = List[Dict[str, Any]]
 ROWS_PER_CSV_CHUNK = 10_000
+ROWS_PER_PARQUET_GROUP = 65_536
+PARQUET_MEDIA_TYPE = "application/vnd.apache.parquet"
 
 # pandas dtype kinds → the platform's column types.
 _PANDAS_TYPES = {"i": "integer", "u": "integer", "f": "number", "b": "boolean", "M": "datetime"}
@@ -14,23 +19,40 @@ _PANDAS_TYPES = {"i": "integer", "u": "integer", "f": "number", "b": "boolean", 
 
 def pandas_module(use_pandas: Optional[bool]) -> Any:
     """pandas when it is installed and not turned off, else None."""
-    if use_pandas is False:
+    return _optional_module("pandas", use_pandas)
+
+
+def arrow_module(use_arrow: Optional[bool]) -> Any:
+    """pyarrow (with its Parquet reader and writer) when it is installed and not turned off, else None."""
+    parquet = _optional_module("pyarrow.parquet", use_arrow)
+    return None if parquet is None else importlib.import_module("pyarrow")
+
+
+def _optional_module(name: str, use: Optional[bool]) -> Any:
+    if use is False:
         return None
     try:
-        import pandas
+        return importlib.import_module(name)
     except ImportError:
-        if use_pandas:
+        if use:
             raise
         return None
-    return pandas
 
 
 class Datasets:
-    """Put, get, list, drop tables; ``get`` answers a DataFrame when pandas is in use, records otherwise."""
+    """Put, get, list, drop tables; ``get`` answers a DataFrame when pandas is in use, records otherwise.
 
-    def __init__(self, http: Http, use_pandas: Optional[bool] = None) -> None:
+    With pyarrow installed (and ``use_arrow`` not False) DataFrames go up and come back as Parquet (read and
+    written by pyarrow; faster here than Arrow IPC, which the API converts batch by batch); without it they
+    go up as CSV and come back as JSON, with the same column types either way.
+    """
+
+    def __init__(
+        self, http: Http, use_pandas: Optional[bool] = None, use_arrow: Optional[bool] = None
+    ) -> None:
         self._http = http
         self._use_pandas = use_pandas
+        self._use_arrow = use_arrow
 
     def put(
         self,
@@ -41,16 +63,29 @@ class Datasets:
         attributes: Optional[Mapping[str, Any]] = None,
         kind: Optional[str] = None,
     ) -> Dict[str, Any]:
-        """Stores a DataFrame (streamed as CSV), a dict of columns or a list of records; answers Metadata."""
+        """Stores a DataFrame (streamed as Parquet with pyarrow, else as CSV), a dict of columns or a list
+        of records; answers Metadata."""
         pd = pandas_module(self._use_pandas)
         if pd is not None and isinstance(data, pd.DataFrame):
             if attributes is not None or kind is not None:
                 raise TypeError("attributes and kind go with records or columns, not with a DataFrame")
             types = {**_frame_types(data), **(dict(dtypes) if dtypes else {})}
+            query = {"append": True if append else None, "dtypes": json.dumps(types)}
+            pa = arrow_module(self._use_arrow)
+            table = _arrow_table(pa, pd, data) if pa is not None else None
+            if table is not None:
+                # Parquet carries the column types: dtypes only when the caller asks for others.
+                return self._http.json(
+                    "PUT",
+                    f"/api/v1/dataset/{quote(name)}",
+                    query={**query, "dtypes": json.dumps(dtypes) if dtypes else None},
+                    body=_parquet_chunks(pa, table),
+                    content_type=PARQUET_MEDIA_TYPE,
+                )
             return self._http.json(
                 "PUT",
                 f"/api/v1/dataset/{quote(name)}",
-                query={"append": True if append else None, "dtypes": json.dumps(types)},
+                query=query,
                 body=_csv_chunks(data),
                 content_type="text/csv",
             )
@@ -118,8 +153,18 @@ class Datasets:
             if sort is not None:
                 body["sort"] = sort.split(",") if isinstance(sort, str) else list(sort)
         body = {key: value for key, value in body.items() if value is not None}
-        rows: Records = self._http.json("POST", f"/api/v1/dataset/{quote(name)}/query", json_body=body)
         pd = pandas_module(self._use_pandas)
+        pa = arrow_module(self._use_arrow) if pd is not None else None
+        if pa is not None:
+            path = f"/api/v1/dataset/{quote(name)}/query"
+            with self._http.open("POST", path, json_body=body, accept=PARQUET_MEDIA_TYPE) as response:
+                media_type = (response.headers.get("Content-Type") or "").split(";")[0].strip()
+                raw = read_all(response, self._http.url)
+            if media_type == PARQUET_MEDIA_TYPE:
+                return _parquet_frame(pa, pd, raw)
+            rows: Records = json.loads(raw.decode("utf-8")) if raw else []
+        else:
+            rows = self._http.json("POST", f"/api/v1/dataset/{quote(name)}/query", json_body=body)
         if pd is None:
             return rows
         types = _column_types(self.metadata(name))
@@ -196,8 +241,8 @@ def _csv_chunks(frame: Any) -> Iterator[bytes]:
         if getattr(dtype, "kind", "") == "M":
             # ISO 8601 with a zone: the platform stores instants.
             values = frame[column]
-            if getattr(dtype, "tz", None) is None:
-                values = values.dt.tz_localize("UTC")
+            values = values.dt.tz_localize("UTC") if getattr(dtype, "tz", None) is None else values
+            values = values.dt.tz_convert("UTC")  # the Z below: UTC wall time, whatever zone it came in
             frame[column] = values.dt.strftime("%Y-%m-%dT%H:%M:%S.%fZ").where(values.notna(), None)
     if len(frame) == 0:
         yield frame.to_csv(index=False).encode("utf-8")
@@ -205,6 +250,71 @@ def _csv_chunks(frame: Any) -> Iterator[bytes]:
     for start in range(0, len(frame), ROWS_PER_CSV_CHUNK):
         part = frame.iloc[start : start + ROWS_PER_CSV_CHUNK]
         yield part.to_csv(index=False, header=start == 0).encode("utf-8")
+
+
+def _arrow_table(pa: Any, pd: Any, frame: Any) -> Any:
+    """The frame as an Arrow table typed as the CSV path would store it (Python objects as their text), or
+    None when pyarrow cannot take a column: such a frame goes as CSV."""
+    columns = {}
+    for column, dtype in frame.dtypes.items():
+        values = frame[column]
+        if isinstance(dtype, pd.CategoricalDtype) or getattr(dtype, "kind", "") == "O":
+            # Stored as the text of each value, as CSV does.
+            values = values.astype(object).map(_text)
+        elif getattr(dtype, "kind", "") == "M":
+            # The platform stores instants: naive times are UTC, as on the CSV path.
+            values = values.dt.tz_localize("UTC") if getattr(dtype, "tz", None) is None else values
+            values = values.dt.tz_convert("UTC")
+        columns[str(column)] = values
+    types = _frame_types(frame)
+    try:
+        arrays = [
+            pa.array(values, type=pa.string() if types[column] == "string" else None, from_pandas=True)
+            for column, values in columns.items()
+        ]
+        return pa.Table.from_arrays(arrays, names=list(columns))
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
+        return None
+
+
+def _text(value: Any) -> Optional[str]:
+    if value is None or (isinstance(value, float) and value != value):
+        return None
+    return str(value)
+
+
+def _parquet_chunks(pa: Any, table: Any) -> Iterator[bytes]:
+    """The table as one Parquet file, sent a row group (``ROWS_PER_PARQUET_GROUP`` rows) at a time."""
+    sink = io.BytesIO()
+    with pa.parquet.ParquetWriter(sink, table.schema) as writer:
+        for start in range(0, max(table.num_rows, 1), ROWS_PER_PARQUET_GROUP):
+            writer.write_table(table.slice(start, ROWS_PER_PARQUET_GROUP))
+            yield _drain(sink)
+    yield _drain(sink)
+
+
+def _drain(sink: io.BytesIO) -> bytes:
+    chunk = sink.getvalue()
+    sink.seek(0)
+    sink.truncate()
+    return chunk
+
+
+def _parquet_frame(pa: Any, pd: Any, raw: bytes) -> Any:
+    """A Parquet answer as the DataFrame the JSON path would build."""
+    table = pa.parquet.read_table(pa.BufferReader(raw))
+    frame = table.to_pandas()
+    for field in table.schema:
+        if pa.types.is_timestamp(field.type):
+            # The resolution this pandas gives ISO 8601 text, as on the JSON path.
+            as_json = _datetimes(pd, pd.Series(["1970-01-01T00:00:00.000Z"])).dtype
+            frame[field.name] = _datetimes(pd, frame[field.name]).astype(as_json)
+        elif pa.types.is_null(field.type):
+            frame[field.name] = frame[field.name].astype("float64")
+        elif pa.types.is_string(field.type) and len(frame) and table[field.name].null_count == len(frame):
+            # Only nulls: no text to type the column by, as JSON has none.
+            frame[field.name] = pd.Series([None] * len(frame), index=frame.index, dtype=object)
+    return frame
 
 
 def _column_types(meta: Dict[str, Any]) -> Dict[str, Optional[str]]:

@@ -39,6 +39,14 @@ def om(server: Dict[str, str], bucket: str) -> "omegats.Omega":
 
 
 @pytest.fixture(scope="session")
+def om_json(server: Dict[str, str], bucket: str) -> "omegats.Omega":
+    """The same bucket with pandas and without pyarrow's Parquet: DataFrames go as CSV, come back as JSON."""
+    return omegats.connect(
+        server["OMEGA_URL"], server["OMEGA_USERID"], server["OMEGA_APIKEY"], use_arrow=False
+    ).bucket(bucket)
+
+
+@pytest.fixture(scope="session")
 def om_records(server: Dict[str, str], bucket: str) -> "omegats.Omega":
     """The same bucket with pandas turned off: records in, records out."""
     return omegats.connect(

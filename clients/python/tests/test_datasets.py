@@ -111,7 +111,9 @@ def test_append_adds_rows(om: omegats.Omega, name: str) -> None:
     assert om.datasets.get(name)["x"].tolist() == [9]
 
 
-def test_large_frame_streams_in_chunks(om: omegats.Omega, name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_large_frame_streams_in_chunks(
+    om_json: omegats.Omega, name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(datasets_module, "ROWS_PER_CSV_CHUNK", 1_000)
     sent: List[int] = []
     chunks = datasets_module._csv_chunks
@@ -121,8 +123,8 @@ def test_large_frame_streams_in_chunks(om: omegats.Omega, name: str, monkeypatch
     rng = np.random.default_rng(7)
     rows = 5_500  # six CSV chunks
     frame = pd.DataFrame({"i": np.arange(rows), "v": rng.normal(size=rows).round(6)})
-    assert om.datasets.put(frame, name)["kindMeta"]["rows"] == rows
-    back = om.datasets.get(name, sort="i")
+    assert om_json.datasets.put(frame, name)["kindMeta"]["rows"] == rows
+    back = om_json.datasets.get(name, sort="i")
     assert len(back) == rows
     np.testing.assert_allclose(back["v"].to_numpy(), frame["v"].to_numpy(), rtol=0, atol=1e-12)
     assert back["i"].tolist() == list(range(rows))

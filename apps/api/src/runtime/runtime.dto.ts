@@ -2,6 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
 import { MAX_PING_DELAY_MS, TASK_STATUSES, TaskStatus, WORKER_LABEL_PATTERN } from '@omega/runtime';
+import { ANY_JSON } from '../http/answer-docs';
 
 export class PingQueryDto {
   @ApiPropertyOptional({ description: 'worker label', example: 'default' })
@@ -55,8 +56,9 @@ export class TaskStatusDto {
 
 /** `GET /api/v1/task/{id}/result`: the task's record, its value and omega-ml's `response` once it succeeded. */
 export class TaskResultDto extends TaskStatusDto {
-  @ApiPropertyOptional({ description: "the task's value (SUCCESS)" }) result?: unknown;
+  @ApiPropertyOptional({ ...ANY_JSON, description: "the task's value (SUCCESS)" }) result?: unknown;
   @ApiPropertyOptional({
+    ...ANY_JSON,
     description: "omega-ml's: what the synchronous call would have answered (SUCCESS)",
   })
   response?: unknown;

@@ -9,6 +9,7 @@ import type {
   ModelDetail,
   ModelSummary,
   ModelVersions,
+  PromoteModelBody,
 } from './types';
 
 /** A model the platform creates and fits itself, e.g. `{ algorithm: 'random-forest-classifier' }`. */
@@ -73,10 +74,8 @@ export class Models {
 
   /** Copies the model with all its versions and lineage to another bucket (e.g. `prod`). */
   async promote(name: string, toBucket: string): Promise<ModelSummary> {
-    return this.http.post<ModelSummary>('/api/v1/model/{name}/promote', {
-      path: { name },
-      json: { to: toBucket },
-    });
+    const body: PromoteModelBody = { to: toBucket };
+    return this.http.post<ModelSummary>('/api/v1/model/{name}/promote', { path: { name }, json: body });
   }
 
   async list(options: ListOptions = {}): Promise<ModelSummary[]> {

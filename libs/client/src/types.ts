@@ -46,6 +46,7 @@ export interface ListPage<T> {
 
 export type PutDatasetBody = components['schemas']['PutDatasetDto'];
 export type CreateModelBody = components['schemas']['CreateModelDto'];
+export type PromoteModelBody = components['schemas']['PromoteModelDto'];
 
 /** A dataset's Metadata as the API shows it (`GET /api/v1/dataset/{name}/metadata`, a put's answer). */
 export type DatasetSummary = Schema<'DatasetDto'>;

@@ -1,4 +1,5 @@
 import {
+  Body,
   Controller,
   Delete,
   Get,
@@ -134,12 +135,11 @@ export class ModelsController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Copy a model with all its versions and their lineage to another bucket' })
   @ApiOkResponse({ type: ModelDto, description: 'the model in the other bucket' })
-  async promote(
+  promote(
     @Tenant() ctx: TenantContext,
     @Param('name') name: string,
-    @Req() req: Request,
+    @Body() body: PromoteModelDto,
   ): Promise<ModelDto> {
-    const body = await validateBody(PromoteModelDto, req.body);
     return this.models.promote(ctx, name, body.to);
   }
 
@@ -239,7 +239,7 @@ export class ModelsController {
   @Post('*path')
   @HttpCode(200)
   @ApiExcludeEndpoint()
-  pathPost(
+  async pathPost(
     @Tenant() ctx: TenantContext,
     @Param('path') path: string[],
     @Query() query: Record<string, unknown>,
@@ -247,7 +247,7 @@ export class ModelsController {
     @Res({ passthrough: true }) res: Response,
   ) {
     const { name, last } = splitPath(path);
-    if (last === 'promote') return this.promote(ctx, name, req);
+    if (last === 'promote') return this.promote(ctx, name, await validateBody(PromoteModelDto, req.body));
     return this.runAction(ctx, name, last, query, req, res);
   }
 

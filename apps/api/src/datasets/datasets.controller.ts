@@ -6,7 +6,6 @@ import {
   ApiExtraModels,
   ApiOkResponse,
   ApiOperation,
-  ApiQuery,
   ApiTags,
 } from '@nestjs/swagger';
 import { ReadOnlyAllowed } from '@omega/accounts';
@@ -23,6 +22,7 @@ import type { Request, Response } from 'express';
 import { ApiStreamAnswer, DeletedDto } from '../http/answer-docs';
 import { listEnvelope, ListQueryDto } from '../http/list-query.dto';
 import { sendStream } from '../http/send-answer';
+import { TableReadParams, TableReadQuery, tableReadParams } from '../http/table-read-query';
 import { Tenant } from '../http/tenant.decorator';
 import { validateBody } from '../http/validate-body';
 import {
@@ -107,15 +107,14 @@ export class DatasetsController {
     'a table as JSON (by `orient`), CSV, Arrow or Parquet; a json.docs dataset as its JSON',
     DATASET_READ_JSON,
   )
-  @ApiQuery({ name: 'orient', required: false, enum: ['dict', 'records'] })
   async read(
     @Tenant() ctx: TenantContext,
     @Param('name') name: string,
-    @Query() params: Record<string, unknown>,
+    @TableReadQuery() query: TableReadParams,
     @Req() req: Request,
     @Res() res: Response,
   ): Promise<void> {
-    const answer = await this.datasets.read(ctx, name, params, req.header('accept'));
+    const answer = await this.datasets.read(ctx, name, tableReadParams(query), req.header('accept'));
     if (answer.headers) res.set(answer.headers);
     await sendStream(res, answer.mediaType, answer.write);
   }

@@ -27,6 +27,7 @@ import type { Request, Response } from 'express';
 import { ApiStreamAnswer } from '../http/answer-docs';
 import { listEnvelope, ListQueryDto } from '../http/list-query.dto';
 import { sendStream } from '../http/send-answer';
+import { TableReadParams, TableReadQuery, tableReadParams } from '../http/table-read-query';
 import { Tenant } from '../http/tenant.decorator';
 import {
   CompareDto,
@@ -216,11 +217,12 @@ export class ExperimentsController {
   async data(
     @Tenant() ctx: TenantContext,
     @Param('name') name: string,
-    @Query() params: Record<string, unknown>,
+    @TableReadQuery() query: TableReadParams,
     @Req() req: Request,
     @Res() res: Response,
   ): Promise<void> {
-    const answer = experimentAnswer(await this.experiments.table(ctx, name), params, req.header('accept'));
+    const table = await this.experiments.table(ctx, name);
+    const answer = experimentAnswer(table, tableReadParams(query), req.header('accept'));
     await sendStream(res, answer.mediaType, answer.write);
   }
 }

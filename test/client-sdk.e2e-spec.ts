@@ -20,12 +20,14 @@ import { startWorker, WorkerProcess } from './support/worker-process';
 
 const ONNX = join(__dirname, 'fixtures', 'onnx');
 const IRIS_ONNX = join(ONNX, 'iris-logreg.onnx');
+const IRIS_SCORES_ONNX = join(ONNX, 'iris-logreg-scores.onnx');
 const iris = JSON.parse(readFileSync(join(ONNX, 'iris-logreg.expected.json'), 'utf8')) as {
   columns: string[];
   X: number[][];
   y: number[];
   predict: number[];
   predict_proba: number[][];
+  decision_function: number[][];
   score: number;
 };
 
@@ -481,6 +483,22 @@ describe('the TypeScript SDK (@omega/client) against the running platform', () =
       const projected = await om.runtime.model('pca').transform(rowsOf(test));
       expect(projected).toHaveLength(test.length);
       expect(projected[0]).toHaveLength(2);
+    });
+
+    it("answers a classifier's raw scores with decision_function, synchronously and as a task", async () => {
+      const scores = JSON.parse(
+        readFileSync(join(ONNX, 'iris-logreg-scores.expected.json'), 'utf8'),
+      ) as typeof iris;
+      await om.models.put(IRIS_SCORES_ONNX, 'iris-scores');
+      const model = om.runtime.model('iris-scores');
+      expectClose((await model.decision_function(scores.X)) as number[][], scores.decision_function);
+      const handle = await model.async().decision_function(scores.X);
+      expectClose((await handle.wait({ timeoutMs: 30_000 })) as number[][], scores.decision_function);
+      // The plain iris export has no scores output: its kind answers 400, as a regressor's would.
+      await expect(om.runtime.model('iris').decision_function(iris.X)).rejects.toMatchObject({
+        statusCode: 400,
+      });
+      await om.models.drop('iris-scores');
     });
 
     it('runs actions asynchronously with a task handle to poll and wait on', async () => {

@@ -10,20 +10,11 @@ export type KeyRateLimits = components['schemas']['KeyRateLimitsDto'];
 /** The names of the per-key rate limits. */
 export type RateLimitName = keyof KeyRateLimits;
 
-/** An API key as the platform lists it: the prefix only, never the key. */
-export interface ApiKeySummary {
-  id: string;
-  userid: string;
-  tenant: string;
-  name: string;
-  keyPrefix: string;
-  created: string;
-  expiresAt: string | null;
-  revokedAt: string | null;
-  lastUsedAt: string | null;
-  /** The key's own limits; absent names follow its role's or the platform's default. */
-  rateLimits: Partial<Record<RateLimitName, number>>;
-}
+/**
+ * An API key as the platform lists it: the prefix only, never the key. `rateLimits` holds the key's own
+ * limits; absent names follow its role's or the platform's default.
+ */
+export type ApiKeySummary = components['schemas']['ApiKeyDto'];
 
 /** `om.admin`: platform administration (the credentials must be a platform admin's; others get 403). */
 export class Admin {

@@ -57,6 +57,7 @@ export type {
   ActionParams,
   AsyncScriptRun,
   BatchPredictSummary,
+  DecisionScores,
   FitResult,
   ModelData,
   ModelRuntimeOptions,

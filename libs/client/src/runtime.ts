@@ -85,6 +85,9 @@ export class Runtime {
   }
 }
 
+/** `decision_function`'s answer: a score per row (two classes) or a row of scores per class. */
+export type DecisionScores = number[] | number[][];
+
 /** One model's actions, answered when they finish. `async()` gives the same actions as task handles. */
 export class ModelRuntime {
   constructor(
@@ -121,6 +124,14 @@ export class ModelRuntime {
 
   predict_proba(X: ModelData, params: ActionParams = {}): Promise<number[][]> {
     return this.run('predict_proba', X, undefined, params);
+  }
+
+  /**
+   * A classifier's raw scores (scikit-learn's `decision_function`): one per row for two classes, one per
+   * class otherwise. A model kind without it (a regressor) answers 400.
+   */
+  decision_function(X: ModelData, params: ActionParams = {}): Promise<DecisionScores> {
+    return this.run('decision_function', X, undefined, params);
   }
 
   score(X: ModelData, Y: ModelData, params: ActionParams = {}): Promise<number> {
@@ -248,6 +259,10 @@ export class AsyncModelRuntime {
 
   predict_proba(X: ModelData, params: ActionParams = {}): Promise<TaskHandle<number[][]>> {
     return this.submit('predict_proba', X, undefined, params);
+  }
+
+  decision_function(X: ModelData, params: ActionParams = {}): Promise<TaskHandle<DecisionScores>> {
+    return this.submit('decision_function', X, undefined, params);
   }
 
   score(X: ModelData, Y: ModelData, params: ActionParams = {}): Promise<TaskHandle<number>> {

@@ -7,7 +7,15 @@ import { printRecord, printTable, UsageError } from '../output';
 import type { CommandContext } from './context';
 import { collect, positiveInt, scalar, splitPair } from './options';
 
-const ACTIONS = ['fit', 'partial_fit', 'predict', 'predict_proba', 'score', 'transform'] as const;
+const ACTIONS = [
+  'fit',
+  'partial_fit',
+  'predict',
+  'predict_proba',
+  'decision_function',
+  'score',
+  'transform',
+] as const;
 type Action = (typeof ACTIONS)[number];
 
 /** `om runtime …` */
@@ -65,7 +73,7 @@ export function addRuntime(program: Command, { connect, show }: CommandContext):
         const base = options.require ? om.runtime.require(options.require) : om.runtime;
         const model = base.model(name, { timeoutSeconds: options.timeout });
         const run = options.async ? model.async() : model;
-        const unary = ['predict', 'predict_proba', 'transform'].includes(action);
+        const unary = ['predict', 'predict_proba', 'decision_function', 'transform'].includes(action);
         const call = (run as unknown as Record<Action, (...args: unknown[]) => Promise<unknown>>)[
           action as Action
         ].bind(run);

@@ -45,7 +45,14 @@ async function main(): Promise<void> {
     await embedded?.stop();
     throw error;
   });
-  await app.listen(config.apiPort, config.apiHost);
+  // A port taken (or not ours to take) after a good boot: close what the boot opened, as a stop does.
+  await app.listen(config.apiPort, config.apiHost).catch(async (error: NodeJS.ErrnoException) => {
+    await app
+      .close()
+      .catch((closing: Error) => logger.warn(`closing after a failed listen: ${closing.message}`));
+    await embedded?.stop();
+    throw new Error(listenFailure(error, config));
+  });
   // Ctrl-C (or a SIGTERM from Kubernetes): close the API, then stop what this process started.
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, () => {
@@ -72,6 +79,15 @@ async function main(): Promise<void> {
   const credentials = credentialsFilePath(config.dataDir);
   if (existsSync(credentials)) logger.log(`  credentials   ${credentials} (the first admin's API key)`);
   logger.log('Press Ctrl-C to stop.');
+}
+
+/** Why the API could not listen, in one line that names the setting to change. */
+function listenFailure(error: NodeJS.ErrnoException, config: OmegaConfig): string {
+  const where = `port ${config.apiPort} on ${config.apiHost}`;
+  if (error.code === 'EADDRINUSE') return `${where} is in use; set OMEGA_API_PORT to a free port`;
+  if (error.code === 'EACCES') return `${where} is not ours to listen on; set OMEGA_API_PORT above 1023`;
+  if (error.code === 'EADDRNOTAVAIL') return `${where}: no such address here; check OMEGA_API_HOST`;
+  return `cannot listen on ${where}: ${error.message}`;
 }
 
 /** One line a newcomer can read the deployment from: where data lives and where tasks run. */

@@ -2,8 +2,9 @@
 
 Run from the repository root:
 
-    python3 scripts/make-onnx-fixtures.py
+    python3 scripts/make-onnx-fixtures.py [NAME ...]
 
+With names, only those fixtures are written (the others stay as they are).
 Needs scikit-learn and skl2onnx (`pip install scikit-learn skl2onnx`). The output is deterministic
 (fixed seeds), so re-running it only changes the files when a library version changes how it exports.
 
@@ -14,12 +15,13 @@ their true targets, and scikit-learn's own predictions and score on them, which 
 
 import json
 import os
+import sys
 
 import numpy as np
 from skl2onnx import to_onnx
 from skl2onnx.common.data_types import DoubleTensorType, FloatTensorType, Int64TensorType
 from sklearn.compose import ColumnTransformer
-from sklearn.datasets import load_diabetes, load_iris, load_wine
+from sklearn.datasets import load_breast_cancer, load_diabetes, load_iris, load_wine
 from sklearn.decomposition import PCA
 from sklearn.ensemble import RandomForestRegressor
 from sklearn.linear_model import LinearRegression, LogisticRegression
@@ -43,10 +45,17 @@ def split(dataset, columns=None, dtype=np.float32):
     return train_test_split(x, dataset.target, test_size=TEST_ROWS, random_state=SEED)
 
 
+def wanted(name):
+    # Names on the command line pick the fixtures to write; none writes them all.
+    return len(sys.argv) < 2 or name in sys.argv[1:]
+
+
 def export(name, model, initial_types, is_classifier=False, raw_scores=False, final_types=None):
     # Without zipmap a classifier answers `label` and `probabilities` tensors rather than a list of
     # maps; options go to the final estimator, which for a pipeline is its last step. With raw_scores
     # the second output holds decision_function's scores instead of probabilities.
+    if not wanted(name):
+        return
     final = model.steps[-1][1] if isinstance(model, Pipeline) else model
     options = {id(final): {"zipmap": False, "raw_scores": raw_scores}} if is_classifier else None
     onx = to_onnx(
@@ -62,6 +71,8 @@ def one_input(n_features):
 
 
 def write_expected(name, model, columns, x_test, y_test=None):
+    if not wanted(name):
+        return
     expected = {"columns": [str(c) for c in columns], "X": x_test.tolist()}
     if hasattr(model, "predict"):
         expected["predict"] = model.predict(x_test).tolist()
@@ -120,6 +131,23 @@ def main():
         final_types=[("label", Int64TensorType([None])), ("scores", FloatTensorType([None, 3]))],
     )
     write_expected("iris-logreg-scores", logreg, iris.feature_names, x_test, y_test)
+
+    # A binary classifier with its raw scores: skl2onnx answers two columns (negative, positive class)
+    # where scikit-learn's decision_function answers one score per row, the positive class's margin.
+    cancer = load_breast_cancer()
+    x_train, x_test, y_train, y_test = split(cancer)
+    binary = Pipeline(
+        [("scaler", StandardScaler()), ("clf", LogisticRegression(max_iter=1000, random_state=SEED))]
+    ).fit(x_train, y_train)
+    export(
+        "cancer-logreg-scores",
+        binary,
+        one_input(30),
+        is_classifier=True,
+        raw_scores=True,
+        final_types=[("label", Int64TensorType([None])), ("scores", FloatTensorType([None, 2]))],
+    )
+    write_expected("cancer-logreg-scores", binary, cancer.feature_names, x_test, y_test)
 
     diabetes = load_diabetes()
     x_train, x_test, y_train, y_test = split(diabetes)

@@ -1,7 +1,7 @@
 import { FeatureMatrix, LoadedModel, ModelDescription, TargetVector } from '@omega/models';
 import { accuracy, r2 } from './scores';
 import { OnnxSession } from './onnx-session';
-import { toLabels, toRows, toValues } from './tensors/output-values';
+import { toDecisionScores, toLabels, toRows, toValues } from './tensors/output-values';
 
 /**
  * The loaded model the runtime caches. Built as an object rather than a class instance because the
@@ -30,7 +30,7 @@ export function createOnnxModel(session: OnnxSession, description: ModelDescript
   }
   if (can.has('decision_function') && scoresOutput) {
     model.decision_function = async (x: FeatureMatrix) =>
-      toValues((await session.run(x, [scoresOutput]))[scoresOutput]);
+      toDecisionScores((await session.run(x, [scoresOutput]))[scoresOutput]);
   }
   if (can.has('score')) {
     model.score = async (x: FeatureMatrix, y: TargetVector) => {

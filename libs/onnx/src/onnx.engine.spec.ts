@@ -14,7 +14,7 @@ interface Expected {
   predict?: number[];
   predict_proba?: number[][];
   transform?: number[][];
-  decision_function?: number[][];
+  decision_function?: number[] | number[][];
   classes?: number[];
   score?: number;
 }
@@ -144,6 +144,26 @@ describe('OnnxEngine', () => {
       expectClose(await model.decision_function!(x, {}), want.decision_function);
       await expect(model.predict!(x, {})).resolves.toEqual(want.predict);
       expect(model.predict_proba).toBeUndefined();
+    });
+  });
+
+  describe('binary classifier cancer-logreg-scores (exported with raw scores)', () => {
+    const want = expected('cancer-logreg-scores');
+    const x: FeatureMatrix = { columns: want.columns, rows: want.X };
+
+    it('exports two score columns, one per class', async () => {
+      const description = await engine.describe(KIND, artifact('cancer-logreg-scores'));
+      expect(description.actions).toEqual(['predict', 'score', 'decision_function']);
+      expect(description.outputs).toContainEqual({ name: 'scores', type: 'float32', shape: [null, 2] });
+    });
+
+    it("answers scikit-learn's decision_function to 1e-5, one score per row (the positive class's)", async () => {
+      const model = await load('cancer-logreg-scores');
+      const scores = await model.decision_function!(x, {});
+      expect(scores.every((score) => typeof score === 'number')).toBe(true);
+      expectClose(scores, want.decision_function);
+      // A positive margin is the positive class, as scikit-learn's predict decides it.
+      expect(scores.map((score) => ((score as number) > 0 ? 1 : 0))).toEqual(want.predict);
     });
   });
 

@@ -17,6 +17,17 @@ export function toValues(tensor: Tensor): Array<number | number[]> {
   return n > 0 && tensor.size === n ? (toLabels(tensor) as number[]) : toRows(tensor);
 }
 
+/**
+ * A classifier's raw scores as scikit-learn's `decision_function` answers them: a row of class scores per
+ * row, except for a binary problem, where it is one score per row, the positive class's margin. skl2onnx
+ * exports a binary classifier's scores as two columns (the negative class's, then the positive's) or one.
+ */
+export function toDecisionScores(tensor: Tensor): Array<number | number[]> {
+  const rows = toRows(tensor);
+  if (rows.length === 0 || rows[0].length > 2) return rows;
+  return rows.map((row) => row[row.length - 1]);
+}
+
 /** The tensor as rows: its first dimension is the batch, the rest is flattened into each row. */
 export function toRows(tensor: Tensor): number[][] {
   const data = tensor.data as ArrayLike<number | bigint>;

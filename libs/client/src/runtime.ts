@@ -1,4 +1,5 @@
 import { OmegaTaskError, OmegaTimeoutError } from './errors';
+import type { components } from './generated/openapi';
 import { Experiment, ExperimentInfo, MonitorResult, MonitorSchedule } from './experiments';
 import { HttpClient } from './http';
 import type { JobRunResult, ScriptRunResult, TaskInfo, TaskResultInfo, WorkerInfo } from './types';
@@ -212,14 +213,8 @@ export class ModelRuntime {
   }
 }
 
-/** What a batch prediction stored as a dataset answers. */
-export interface BatchPredictSummary {
-  model: string;
-  dataset: string;
-  rows: number;
-  batches: number;
-  columns: string[];
-}
+/** What a batch prediction stored as a dataset answers (the API's BatchPredictSummaryDto). */
+export type BatchPredictSummary = components['schemas']['BatchPredictSummaryDto'];
 
 export interface FitResult {
   model: string;

@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { operationCount, routesWithoutResponseSchema } from '../../../scripts/openapi-coverage';
+import type { components } from './generated/openapi';
+import type { BatchPredictSummary } from './runtime';
 import type { AnswerIn } from './types';
 
 /**
@@ -80,5 +82,27 @@ describe('AnswerOf: the generated answer where the document has one, the hand-wr
     expect(same<AnswerIn<TwoRoutes, '/described', 'get', { old: number }>, { old: number }>(false)).toBe(
       false,
     );
+  });
+});
+
+describe('shapes the SDK takes from the document rather than declaring them again', () => {
+  const schemas = (
+    JSON.parse(readFileSync(join(__dirname, 'generated', 'openapi.json'), 'utf8')) as {
+      components: { schemas: Record<string, { properties?: Record<string, Record<string, unknown>> }> };
+    }
+  ).components.schemas;
+
+  it("a batch prediction's summary is the API's BatchPredictSummaryDto, a model action's result may be one", () => {
+    expect(same<BatchPredictSummary, components['schemas']['BatchPredictSummaryDto']>(true)).toBe(true);
+    expect(
+      same<
+        BatchPredictSummary,
+        { model: string; dataset: string; rows: number; batches: number; columns: string[] }
+      >(true),
+    ).toBe(true);
+    // anyOf, since a summary also matches the generic object beside it (a oneOf would refuse it).
+    const result = schemas.ModelActionAnswerDto.properties?.result ?? {};
+    expect(result.oneOf).toBeUndefined();
+    expect(result.anyOf).toContainEqual({ $ref: '#/components/schemas/BatchPredictSummaryDto' });
   });
 });

@@ -1,4 +1,5 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiExtraModels, ApiProperty, ApiPropertyOptional, getSchemaPath } from '@nestjs/swagger';
+import type { BatchPredictSummary } from '@omega/models';
 import { ListPageDto, TaskAcceptedDto } from '../http/answer-docs';
 
 /** omega-ml's `result` of a model detail. */
@@ -65,14 +66,29 @@ export class ModelVersionsDto {
   @ApiProperty({ type: [ModelVersionDto], description: 'newest first' }) versions!: ModelVersionDto[];
 }
 
+/** What a prediction stored as a dataset answers (`?result=`), and such a task's result. */
+export class BatchPredictSummaryDto implements BatchPredictSummary {
+  @ApiProperty({ example: 'regression', description: 'the model as called' }) model!: string;
+  @ApiProperty({ example: 'predictions', description: 'the dataset the predictions were stored as' })
+  dataset!: string;
+  @ApiProperty({ type: 'integer', example: 1000, description: 'rows predicted' }) rows!: number;
+  @ApiProperty({ type: 'integer', example: 1, description: 'model calls (`?batch=` rows each)' })
+  batches!: number;
+  @ApiProperty({ type: [String], example: ['prediction'], description: "the stored dataset's columns" })
+  columns!: string[];
+}
+
 /** What a model action answers (and an async task's `response`). */
+@ApiExtraModels(BatchPredictSummaryDto)
 export class ModelActionAnswerDto {
   @ApiProperty({ example: 'regression', description: 'the model reference as called' }) model!: string;
   @ApiProperty({
     description:
       "the action's value: predictions, probabilities, a score, a fitted model's name, a batch prediction's summary",
-    oneOf: [
+    // anyOf, not oneOf: a summary is also an object of the generic kind, and would match twice.
+    anyOf: [
       { type: 'array', items: {} },
+      { $ref: getSchemaPath(BatchPredictSummaryDto) },
       { type: 'object', additionalProperties: true },
       { type: 'number' },
       { type: 'string' },

@@ -299,37 +299,51 @@ describe('SQL references allowed by OMEGA_SQL_HOSTS and OMEGA_SQL_SQLITE_DIRS', 
     const runaway =
       'WITH RECURSIVE c(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM c) SELECT count(*) AS n FROM c';
     await put('runaway', of('sqlite').url, runaway).expect(200);
-    const events: string[] = [];
-    const query = t.api.get('/api/v1/dataset/runaway').then((response) => {
-      events.push('query ended');
-      return response;
-    });
     const file = realpathSync(new URL(of('sqlite').url).pathname);
-    // Once the query runs, health checks sent meanwhile are answered while it still runs.
-    expect(
-      await pollUntil(
+
+    /**
+     * Runs the query once, counting the health checks (up to three) answered while it is known to run:
+     * its reading process was there before the check went out and is the same one after the answer came,
+     * and the query has not answered yet. Then checks how it ended.
+     */
+    const healthWhileRunning = async (): Promise<number> => {
+      const query = { ended: false };
+      const answered = t.api.get('/api/v1/dataset/runaway').then((response) => {
+        query.ended = true;
+        return response;
+      });
+      const readers = await pollUntil(
         () => processesReading(file),
-        (readers) => readers.length > 0,
-      ),
-    ).toHaveLength(1);
-    for (let i = 0; i < 3; i++) {
-      await t.api.get('/health').expect(200);
-      events.push('health answered');
-    }
-    expect(processesReading(file)).toHaveLength(1);
-    const answer = await query;
-    expect(events).toEqual(['health answered', 'health answered', 'health answered', 'query ended']);
-    expect(answer.status).toBe(504);
-    expect(answer.body.code).toBe('TIMEOUT');
-    expect(answer.body.message).toContain('OMEGA_SQL_TIMEOUT_SECONDS');
-    // The reading process is gone: the query does not go on burning a core.
-    expect(
-      await pollUntil(
-        () => processesReading(file),
-        (readers) => readers.length === 0,
-      ),
-    ).toEqual([]);
-  });
+        (found) => found.length > 0 || query.ended,
+      );
+      let during = 0;
+      while (readers.length === 1 && !query.ended && during < 3) {
+        await t.api.get('/health').expect(200);
+        if (!query.ended && processesReading(file).includes(readers[0])) during++;
+      }
+      const answer = await answered;
+      expect(readers).toHaveLength(1);
+      expect(answer.status).toBe(504);
+      expect(answer.body.code).toBe('TIMEOUT');
+      expect(answer.body.message).toContain('OMEGA_SQL_TIMEOUT_SECONDS');
+      // The reading process is gone: the query does not go on burning a core.
+      expect(
+        await pollUntil(
+          () => processesReading(file),
+          (found) => found.length === 0,
+        ),
+      ).toEqual([]);
+      return during;
+    };
+
+    // Three answers inside the 2 s timeout is a matter of load, not of the product: a run that saw fewer
+    // (the reader was slow to start, or the checks slow to answer) is tried again, until a deadline.
+    const counts: number[] = [];
+    const deadline = Date.now() + 90_000;
+    do counts.push(await healthWhileRunning());
+    while (!counts.includes(3) && Date.now() < deadline);
+    expect(counts).toContain(3);
+  }, 180_000);
 
   it.each([
     ['postgres', 'SELECT pg_sleep(600) AS slept'],

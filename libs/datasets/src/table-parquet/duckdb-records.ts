@@ -1,5 +1,5 @@
 import type { DuckDBResult } from '@duckdb/node-api';
-import { RECORD_ROW_ID } from '../table-rows/table-reader';
+import { type ColumnChunk, RECORD_ROW_ID } from '../table-rows/table-reader';
 import type { TableRecord } from '../table-rows/table-source';
 
 /**
@@ -34,4 +34,35 @@ export async function* duckdbRecords(
     }
   }
   if (pending.length > 0) yield pending;
+}
+
+/**
+ * Turns a streaming DuckDB result into column chunks of about `chunkRows` rows: each column's values as
+ * DuckDB hands them over, `dated` columns (epoch milliseconds) as Dates. No object per row.
+ */
+export async function* duckdbColumns(
+  result: DuckDBResult,
+  dated: readonly boolean[],
+  chunkRows: number,
+): AsyncGenerator<ColumnChunk> {
+  let pending: unknown[][][] = [];
+  let rows = 0;
+  const gathered = (): ColumnChunk => {
+    const columns = dated.map((isDate, index) => {
+      const values = pending.length === 1 ? pending[0][index] : pending.flatMap((chunk) => chunk[index]);
+      return isDate ? values.map((value) => (value === null ? null : new Date(value as number))) : values;
+    });
+    const batch = { rows, columns };
+    pending = [];
+    rows = 0;
+    return batch;
+  };
+  for (;;) {
+    const chunk = await result.fetchChunk();
+    if (!chunk || chunk.rowCount === 0) break;
+    pending.push(chunk.getColumns() as unknown[][]);
+    rows += chunk.rowCount;
+    if (rows >= chunkRows) yield gathered();
+  }
+  if (rows > 0) yield gathered();
 }

@@ -35,7 +35,7 @@ export async function writeParquet(
   try {
     if (view instanceof ParquetTable) {
       await view.withParts(query, async (connection, read) => {
-        const { sql, params } = view.selectSql(query, read.parts, read.paths, read.skip, true);
+        const { sql, params } = view.selectSql(query, read.parts, read.paths, read.skip, 'raw');
         const named = `SELECT ${aliases(rawOutput).join(', ') || '*'} FROM (${sql})`;
         await connection.run(
           `COPY (${named}) TO ${sqlString(file)} (FORMAT parquet, COMPRESSION zstd)`,

@@ -1,13 +1,13 @@
-import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
+import type { DuckDBConnection, DuckDBResult, DuckDBValue } from '@duckdb/node-api';
 import { OmegaError, TenantContext } from '@omega/core';
 import type { Collection } from 'mongodb';
 import type { ColumnSchema } from '../table-rows/column-types';
-import { RECORD_ROW_ID, type TableReader } from '../table-rows/table-reader';
+import { type ColumnChunk, RECORD_ROW_ID, type TableReader } from '../table-rows/table-reader';
 import type { TableKindMeta } from '../table-rows/table-schema';
 import type { TableRecord } from '../table-rows/table-source';
 import { AggregateSpec, MAX_GROUPS, READ_CHUNK_ROWS, TableQuery } from '../table-rows/table-view';
 import { DuckDbEngine, sqlString } from './duckdb-engine';
-import { duckdbRecords } from './duckdb-records';
+import { duckdbColumns, duckdbRecords } from './duckdb-records';
 import { PartCache } from './part-cache';
 import type { DatasetCache } from '../dataset-cache';
 import { orderClause, partMayMatch, SqlParams, whereClause } from './parquet-sql';
@@ -133,22 +133,29 @@ export class ParquetTable implements TableReader {
     return c;
   }
 
-  /** The SELECT of a read: selected columns (as part columns), filter, order, paging. */
+  /**
+   * The SELECT of a read: selected columns (as part columns), filter, order, paging. Outputs: `records`
+   * (row id first, numbers and dates as doubles), `raw` (stored types, named `o0`, `o1`, … by position) or
+   * `columns` (no row id, integers as BIGINT, dates as epoch-millisecond doubles); `true` is `raw`.
+   */
   selectSql(
     query: TableQuery,
     parts: readonly PartRecord[],
     paths: readonly string[],
     skip: number,
-    raw = false,
+    mode: 'records' | 'raw' | 'columns' | boolean = 'records',
   ) {
+    const outputs = mode === true ? 'raw' : mode === false ? 'records' : mode;
     const params = new SqlParams();
     const selected = query.columns ?? this.columns;
     // Raw outputs are named by position (`o0` is the first column selected), which is how a caller writing
     // them out (Parquet answers) names them back; not `c…`, which ORDER BY would take for part columns.
-    const outputs = selected.map((column, position) =>
-      raw ? `${partColumn(this.indexOf(column))} AS ${rawOutput(position)}` : `${this.output(column)}`,
-    );
-    let sql = `SELECT ${raw ? '' : '_r, '}${outputs.join(', ')} FROM (${this.relationOf(parts, paths)})`;
+    const expressions = selected.map((column, position) => {
+      if (outputs === 'raw') return `${partColumn(this.indexOf(column))} AS ${rawOutput(position)}`;
+      if (outputs === 'columns' && column.type === 'integer') return partColumn(this.indexOf(column));
+      return this.output(column);
+    });
+    let sql = `SELECT ${outputs === 'records' ? '_r, ' : ''}${expressions.join(', ')} FROM (${this.relationOf(parts, paths)})`;
     sql += whereClause(query.conditions ?? [], this.indexOf, params);
     sql += orderClause(query.sort ?? [], this.indexOf);
     if (query.limit !== undefined) sql += ` LIMIT ${params.bind(query.limit)}`;
@@ -188,7 +195,42 @@ export class ParquetTable implements TableReader {
   }
 
   /** The read itself: the parts it needs made local, one DuckDB query over them, records a chunk at a time. */
-  private async *chunksOf(query: TableQuery, chunkRows: number): AsyncGenerator<TableRecord[]> {
+  private chunksOf(query: TableQuery, chunkRows: number): AsyncGenerator<TableRecord[]> {
+    return this.streamed(query, 'records', (result, selected) => {
+      const names = selected.map((column) => column.name);
+      const dates = selected.map((column) => column.type === 'datetime');
+      return duckdbRecords(result, names, dates, { chunkRows, rowIds: true });
+    });
+  }
+
+  /**
+   * The read as columns (what Arrow answers take): DuckDB's chunks gathered to about `chunkRows` rows,
+   * each column's values as DuckDB hands them over (integers as bigints, dates from epoch milliseconds),
+   * no record per row and no row id.
+   */
+  async *columnChunks(query: TableQuery = {}, chunkRows = READ_CHUNK_ROWS): AsyncGenerator<ColumnChunk> {
+    const head = await this.fromHead(query);
+    if (head) {
+      const selected = query.columns ?? this.columns;
+      const columns = selected.map((column) => head.map((record) => record[column.name]));
+      if (head.length > 0) yield { rows: head.length, columns };
+      return;
+    }
+    yield* this.streamed(query, 'columns', (result, selected) =>
+      duckdbColumns(
+        result,
+        selected.map((column) => column.type === 'datetime'),
+        chunkRows,
+      ),
+    );
+  }
+
+  /** Runs the query's SELECT over its parts, local and pinned, and hands the streaming result to `read`. */
+  private async *streamed<T>(
+    query: TableQuery,
+    mode: 'records' | 'columns',
+    read: (result: DuckDBResult, selected: readonly ColumnSchema[]) => AsyncGenerator<T>,
+  ): AsyncGenerator<T> {
     const { parts, skip } = await this.partsFor(query);
     const paths = await this.cache.acquire(this.ctx, parts);
     const connection = await this.engine.connect().catch((error) => {
@@ -196,11 +238,8 @@ export class ParquetTable implements TableReader {
       throw error;
     });
     try {
-      const { sql, params, selected } = this.selectSql(query, parts, paths, skip);
-      const result = await connection.stream(sql, params);
-      const names = selected.map((column) => column.name);
-      const dates = selected.map((column) => column.type === 'datetime');
-      yield* duckdbRecords(result, names, dates, { chunkRows, rowIds: true });
+      const { sql, params, selected } = this.selectSql(query, parts, paths, skip, mode);
+      yield* read(await connection.stream(sql, params), selected);
     } finally {
       connection.closeSync();
       this.cache.release(parts);

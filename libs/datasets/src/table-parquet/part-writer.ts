@@ -14,6 +14,13 @@ import { PartCache } from './part-cache';
 export const PART_ROWS = 128 * 1024;
 /** Text held by one part being written; past it the part is closed early (wide rows). */
 export const PART_MAX_CHARS = 64 * 1024 * 1024;
+/**
+ * Parts are LZ4 (Parquet's LZ4_RAW, which pyarrow, Spark and DuckDB read): every read decompresses every
+ * column it selects, whichever rows a filter keeps, and LZ4 does that several times faster than zstd
+ * (a 1 % filter over 1M rows × 10 columns: 0.29 s against 0.69–1.1 s on a loaded 2-core machine), and
+ * writes faster too. Answers sent as Parquet stay zstd: they cross the network.
+ */
+const PART_COMPRESSION = 'lz4';
 /** Longest string kept as a part statistic: longer ones are not used for pruning. */
 const MAX_STAT_CHARS = 256;
 
@@ -205,7 +212,7 @@ async function writePartFile(
   try {
     const stats = await partStatistics(connection, source, width);
     await connection.run(
-      `COPY (${source} ORDER BY _r) TO ${sqlString(file)} (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE ${PART_ROWS})`,
+      `COPY (${source} ORDER BY _r) TO ${sqlString(file)} (FORMAT parquet, COMPRESSION ${PART_COMPRESSION}, ROW_GROUP_SIZE ${PART_ROWS})`,
     );
     const hash = createHash('sha256');
     for await (const data of createReadStream(file)) hash.update(data as Buffer);

@@ -20,8 +20,19 @@ export interface TableReader {
    * Answers say so in the `X-Omega-Row-Cap` header.
    */
   readonly rowCap?: number;
+  /**
+   * The same rows as `chunks`, a column of values per selected column (no record objects): integers may
+   * come as bigints, dates as Dates. Where present, Arrow answers read this.
+   */
+  columnChunks?(query: TableQuery, chunkRows: number): AsyncIterable<ColumnChunk>;
   /** Grouped `count sum mean min max` computed where the data lives; absent where that is not possible. */
   aggregate?(spec: AggregateSpec): Promise<TableRecord[]>;
+}
+
+/** Rows as columns: `columns[i]` holds the values of the query's i-th column, `rows` long. */
+export interface ColumnChunk {
+  rows: number;
+  columns: unknown[][];
 }
 
 export function isTableReader(value: unknown): value is TableReader {

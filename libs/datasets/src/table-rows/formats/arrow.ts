@@ -22,7 +22,7 @@ import {
 import { PassThrough, Readable, Writable } from 'node:stream';
 import type { ColumnSchema, ColumnType } from '../column-types';
 import { TableRecord, TableSource } from '../table-source';
-import type { TableReader } from '../table-reader';
+import type { ColumnChunk, TableReader } from '../table-reader';
 import type { TableQuery } from '../table-view';
 import { writeWithBackpressure } from './stream-writes';
 
@@ -122,31 +122,31 @@ function arrowType(type: ColumnType): DataType {
   }
 }
 
-function columnData(column: ColumnSchema, type: DataType, records: readonly TableRecord[]) {
-  const length = records.length;
-  const values = new Array<unknown>(length);
+function columnData(column: ColumnSchema, type: DataType, values: readonly unknown[]) {
+  const length = values.length;
   let nulls = 0;
+  let bigints = true;
   for (let row = 0; row < length; row++) {
-    const value = records[row][column.name] ?? null;
-    if (value === null) nulls++;
-    values[row] = value;
+    const value = values[row];
+    if (value === null || value === undefined) nulls++;
+    else if (typeof value !== 'bigint') bigints = false;
   }
   if (nulls === 0 && column.type === 'number') {
     return makeData({ type: type as Float64, length, data: Float64Array.from(values as number[]) });
   }
   if (column.type === 'integer') {
+    if (nulls === 0 && bigints)
+      return makeData({ type: type as Int64, length, data: BigInt64Array.from(values as bigint[]) });
     return vectorFromArray(
-      values.map((value) => (value === null ? null : BigInt(value as number))),
+      values.map((value) => (value === null || value === undefined ? null : BigInt(value as number))),
       type as Int64,
     ).data[0];
   }
+  const present = nulls === 0 ? values : values.map((value) => value ?? null);
   if (column.type === 'datetime') {
-    return vectorFromArray(
-      values.map((value) => (value === null ? null : (value as Date))),
-      type as TimestampMillisecond,
-    ).data[0];
+    return vectorFromArray(present as (Date | null)[], type as TimestampMillisecond).data[0];
   }
-  return vectorFromArray(values, type).data[0];
+  return vectorFromArray(present, type).data[0];
 }
 
 /**
@@ -180,23 +180,34 @@ export async function writeArrow(view: TableReader, query: TableQuery, out: Writ
   const encoded = new EncodedBytes();
   const writer = new RecordBatchStreamWriter().reset(encoded);
   let sent = false;
-  for await (const chunk of view.chunks(query, ARROW_BATCH_ROWS)) {
+  // A reader that answers columns (the columnar kind) never builds a record per row.
+  const batches = view.columnChunks
+    ? view.columnChunks(query, ARROW_BATCH_ROWS)
+    : columnsOf(view.chunks(query, ARROW_BATCH_ROWS), columns);
+  for await (const batch of batches) {
     sent = true;
-    writer.write(toBatch(schema, columns, types, chunk));
+    writer.write(toBatch(schema, columns, types, batch));
     await encoded.writeTo(out);
   }
-  if (!sent) writer.write(toBatch(schema, columns, types, []));
+  if (!sent) writer.write(toBatch(schema, columns, types, { rows: 0, columns: columns.map(() => []) }));
   writer.close();
   await encoded.writeTo(out);
 }
 
-function toBatch(
-  schema: Schema,
+async function* columnsOf(
+  chunks: AsyncIterable<TableRecord[]>,
   columns: readonly ColumnSchema[],
-  types: DataType[],
-  records: readonly TableRecord[],
-) {
-  const children = columns.map((column, index) => columnData(column, types[index], records));
-  const data = makeData({ type: new Struct(schema.fields), length: records.length, nullCount: 0, children });
+): AsyncGenerator<ColumnChunk> {
+  for await (const records of chunks) {
+    yield {
+      rows: records.length,
+      columns: columns.map((column) => records.map((record) => record[column.name])),
+    };
+  }
+}
+
+function toBatch(schema: Schema, columns: readonly ColumnSchema[], types: DataType[], batch: ColumnChunk) {
+  const children = columns.map((column, index) => columnData(column, types[index], batch.columns[index]));
+  const data = makeData({ type: new Struct(schema.fields), length: batch.rows, nullCount: 0, children });
   return new RecordBatch(schema, data);
 }

@@ -268,7 +268,7 @@ export class ModelsController {
     const known = Object.fromEntries(
       Object.entries(query).filter(([key]) => MODEL_ACTION_QUERY_KEYS.has(key)),
     );
-    const options = await validateBody(ModelActionQueryDto, known);
+    const options = await actionOptions(known);
     if (UNSUPPORTED_MODEL_ACTIONS.has(action)) {
       // The model is looked up first: a missing one is a 404 whatever the action.
       const meta = await this.models.metadata(ctx, name);
@@ -383,4 +383,13 @@ function splitPath(path: string[] | string): { name: string; last: string } {
   const segments = segmentsOf(path);
   if (segments.length < 2) return { name: segments.join('/'), last: '' };
   return { name: segments.slice(0, -1).join('/'), last: segments[segments.length - 1] };
+}
+
+/** A call without options (most predicts): validated once, not on every request. */
+let noActionOptions: Promise<Readonly<ModelActionQueryDto>> | undefined;
+
+function actionOptions(known: Record<string, unknown>): Promise<Readonly<ModelActionQueryDto>> {
+  if (Object.keys(known).length > 0) return validateBody(ModelActionQueryDto, known);
+  noActionOptions ??= validateBody(ModelActionQueryDto, {}).then((options) => Object.freeze(options));
+  return noActionOptions;
 }

@@ -35,7 +35,12 @@ export class ModelMetadataCache implements OnModuleDestroy {
     ];
   }
 
-  /** The model's entry, from here when held, else from `read` (kept if no change arrived meanwhile). */
+  /**
+   * The model's entry, from here when held, else from `read` (kept if no change arrived meanwhile). The
+   * entry is shared by every caller and frozen (plain objects and arrays, deeply), not copied per call: a
+   * predict reads it twice on the API and once on the worker, and a copy each time cost more than the
+   * rest of the lookup. Callers read it; one that needs to change it copies it first.
+   */
   async get(ctx: TenantContext, name: string, read: () => Promise<MetadataRecord>): Promise<MetadataRecord> {
     const key = modelKey(ctx, name);
     if (this.events.reliable) {
@@ -44,14 +49,14 @@ export class ModelMetadataCache implements OnModuleDestroy {
         // Map order is insertion order: moving the entry to the end makes the first the least recently used.
         this.entries.delete(key);
         this.entries.set(key, entry);
-        return structuredClone(entry.meta);
+        return entry.meta;
       }
       this.entries.delete(key);
     }
     const generation = this.generation;
-    const meta = await read();
+    const meta = deepFreeze(await read());
     if (generation === this.generation && this.events.reliable) {
-      this.entries.set(key, { meta: structuredClone(meta), expires: Date.now() + MAX_AGE_MS });
+      this.entries.set(key, { meta, expires: Date.now() + MAX_AGE_MS });
       while (this.entries.size > MAX_ENTRIES) this.entries.delete(this.entries.keys().next().value as string);
     }
     return meta;
@@ -83,4 +88,20 @@ export class ModelMetadataCache implements OnModuleDestroy {
   onModuleDestroy(): void {
     for (const unsubscribe of this.unsubscribe) unsubscribe();
   }
+}
+
+/** Freezes plain objects and arrays all the way down; other values (dates, ids, buffers) stay as they are. */
+function deepFreeze<T>(value: T): T {
+  if (Array.isArray(value)) {
+    for (const item of value) deepFreeze(item);
+    Object.freeze(value);
+  } else if (
+    value !== null &&
+    typeof value === 'object' &&
+    Object.getPrototypeOf(value) === Object.prototype
+  ) {
+    for (const item of Object.values(value)) deepFreeze(item);
+    Object.freeze(value);
+  }
+  return value;
 }

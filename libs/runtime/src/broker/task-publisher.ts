@@ -26,10 +26,10 @@ export const RESENT_HEADER = 'x-omega-resent';
 const RESEND_PAUSE_MS = 250;
 
 /**
- * The submitting side of the broker: publishes tasks as persistent messages on a confirm channel (a
- * publish resolves only once RabbitMQ has taken responsibility for it) and listens on a private reply
- * queue for completion notices. amqp-connection-manager reconnects after a broker restart and resends
- * what was not confirmed; task ids make such a resend harmless.
+ * The submitting side of the broker: publishes tasks on a confirm channel (a publish resolves only once
+ * RabbitMQ has taken responsibility for it), asynchronous ones as persistent messages, and listens on a
+ * private reply queue for completion notices. amqp-connection-manager reconnects after a broker restart
+ * and resends what was not confirmed; task ids make such a resend harmless.
  */
 export class TaskPublisher {
   private readonly logger = new Logger(TaskPublisher.name);
@@ -81,11 +81,18 @@ export class TaskPublisher {
     const queue = taskQueueName(this.queuePrefix, task.label);
     const deadline = Date.now() + PUBLISH_TIMEOUT_MS;
     const content = Buffer.from(JSON.stringify({ pattern: TASK_PATTERN, data: task }));
+    // A synchronous call (its record deferred until after the answer) is sent transient: its guarantee
+    // is at most once per request, and its caller waits on this process's reply queue, which a broker
+    // restart deletes. A restart may lose such a call; its caller then gets 504 after its timeout, never
+    // a second or wrong answer. The confirm still says the broker took it (in memory, not on disk), which
+    // spares a disk write and its fsync before the confirm of every predict. Asynchronous tasks stay
+    // persistent: they must survive a broker restart.
+    const persistent = task.trace.deferredRecord !== true;
     for (let resent = false; ; resent = true) {
       try {
         await this.declare(task.label);
         await this.channel.sendToQueue(queue, content, {
-          persistent: true,
+          persistent,
           contentType: 'application/json',
           messageId: task.id,
           timeout: Math.max(1, deadline - Date.now()),

@@ -76,7 +76,7 @@ export class RuntimeClient implements OnModuleDestroy {
       });
       return task;
     }
-    await this.records.createPending(ctx, task).catch((error: Error) => {
+    await this.recordPending(ctx, task).catch((error: Error) => {
       entry.cancel();
       throw error;
     });
@@ -195,23 +195,29 @@ export class RuntimeClient implements OnModuleDestroy {
   }
 
   /**
-   * A synchronous call's task is only dispatched: its worker records it after answering. Otherwise
-   * record and dispatch run together: the worker's claim creates the record if it gets there first. A
-   * task the dispatcher refused never existed, so its PENDING record is removed again.
+   * A synchronous call's task is only dispatched: its worker records it after answering. An asynchronous
+   * task is recorded PENDING first (durably, in a batch with concurrent submits) and only then published,
+   * so an accepted task always has its record and a task nobody recorded never runs. A task the
+   * dispatcher refused never existed, so its PENDING record is removed again.
    */
   private async send(ctx: TenantContext, task: TaskMessage): Promise<void> {
     this.metrics?.submitted(task.action, task.label);
     if (task.trace.deferredRecord) return this.dispatcher.dispatch(task);
-    const [recorded, dispatched] = await Promise.allSettled([
-      this.records.createPending(ctx, task),
-      this.dispatcher.dispatch(task),
-    ]);
-    if (dispatched.status === 'rejected') {
-      if (recorded.status === 'fulfilled')
-        await this.records.discardPending(ctx, task.id).catch(() => undefined);
-      throw dispatched.reason;
-    }
-    if (recorded.status === 'rejected') throw recorded.reason;
+    await this.recordPending(ctx, task);
+    await this.dispatcher.dispatch(task).catch(async (error: unknown) => {
+      await this.records.discardPending(ctx, task.id).catch(() => undefined);
+      throw error;
+    });
+  }
+
+  /** The PENDING record of an asynchronous task; refused by the database, the task is not accepted (503). */
+  private recordPending(ctx: TenantContext, task: TaskMessage): Promise<void> {
+    return this.records.createPending(ctx, task).catch((error: Error) => {
+      throw new OmegaError(
+        OmegaErrorCode.ServiceUnavailable,
+        `Task ${task.id} was not accepted: its record could not be stored (${error.message}); nothing was queued, submit it again`,
+      );
+    });
   }
 
   /** Resolves with the outcome when a notice arrives or the record shows the task finished. */

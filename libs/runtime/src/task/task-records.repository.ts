@@ -1,10 +1,18 @@
-import { Injectable } from '@nestjs/common';
+import { BeforeApplicationShutdown, Injectable } from '@nestjs/common';
 import { TenantContext, TenantDatabases } from '@omega/core';
 import type { Collection, Filter } from 'mongodb';
 import { summariseArgs } from './args-summary';
 import { isFinished, TaskError, TaskMessage, TaskRecord, TaskStatus } from './task';
+import { WriteBatch } from './write-batch';
 
 const COLLECTION = 'omega_tasks';
+/**
+ * An asynchronous task's two writes (its PENDING record at submit, its outcome on the worker) wait at most
+ * this long for others to share their round trip…
+ */
+export const ASYNC_RECORD_WINDOW_MS = 3;
+/** …or until this many wait. */
+const ASYNC_RECORD_BATCH_SIZE = 100;
 
 interface TaskDocument extends Omit<TaskRecord, 'id' | 'result'> {
   _id: string;
@@ -14,6 +22,12 @@ interface TaskDocument extends Omit<TaskRecord, 'id' | 'result'> {
    */
   resultJson?: string;
 }
+
+/** What a record says of its task, whatever its status. */
+type Described = Omit<
+  TaskDocument,
+  '_id' | 'status' | 'attempts' | 'worker' | 'started' | 'finished' | 'durationMs' | 'resultJson' | 'error'
+>;
 
 /** Which tasks a listing shows: filters (all optional) and a page, by offset or by cursor (`before`). */
 export interface TaskListQuery {
@@ -55,23 +69,45 @@ export type ClaimOutcome =
  * deliveries of one task (a redelivery racing a slow worker) record exactly one outcome.
  */
 @Injectable()
-export class TaskRecordsRepository {
+export class TaskRecordsRepository implements BeforeApplicationShutdown {
   private readonly indexed = new Set<string>();
+
+  private readonly pending = new WriteBatch<TenantContext, TaskMessage>({
+    windowMs: ASYNC_RECORD_WINDOW_MS,
+    maxSize: ASYNC_RECORD_BATCH_SIZE,
+    write: (ctx, tasks) => this.insertPending(ctx, tasks),
+  });
+  private readonly outcomes = new WriteBatch<TenantContext, FinishedRecord, boolean>({
+    windowMs: ASYNC_RECORD_WINDOW_MS,
+    maxSize: ASYNC_RECORD_BATCH_SIZE,
+    write: (ctx, records) => this.writeFirstOutcomes(ctx, records),
+  });
 
   constructor(private readonly databases: TenantDatabases) {}
 
-  /** Records a task as PENDING. A worker may have claimed it first (both write in parallel): fine. */
-  async createPending(ctx: TenantContext, task: TaskMessage): Promise<void> {
-    try {
-      await this.collection(ctx).insertOne({
-        _id: task.id,
-        ...this.describe(task),
-        status: 'PENDING',
-        attempts: 0,
-      });
-    } catch (error) {
-      if (!isDuplicateKey(error)) throw error;
-    }
+  /** Writes the PENDING records and first outcomes still waiting for their batch. */
+  async beforeApplicationShutdown(): Promise<void> {
+    await Promise.all([this.pending.flush(), this.outcomes.flush()]);
+  }
+
+  /**
+   * Records a task as PENDING, durably, before its caller publishes it. Concurrent calls share one
+   * `insertMany` per tenant database (group commit, see WriteBatch); a refused batch fails each of them.
+   */
+  createPending(ctx: TenantContext, task: TaskMessage): Promise<void> {
+    return this.pending.add(this.databases.databaseName(ctx), ctx, task);
+  }
+
+  /** One batch of PENDING records; one already there (a worker's claim or a retry got first) stands. */
+  private async insertPending(ctx: TenantContext, tasks: TaskMessage[]): Promise<void[]> {
+    const documents: TaskDocument[] = tasks.map((task) => ({
+      _id: task.id,
+      ...this.describe(task),
+      status: 'PENDING',
+      attempts: 0,
+    }));
+    await this.insertAll(ctx, documents);
+    return [];
   }
 
   /**
@@ -79,27 +115,40 @@ export class TaskRecordsRepository {
    * recorded first) stands: duplicates are skipped, the others still inserted.
    */
   async insertFinished(ctx: TenantContext, records: FinishedRecord[]): Promise<void> {
-    const documents: TaskDocument[] = records.map(({ task, worker, started, outcome }) => {
-      const finished = outcome.finished;
-      return {
-        _id: task.id,
-        ...this.describe(task),
-        status: outcome.status,
-        attempts: 1,
-        worker,
-        started,
-        finished,
-        durationMs: finished.getTime() - started.getTime(),
-        ...(outcome.status === 'SUCCESS'
-          ? { resultJson: JSON.stringify(outcome.result ?? null) }
-          : { error: outcome.error }),
-      };
-    });
+    const documents: TaskDocument[] = records.map((record) => ({
+      _id: record.task.id,
+      ...this.describe(record.task),
+      ...this.outcomeFields(record),
+    }));
+    await this.insertAll(ctx, documents);
+  }
+
+  /** Inserts in one round trip; documents already there are skipped, the others still inserted. */
+  private async insertAll(ctx: TenantContext, documents: TaskDocument[]): Promise<void> {
     try {
       await this.collection(ctx).insertMany(documents, { ordered: false });
     } catch (error) {
       if (!isOnlyDuplicates(error)) throw error;
     }
+  }
+
+  /** A first run's outcome as stored: who ran it and when, counted as attempt 1. */
+  private outcomeFields({
+    worker,
+    started,
+    outcome,
+  }: FinishedRecord): Omit<TaskDocument, '_id' | keyof Described> {
+    return {
+      status: outcome.status,
+      attempts: 1,
+      worker,
+      started,
+      finished: outcome.finished,
+      durationMs: outcome.finished.getTime() - started.getTime(),
+      ...(outcome.status === 'SUCCESS'
+        ? { resultJson: JSON.stringify(outcome.result ?? null) }
+        : { error: outcome.error }),
+    };
   }
 
   /** Removes the record of a task that was never dispatched. */
@@ -157,33 +206,65 @@ export class TaskRecordsRepository {
   /**
    * The one write of a first delivery: its outcome, who ran it and when, counted as attempt 1, provided
    * the record is still PENDING (a redelivery that took the task over, or finished it, wins). Creates the
-   * record if the submitter's PENDING insert has not landed yet. Answers whether this outcome counted.
+   * record if it is missing. Resolves once stored (concurrent outcomes share one `bulkWrite` per tenant
+   * database, see WriteBatch) and answers whether this outcome counted.
    */
-  async finishFirst(
+  finishFirst(
     ctx: TenantContext,
     task: TaskMessage,
     worker: string,
     started: Date,
     outcome: { status: 'SUCCESS'; result: unknown } | { status: 'FAILURE'; error: TaskError },
   ): Promise<boolean> {
-    const finished = new Date();
-    const set: Partial<TaskDocument> = {
-      status: outcome.status,
-      finished,
-      started,
-      worker,
-      attempts: 1,
-      durationMs: finished.getTime() - started.getTime(),
-    };
-    if (outcome.status === 'SUCCESS') set.resultJson = JSON.stringify(outcome.result ?? null);
-    else set.error = outcome.error;
+    const record: FinishedRecord = { task, worker, started, outcome: { ...outcome, finished: new Date() } };
+    return this.outcomes.add(this.databases.databaseName(ctx), ctx, record);
+  }
+
+  /** One batch of first outcomes in one `bulkWrite`: answers, per record, whether it counted. */
+  private async writeFirstOutcomes(ctx: TenantContext, records: FinishedRecord[]): Promise<boolean[]> {
+    try {
+      const result = await this.collection(ctx).bulkWrite(
+        records.map((record) => ({ updateOne: this.firstOutcomeUpdate(record) })),
+        { ordered: false },
+      );
+      if (result.modifiedCount + result.upsertedCount === records.length) return records.map(() => true);
+    } catch (error) {
+      if (!isOnlyDuplicates(error)) throw error;
+    }
+    // Some matched nothing or failed on an existing `_id` (another delivery settled them first). Which
+    // ones is not reliably reported (FerretDB numbers the operations of its errors and upserts its own
+    // way, and stops at the first error), so each is decided from its record: written by this batch
+    // (this run's worker and start), settled by another delivery, or still to write on its own.
+    const stored = await this.collection(ctx)
+      .find({ _id: { $in: records.map((record) => record.task.id) } })
+      .project<Pick<TaskDocument, '_id' | 'status' | 'worker' | 'started'>>({
+        status: 1,
+        worker: 1,
+        started: 1,
+      })
+      .toArray();
+    const byId = new Map(stored.map((document) => [document._id, document]));
+    return Promise.all(
+      records.map((record) => {
+        const document = byId.get(record.task.id);
+        if (document?.status === 'PENDING' || !document) return this.finishOne(ctx, record);
+        return (
+          document.status === record.outcome.status &&
+          document.worker === record.worker &&
+          document.started?.getTime() === record.started.getTime()
+        );
+      }),
+    );
+  }
+
+  /** One first outcome on its own; answers whether it counted. */
+  private async finishOne(ctx: TenantContext, record: FinishedRecord): Promise<boolean> {
     for (let attempt = 0; attempt < 2; attempt++) {
       try {
-        const { modifiedCount, upsertedCount } = await this.collection(ctx).updateOne(
-          { _id: task.id, status: 'PENDING' },
-          { $set: set, $setOnInsert: this.describe(task) },
-          { upsert: true },
-        );
+        const { filter, update, upsert } = this.firstOutcomeUpdate(record);
+        const { modifiedCount, upsertedCount } = await this.collection(ctx).updateOne(filter, update, {
+          upsert,
+        });
         return modifiedCount + upsertedCount === 1;
       } catch (error) {
         // The record exists and is no longer PENDING (the upsert's insert failed on `_id`), or FerretDB's
@@ -192,6 +273,15 @@ export class TaskRecordsRepository {
       }
     }
     return false;
+  }
+
+  /** A first outcome's write: applies only while the record is PENDING, creates it if missing. */
+  private firstOutcomeUpdate(record: FinishedRecord) {
+    return {
+      filter: { _id: record.task.id, status: 'PENDING' } as Filter<TaskDocument>,
+      update: { $set: this.outcomeFields(record), $setOnInsert: this.describe(record.task) },
+      upsert: true,
+    };
   }
 
   /** Records the outcome unless another delivery already did; answers whether this one counted. */
@@ -270,7 +360,7 @@ export class TaskRecordsRepository {
     return { items: documents.map(toRecord), total };
   }
 
-  private describe(task: TaskMessage): Omit<TaskDocument, '_id' | 'status' | 'attempts'> {
+  private describe(task: TaskMessage): Described {
     return {
       bucket: task.bucket,
       action: task.action,

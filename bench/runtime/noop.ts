@@ -51,6 +51,35 @@ export async function runtimeThroughput(
   return run(options.count);
 }
 
+export interface RuntimeSyncThroughputResult {
+  count: number;
+  /** From the first call until the last one answered. */
+  seconds: number;
+  perSecond: number;
+  /** Latency of each call: publish, run, reply (its record is written afterwards, in a batch). */
+  call: LatencyStats;
+}
+
+/**
+ * Synchronous no-op tasks: `RuntimeClient.call` of `runtime.ping` (delay 0), `window` calls in flight at
+ * most, each answered through the reply queue; the records are written after the answers, in batches, so
+ * this is what a caller waiting on each task sees. Timed until the last call answered.
+ */
+export async function runtimeSyncThroughput(
+  runtime: RuntimeClient,
+  ctx: TenantContext,
+  options: { count: number; warmup: number; window: number },
+): Promise<RuntimeSyncThroughputResult> {
+  const run = async (count: number) => {
+    const call = await measureLatency(count, options.window, async () => {
+      await runtime.call(ctx, { action: PING_ACTION, kwargs: { delay_ms: 0 }, label: LABEL });
+    });
+    return { count, seconds: call.seconds, perSecond: count / call.seconds, call };
+  };
+  await run(options.warmup);
+  return run(options.count);
+}
+
 /** How many task records the tenant holds, whatever their status. */
 export async function taskRecordCount(records: TaskRecordsRepository, ctx: TenantContext): Promise<number> {
   return (await records.list(ctx, { limit: 1 })).total;

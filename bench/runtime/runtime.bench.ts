@@ -9,7 +9,13 @@ import { CpuUse, ProcessGroups, startCpuSampler } from '../support/process-cpu';
 import { Cell, formatInt, formatRatio, formatTable, note } from '../support/report';
 import { rawPublishConfirm, rawRoundTrip, rawThroughput, ThroughputResult } from './amqp-baselines';
 import { databaseSteps, DatabaseSteps, recordSplit, RecordSplit, recordWritesThroughput } from './breakdown';
-import { runtimeThroughput, RuntimeThroughputResult, taskRecordCount } from './noop';
+import {
+  runtimeSyncThroughput,
+  RuntimeSyncThroughputResult,
+  runtimeThroughput,
+  RuntimeThroughputResult,
+  taskRecordCount,
+} from './noop';
 import { onnxDirect, predictBody, restPing, restPredict } from './predict';
 import { LABEL, loadIris, RuntimePlatform, startRuntimePlatform, uploadModel } from './runtime-platform';
 
@@ -27,7 +33,7 @@ const STEP_CALLS = 500;
 const NAGLE_CALLS = 200;
 /** Runtime no-op tasks/s should be at least this fraction of raw amqplib's. */
 const NOOP_TARGET = 0.5;
-/** Predict p50 via the worker should be at most this multiple of (raw RPC p50 + onnxruntime p50). */
+/** Predict p50 via the worker should be at most this multiple of (REST ping p50 + raw RPC p50 + onnxruntime p50). */
 const PREDICT_FACTOR = 2;
 const MODEL = 'iris';
 const PREDICT_ACTION = 'model.predict';
@@ -72,7 +78,10 @@ interface Figures {
   steps: StepLevel[];
   recordWrites: LatencyStats & { taskRecords: { before: number; after: number } };
   raw: ThroughputResult;
+  /** Asynchronous no-op tasks: durable record at submit, outcome written before the ack. */
   runtime: RuntimeThroughputResult;
+  /** Synchronous no-op calls: answered through the reply queue, records batched after the answer. */
+  runtimeSync: RuntimeSyncThroughputResult;
   /** CPU use per process group during some of the runs; empty without Linux `/proc`. */
   cpu: ({ run: string } & CpuUse)[];
   loadBefore: number[];
@@ -190,6 +199,16 @@ export async function runRuntimeBench(deps: RuntimeBenchDeps): Promise<RuntimeBe
       }),
     );
     note(`runtime: ${formatInt(runtime.count)} ping tasks SUCCESS in ${runtime.seconds.toFixed(2)} s`);
+    const runtimeSync = await sampled('runtime sync no-op', () =>
+      runtimeSyncThroughput(client, TenantContext.of('noopsync'), {
+        count: deps.tasks,
+        warmup: WARMUP_TASKS,
+        window: PUBLISH_WINDOW,
+      }),
+    );
+    note(
+      `runtime sync: ${formatInt(runtimeSync.count)} ping calls answered in ${runtimeSync.seconds.toFixed(2)} s`,
+    );
     const writesCtx = TenantContext.of('writes');
     const writes = await sampled('record writes', () =>
       recordWritesThroughput(records, writesCtx, {
@@ -211,6 +230,7 @@ export async function runRuntimeBench(deps: RuntimeBenchDeps): Promise<RuntimeBe
       recordWrites,
       raw,
       runtime,
+      runtimeSync,
       cpu,
       loadBefore,
       loadAfter: loadavg(),
@@ -241,6 +261,8 @@ function latencyOf(figures: Figures, path: string, concurrency: number): Latency
 interface Targets {
   throughputRatio: number;
   throughputMet: boolean;
+  syncThroughputRatio: number;
+  syncThroughputMet: boolean;
   predictBoundMs: number;
   predictMet: boolean;
   /** The serial path of one predict at concurrency 1, from its steps timed alone. */
@@ -254,10 +276,13 @@ function targets(figures: Figures): Targets {
   const http = latencyOf(figures, 'http', 1);
   const { publishConfirm } = figures.steps[0];
   const throughputRatio = figures.runtime.perSecond / figures.raw.perSecond;
-  const predictBoundMs = PREDICT_FACTOR * (rpc.p50Ms + onnx.p50Ms);
+  const syncThroughputRatio = figures.runtimeSync.perSecond / figures.raw.perSecond;
+  const predictBoundMs = PREDICT_FACTOR * (http.p50Ms + rpc.p50Ms + onnx.p50Ms);
   return {
     throughputRatio,
     throughputMet: throughputRatio >= NOOP_TARGET,
+    syncThroughputRatio,
+    syncThroughputMet: syncThroughputRatio >= NOOP_TARGET,
     predictBoundMs,
     predictMet: rest.p50Ms <= predictBoundMs,
     // A synchronous predict: an HTTP call; the API and the worker answer the model's metadata from their
@@ -268,10 +293,12 @@ function targets(figures: Figures): Targets {
 }
 
 function tables(deps: RuntimeBenchDeps, figures: Figures): string {
-  const { raw, runtime, recordWrites } = figures;
+  const { raw, runtime, runtimeSync, recordWrites } = figures;
   const onnx = latencyOf(figures, 'onnx', 1);
   const rpc = latencyOf(figures, 'rpc', 1);
   const rest = latencyOf(figures, 'rest', 1);
+  const http = latencyOf(figures, 'http', 1);
+  const boundSum = http.p50Ms + rpc.p50Ms + onnx.p50Ms;
   const met = targets(figures);
   const verdict = (ok: boolean) => (ok ? 'met' : 'MISSED');
 
@@ -287,51 +314,59 @@ function tables(deps: RuntimeBenchDeps, figures: Figures): string {
     ]),
   );
 
+  const throughputRow = (
+    label: string,
+    run: { count: number; seconds: number; perSecond: number },
+    target: string,
+    taskRecords: string,
+  ): Cell[] => [
+    label,
+    formatInt(run.count),
+    run.seconds.toFixed(2),
+    formatInt(run.perSecond),
+    formatRatio(run.perSecond / raw.perSecond),
+    target,
+    taskRecords,
+  ];
   const throughputTable = formatTable(
     ['no-op tasks', 'tasks', 'seconds', 'tasks/s', 'vs raw', 'target', 'task records'],
     [
-      [
-        'raw amqplib: publish (persistent, confirm) + consume (ack)',
-        formatInt(raw.count),
-        raw.seconds.toFixed(2),
-        formatInt(raw.perSecond),
-        formatRatio(1),
-        '(baseline)',
-        '-',
-      ],
-      [
-        'runtime: RuntimeClient.submit runtime.ping until SUCCESS',
-        formatInt(runtime.count),
-        runtime.seconds.toFixed(2),
-        formatInt(runtime.perSecond),
-        formatRatio(met.throughputRatio),
+      throughputRow('raw amqplib: publish (persistent, confirm) + consume (ack)', raw, '(baseline)', '-'),
+      throughputRow(
+        'runtime async: RuntimeClient.submit runtime.ping until SUCCESS',
+        runtime,
         `≥ ${NOOP_TARGET} ${verdict(met.throughputMet)}`,
         recordRange(runtime.taskRecords),
-      ],
-      [
+      ),
+      throughputRow(
+        'runtime sync: RuntimeClient.call runtime.ping until answered (records batched after)',
+        runtimeSync,
+        `≥ ${NOOP_TARGET} ${verdict(met.syncThroughputMet)}`,
+        '-',
+      ),
+      throughputRow(
         "an async task's 2 record writes alone (no broker, no worker)",
-        formatInt(recordWrites.count),
-        recordWrites.seconds.toFixed(2),
-        formatInt(recordWrites.perSecond),
-        formatRatio(recordWrites.perSecond / raw.perSecond),
+        recordWrites,
         '(DB ceiling)',
         recordRange(recordWrites.taskRecords),
-      ],
+      ),
     ],
   );
 
+  const noopTarget = (label: string, perSecond: number, ratio: number, ok: boolean): Cell[] => [
+    `${label} ≥ ${NOOP_TARGET} × raw amqplib`,
+    `${formatInt(perSecond)}/s (${formatRatio(ratio)})`,
+    `≥ ${formatInt(NOOP_TARGET * raw.perSecond)}/s`,
+    verdict(ok),
+  ];
   const targetTable = formatTable(
     ['target', 'measured', 'bound', 'result'],
     [
+      noopTarget('async no-op tasks/s', runtime.perSecond, met.throughputRatio, met.throughputMet),
+      noopTarget('sync no-op calls/s', runtimeSync.perSecond, met.syncThroughputRatio, met.syncThroughputMet),
       [
-        `no-op tasks/s ≥ ${NOOP_TARGET} × raw amqplib`,
-        `${formatInt(runtime.perSecond)}/s (${formatRatio(met.throughputRatio)})`,
-        `≥ ${formatInt(NOOP_TARGET * raw.perSecond)}/s`,
-        verdict(met.throughputMet),
-      ],
-      [
-        `predict p50 (c=1) ≤ ${PREDICT_FACTOR} × (RPC p50 + onnxruntime p50)`,
-        `${formatMs(rest.p50Ms)} ms (${formatRatio(rest.p50Ms / (rpc.p50Ms + onnx.p50Ms))} of the sum)`,
+        `predict p50 (c=1) ≤ ${PREDICT_FACTOR} × (REST ping p50 + RPC p50 + onnxruntime p50)`,
+        `${formatMs(rest.p50Ms)} ms (${formatRatio(rest.p50Ms / boundSum)} of the sum)`,
         `≤ ${formatMs(met.predictBoundMs)} ms`,
         verdict(met.predictMet),
       ],
@@ -443,6 +478,7 @@ function results(deps: RuntimeBenchDeps, figures: Figures): Record<string, unkno
   const rpc = latencyOf(figures, 'rpc', 1);
   const onnx = latencyOf(figures, 'onnx', 1);
   const rest = latencyOf(figures, 'rest', 1);
+  const http = latencyOf(figures, 'http', 1);
   return {
     requests: deps.requests,
     tasks: deps.tasks,
@@ -469,6 +505,14 @@ function results(deps: RuntimeBenchDeps, figures: Figures): Record<string, unkno
         targetMet: met.throughputMet,
       },
       {
+        path: 'runtime-sync',
+        label: 'RuntimeClient.call runtime.ping (records batched after the answer)',
+        ...figures.runtimeSync,
+        ratio: met.syncThroughputRatio,
+        target: NOOP_TARGET,
+        targetMet: met.syncThroughputMet,
+      },
+      {
         path: 'record-writes',
         label: "an async task's 2 record writes alone",
         ...figures.recordWrites,
@@ -479,8 +523,10 @@ function results(deps: RuntimeBenchDeps, figures: Figures): Record<string, unkno
     ],
     targets: {
       noopThroughput: { ratio: met.throughputRatio, target: NOOP_TARGET, met: met.throughputMet },
+      noopSyncThroughput: { ratio: met.syncThroughputRatio, target: NOOP_TARGET, met: met.syncThroughputMet },
       predictP50: {
         p50Ms: rest.p50Ms,
+        pingP50Ms: http.p50Ms,
         rpcP50Ms: rpc.p50Ms,
         onnxP50Ms: onnx.p50Ms,
         factor: PREDICT_FACTOR,

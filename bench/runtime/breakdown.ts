@@ -48,7 +48,7 @@ function time(value: unknown): number {
 export interface DatabaseSteps {
   /** `ModelsService.metadata`: once in the API (routing), once in the worker (loading). */
   metadataRead: LatencyStats;
-  /** `createPending`: the API's insert of the PENDING record (beside the publish). */
+  /** `createPending`: the API's insert of the PENDING record (batched, before the publish). */
   pendingInsert: LatencyStats;
   /** `claim`: the worker's findOneAndUpdate (upsert) to STARTED. */
   claim: LatencyStats;
@@ -109,7 +109,7 @@ function predictTask(ctx: TenantContext, model: string, body: unknown): TaskMess
 /**
  * The database ceiling of the no-op throughput: an async task's two record writes (the PENDING insert at
  * submit, the outcome of its first delivery) in order, `concurrency` tasks at a time, with no broker and
- * no worker. Answers tasks/s.
+ * no worker; concurrent writes share their batches as they do in the runtime. Answers tasks/s.
  */
 export async function recordWritesThroughput(
   records: TaskRecordsRepository,

@@ -15,7 +15,7 @@ export interface RuntimeThroughputResult {
   perSecond: number;
   /** Until the last submit answered (recorded PENDING and confirmed by the broker). */
   submitSeconds: number;
-  /** Latency of each `submit`: the PENDING insert and the publish confirm, side by side. */
+  /** Latency of each `submit`: the PENDING insert (batched with concurrent submits), then the publish confirm. */
   submit: LatencyStats;
   /** Task records in the tenant's `omega_tasks` before and after the measured batch. */
   taskRecords: { before: number; after: number };

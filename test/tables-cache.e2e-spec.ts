@@ -1,5 +1,5 @@
 import { TenantContext } from '@omega/core';
-import { PartCache } from '@omega/datasets';
+import { DatasetCache, PartCache } from '@omega/datasets';
 import { readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { startTestApp, TestApp } from './support/test-app';
@@ -118,6 +118,66 @@ describe('dataset caches across API processes', () => {
       .send({ data: [{ x: 2 }], append: true })
       .expect(200);
     expect(await records(b, 'small')).toEqual([{ x: 1 }, { x: 2 }]);
+  });
+
+  it("keeps a small table's JSON answers whole: the same bytes again, a new version's rows after a change", async () => {
+    const rows = [
+      { a: 1, b: 'x', t: '2024-01-02T03:04:05.000Z' },
+      { a: 2, b: 'y', t: null },
+      { a: 3, b: null, t: '2024-05-06T07:08:09.000Z' },
+    ];
+    await a.api
+      .put('/api/v1/dataset/kept')
+      .send({ data: rows, dtypes: { t: 'datetime' } })
+      .expect(200);
+    const answers = b.app.get(DatasetCache).answers;
+    const reads = [
+      '?orient=records',
+      '',
+      '?orient=records&columns=b&columns=a',
+      '?skip=1&limit=1',
+      '?orient=records&a__gte=2&sort=-a',
+      '?orient=records&b__isnull=true',
+    ];
+    const before = answers.size;
+    const first = [];
+    for (const read of reads) {
+      const answer = await b.api.get(`/api/v1/dataset/kept${read}`).expect(200);
+      first.push({ type: answer.headers['content-type'], text: answer.text });
+    }
+    expect(JSON.parse(first[0].text)).toEqual(rows);
+    expect(JSON.parse(first[2].text)).toEqual(rows.map(({ a, b: text }) => ({ b: text, a })));
+    expect(JSON.parse(first[3].text)).toEqual({
+      data: { a: { 1: 2 }, b: { 1: 'y' }, t: { 1: null } },
+      index: { values: [1], type: 'Int64Index' },
+    });
+    expect(JSON.parse(first[4].text)).toEqual([rows[2], rows[1]]);
+    expect(JSON.parse(first[5].text)).toEqual([rows[2]]);
+    // Each read kept once, under its version and options.
+    const kept = answers.size;
+    expect(kept).toBe(before + reads.length);
+    for (const [index, read] of reads.entries()) {
+      const answer = await b.api.get(`/api/v1/dataset/kept${read}`).expect(200);
+      expect({ type: answer.headers['content-type'], text: answer.text }).toEqual(first[index]);
+    }
+    // Answered from what was kept: no new entry for a read seen before.
+    expect(answers.size).toBe(kept);
+    // CSV and Arrow are streamed as before; bad options still answer 400.
+    await b.api
+      .get('/api/v1/dataset/kept?format=csv')
+      .expect(200)
+      .expect('content-type', /text\/csv/);
+    await b.api.get('/api/v1/dataset/kept?orient=records&nope__gt=1').expect(400);
+    await a.api
+      .put('/api/v1/dataset/kept')
+      .send({ data: [{ a: 9, b: 'z', t: null }], append: true })
+      .expect(200);
+    expect(await records(b, 'kept')).toEqual([...rows, { a: 9, b: 'z', t: null }]);
+    await a.api
+      .put('/api/v1/dataset/kept')
+      .send({ data: [{ a: 7 }] })
+      .expect(200);
+    expect(await records(b, 'kept')).toEqual([{ a: 7 }]);
   });
 
   it('keeps tenants apart: a name cached for one tenant is not found for another', async () => {

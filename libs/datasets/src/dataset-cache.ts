@@ -9,17 +9,57 @@ const MAX_ENTRIES = 10_000;
 const MAX_PART_LISTS = 2_000;
 /** Table heads (the first rows of a version, see `head`) a process keeps at most. */
 const MAX_HEADS = 500;
+/** Bytes of finished answers (see `answer`) a process keeps at most, and at most per answer. */
+export const ANSWER_CACHE_BYTES = 32 * 1024 * 1024;
+export const ANSWER_MAX_BYTES = 256 * 1024;
+
+/** A finished answer of a small read: its body as sent, with its media type and headers. */
+export interface KeptAnswer {
+  mediaType: string;
+  headers?: Record<string, string>;
+  body: Buffer;
+}
 
 /** A dataset across processes: tenant, environment, bucket and name. */
 export function datasetKey(ctx: TenantContext, name: string): string {
   return `${ctx.tenant}/${ctx.qualifier}/${ctx.bucket}/${name}`;
 }
 
-/** Least recently used first: a `Map` keeps insertion order, and a hit moves its entry to the end. */
-class Lru<V> {
-  private readonly entries = new Map<string, V>();
+/**
+ * The key of a kept answer: the table version (tenant, part set) and its row count, then the format and the
+ * read's options and filters as given (another spelling of the same read is kept apart, never confused).
+ */
+export function answerKey(
+  ctx: TenantContext,
+  set: string,
+  rows: number,
+  format: string,
+  params: Record<string, unknown>,
+): string {
+  return `${ctx.tenant}/${set}/${rows}/${format}/${JSON.stringify(params)}`;
+}
 
-  constructor(private readonly max: number) {}
+/**
+ * Least recently used first: a `Map` keeps insertion order, and a hit moves its entry to the end. Holds at
+ * most `max` by `weigh` (each entry weighs 1 unless told: then `max` is a count of entries).
+ */
+export class Lru<V> {
+  private readonly entries = new Map<string, V>();
+  private weight = 0;
+
+  constructor(
+    private readonly max: number,
+    private readonly weigh: (value: V) => number = () => 1,
+  ) {}
+
+  /** What the entries held weigh together. */
+  get total(): number {
+    return this.weight;
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
 
   get(key: string): V | undefined {
     const value = this.entries.get(key);
@@ -30,17 +70,30 @@ class Lru<V> {
   }
 
   set(key: string, value: V): void {
-    this.entries.delete(key);
+    this.delete(key);
     this.entries.set(key, value);
-    while (this.entries.size > this.max) this.entries.delete(this.entries.keys().next().value as string);
+    this.weight += this.weigh(value);
+    for (const oldest of this.entries.keys()) {
+      if (this.weight <= this.max) break;
+      this.delete(oldest);
+    }
   }
 
   delete(key: string): void {
+    const held = this.entries.get(key);
+    if (held === undefined) return;
     this.entries.delete(key);
+    this.weight -= this.weigh(held);
+  }
+
+  /** Drops every entry whose key starts with `prefix`. */
+  deletePrefix(prefix: string): void {
+    for (const key of [...this.entries.keys()]) if (key.startsWith(prefix)) this.delete(key);
   }
 
   clear(): void {
     this.entries.clear();
+    this.weight = 0;
   }
 }
 
@@ -59,6 +112,8 @@ export class DatasetCache implements OnModuleDestroy {
   private readonly metadataEntries = new Lru<MetadataRecord>(MAX_ENTRIES);
   private readonly partLists = new Lru<{ rows: number; parts: readonly unknown[] }>(MAX_PART_LISTS);
   private readonly heads = new Lru<{ rows: number; records: readonly unknown[] }>(MAX_HEADS);
+  /** Finished answers, bounded by the bytes of their bodies. */
+  readonly answers = new Lru<KeptAnswer>(ANSWER_CACHE_BYTES, (answer) => answer.body.length);
   /** Counts events: an entry read from the database while one arrived may be stale and is not kept. */
   private generation = 0;
   private readonly unsubscribe: Array<() => void>;
@@ -76,17 +131,21 @@ export class DatasetCache implements OnModuleDestroy {
     ];
   }
 
-  /** The dataset's Metadata entry, from here when held, else from `read` (kept if nothing changed meanwhile). */
+  /**
+   * The dataset's Metadata entry, from here when held, else from `read` (kept if nothing changed meanwhile).
+   * A copy unless `shared`: then the entry held itself, which the caller must not change.
+   */
   async metadata(
     ctx: TenantContext,
     name: string,
     read: () => Promise<MetadataRecord>,
+    options: { shared?: boolean } = {},
   ): Promise<MetadataRecord> {
     const key = datasetKey(ctx, name);
     if (this.events.reliable) {
       const held = this.metadataEntries.get(key);
       // A copy: callers may change what they get, the cache must not see it.
-      if (held) return structuredClone(held);
+      if (held) return options.shared ? held : structuredClone(held);
     }
     const generation = this.generation;
     const meta = await read();
@@ -134,10 +193,32 @@ export class DatasetCache implements OnModuleDestroy {
     return records;
   }
 
-  /** A table version is gone (replaced or dropped): its part list and head are of no further use here. */
+  /**
+   * Whether this process holds the part list of a table version with exactly `rows` rows: its parts are
+   * all stored and add up to the Metadata's count, so a read of it answers the same until the count changes.
+   */
+  settled(ctx: TenantContext, set: string, rows: number): boolean {
+    return this.partLists.get(`${ctx.tenant}/${set}`)?.rows === rows;
+  }
+
+  /**
+   * A finished answer of a table version, kept by `answerKey` (version, row count, format and read
+   * options): versions only grow by appends, which change the row count, so no event is needed.
+   */
+  answer(key: string): KeptAnswer | undefined {
+    return this.answers.get(key);
+  }
+
+  /** Keeps an answer of at most ANSWER_MAX_BYTES; a larger one is not kept. */
+  keepAnswer(key: string, answer: KeptAnswer): void {
+    if (answer.body.length <= ANSWER_MAX_BYTES) this.answers.set(key, answer);
+  }
+
+  /** A table version is gone (replaced or dropped): its part list, head and answers are of no further use. */
   forgetParts(ctx: TenantContext, set: string): void {
     this.partLists.delete(`${ctx.tenant}/${set}`);
     this.heads.delete(`${ctx.tenant}/${set}`);
+    this.answers.deletePrefix(`${ctx.tenant}/${set}/`);
   }
 
   /**

@@ -1,13 +1,15 @@
 import { Injectable } from '@nestjs/common';
 import { MetadataRecord, OmegaError, OmegaStores, PluginRegistry, TenantContext } from '@omega/core';
-import type { Readable, Writable } from 'node:stream';
-import { DatasetCache } from './dataset-cache';
+import { once } from 'node:events';
+import { type Readable, Writable } from 'node:stream';
+import { ANSWER_MAX_BYTES, answerKey, DatasetCache, KeptAnswer } from './dataset-cache';
 import { mediaTypeOf, negotiateFormat, TableFormat, uploadFormat } from './dataset-output';
 import { JSON_DOCS_KIND } from './json-docs/json-docs.plugin';
 import { parseDtypes } from './table-rows/column-types';
 import { arrowTableSource, writeArrow } from './table-rows/formats/arrow';
 import { csvTableSource, writeCsv } from './table-rows/formats/csv';
 import { writeJsonDict, writeJsonRecords } from './table-rows/formats/json';
+import { writeWithBackpressure } from './table-rows/formats/stream-writes';
 import {
   Condition,
   parseColumns,
@@ -27,6 +29,11 @@ import { TableSource } from './table-rows/table-source';
 import { AGGREGATES, Aggregate, TableQuery } from './table-rows/table-view';
 
 export const MAX_PAGE = 1000;
+/**
+ * Columnar tables of at most this many rows have their JSON answers kept whole per process (by version
+ * and read options, see `DatasetCache.answer`), so a repeated small read is a lookup and one write.
+ */
+export const SMALL_TABLE_ROWS = 1000;
 const MAX_ROWS = Number.MAX_SAFE_INTEGER;
 /**
  * The kind `{"sql": {...}}` bodies are stored as. Named here so such a body can never fall through to a
@@ -69,6 +76,8 @@ export interface DatasetAnswer {
   format: TableFormat;
   /** Headers to send with the answer (`X-Omega-Row-Cap` when a reader stopped at its row cap). */
   headers?: Record<string, string>;
+  /** The whole body, when it is already known (a small answer): sent at once, `write` writes the same. */
+  body?: Buffer;
   write(out: Writable): Promise<void>;
 }
 
@@ -232,8 +241,15 @@ export class DatasetsService {
     params: Record<string, unknown>,
     accept?: string,
   ): Promise<DatasetAnswer> {
-    const meta = await this.cachedMetadata(ctx, name);
+    // The entry held, not a copy: it is only read here, and a small table's repeated read ends here.
+    const held = await this.cache.metadata(ctx, name, () => this.stores.datasets.metadata(ctx, name), {
+      shared: true,
+    });
     const format = negotiateFormat(accept, params.format);
+    const key = smallAnswerKey(ctx, held, format, params);
+    const kept = key === undefined ? undefined : this.cache.answer(key);
+    if (kept) return keptAnswer(kept, format);
+    const meta = structuredClone(held);
     if (meta.kind === JSON_DOCS_KIND) {
       const filters = Object.keys(params).filter((key) => !RESERVED_PARAMS.has(key));
       if (filters.length > 0 || format !== 'json') {
@@ -254,7 +270,30 @@ export class DatasetsService {
     const orient = params.orient ?? 'dict';
     if (orient !== 'dict' && orient !== 'records')
       throw OmegaError.invalidInput('orient must be dict or records');
-    return this.tableAnswer(view, query, format, orient);
+    const answer = this.tableAnswer(view, query, format, orient);
+    return key === undefined ? answer : this.keep(ctx, meta, key, answer);
+  }
+
+  /**
+   * Writes a small table's answer into memory and keeps it, when its version is settled (all its parts
+   * stored, adding up to the Metadata's rows) and the body is within the per-answer cap; an answer past the
+   * cap is written again as a stream.
+   */
+  private async keep(
+    ctx: TenantContext,
+    meta: MetadataRecord,
+    key: string,
+    answer: DatasetAnswer,
+  ): Promise<DatasetAnswer> {
+    const collector = new BodyCollector(ANSWER_MAX_BYTES);
+    await answer.write(collector);
+    collector.end();
+    await once(collector, 'finish');
+    if (collector.overflow) return answer;
+    const kept: KeptAnswer = { mediaType: answer.mediaType, headers: answer.headers, body: collector.body() };
+    const rows = (meta.kindMeta as TableKindMeta).rows;
+    if (this.cache.settled(ctx, meta.collection as string, rows)) this.cache.keepAnswer(key, kept);
+    return keptAnswer(kept, answer.format);
   }
 
   /** POST .../query: the same filters as JSON, plus groupby and aggregates. */
@@ -399,6 +438,54 @@ function dtypesOf(reader: TableReader) {
 
 async function* chunksOf(reader: TableReader) {
   yield* reader.chunks();
+}
+
+/** The key a small columnar table's JSON answer is kept by; undefined for every other read. */
+function smallAnswerKey(
+  ctx: TenantContext,
+  meta: MetadataRecord,
+  format: TableFormat,
+  params: Record<string, unknown>,
+): string | undefined {
+  if (meta.kind !== TABLE_PARQUET_KIND || format !== 'json') return undefined;
+  const rows = (meta.kindMeta as TableKindMeta).rows;
+  if (rows > SMALL_TABLE_ROWS) return undefined;
+  return answerKey(ctx, meta.collection as string, rows, format, params);
+}
+
+function keptAnswer(kept: KeptAnswer, format: TableFormat): DatasetAnswer {
+  const { mediaType, headers, body } = kept;
+  return {
+    mediaType,
+    format,
+    headers,
+    body,
+    write: (out) => writeWithBackpressure(out, body),
+  };
+}
+
+/** Collects what a writer writes, up to `cap` bytes; past it, notes the overflow and keeps nothing more. */
+class BodyCollector extends Writable {
+  private readonly parts: Buffer[] = [];
+  private bytes = 0;
+  overflow = false;
+
+  constructor(private readonly cap: number) {
+    super();
+  }
+
+  override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
+    this.bytes += chunk.length;
+    if (this.bytes > this.cap) {
+      this.overflow = true;
+      this.parts.length = 0;
+    } else this.parts.push(chunk);
+    callback();
+  }
+
+  body(): Buffer {
+    return Buffer.concat(this.parts);
+  }
 }
 
 function json(value: unknown): DatasetAnswer {

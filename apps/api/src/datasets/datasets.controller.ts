@@ -116,7 +116,9 @@ export class DatasetsController {
   ): Promise<void> {
     const answer = await this.datasets.read(ctx, name, tableReadParams(query), req.header('accept'));
     if (answer.headers) res.set(answer.headers);
-    await sendStream(res, answer.mediaType, answer.write);
+    // A small answer already whole (see DatasetsService.read): one write, with its length.
+    if (answer.body) res.status(200).setHeader('Content-Type', answer.mediaType).end(answer.body);
+    else await sendStream(res, answer.mediaType, answer.write);
   }
 
   @Put(':name')

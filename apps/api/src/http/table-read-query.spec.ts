@@ -35,4 +35,15 @@ describe('TableReadQueryPipe', () => {
     await expect(refused).rejects.toMatchObject({ code: OmegaErrorCode.InvalidInput });
     await expect(refused).rejects.toThrow(message);
   });
+
+  it('answers a query seen before from what it validated, the same and unchangeable; a refused one again', async () => {
+    const own = new TableReadQueryPipe();
+    const first = await own.transform({ orient: 'records', limit: '3', a__gt: '1' });
+    const again = await own.transform({ orient: 'records', limit: '3', a__gt: '1' });
+    expect(again).toBe(first);
+    expect(Object.isFrozen(again.options) && Object.isFrozen(again.filters)).toBe(true);
+    expect((await own.transform({ orient: 'records', limit: '4', a__gt: '1' })).options.limit).toBe(4);
+    await expect(own.transform({ limit: '-1' })).rejects.toThrow('limit must be');
+    await expect(own.transform({ limit: '-1' })).rejects.toThrow('limit must be');
+  });
 });

@@ -105,8 +105,27 @@ function messagesOf(errors: ValidationError[]): string {
   return errors.flatMap((error) => Object.values(error.constraints ?? {})).join('; ');
 }
 
+/** Queries already validated, by their JSON text: a repeated read costs a lookup, not a validation. */
+const VALIDATED_MAX = 1000;
+
 export class TableReadQueryPipe implements PipeTransform<Record<string, unknown>, Promise<TableReadParams>> {
+  private readonly validated = new Map<string, TableReadParams>();
+
   async transform(query: Record<string, unknown>): Promise<TableReadParams> {
+    const text = JSON.stringify(query ?? {});
+    const held = this.validated.get(text);
+    if (held) return held;
+    const params = await this.validate(query);
+    // The same answer for the same text: the checks depend on nothing else. Frozen, since it is shared.
+    Object.freeze(params.options);
+    Object.freeze(params.filters);
+    this.validated.set(text, Object.freeze(params));
+    if (this.validated.size > VALIDATED_MAX)
+      this.validated.delete(this.validated.keys().next().value as string);
+    return params;
+  }
+
+  private async validate(query: Record<string, unknown>): Promise<TableReadParams> {
     const known: Record<string, unknown> = {};
     const filters: Record<string, unknown> = {};
     for (const [key, value] of Object.entries(query ?? {})) {

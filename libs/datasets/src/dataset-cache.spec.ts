@@ -1,0 +1,124 @@
+import { ChangeEvents, MetadataRecord, TenantContext } from '@omega/core';
+import {
+  ANSWER_MAX_BYTES,
+  answerKey,
+  DATASETS_TOPIC,
+  DatasetCache,
+  datasetKey,
+  KeptAnswer,
+  Lru,
+} from './dataset-cache';
+
+const ctx = TenantContext.of('acme');
+
+function answerOf(text: string): KeptAnswer {
+  return { mediaType: 'application/json; charset=utf-8', body: Buffer.from(text) };
+}
+
+function metaOf(name: string): MetadataRecord {
+  return { name, kind: 'table.parquet', kindMeta: { rows: 3 } } as unknown as MetadataRecord;
+}
+
+describe('Lru', () => {
+  it('holds at most its count of entries, dropping the least recently used first', () => {
+    const lru = new Lru<number>(2);
+    lru.set('a', 1);
+    lru.set('b', 2);
+    expect(lru.get('a')).toBe(1);
+    lru.set('c', 3);
+    expect([lru.get('a'), lru.get('b'), lru.get('c')]).toEqual([1, undefined, 3]);
+    expect(lru.size).toBe(2);
+  });
+
+  it('holds at most its weight, counting a replaced entry once', () => {
+    const lru = new Lru<KeptAnswer>(10, (answer) => answer.body.length);
+    lru.set('a', answerOf('1234'));
+    lru.set('a', answerOf('12345'));
+    lru.set('b', answerOf('12345'));
+    expect(lru.total).toBe(10);
+    lru.set('c', answerOf('12'));
+    expect(lru.get('a')).toBeUndefined();
+    expect(lru.total).toBe(7);
+    lru.delete('b');
+    lru.delete('b');
+    expect(lru.total).toBe(2);
+    lru.set('d', answerOf('x'.repeat(11)));
+    expect(lru.size).toBe(0);
+    expect(lru.total).toBe(0);
+  });
+
+  it('drops the entries under a prefix and no other', () => {
+    const lru = new Lru<number>(10);
+    lru.set('t/parts_1/3/json/{}', 1);
+    lru.set('t/parts_1/3/json/{"limit":1}', 2);
+    lru.set('t/parts_12/3/json/{}', 3);
+    lru.deletePrefix('t/parts_1/');
+    expect([...['t/parts_1/3/json/{}', 't/parts_12/3/json/{}'].map((key) => lru.get(key))]).toEqual([
+      undefined,
+      3,
+    ]);
+    expect(lru.size).toBe(1);
+  });
+});
+
+describe('DatasetCache answers', () => {
+  it('keeps an answer by version, rows, format and options, and not one past the per-answer cap', () => {
+    const cache = new DatasetCache(new ChangeEvents());
+    const key = answerKey(ctx, 'parts_1', 3, 'json', { orient: 'records' });
+    cache.keepAnswer(key, answerOf('[1]'));
+    expect(cache.answer(key)?.body.toString()).toBe('[1]');
+    // Another row count (an append), another tenant, other options: another answer.
+    expect(cache.answer(answerKey(ctx, 'parts_1', 4, 'json', { orient: 'records' }))).toBeUndefined();
+    expect(
+      cache.answer(answerKey(TenantContext.of('other'), 'parts_1', 3, 'json', { orient: 'records' })),
+    ).toBeUndefined();
+    expect(cache.answer(answerKey(ctx, 'parts_1', 3, 'json', { orient: 'dict' }))).toBeUndefined();
+    const large = answerKey(ctx, 'parts_1', 3, 'json', {});
+    cache.keepAnswer(large, answerOf('x'.repeat(ANSWER_MAX_BYTES + 1)));
+    expect(cache.answer(large)).toBeUndefined();
+  });
+
+  it("drops a version's answers when the version is released, and only those", () => {
+    const cache = new DatasetCache(new ChangeEvents());
+    const gone = answerKey(ctx, 'parts_1', 3, 'json', {});
+    const kept = answerKey(ctx, 'parts_2', 3, 'json', {});
+    cache.keepAnswer(gone, answerOf('[1]'));
+    cache.keepAnswer(kept, answerOf('[2]'));
+    cache.forgetParts(ctx, 'parts_1');
+    expect(cache.answer(gone)).toBeUndefined();
+    expect(cache.answer(kept)?.body.toString()).toBe('[2]');
+  });
+
+  it('calls a version settled only while it holds its part list for those rows', async () => {
+    const cache = new DatasetCache(new ChangeEvents());
+    expect(cache.settled(ctx, 'parts_1', 3)).toBe(false);
+    // Parts that do not add up to the rows (an append being written) are used once, not kept.
+    await cache.parts(ctx, 'parts_1', 3, async () => [{ rows: 2 }]);
+    expect(cache.settled(ctx, 'parts_1', 3)).toBe(false);
+    await cache.parts(ctx, 'parts_1', 3, async () => [{ rows: 2 }, { rows: 1 }]);
+    expect(cache.settled(ctx, 'parts_1', 3)).toBe(true);
+    expect(cache.settled(ctx, 'parts_1', 4)).toBe(false);
+  });
+});
+
+describe('DatasetCache metadata', () => {
+  it('answers a copy, or the entry itself when shared, until an event names the dataset', async () => {
+    const events = new ChangeEvents();
+    const cache = new DatasetCache(events);
+    let reads = 0;
+    const read = async () => {
+      reads += 1;
+      return metaOf('t');
+    };
+    const first = await cache.metadata(ctx, 't', read);
+    first.name = 'changed by a caller';
+    const shared = await cache.metadata(ctx, 't', read, { shared: true });
+    expect(shared.name).toBe('t');
+    expect(await cache.metadata(ctx, 't', read, { shared: true })).toBe(shared);
+    expect(await cache.metadata(ctx, 't', read)).not.toBe(shared);
+    expect(reads).toBe(1);
+    await events.publish({ topic: DATASETS_TOPIC, key: datasetKey(ctx, 't') });
+    await cache.metadata(ctx, 't', read, { shared: true });
+    expect(reads).toBe(2);
+  });
+});

@@ -228,7 +228,9 @@ describe('scripts (script.js) through the API and a worker', () => {
 
   it("cannot reach another tenant's data with its token, other headers or a forged key", async () => {
     await upload('cross', CROSS_TENANT_SCRIPT, 'cross.js').expect(201);
-    const { body } = await app.api.post('/api/v1/script/cross/run').send([app.url]).expect(200);
+    const { status, body } = await app.api.post('/api/v1/script/cross/run').send([app.url]);
+    // The whole answer on failure: a script that threw names its error there.
+    expect({ status, error: status === 200 ? undefined : body }).toEqual({ status: 200, error: undefined });
     expect(body.result).toEqual({
       viaOm: 404,
       // The run's token is scoped to its own qualifier and bucket: another is refused before any lookup.
@@ -241,6 +243,31 @@ describe('scripts (script.js) through the API and a worker', () => {
     await other.api.get('/api/v1/dataset/secret').expect(200);
     await other.api.get('/api/v1/script/cross').expect(404);
     await other.api.post('/api/v1/script/cross/run').expect(404);
+  });
+
+  it('answers a run that returns while the worker still streams it a response body', async () => {
+    // Each get resolves at the answer's head while its body is still being sent to the child; the script
+    // returns without reading it. The answer must not be lost to the bytes still coming.
+    await app.api
+      .put('/api/v1/file/big.bin')
+      .set('Content-Type', 'application/octet-stream')
+      .send(randomBytes(2 * 1024 * 1024))
+      .expect(200);
+    const unread = `exports.run = async (om) => {
+  const sizes = [];
+  for (let k = 0; k < 3; k++) sizes.push(typeof (await om.files.get('big.bin')).read);
+  return sizes;
+};`;
+    await upload('unread', unread, 'unread.js').expect(201);
+    for (let k = 0; k < 6; k++) {
+      const { status, body } = await app.api.post('/api/v1/script/unread/run').send([]);
+      expect({ run: k, status, error: status === 200 ? undefined : body }).toEqual({
+        run: k,
+        status: 200,
+        error: undefined,
+      });
+      expect(body.result).toEqual(['function', 'function', 'function']);
+    }
   });
 
   it('gives every run a process and a folder of its own, even one started ahead', async () => {

@@ -25,6 +25,8 @@ import { SandboxProxy, SendToChild, serviceHosts } from './sandbox-proxy';
 export const MAX_CAPTURED_BYTES = 64 * 1024;
 /** How often the resident size of a child is read. */
 const RSS_POLL_MS = 100;
+/** A child that answered and still runs this long after the channel was closed is ended. */
+const EXIT_GRACE_MS = 5_000;
 /** A Node process needs this much beside its heap (code, stacks, buffers) before the watchdog steps in. */
 const RSS_HEADROOM_MB = 96;
 /** Requests a child may have the worker make at once: user code cannot flood the API through it. */
@@ -302,6 +304,12 @@ export class ScriptSandbox implements OnModuleInit, OnModuleDestroy {
         else if (message.type === 'done') {
           const { type: _type, ...answer } = message;
           response = answer;
+          // The answer is in: requests still being served for the run are dropped, and closing the channel
+          // tells the child to exit (it waits for this, so no write of ours can cut off its answer).
+          clearTimeout(deadline);
+          aborted.abort();
+          channel.end();
+          setTimeout(() => killGroup(child), EXIT_GRACE_MS).unref();
         } else if (inFlight >= MAX_FETCHES_IN_FLIGHT) {
           const why = `A run makes at most ${MAX_FETCHES_IN_FLIGHT} requests at once`;
           void send({ type: 'fail', id: message.id, message: why }).catch(() => undefined);

@@ -27,9 +27,11 @@ const MAX_PARENT_FRAME_BYTES = 64 * 1024 * 1024;
 
 // The channel to the worker is fd 3, a pipe the worker made: nothing else leads out of this process.
 const channel = new Socket({ fd: 3, readable: true, writable: true });
+/** Set once the run's answer is on its way: the channel closing is then the worker's goodbye. */
+let answered = false;
 
-function send(message: ChildMessage, data?: Uint8Array, then?: () => void): void {
-  channel.write(encodeFrame(message, data), then);
+function send(message: ChildMessage, data?: Uint8Array): void {
+  channel.write(encodeFrame(message, data));
 }
 
 function toChildError(error: unknown): ChildError {
@@ -66,7 +68,11 @@ function answer(response: ChildResponse): void {
       },
     };
   }
-  send({ type: 'done', ...message }, undefined, () => process.exit(0));
+  // The child does not exit here: the worker may still be writing to the channel (the rest of a response
+  // body the script never read), and a write that fails because this end is gone makes the worker drop the
+  // unread answer with its side of the pipe. The worker closes the channel once it has read the answer.
+  answered = true;
+  send({ type: 'done', ...message });
 }
 
 /**
@@ -183,6 +189,7 @@ channel.on('data', (chunk: Buffer) => {
     }
   }
 });
-// The worker went away: nobody waits for this run any more.
-channel.once('close', () => process.exit(1));
+// The worker closed the channel: after the answer, as it does once it has read it; before, it went away
+// and nobody waits for this run any more.
+channel.once('close', () => process.exit(answered ? 0 : 1));
 channel.once('error', () => process.exit(1));

@@ -49,7 +49,10 @@ export async function* duckdbColumns(
   let rows = 0;
   const gathered = (): ColumnChunk => {
     const columns = dated.map((isDate, index) => {
-      const values = pending.length === 1 ? pending[0][index] : pending.flatMap((chunk) => chunk[index]);
+      const values =
+        pending.length === 1
+          ? pending[0][index]
+          : ([] as unknown[]).concat(...pending.map((chunk) => chunk[index]));
       return isDate ? values.map((value) => (value === null ? null : new Date(value as number))) : values;
     });
     const batch = { rows, columns };

@@ -15,12 +15,14 @@ export const PART_ROWS = 128 * 1024;
 /** Text held by one part being written; past it the part is closed early (wide rows). */
 export const PART_MAX_CHARS = 64 * 1024 * 1024;
 /**
- * Parts are LZ4 (Parquet's LZ4_RAW, which pyarrow, Spark and DuckDB read): every read decompresses every
- * column it selects, whichever rows a filter keeps, and LZ4 does that several times faster than zstd
- * (a 1 % filter over 1M rows × 10 columns: 0.29 s against 0.69–1.1 s on a loaded 2-core machine), and
- * writes faster too. Answers sent as Parquet stay zstd: they cross the network.
+ * Parts are LZ4 (Parquet's LZ4_RAW) with version 2 encodings (delta-packed integers, so the row ids cost
+ * almost nothing; pyarrow, Spark and DuckDB read them). Every read decompresses every column it selects,
+ * whichever rows a filter keeps, and LZ4 does that several times faster than zstd; measured on a loaded
+ * 2-core machine, a part of random doubles came out 29 % smaller than LZ4 alone and 8 % smaller than zstd
+ * alone, written faster, and a 1 % filter over it took 35 ms against 68 (LZ4) and 160 (zstd). Smaller
+ * parts also upload and download faster. Answers sent as Parquet stay zstd version 1, for any reader.
  */
-const PART_COMPRESSION = 'lz4';
+const PART_FORMAT = 'COMPRESSION lz4, PARQUET_VERSION V2';
 /** Longest string kept as a part statistic: longer ones are not used for pruning. */
 const MAX_STAT_CHARS = 256;
 
@@ -212,7 +214,7 @@ async function writePartFile(
   try {
     const stats = await partStatistics(connection, source, width);
     await connection.run(
-      `COPY (${source} ORDER BY _r) TO ${sqlString(file)} (FORMAT parquet, COMPRESSION ${PART_COMPRESSION}, ROW_GROUP_SIZE ${PART_ROWS})`,
+      `COPY (${source} ORDER BY _r) TO ${sqlString(file)} (FORMAT parquet, ${PART_FORMAT}, ROW_GROUP_SIZE ${PART_ROWS})`,
     );
     const hash = createHash('sha256');
     for await (const data of createReadStream(file)) hash.update(data as Buffer);

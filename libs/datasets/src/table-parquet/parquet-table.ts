@@ -108,10 +108,12 @@ export class ParquetTable implements TableReader {
       groups.set(key, [...(groups.get(key) ?? []), paths[index]]);
     });
     const selects = [...groups.entries()].map(([key, files]) => {
-      const width = key === '' ? 0 : key.split(',').length;
+      const types = key === '' ? [] : key.split(',');
       const columns = this.columns.map((column, position) => {
         const type = duckType(column.type);
-        const source = position < width ? partColumn(position) : 'NULL';
+        // A column stored as the table's type is read as it is: filters reach the Parquet reader.
+        if (types[position] === type) return partColumn(position);
+        const source = position < types.length ? partColumn(position) : 'NULL';
         return `CAST(${source} AS ${type}) AS ${partColumn(position)}`;
       });
       return `SELECT _r${columns.map((c) => `, ${c}`).join('')} FROM read_parquet([${files.map(sqlString).join(', ')}])`;

@@ -19,16 +19,20 @@ import type { FeatureMatrix } from './engine/model-engine';
 import { ModelRunRequest, ModelRunsService } from './model-runs.service';
 import { ModelsService } from './models.service';
 import {
+  BATCH_PREDICT_ROWS_TASK,
   BATCH_PREDICT_TASK,
   BatchPredictSummary,
   FeatureBatch,
   matrixBatches,
   predictBatches,
+  PredictedBatch,
   PredictionReader,
   recordBatches,
+  RowRange,
   storePredictions,
 } from './runtime/batch-predict';
-import { DatasetInput } from './runtime/dataset-input';
+import { batchTable, rowRanges } from './runtime/batch-predict-columns';
+import { ModelRunObservers } from './runtime/model-run-observers';
 import { MAX_CELLS } from './runtime/feature-input';
 
 /** Where a batch prediction's X comes from: a stored table, a parsed JSON body, or an Arrow body stream. */
@@ -50,9 +54,11 @@ export interface BatchPredictAnswer {
  *
  * Where the loop runs: `?datax=<table>&result=<name>` is one task (`model.batch_predict`) that reads,
  * predicts and writes where the task runs — the worker under a broker, this process in embedded mode —
- * and answers a summary. A streamed answer (and an inline body) is looped here instead: each batch is one
- * `predict` task with its rows inline, at most two in flight, and each answered batch is written to the
- * client before the next is read. Either way this process holds at most a few batches.
+ * and answers a summary. A streamed answer is looped here instead, at most two batches in flight, each
+ * answered batch written to the client before the next is asked for: from a stored table each batch is one
+ * `model.batch_predict_rows` task that reads its rows where it runs (no feature passes through this process
+ * or the broker), from an inline or Arrow body one `predict` task with its rows inline. Either way this
+ * process holds at most a few batches.
  */
 @Injectable()
 export class BatchPredictions {
@@ -60,10 +66,10 @@ export class BatchPredictions {
     private readonly models: ModelsService,
     private readonly modelRuns: ModelRunsService,
     private readonly runs: RunsService,
-    private readonly datasets: DatasetInput,
     private readonly stores: OmegaStores,
     private readonly cache: DatasetCache,
     private readonly duckdb: DuckDbEngine,
+    private readonly observers: ModelRunObservers,
   ) {}
 
   /** A table too large for one model call (it would be refused): answered in batches instead. */
@@ -81,7 +87,10 @@ export class BatchPredictions {
     request: BatchPredictRequest,
   ): Promise<BatchPredictSummary> {
     if ('dataset' in request.input) {
-      const { result: summary } = await this.runs.call(ctx, await this.tableRun(ctx, model, result, request));
+      const { result: summary } = await this.runs.call(
+        ctx,
+        await this.tableRun(ctx, model, request, BATCH_PREDICT_TASK, result),
+      );
       return summary as BatchPredictSummary;
     }
     const reader = await this.predictions(ctx, model, request);
@@ -97,7 +106,7 @@ export class BatchPredictions {
   ): Promise<TaskMessage> {
     if (!('dataset' in request.input))
       throw OmegaError.invalidInput('An asynchronous batch prediction reads X from ?datax=<table>');
-    return this.runs.submit(ctx, await this.tableRun(ctx, model, result, request));
+    return this.runs.submit(ctx, await this.tableRun(ctx, model, request, BATCH_PREDICT_TASK, result));
   }
 
   /**
@@ -135,37 +144,60 @@ export class BatchPredictions {
     request: BatchPredictRequest,
   ): Promise<PredictionReader> {
     const { input, batchRows, ...call } = request;
+    if ('dataset' in input) return PredictionReader.open(await this.tableBatches(ctx, model, request));
     const predict = (batch: FeatureBatch) =>
       this.modelRuns.call(ctx, model, 'predict', {
         ...call,
         x: { ...(batch.columns ? { columns: batch.columns } : {}), data: batch.rows },
       });
-    return PredictionReader.open(predictBatches(await this.batches(ctx, input, batchRows), predict, 2));
+    const batches =
+      'matrix' in input
+        ? matrixBatches(input.matrix, batchRows)
+        : recordBatches(input.source.chunks, undefined, batchRows, 'X');
+    return PredictionReader.open(predictBatches(batches, predict, 2));
   }
 
-  private async batches(
+  /** A stored table's batches, each read and predicted where its task runs. */
+  private async tableBatches(
     ctx: TenantContext,
-    input: BatchInput,
-    batchRows: number,
-  ): Promise<AsyncIterable<FeatureBatch>> {
-    if ('matrix' in input) return matrixBatches(input.matrix, batchRows);
-    if ('source' in input) return recordBatches(input.source.chunks, undefined, batchRows, 'X');
-    const table = await this.datasets.tableChunks(ctx, input.dataset, batchRows);
-    return recordBatches(table.chunks, table.columns, batchRows, `Dataset ${input.dataset}`);
+    model: string,
+    request: BatchPredictRequest,
+  ): Promise<AsyncGenerator<PredictedBatch>> {
+    const datax = (request.input as { dataset: string }).dataset;
+    const run = await this.tableRun(ctx, model, request, BATCH_PREDICT_ROWS_TASK);
+    const { rows } = await batchTable(this.stores, ctx, datax);
+    const predict = async (range: RowRange) => {
+      const started = performance.now();
+      const { result } = await this.runs.call(ctx, { ...run, args: [datax, range.first, range.rowCount] });
+      if (this.observers.active)
+        this.observers.notify({
+          ctx,
+          model,
+          action: 'predict',
+          x: datax,
+          caller: request.caller,
+          result,
+          durationMs: performance.now() - started,
+        });
+      return result;
+    };
+    return predictBatches(rowRanges(rows, request.batchRows, `Dataset ${datax}`), predict, 2);
   }
 
+  /** A task over the stored table `?datax=` names: `args` are `[datax, result]` until the caller sets them. */
   private async tableRun(
     ctx: TenantContext,
     model: string,
-    result: string,
     request: BatchPredictRequest,
+    action: string,
+    result?: string,
   ): Promise<StoredRun> {
     const datax = (request.input as { dataset: string }).dataset;
     // Both exist in the caller's tenant and bucket before a task is queued: a 404 now, not a failed task.
     const meta = await this.models.metadata(ctx, model);
-    await this.datasets.tableChunks(ctx, datax, request.batchRows);
+    await batchTable(this.stores, ctx, datax);
     return {
-      action: BATCH_PREDICT_TASK,
+      action,
       object: model,
       args: [datax, result],
       kwargs: { ...request.kwargs, batch: request.batchRows },

@@ -2,50 +2,70 @@ import { Injectable } from '@nestjs/common';
 import { OmegaError, OmegaStores, TenantContext } from '@omega/core';
 import { DatasetCache } from '@omega/datasets';
 import { TaskHandler, TaskHandlerContract, TaskMessage } from '@omega/runtime';
+import type { LoadedModel } from '../engine/model-engine';
 import { ModelsService } from '../models.service';
 import {
+  BATCH_PREDICT_ROWS_TASK,
   BATCH_PREDICT_TASK,
   BatchPredictSummary,
   batchRowsOf,
+  Prediction,
   predictBatches,
   PredictionReader,
-  recordBatches,
   storePredictions,
 } from './batch-predict';
-import { DatasetInput } from './dataset-input';
+import { batchTable, DenseBatch, predictDense, tableBatches } from './batch-predict-columns';
 
 /**
- * `?datax=<table>&result=<name>`: the whole batch loop runs where this handler runs (the worker when a
- * broker is configured, the API in embedded mode). It reads the table by name from the store a batch at a
- * time, predicts, writes the result's parts as batches arrive and answers only the summary, so neither the
- * API nor the broker ever carries the table or its predictions. `args` are `[datax, result]`, `kwargs` the
- * action's parameters plus `batch` (rows per model call).
+ * Batch predictions that read their rows where the task runs (the worker when a broker is configured, the
+ * API in embedded mode): by table name from the store, column by column, so neither the API nor the
+ * broker ever carries the features.
+ *
+ * - `model.batch_predict` (`?datax=<table>&result=<name>`): the whole loop. It predicts, writes the
+ *   result's parts as batches arrive and answers only the summary. `args` are `[datax, result]`.
+ * - `model.batch_predict_rows` (a streamed `?datax=<table>`): one batch, the rows `first … first + rows`
+ *   of the table; `args` are `[datax, first, rows]` and the answer is the batch's predictions.
+ *
+ * `kwargs` are the action's parameters plus `batch` (rows per model call).
  */
 @Injectable()
-@TaskHandler({ actions: [BATCH_PREDICT_TASK] })
+@TaskHandler({ actions: [BATCH_PREDICT_TASK, BATCH_PREDICT_ROWS_TASK] })
 export class BatchPredictTaskHandler implements TaskHandlerContract {
   constructor(
     private readonly models: ModelsService,
-    private readonly datasets: DatasetInput,
     private readonly stores: OmegaStores,
     private readonly cache: DatasetCache,
   ) {}
 
-  async handle(ctx: TenantContext, task: TaskMessage): Promise<BatchPredictSummary> {
-    const [datax, result] = task.args;
+  async handle(ctx: TenantContext, task: TaskMessage): Promise<BatchPredictSummary | Prediction[]> {
+    const [datax, target, rows] = task.args;
     if (!task.object) throw OmegaError.invalidInput('A model task names its model');
-    if (typeof datax !== 'string' || typeof result !== 'string')
-      throw OmegaError.invalidInput('A batch prediction names its input table and its result dataset');
+    if (typeof datax !== 'string') throw OmegaError.invalidInput('A batch prediction names its input table');
     const { batch, ...params } = task.kwargs;
-    const batchRows = batchRowsOf(batch);
-    const { model, version } = await this.models.load(ctx, task.object);
-    if (!model.predict)
-      throw OmegaError.invalidInput(`Model ${task.object} (${version.kind}) cannot predict`);
-    const table = await this.datasets.tableChunks(ctx, datax, batchRows);
-    const batches = recordBatches(table.chunks, table.columns, batchRows, `Dataset ${datax}`);
-    const reader = await PredictionReader.open(
-      predictBatches(batches, (features) => model.predict!(features, params)),
-    );
-    return storePredictions(this.stores, this.cache, ctx, task.object, result, reader);
+    const model = await this.predictor(ctx, task.object);
+    const table = await batchTable(this.stores, ctx, datax);
+    const predict = (features: DenseBatch) => predictDense(model, features, params);
+    if (task.action === BATCH_PREDICT_ROWS_TASK) {
+      if (!isCount(target) || !isCount(rows) || rows === 0)
+        throw OmegaError.invalidInput('A batch of rows names its first row and its row count');
+      for await (const features of tableBatches(table, datax, rows, { skip: target, limit: rows }))
+        return predict(features);
+      throw OmegaError.invalidInput(`Dataset ${datax} has no rows from ${target}`);
+    }
+    if (typeof target !== 'string')
+      throw OmegaError.invalidInput('A batch prediction names its result dataset');
+    const batches = tableBatches(table, datax, batchRowsOf(batch));
+    const reader = await PredictionReader.open(predictBatches(batches, predict));
+    return storePredictions(this.stores, this.cache, ctx, task.object, target, reader);
   }
+
+  private async predictor(ctx: TenantContext, name: string): Promise<LoadedModel> {
+    const { model, version } = await this.models.load(ctx, name);
+    if (!model.predict) throw OmegaError.invalidInput(`Model ${name} (${version.kind}) cannot predict`);
+    return model;
+  }
+}
+
+function isCount(value: unknown): value is number {
+  return Number.isInteger(value) && (value as number) >= 0;
 }

@@ -15,12 +15,25 @@ export const DEFAULT_BATCH_ROWS = 16_384;
 export const MAX_BATCH_ROWS = 65_536;
 /** The task action of a prediction over a whole table written into a dataset (`?datax=&result=`). */
 export const BATCH_PREDICT_TASK = 'model.batch_predict';
+/** The task action of one batch of a stored table's rows, predicted where the task runs (a streamed answer). */
+export const BATCH_PREDICT_ROWS_TASK = 'model.batch_predict_rows';
 
 export type Prediction = number | string | number[];
 
 /** One batch of features and where it starts in the input. */
 export interface FeatureBatch extends FeatureMatrix {
   first: number;
+}
+
+/** A batch known by its rows alone: where it starts in the input and how many rows it has. */
+export interface RowRange {
+  first: number;
+  rowCount: number;
+}
+
+/** Rows of a batch, whether it carries its rows or only counts them. */
+export function rowCountOf(batch: FeatureBatch | RowRange): number {
+  return 'rowCount' in batch ? batch.rowCount : batch.rows.length;
 }
 
 export interface PredictedBatch {
@@ -75,10 +88,11 @@ export async function* recordBatches(
   columns: readonly string[] | undefined,
   batchRows: number,
   what: string,
+  start = 0,
 ): AsyncGenerator<FeatureBatch> {
   let names = columns;
   let rows: number[][] = [];
-  let first = 0;
+  let first = start;
   for await (const chunk of chunks) {
     for (const record of chunk) {
       names ??= Object.keys(record);
@@ -90,7 +104,7 @@ export async function* recordBatches(
       }
     }
   }
-  if (rows.length > 0 || first === 0) {
+  if (rows.length > 0 || first === start) {
     if (rows.length === 0) throw OmegaError.invalidInput(`${what} has no rows`);
     yield { columns: names ? [...names] : undefined, rows, first };
   }
@@ -107,17 +121,18 @@ export async function* matrixBatches(matrix: FeatureMatrix, batchRows: number): 
  * Runs `predict` over the batches in order, with up to `inFlight` calls running at once (a worker with
  * several slots, or the next batch read while the model runs); at most `inFlight` batches are held.
  */
-export async function* predictBatches(
-  batches: AsyncIterable<FeatureBatch>,
-  predict: (batch: FeatureBatch) => Promise<unknown>,
+export async function* predictBatches<Batch extends FeatureBatch | RowRange>(
+  batches: AsyncIterable<Batch>,
+  predict: (batch: Batch) => Promise<unknown>,
   inFlight = 1,
 ): AsyncGenerator<PredictedBatch> {
   const pending: Array<Promise<PredictedBatch>> = [];
-  const run = async (batch: FeatureBatch): Promise<PredictedBatch> => {
+  const run = async (batch: Batch): Promise<PredictedBatch> => {
     const predictions = await predict(batch);
-    if (!Array.isArray(predictions) || predictions.length !== batch.rows.length)
+    const rows = rowCountOf(batch);
+    if (!Array.isArray(predictions) || predictions.length !== rows)
       throw new Error(
-        `the model answered ${Array.isArray(predictions) ? predictions.length : typeof predictions} predictions for ${batch.rows.length} rows`,
+        `the model answered ${Array.isArray(predictions) ? predictions.length : typeof predictions} predictions for ${rows} rows`,
       );
     return { first: batch.first, predictions: predictions as Prediction[] };
   };

@@ -15,6 +15,8 @@ import { startWorker, WorkerProcess } from './support/worker-process';
 const POINTS = 100;
 const HOSTILE_PARAM = '"><img src=x onerror="window.__ran=1">';
 const HOSTILE_TEXT = '<script>window.__ran=1</script>';
+/** An experiment name with a raw `/`, as object names may have. */
+const SLASHED = 'team/churn';
 const PNG_MAGIC = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 
 /** The bytes of a URL fetched with the page's session (cookies), with its headers. */
@@ -41,6 +43,30 @@ async function chartsLoaded(page: Page): Promise<{ src: string; width: number }[
   return found;
 }
 
+/** An experiment with two finished runs of `POINTS` steps of loss and accuracy each. */
+async function logExperiment(t: TestApp, name: string, description: string): Promise<void> {
+  const path = `/api/v1/experiment/${encodeURIComponent(name)}`;
+  await t.api.post('/api/v1/experiment').send({ name, description }).expect(201);
+  for (const [run, rate] of [
+    [1, 0.1],
+    [2, 0.03],
+  ] as const) {
+    await t.api.post(`${path}/runs`).send({}).expect(201);
+    const steps = Array.from({ length: POINTS }, (_, i) => i);
+    await t.api
+      .post(`${path}/runs/${run}/log`)
+      .send({
+        params: { learning_rate: rate, layers: run + 1, note: HOSTILE_PARAM },
+        series: [
+          { key: 'loss', steps, values: steps.map((s) => Math.exp(-rate * s) + 0.01 * run) },
+          { key: 'accuracy', steps, values: steps.map((s) => 1 - Math.exp(-rate * s) / 2) },
+        ],
+      })
+      .expect(200);
+    await t.api.post(`${path}/runs/${run}/end`).send({}).expect(200);
+  }
+}
+
 describe('console: experiments and model monitoring with charts', () => {
   let t: TestApp;
   let worker: WorkerProcess;
@@ -58,26 +84,10 @@ describe('console: experiments and model monitoring with charts', () => {
     browser = await launchChromium();
     other = await t.createPrincipal({ tenant: 'acme' });
 
-    // An experiment with two runs of 100 points each, and a hostile parameter value and description.
-    await t.api.post('/api/v1/experiment').send({ name: 'churn', description: HOSTILE_TEXT }).expect(201);
-    for (const [run, rate] of [
-      [1, 0.1],
-      [2, 0.03],
-    ] as const) {
-      await t.api.post('/api/v1/experiment/churn/runs').send({}).expect(201);
-      const steps = Array.from({ length: POINTS }, (_, i) => i);
-      await t.api
-        .post(`/api/v1/experiment/churn/runs/${run}/log`)
-        .send({
-          params: { learning_rate: rate, layers: run + 1, note: HOSTILE_PARAM },
-          series: [
-            { key: 'loss', steps, values: steps.map((s) => Math.exp(-rate * s) + 0.01 * run) },
-            { key: 'accuracy', steps, values: steps.map((s) => 1 - Math.exp(-rate * s) / 2) },
-          ],
-        })
-        .expect(200);
-      await t.api.post(`/api/v1/experiment/churn/runs/${run}/end`).send({}).expect(200);
-    }
+    // An experiment with two runs of 100 points each, and a hostile parameter value and description; and
+    // one whose name holds a `/`.
+    await logExperiment(t, 'churn', HOSTILE_TEXT);
+    await logExperiment(t, SLASHED, 'a name with a slash');
 
     // A tracked model with two drift checks: trained on 2012–13, asked about 2015.
     await trackedWeatherModel(t.api, 'weather_base', 'weather-prod');
@@ -223,6 +233,43 @@ describe('console: experiments and model monitoring with charts', () => {
     await screenshot(page, 'model-monitoring');
   });
 
+  it('shows an experiment whose name holds a `/`, by the link (%2F) and by the raw path', async () => {
+    await page.goto(`${t.url}/console/experiments`);
+    await page.getByRole('link', { name: SLASHED, exact: true }).click();
+    await page.waitForURL(`${t.url}/console/experiments/team%2Fchurn`);
+    await expect(page.locator('h1').textContent()).resolves.toBe(`Experiment ${SLASHED}`);
+    await expect(page.locator('table.runs tbody tr').count()).resolves.toBe(2);
+    const linked = await chartsLoaded(page);
+    expect(linked.map((c) => c.src)).toEqual([
+      '/console/experiments/team%2Fchurn/charts/curves.svg?metric=accuracy',
+      '/console/experiments/team%2Fchurn/charts/runs.svg?metric=accuracy',
+    ]);
+    for (const chart of linked) expect(chart.width).toBeGreaterThan(100);
+    await page.getByLabel('Compare run 1').check();
+    await page.getByLabel('Compare run 2').check();
+    await page.getByRole('button', { name: 'Compare the chosen runs' }).click();
+    await page.waitForURL(`${t.url}/console/experiments/team%2Fchurn/compare?runs=1&runs=2`);
+    await expect(page.locator('h1').textContent()).resolves.toBe(`Runs 1, 2 of ${SLASHED}`);
+    await chartsLoaded(page);
+
+    // The raw path, as a name is written: the page, its comparison and its charts.
+    await page.goto(`${t.url}/console/experiments/${SLASHED}?metric=loss`);
+    await expect(page.locator('h1').textContent()).resolves.toBe(`Experiment ${SLASHED}`);
+    await chartsLoaded(page);
+    await page.goto(`${t.url}/console/experiments/${SLASHED}/compare?runs=1&runs=2`);
+    await expect(page.locator('h1').textContent()).resolves.toBe(`Runs 1, 2 of ${SLASHED}`);
+    const svg = await fetchIn(page, `/console/experiments/${SLASHED}/charts/curves.svg?metric=loss`);
+    expect(svg.status).toBe(200);
+    expect(svg.headers['content-type']).toBe('image/svg+xml; charset=utf-8');
+    expect(svg.body.toString('utf8').match(/aria-roledescription="line mark"/g)).toHaveLength(2);
+    const csv = await fetchIn(page, `/console/experiments/${SLASHED}/charts/runs.csv?metric=loss`);
+    expect(csv.status).toBe(200);
+    expect(csv.headers['content-disposition']).toContain('filename="team_churn-runs.csv"');
+    expect((await fetchIn(page, `/console/experiments/${SLASHED}/charts/pie.svg`)).status).toBe(404);
+    expect((await fetchIn(page, `/console/experiments/${SLASHED}/compare?runs=1`)).status).toBe(400);
+    expect((await fetchIn(page, '/console/experiments/team/nope')).status).toBe(404);
+  });
+
   it('keeps tenants apart: another tenant gets 404 for the pages and charts', async () => {
     for (const path of [
       '/console/experiments/churn',
@@ -231,6 +278,9 @@ describe('console: experiments and model monitoring with charts', () => {
       '/console/experiments/churn/charts/runs.csv?metric=loss',
       '/console/models/weather/monitor',
       '/console/models/weather/monitor/charts/drift.png',
+      `/console/experiments/${SLASHED}`,
+      `/console/experiments/${SLASHED}/compare?runs=1&runs=2`,
+      `/console/experiments/${SLASHED}/charts/curves.svg?metric=loss`,
     ])
       await other.api.get(path).expect(404);
     const { text } = await other.api.get('/console/experiments').expect(200);

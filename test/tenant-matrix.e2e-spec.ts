@@ -278,6 +278,7 @@ const MATRIX: Record<string, Entry> = {
   'GET /console/experiments/:name': { outcome: 'hidden' },
   'GET /console/experiments/:name/compare': { outcome: 'hidden', query: 'runs=1&runs=2' },
   'GET /console/experiments/:name/charts/:file': { outcome: 'hidden', params: { file: 'curves.svg' } },
+  'GET /console/experiments/*path': { outcome: 'hidden', params: { path: 'proj/shared' } },
   'GET /console/models/:name/monitor': { outcome: 'hidden' },
   'GET /console/models/:name/monitor/charts/:file': { outcome: 'hidden', params: { file: 'drift.csv' } },
   'GET /console/sql': { outcome: 'own' },

@@ -1,5 +1,5 @@
 import { applyDecorators, Controller, Get, Param, Query, Req, Res, UseFilters } from '@nestjs/common';
-import { ApiProduces, ApiResponse } from '@nestjs/swagger';
+import { ApiExcludeEndpoint, ApiProduces, ApiResponse } from '@nestjs/swagger';
 import { CurrentPrincipal, Principal } from '@omega/accounts';
 import { OmegaError, TenantContext } from '@omega/core';
 import { ExperimentsService, MAX_COMPARED_RUNS } from '@omega/tracking';
@@ -75,7 +75,7 @@ export class ConsoleTrackingController {
 
   @Get('experiments/:name')
   @ConsolePage('One experiment: its runs, parameters side by side, metric charts')
-  async experiment(
+  experiment(
     @CurrentPrincipal() principal: Principal,
     @Param('name') name: string,
     @Query() query: ExperimentChartQuery,
@@ -83,19 +83,12 @@ export class ConsoleTrackingController {
     @Res() res: Response,
   ): Promise<void> {
     const ctx = TenantContext.of(principal.tenant, query.bucket);
-    const page = await this.pages.experiment(ctx, name, query.metric);
-    this.view.render(req, res, 'experiment', {
-      title: `Experiment ${name}`,
-      bucket: ctx.bucket,
-      ...page,
-      maxCompared: MAX_COMPARED_RUNS,
-      chartQuery: chartQuery(query.bucket, { metric: page.metric }),
-    });
+    return this.experimentPage('experiment', ctx, name, query, req, res);
   }
 
   @Get('experiments/:name/compare')
   @ConsolePage('2 to 5 runs of an experiment side by side (`runs=1&runs=2`), with their metric curves')
-  async compare(
+  compare(
     @CurrentPrincipal() principal: Principal,
     @Param('name') name: string,
     @Query() query: ExperimentChartQuery,
@@ -103,38 +96,46 @@ export class ConsoleTrackingController {
     @Res() res: Response,
   ): Promise<void> {
     const ctx = TenantContext.of(principal.tenant, query.bucket);
-    const page = await this.pages.compare(ctx, name, query.runs, query.metric);
-    const runs = page.runs.map((run) => run.run);
-    this.view.render(req, res, 'experiment-compare', {
-      title: `Experiment ${name}: runs ${runs.join(', ')}`,
-      bucket: ctx.bucket,
-      ...page,
-      runNumbers: runs,
-      chartQuery: chartQuery(query.bucket, { metric: page.metric, runs: runs.join(',') }),
-    });
+    return this.experimentPage('experiment-compare', ctx, name, query, req, res);
   }
 
   @Get('experiments/:name/charts/:file')
   @ChartFile(
     'An experiment chart: `curves` (a metric over steps, a line per run) or `runs` (its last value per run)',
   )
-  async experimentChart(
+  experimentChart(
     @CurrentPrincipal() principal: Principal,
     @Param('name') name: string,
     @Param('file') file: string,
     @Query() query: ExperimentChartQuery,
     @Res() res: Response,
   ): Promise<void> {
+    return this.sendExperimentChart(TenantContext.of(principal.tenant, query.bucket), name, file, query, res);
+  }
+
+  /**
+   * Experiment names with a raw `/` (`/console/experiments/team/churn/compare`), as the REST routes take
+   * model, script and job names: a trailing `compare` or `charts/<file>` picks the page, the rest is the
+   * name. The routes above describe the pages (and take a name with `%2F`); this one only takes the paths
+   * they cannot.
+   */
+  @Get('experiments/*path')
+  @ApiExcludeEndpoint()
+  experimentPath(
+    @CurrentPrincipal() principal: Principal,
+    @Param('path') path: string[] | string,
+    @Query() query: ExperimentChartQuery,
+    @Req() req: Request,
+    @Res() res: Response,
+  ): Promise<void> {
     const ctx = TenantContext.of(principal.tenant, query.bucket);
-    const [chart, format] = chartFile(file);
-    if (query.runs && (query.runs.length < 1 || query.runs.length > MAX_COMPARED_RUNS))
-      throw OmegaError.invalidInput(`runs: 1 to ${MAX_COMPARED_RUNS} run numbers`);
-    await this.send(
-      res,
-      await this.pages.experimentChart(ctx, name, chart, query),
-      format,
-      `${name}-${chart}`,
-    );
+    const segments = (Array.isArray(path) ? path : path.split('/')).filter((segment) => segment !== '');
+    const n = segments.length;
+    if (n >= 3 && segments[n - 2] === 'charts')
+      return this.sendExperimentChart(ctx, segments.slice(0, -2).join('/'), segments[n - 1], query, res);
+    if (n >= 2 && segments[n - 1] === 'compare')
+      return this.experimentPage('experiment-compare', ctx, segments.slice(0, -1).join('/'), query, req, res);
+    return this.experimentPage('experiment', ctx, segments.join('/'), query, req, res);
   }
 
   @Get('models/:name/monitor')
@@ -172,6 +173,54 @@ export class ConsoleTrackingController {
     await this.send(
       res,
       await this.pages.monitorChart(ctx, name, chart, query.feature),
+      format,
+      `${name}-${chart}`,
+    );
+  }
+
+  /** The experiment page, or its comparison of runs. */
+  private async experimentPage(
+    view: 'experiment' | 'experiment-compare',
+    ctx: TenantContext,
+    name: string,
+    query: ExperimentChartQuery,
+    req: Request,
+    res: Response,
+  ): Promise<void> {
+    if (view === 'experiment') {
+      const page = await this.pages.experiment(ctx, name, query.metric);
+      return this.view.render(req, res, view, {
+        title: `Experiment ${name}`,
+        bucket: ctx.bucket,
+        ...page,
+        maxCompared: MAX_COMPARED_RUNS,
+        chartQuery: chartQuery(query.bucket, { metric: page.metric }),
+      });
+    }
+    const page = await this.pages.compare(ctx, name, query.runs, query.metric);
+    const runs = page.runs.map((run) => run.run);
+    this.view.render(req, res, view, {
+      title: `Experiment ${name}: runs ${runs.join(', ')}`,
+      bucket: ctx.bucket,
+      ...page,
+      runNumbers: runs,
+      chartQuery: chartQuery(query.bucket, { metric: page.metric, runs: runs.join(',') }),
+    });
+  }
+
+  private async sendExperimentChart(
+    ctx: TenantContext,
+    name: string,
+    file: string,
+    query: ExperimentChartQuery,
+    res: Response,
+  ): Promise<void> {
+    const [chart, format] = chartFile(file);
+    if (query.runs && (query.runs.length < 1 || query.runs.length > MAX_COMPARED_RUNS))
+      throw OmegaError.invalidInput(`runs: 1 to ${MAX_COMPARED_RUNS} run numbers`);
+    await this.send(
+      res,
+      await this.pages.experimentChart(ctx, name, chart, query),
       format,
       `${name}-${chart}`,
     );

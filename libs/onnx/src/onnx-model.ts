@@ -1,6 +1,8 @@
-import { FeatureMatrix, LoadedModel, ModelDescription, TargetVector } from '@omega/models';
+import { DenseFeatures, FeatureMatrix, LoadedModel, ModelDescription, TargetVector } from '@omega/models';
+import type { Tensor } from 'onnxruntime-node';
 import { accuracy, r2 } from './scores';
 import { OnnxSession } from './onnx-session';
+import { denseSlot, toDenseFeeds } from './tensors/dense-feeds';
 import { toDecisionScores, toLabels, toRows, toValues } from './tensors/output-values';
 
 /**
@@ -11,16 +13,22 @@ export function createOnnxModel(session: OnnxSession, description: ModelDescript
   const { predictOutput, labelOutput, probabilitiesOutput, scoresOutput, valueOutput } = session.signature;
   const can = new Set(description.actions);
 
-  const predict = async (x: FeatureMatrix): Promise<Array<number | string | number[]>> => {
-    const tensor = (await session.run(x, [predictOutput]))[predictOutput];
-    return labelOutput ? toLabels(tensor) : toValues(tensor);
-  };
+  const predictions = (tensor: Tensor) => (labelOutput ? toLabels(tensor) : toValues(tensor));
+  const predict = async (x: FeatureMatrix): Promise<Array<number | string | number[]>> =>
+    predictions((await session.run(x, [predictOutput]))[predictOutput]);
 
   const model: LoadedModel = {
     description,
     predict,
     dispose: () => session.release(),
   };
+  const slot = denseSlot(session.signature);
+  if (slot) {
+    model.predictDense = async (x: DenseFeatures) =>
+      predictions(
+        (await session.runFeeds(toDenseFeeds(session.signature, slot, x), [predictOutput]))[predictOutput],
+      );
+  }
   if (can.has('predict_proba') && probabilitiesOutput) {
     model.predict_proba = async (x: FeatureMatrix) =>
       toRows((await session.run(x, [probabilitiesOutput]))[probabilitiesOutput]);

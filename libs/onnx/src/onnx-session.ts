@@ -33,8 +33,13 @@ export class OnnxSession {
 
   /** Runs the rows through the model and answers the named outputs only. */
   async run(x: FeatureMatrix, outputs: string[]): Promise<Record<string, Tensor>> {
+    return this.runFeeds(toFeeds(this.signature, x), outputs);
+  }
+
+  /** Runs input tensors already made (packed features) and answers the named outputs only. */
+  async runFeeds(feeds: Record<string, Tensor>, outputs: string[]): Promise<Record<string, Tensor>> {
     if (this.released) throw new Error('the ONNX model was disposed');
-    const run = this.session.run(toFeeds(this.signature, x), outputs);
+    const run = this.session.run(feeds, outputs);
     this.running.add(run);
     try {
       return (await run) as Record<string, Tensor>;

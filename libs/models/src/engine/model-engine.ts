@@ -22,6 +22,17 @@ export interface FeatureMatrix {
   rows: number[][];
 }
 
+/**
+ * Features packed row-major in one array (row r's feature j at `r * width + j`), as a batch prediction
+ * reads a stored table column by column: an engine that takes them fills its input without row arrays.
+ */
+export interface DenseFeatures {
+  columns?: string[];
+  data: Float64Array;
+  rowCount: number;
+  width: number;
+}
+
 /** Targets for fit / score: one value per row (labels may be strings or numbers). */
 export type TargetVector = Array<number | string>;
 
@@ -58,6 +69,8 @@ export type ActionParams = Record<string, unknown>;
 export interface LoadedModel {
   readonly description: ModelDescription;
   predict?(x: FeatureMatrix, params: ActionParams): Promise<Array<number | string | number[]>>;
+  /** `predict` on packed features, where the engine takes them as they are (batch predictions use it). */
+  predictDense?(x: DenseFeatures, params: ActionParams): Promise<Array<number | string | number[]>>;
   predict_proba?(x: FeatureMatrix, params: ActionParams): Promise<number[][]>;
   transform?(x: FeatureMatrix, params: ActionParams): Promise<number[][]>;
   /** A classifier's raw scores (scikit-learn's `decision_function`): one per row, or one per class. */

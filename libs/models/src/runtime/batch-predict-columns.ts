@@ -8,17 +8,12 @@ import {
   TableQuery,
   TableView,
 } from '@omega/datasets';
-import type { ActionParams, LoadedModel } from '../engine/model-engine';
+import type { ActionParams, DenseFeatures, LoadedModel } from '../engine/model-engine';
 import { FeatureBatch, Prediction, recordBatches, RowRange } from './batch-predict';
 
-/**
- * One batch of features packed row-major in one array (row r's feature j at `r * width + j`), and where
- * it starts in the input.
- */
-export interface DenseBatch extends RowRange {
+/** One batch of features packed row-major in one array, and where it starts in the input. */
+export interface DenseBatch extends DenseFeatures, RowRange {
   columns: string[];
-  data: Float64Array;
-  width: number;
 }
 
 /** Rows `skip … skip + limit` of a table: the one batch a `model.batch_predict_rows` task reads. */
@@ -179,12 +174,13 @@ export function denseRows(batch: DenseBatch): number[][] {
   return rows;
 }
 
-/** `predict` of a loaded model on one dense batch. */
+/** `predict` of a loaded model on one batch: packed as it is where the engine takes it, else as rows. */
 export function predictDense(
   model: LoadedModel,
   batch: DenseBatch,
   params: ActionParams,
 ): Promise<Prediction[]> {
+  if (model.predictDense) return model.predictDense(batch, params);
   return model.predict!({ columns: batch.columns, rows: denseRows(batch) }, params);
 }
 

@@ -107,6 +107,18 @@ describe('dataset caches across API processes', () => {
     expect(await records(b, 'headed', '&skip=1400&limit=2')).toEqual(rows.slice(1400, 1402));
     expect(await records(b, 'headed', '&n__gte=1498')).toEqual(rows.slice(1498));
     expect(cache.fetched).toBeGreaterThan(fetched);
+    // A page of a large table is kept whole too, until an append changes the version's rows.
+    const answers = b.app.get(DatasetCache).answers;
+    const pages = answers.size;
+    expect(await records(b, 'headed', '&n__gte=1000&limit=2')).toEqual(rows.slice(1000, 1002));
+    expect(await records(b, 'headed', '&n__gte=1000&limit=2')).toEqual(rows.slice(1000, 1002));
+    expect(answers.size).toBe(pages + 1);
+    await a.api
+      .put('/api/v1/dataset/headed')
+      .send({ data: [{ n: -1, s: 'new' }], append: true })
+      .expect(200);
+    expect(await records(b, 'headed', '&n__lt=0&limit=2')).toEqual([{ n: -1, s: 'new' }]);
+    expect(await records(b, 'headed', '&skip=1499&limit=5')).toEqual([rows[1499], { n: -1, s: 'new' }]);
     // An append on A shows on B's next read of the first rows of a small table.
     await a.api
       .put('/api/v1/dataset/small')

@@ -30,8 +30,9 @@ import { AGGREGATES, Aggregate, TableQuery } from './table-rows/table-view';
 
 export const MAX_PAGE = 1000;
 /**
- * Columnar tables of at most this many rows have their JSON answers kept whole per process (by version
- * and read options, see `DatasetCache.answer`), so a repeated small read is a lookup and one write.
+ * Columnar tables of at most this many rows, and pages of at most this many rows of any, have their JSON
+ * answers kept whole per process (by version and read options, see `DatasetCache.answer`), so a repeated
+ * small read is a lookup and one write.
  */
 export const SMALL_TABLE_ROWS = 1000;
 const MAX_ROWS = Number.MAX_SAFE_INTEGER;
@@ -449,7 +450,9 @@ function smallAnswerKey(
 ): string | undefined {
   if (meta.kind !== TABLE_PARQUET_KIND || format !== 'json') return undefined;
   const rows = (meta.kindMeta as TableKindMeta).rows;
-  if (rows > SMALL_TABLE_ROWS) return undefined;
+  // A small table, or a page of at most as many rows (`limit=10`) of any table.
+  const limit = params.limit === undefined || params.limit === '' ? undefined : Number(params.limit);
+  if (rows > SMALL_TABLE_ROWS && !(limit !== undefined && limit <= SMALL_TABLE_ROWS)) return undefined;
   return answerKey(ctx, meta.collection as string, rows, format, params);
 }
 

@@ -1,4 +1,6 @@
+import type { DenseFeatures, FeatureMatrix } from '../engine/model-engine';
 import { batchRowsOf, FeatureBatch, matrixBatches, predictBatches, recordBatches } from './batch-predict';
+import { denseRows, predictDense, rowRanges } from './batch-predict-columns';
 
 async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
   const out: T[] = [];
@@ -54,5 +56,37 @@ describe('batch predictions', () => {
     expect(batchRowsOf('500')).toBe(500);
     expect(() => batchRowsOf(0)).toThrow('batch must be a row count');
     expect(() => batchRowsOf(1_000_000)).toThrow('batch must be a row count');
+  });
+});
+
+describe('batch predictions of a stored table', () => {
+  it('cuts a table into row windows, the last one short, and refuses a table without rows', async () => {
+    expect(await collect(rowRanges(7, 3, 'Dataset t'))).toEqual([
+      { first: 0, rowCount: 3 },
+      { first: 3, rowCount: 3 },
+      { first: 6, rowCount: 1 },
+    ]);
+    await expect(collect(rowRanges(0, 3, 'Dataset t'))).rejects.toThrow('Dataset t has no rows');
+  });
+
+  it('gives a packed batch as rows to an engine without predictDense, and as is to one with it', async () => {
+    const batch = {
+      columns: ['a', 'b'],
+      data: Float64Array.of(1, 2, 3, 4, 5, 6),
+      width: 2,
+      rowCount: 2,
+      first: 0,
+    };
+    expect(denseRows(batch)).toEqual([
+      [1, 2],
+      [3, 4],
+    ]);
+    const rows = {
+      description: { actions: [] },
+      predict: async (x: FeatureMatrix) => x.rows.map((row) => row[1]),
+    };
+    await expect(predictDense(rows, batch, {})).resolves.toEqual([2, 4]);
+    const dense = { ...rows, predictDense: async (x: DenseFeatures) => [x.rowCount, x.width] };
+    await expect(predictDense(dense, batch, {})).resolves.toEqual([2, 2]);
   });
 });

@@ -1,4 +1,5 @@
-import { TenantContext } from '@omega/core';
+import { HTTP_STATUS_BY_CODE, OmegaError, TenantContext } from '@omega/core';
+import { RunsService } from '@omega/runtime';
 import { PARTS_COLLECTION } from '@omega/datasets';
 import { tableFromArrays, tableFromIPC, tableToIPC } from 'apache-arrow';
 import { request as httpRequest } from 'node:http';
@@ -63,6 +64,48 @@ async function expectedLabels(rows: number[][]): Promise<number[]> {
   }
   await session.release();
   return labels;
+}
+
+/**
+ * A streamed CSV prediction of `table`, one batch of `batch` rows at a time; `meanwhile` runs once the first
+ * predictions arrived. Answers the status, the labels received and whether the body arrived whole.
+ */
+function streamWhile(
+  app: TestApp,
+  table: string,
+  batch: number,
+  meanwhile: () => Promise<void>,
+): Promise<{ status: number; labels: number[]; complete: boolean }> {
+  return new Promise((resolve, reject) => {
+    let text = '';
+    let during: Promise<void> | undefined;
+    const req = httpRequest(
+      `${app.url}/api/v1/model/wine/predict?datax=${table}&batch=${batch}`,
+      { method: 'PUT', headers: { ...app.auth, Accept: 'text/csv' } },
+      (res) => {
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => {
+          text += chunk;
+          during ??= meanwhile();
+        });
+        // A stream cut by a failed batch ends in an error event; close follows either way.
+        res.on('error', () => undefined);
+        res.on('close', () => {
+          const complete = res.complete;
+          const lines = text.split('\n');
+          // Only whole lines count: a cut stream may end inside one.
+          if (!text.endsWith('\n')) lines.pop();
+          const labels = lines.filter((line) => line !== '' && line !== 'prediction').map(Number);
+          (during ?? Promise.resolve()).then(
+            () => resolve({ status: res.statusCode ?? 0, labels, complete }),
+            reject,
+          );
+        });
+      },
+    );
+    req.on('error', reject);
+    req.end();
+  });
 }
 
 describe.each([
@@ -212,6 +255,61 @@ describe.each([
       .set('Accept', ARROW)
       .send({ columns: NAMES, data: [[...rows[0].slice(0, 12), 'text']] })
       .expect(400);
+  }, 300_000);
+
+  it('a streamed prediction reads one table version: a replace midway answers the old rows or fails, never a mix', async () => {
+    const old = rows.slice(0, 40_000);
+    const replacement = rows.slice(40_000, 80_000);
+    const oldLabels = labels.slice(0, 40_000);
+    const newLabels = labels.slice(40_000, 80_000);
+    const batch = 100;
+    // Meaningful only if every batch of the new rows predicts differently from the old somewhere.
+    for (let first = 0; first < old.length; first += batch)
+      expect(newLabels.slice(first, first + batch)).not.toEqual(oldLabels.slice(first, first + batch));
+    const put = (name: string, data: number[][], append = false) =>
+      app.api
+        .put(`/api/v1/dataset/${name}${append ? '?append=true' : ''}`)
+        .set('Content-Type', ARROW)
+        .send(Buffer.from(arrowOf(data)))
+        .expect(200);
+
+    // An append midway: the rows appended are not read, the answer is the old version's, whole.
+    await put('wine_grow', old);
+    const grown = await streamWhile(app, 'wine_grow', batch, async () => {
+      await put('wine_grow', replacement, true);
+    });
+    expect(grown.status).toBe(200);
+    expect(grown.complete).toBe(true);
+    expect(grown.labels).toEqual(oldLabels);
+
+    // A replace midway: every label received is the old version's; a cut answer is a failed batch.
+    await put('wine_swap', old);
+    const before = await app.stores.datasets.metadata(ctx, 'wine_swap');
+    const swapped = await streamWhile(app, 'wine_swap', batch, async () => {
+      await put('wine_swap', replacement);
+    });
+    expect(swapped.status).toBe(200);
+    expect(swapped.labels).toEqual(oldLabels.slice(0, swapped.labels.length));
+    if (swapped.complete) expect(swapped.labels).toHaveLength(old.length);
+
+    // The refusal such a cut answer stands for: a batch of a replaced version is a 409, not other rows.
+    const after = await app.stores.datasets.metadata(ctx, 'wine_swap');
+    expect(after.collection).not.toBe(before.collection);
+    const stale = { collection: before.collection, rows: old.length, columns: NAMES };
+    const runs = app.app.get(RunsService);
+    const call = runs.call(ctx, {
+      action: 'model.batch_predict_rows',
+      object: 'wine',
+      args: ['wine_swap', 0, batch, stale],
+      kwargs: { batch },
+    });
+    const error = await call.then(
+      () => undefined,
+      (failure: unknown) => failure,
+    );
+    expect(error).toBeInstanceOf(OmegaError);
+    expect((error as OmegaError).message).toContain('the table changed while it was being scored');
+    expect(HTTP_STATUS_BY_CODE[(error as OmegaError).code]).toBe(409);
   }, 300_000);
 
   it('keeps the API memory bounded while a table streams through', async () => {

@@ -31,7 +31,7 @@ import {
   RowRange,
   storePredictions,
 } from './runtime/batch-predict';
-import { batchTable, rowRanges } from './runtime/batch-predict-columns';
+import { batchTable, rowRanges, tableVersion } from './runtime/batch-predict-columns';
 import { ModelRunObservers } from './runtime/model-run-observers';
 import { MAX_CELLS } from './runtime/feature-input';
 
@@ -56,8 +56,8 @@ export interface BatchPredictAnswer {
  * predicts and writes where the task runs — the worker under a broker, this process in embedded mode —
  * and answers a summary. A streamed answer is looped here instead, at most two batches in flight, each
  * answered batch written to the client before the next is asked for: from a stored table each batch is one
- * `model.batch_predict_rows` task that reads its rows where it runs (no feature passes through this process
- * or the broker), from an inline or Arrow body one `predict` task with its rows inline. Either way this
+ * `model.batch_predict_rows` task that reads its rows of the table version resolved once here, where it
+ * runs (no feature passes through this process or the broker), from an inline or Arrow body one `predict` task with its rows inline. Either way this
  * process holds at most a few batches.
  */
 @Injectable()
@@ -157,7 +157,11 @@ export class BatchPredictions {
     return PredictionReader.open(predictBatches(batches, predict, 2));
   }
 
-  /** A stored table's batches, each read and predicted where its task runs. */
+  /**
+   * A stored table's batches, each read and predicted where its task runs. The table's version is resolved
+   * once, here, and every batch reads that version: a replace meanwhile fails the batch (409), never
+   * answering old and new rows in one stream.
+   */
   private async tableBatches(
     ctx: TenantContext,
     model: string,
@@ -165,10 +169,11 @@ export class BatchPredictions {
   ): Promise<AsyncGenerator<PredictedBatch>> {
     const datax = (request.input as { dataset: string }).dataset;
     const run = await this.tableRun(ctx, model, request, BATCH_PREDICT_ROWS_TASK);
-    const { rows } = await batchTable(this.stores, ctx, datax);
+    const version = await tableVersion(this.stores, ctx, datax);
     const predict = async (range: RowRange) => {
       const started = performance.now();
-      const { result } = await this.runs.call(ctx, { ...run, args: [datax, range.first, range.rowCount] });
+      const args = [datax, range.first, range.rowCount, version];
+      const { result } = await this.runs.call(ctx, { ...run, args });
       if (this.observers.active)
         this.observers.notify({
           ctx,
@@ -181,7 +186,7 @@ export class BatchPredictions {
         });
       return result;
     };
-    return predictBatches(rowRanges(rows, request.batchRows, `Dataset ${datax}`), predict, 2);
+    return predictBatches(rowRanges(version.rows, request.batchRows, `Dataset ${datax}`), predict, 2);
   }
 
   /** A task over the stored table `?datax=` names: `args` are `[datax, result]` until the caller sets them. */

@@ -1,5 +1,5 @@
 import type { DuckDBDataChunk, DuckDBDoubleVector, DuckDBResult } from '@duckdb/node-api';
-import { OmegaError, OmegaStores, TenantContext } from '@omega/core';
+import { MetadataRecord, OmegaError, OmegaErrorCode, OmegaStores, TenantContext } from '@omega/core';
 import {
   ParquetTable,
   rawOutput,
@@ -127,10 +127,103 @@ export async function batchTable(
   ctx: TenantContext,
   name: string,
 ): Promise<TableView | ParquetTable> {
+  await tableMetadata(stores, ctx, name);
+  return stores.datasets.get<TableView | ParquetTable>(ctx, name);
+}
+
+/**
+ * One version of a stored table: its storage (a part set, or the collection of row documents), its rows
+ * and column names when resolved. Appends keep the storage and only add rows after these; a replace moves
+ * the table to new storage and releases this one.
+ */
+export interface TableVersion {
+  collection: string;
+  rows: number;
+  columns: string[];
+}
+
+/** The table's current version, resolved once: what every batch of a streamed prediction reads. */
+export async function tableVersion(
+  stores: OmegaStores,
+  ctx: TenantContext,
+  name: string,
+): Promise<TableVersion> {
+  return versionOf(await tableMetadata(stores, ctx, name));
+}
+
+/**
+ * The table `name` at `version`: refused with 409 when the table has moved on (replaced, or columns
+ * added) since the version was resolved. Reads of rows below `version.rows` then answer that version's
+ * rows, whatever was appended since.
+ */
+export async function pinnedTable(
+  stores: OmegaStores,
+  ctx: TenantContext,
+  name: string,
+  version: TableVersion,
+): Promise<TableView | ParquetTable> {
+  await currentVersion(stores, ctx, name, version);
+  const table = await stores.datasets.get<TableView | ParquetTable>(ctx, name);
+  // Storage names are never reused: the same storage before and after the read means `get` read it too.
+  await currentVersion(stores, ctx, name, version);
+  if (table instanceof ParquetTable && table.set !== version.collection) throw tableChanged(name);
+  return table;
+}
+
+/** Whether `value` is a TableVersion as a task carries it. */
+export function isTableVersion(value: unknown): value is TableVersion {
+  const version = value as TableVersion | undefined;
+  return (
+    typeof version?.collection === 'string' &&
+    Number.isInteger(version.rows) &&
+    Array.isArray(version.columns) &&
+    version.columns.every((column) => typeof column === 'string')
+  );
+}
+
+/** Fails with 409 unless the table is still at `version` (or that version with rows appended). */
+export async function currentVersion(
+  stores: OmegaStores,
+  ctx: TenantContext,
+  name: string,
+  version: TableVersion,
+): Promise<void> {
+  const meta = await stores.datasets.metadata(ctx, name).catch((error: unknown) => {
+    if (error instanceof OmegaError && error.code === OmegaErrorCode.NotFound) throw tableChanged(name);
+    throw error;
+  });
+  const now = versionOf(meta);
+  if (
+    now.collection !== version.collection ||
+    now.rows < version.rows ||
+    now.columns.length !== version.columns.length ||
+    now.columns.some((column, j) => column !== version.columns[j])
+  )
+    throw tableChanged(name);
+}
+
+/** The refusal of a batch whose table version is gone. */
+export function tableChanged(name: string): OmegaError {
+  return new OmegaError(
+    OmegaErrorCode.Conflict,
+    `Dataset ${name}: the table changed while it was being scored; predict again`,
+  );
+}
+
+async function tableMetadata(stores: OmegaStores, ctx: TenantContext, name: string): Promise<MetadataRecord> {
   const meta = await stores.datasets.metadata(ctx, name);
   if (meta.kind !== TABLE_ROWS_KIND && meta.kind !== TABLE_PARQUET_KIND)
     throw OmegaError.invalidInput(`Dataset ${name} is ${meta.kind}; batch predictions read a table`);
-  return stores.datasets.get<TableView | ParquetTable>(ctx, name);
+  return meta;
+}
+
+function versionOf(meta: MetadataRecord): TableVersion {
+  const table = meta.kindMeta as { rows?: number; columns?: { name: string }[] } | undefined;
+  return {
+    collection: String(meta.collection),
+    rows: table?.rows ?? 0,
+    columns: (table?.columns ?? []).map((column) => column.name),
+  };
 }
 
 /**

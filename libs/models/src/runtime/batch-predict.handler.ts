@@ -14,7 +14,16 @@ import {
   PredictionReader,
   storePredictions,
 } from './batch-predict';
-import { batchTable, DenseBatch, predictDense, tableBatches } from './batch-predict-columns';
+import {
+  batchTable,
+  currentVersion,
+  DenseBatch,
+  isTableVersion,
+  pinnedTable,
+  predictDense,
+  tableBatches,
+  TableVersion,
+} from './batch-predict-columns';
 
 /**
  * Batch predictions that read their rows where the task runs (the worker when a broker is configured, the
@@ -24,7 +33,8 @@ import { batchTable, DenseBatch, predictDense, tableBatches } from './batch-pred
  * - `model.batch_predict` (`?datax=<table>&result=<name>`): the whole loop. It predicts, writes the
  *   result's parts as batches arrive and answers only the summary. `args` are `[datax, result]`.
  * - `model.batch_predict_rows` (a streamed `?datax=<table>`): one batch, the rows `first … first + rows`
- *   of the table; `args` are `[datax, first, rows]` and the answer is the batch's predictions.
+ *   of the table version the API resolved; `args` are `[datax, first, rows, version]` and the answer is
+ *   the batch's predictions. A version replaced meanwhile fails the batch with 409, never mixing rows.
  *
  * `kwargs` are the action's parameters plus `batch` (rows per model call).
  */
@@ -43,20 +53,54 @@ export class BatchPredictTaskHandler implements TaskHandlerContract {
     if (typeof datax !== 'string') throw OmegaError.invalidInput('A batch prediction names its input table');
     const { batch, ...params } = task.kwargs;
     const model = await this.predictor(ctx, task.object);
-    const table = await batchTable(this.stores, ctx, datax);
     const predict = (features: DenseBatch) => predictDense(model, features, params);
     if (task.action === BATCH_PREDICT_ROWS_TASK) {
-      if (!isCount(target) || !isCount(rows) || rows === 0)
-        throw OmegaError.invalidInput('A batch of rows names its first row and its row count');
-      for await (const features of tableBatches(table, datax, rows, { skip: target, limit: rows }))
-        return predict(features);
-      throw OmegaError.invalidInput(`Dataset ${datax} has no rows from ${target}`);
+      const version = task.args[3];
+      if (!isCount(target) || !isCount(rows) || rows === 0 || !isTableVersion(version))
+        throw OmegaError.invalidInput(
+          'A batch of rows names its first row, its row count and its table version',
+        );
+      if (target + rows > version.rows)
+        throw OmegaError.invalidInput(
+          `Dataset ${datax} has ${version.rows} rows, fewer than ${target + rows}`,
+        );
+      return predict(await this.window(ctx, datax, version, target, rows));
     }
     if (typeof target !== 'string')
       throw OmegaError.invalidInput('A batch prediction names its result dataset');
+    const table = await batchTable(this.stores, ctx, datax);
     const batches = tableBatches(table, datax, batchRowsOf(batch));
     const reader = await PredictionReader.open(predictBatches(batches, predict));
     return storePredictions(this.stores, this.cache, ctx, task.object, target, reader);
+  }
+
+  /**
+   * Rows `first … first + rows` of the table at `version`. A read that fails or comes back short while the
+   * version has been replaced (its storage released under the read) is the 409 of a changed table.
+   */
+  private async window(
+    ctx: TenantContext,
+    datax: string,
+    version: TableVersion,
+    first: number,
+    rows: number,
+  ): Promise<DenseBatch> {
+    const table = await pinnedTable(this.stores, ctx, datax, version);
+    let features: DenseBatch | undefined;
+    try {
+      for await (const batch of tableBatches(table, datax, rows, { skip: first, limit: rows })) {
+        features = batch;
+        break;
+      }
+    } catch (error) {
+      await currentVersion(this.stores, ctx, datax, version);
+      throw error;
+    }
+    if (features?.rowCount !== rows) {
+      await currentVersion(this.stores, ctx, datax, version);
+      throw OmegaError.invalidInput(`Dataset ${datax} has no ${rows} rows from ${first}`);
+    }
+    return features;
   }
 
   private async predictor(ctx: TenantContext, name: string): Promise<LoadedModel> {

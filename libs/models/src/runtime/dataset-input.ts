@@ -5,7 +5,6 @@ import {
   ParquetTable,
   TABLE_PARQUET_KIND,
   TABLE_ROWS_KIND,
-  TableRecord,
   TableView,
 } from '@omega/datasets';
 import type { FeatureMatrix, TargetVector } from '../engine/model-engine';
@@ -59,22 +58,6 @@ export class DatasetInput {
     }
     if (values.length === 0) throw OmegaError.invalidInput(`Dataset ${name} has no rows`);
     return values;
-  }
-
-  /**
-   * A table's records a chunk at a time, with no size limit: what a batch prediction reads (it holds one
-   * batch, never the table).
-   */
-  async tableChunks(
-    ctx: TenantContext,
-    name: string,
-    chunkRows: number,
-  ): Promise<{ columns: string[]; chunks: AsyncIterable<TableRecord[]> }> {
-    const meta = await this.stores.datasets.metadata(ctx, name);
-    if (meta.kind !== TABLE_ROWS_KIND && meta.kind !== TABLE_PARQUET_KIND)
-      throw OmegaError.invalidInput(`Dataset ${name} is ${meta.kind}; batch predictions read a table`);
-    const view = await this.stores.datasets.get<TableView | ParquetTable>(ctx, name);
-    return { columns: view.columns.map((column) => column.name), chunks: view.chunks({}, chunkRows) };
   }
 
   /** The stored JSON value of a `json.docs` dataset (a list counts its elements, bounded like a table). */

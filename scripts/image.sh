@@ -183,7 +183,7 @@ smoke_run() { # name command [podman args...]
 wait_for_log() { # container pattern seconds
   local i
   for ((i = 0; i < $3 * 2; i++)); do
-    podman logs "$1" 2>&1 | grep -q -- "$2" && return 0
+    grep -q -- "$2" <<<"$(podman logs "$1" 2>&1)" && return 0
     [[ "$(podman inspect -f '{{.State.Running}}' "$1")" == true ]] || break
     sleep 0.5
   done
@@ -258,7 +258,7 @@ EOF
   log "SIGTERM: the worker stops cleanly"
   podman stop -t 30 "$run-worker" >/dev/null
   [[ "$(podman inspect -f '{{.State.ExitCode}}' "$run-worker")" == 0 ]] || die "the worker did not exit 0 on SIGTERM"
-  podman logs "$run-worker" 2>&1 | grep -q 'SIGTERM: finishing tasks in flight' ||
+  grep -q 'SIGTERM: finishing tasks in flight' <<<"$(podman logs "$run-worker" 2>&1)" ||
     die "the worker did not receive SIGTERM"
   echo "smoke: ok (api, worker, manager from $IMAGE; dataset put, predict through the worker, /metrics, health, SIGTERM)"
 }

@@ -196,12 +196,21 @@ build_ferretdb_from_module() {
   rm -rf "$tmp"
 }
 
+# Whether the binary at $1 runs and is FerretDB $FERRETDB_VERSION. Its output is read whole first: under
+# pipefail, `--version | grep -q` fails at random, since grep stops reading at the match and the binary's
+# next write then dies of SIGPIPE.
+ferretdb_is_wanted() {
+  local out
+  out="$("$1" --version 2>&1)" || return 1
+  grep -qx "version: $FERRETDB_VERSION" <<<"$out"
+}
+
 ensure_ferretdb() {
   command -v go >/dev/null || die "go is not installed (needed to build FerretDB)"
   local bin_dir bin
   bin_dir="$(gopath_bin)"
   bin="$bin_dir/ferretdb"
-  if ! "$bin" --version 2>/dev/null | grep -qx "version: $FERRETDB_VERSION"; then
+  if ! ferretdb_is_wanted "$bin"; then
     log "installing FerretDB $FERRETDB_VERSION into $bin_dir (takes a few minutes the first time)"
     mkdir -p "$bin_dir"
     GOBIN="$bin_dir" go install "$FERRETDB_MODULE/cmd/ferretdb@$FERRETDB_VERSION" >&2
@@ -209,7 +218,7 @@ ensure_ferretdb() {
       log "installed binary does not start; rebuilding with build/version/version.txt"
       build_ferretdb_from_module "$bin" >&2
     fi
-    "$bin" --version 2>&1 | grep -qx "version: $FERRETDB_VERSION" || die "FerretDB at $bin does not run: $("$bin" --version 2>&1 | head -n 3)"
+    ferretdb_is_wanted "$bin" || die "FerretDB at $bin does not run: $("$bin" --version 2>&1 | head -n 3)"
   fi
   echo "$bin"
 }

@@ -47,17 +47,26 @@ describe('Lru', () => {
     expect(lru.total).toBe(0);
   });
 
-  it('drops the entries under a prefix and no other', () => {
+  it("drops a group's entries and no other, forgetting the group once it is empty", () => {
     const lru = new Lru<number>(10);
-    lru.set('t/parts_1/3/json/{}', 1);
-    lru.set('t/parts_1/3/json/{"limit":1}', 2);
-    lru.set('t/parts_12/3/json/{}', 3);
-    lru.deletePrefix('t/parts_1/');
-    expect([...['t/parts_1/3/json/{}', 't/parts_12/3/json/{}'].map((key) => lru.get(key))]).toEqual([
+    lru.set('t/parts_1/3/json/{}', 1, 't/parts_1');
+    lru.set('t/parts_1/3/json/{"limit":1}', 2, 't/parts_1');
+    lru.set('t/parts_12/3/json/{}', 3, 't/parts_12');
+    lru.set('loose', 4);
+    expect(lru.groupCount).toBe(2);
+    expect(lru.deleteGroup('t/parts_1')).toBe(2);
+    expect(lru.deleteGroup('t/parts_1')).toBe(0);
+    expect(['t/parts_1/3/json/{}', 't/parts_12/3/json/{}', 'loose'].map((key) => lru.get(key))).toEqual([
       undefined,
       3,
+      4,
     ]);
-    expect(lru.size).toBe(1);
+    expect([lru.size, lru.groupCount]).toEqual([2, 1]);
+    // An entry evicted or replaced leaves its group too: no group outlives its entries.
+    lru.set('t/parts_12/3/json/{}', 5, 't/parts_13');
+    expect(lru.groupCount).toBe(1);
+    for (let i = 0; i < 10; i++) lru.set(`filler/${i}`, i);
+    expect([lru.groupCount, lru.get('t/parts_12/3/json/{}')]).toEqual([0, undefined]);
   });
 });
 
@@ -65,7 +74,7 @@ describe('DatasetCache answers', () => {
   it('keeps an answer by version, rows, format and options, and not one past the per-answer cap', () => {
     const cache = new DatasetCache(new ChangeEvents());
     const key = answerKey(ctx, 'parts_1', 3, 'json', { orient: 'records' });
-    cache.keepAnswer(key, answerOf('[1]'));
+    cache.keepAnswer(ctx, 'parts_1', key, answerOf('[1]'));
     expect(cache.answer(key)?.body.toString()).toBe('[1]');
     // Another row count (an append), another tenant, other options: another answer.
     expect(cache.answer(answerKey(ctx, 'parts_1', 4, 'json', { orient: 'records' }))).toBeUndefined();
@@ -74,7 +83,7 @@ describe('DatasetCache answers', () => {
     ).toBeUndefined();
     expect(cache.answer(answerKey(ctx, 'parts_1', 3, 'json', { orient: 'dict' }))).toBeUndefined();
     const large = answerKey(ctx, 'parts_1', 3, 'json', {});
-    cache.keepAnswer(large, answerOf('x'.repeat(ANSWER_MAX_BYTES + 1)));
+    cache.keepAnswer(ctx, 'parts_1', large, answerOf('x'.repeat(ANSWER_MAX_BYTES + 1)));
     expect(cache.answer(large)).toBeUndefined();
   });
 
@@ -82,11 +91,42 @@ describe('DatasetCache answers', () => {
     const cache = new DatasetCache(new ChangeEvents());
     const gone = answerKey(ctx, 'parts_1', 3, 'json', {});
     const kept = answerKey(ctx, 'parts_2', 3, 'json', {});
-    cache.keepAnswer(gone, answerOf('[1]'));
-    cache.keepAnswer(kept, answerOf('[2]'));
+    cache.keepAnswer(ctx, 'parts_1', gone, answerOf('[1]'));
+    cache.keepAnswer(ctx, 'parts_2', kept, answerOf('[2]'));
     cache.forgetParts(ctx, 'parts_1');
     expect(cache.answer(gone)).toBeUndefined();
     expect(cache.answer(kept)?.body.toString()).toBe('[2]');
+  });
+
+  it("releases a version's answers without a walk over the other versions' answers", () => {
+    const cache = new DatasetCache(new ChangeEvents());
+    for (let version = 0; version < 2_000; version++)
+      for (const limit of [1, 2])
+        cache.keepAnswer(
+          ctx,
+          `parts_${version}`,
+          answerKey(ctx, `parts_${version}`, 3, 'json', { limit }),
+          answerOf('[1]'),
+        );
+    expect(cache.answers.size).toBe(4_000);
+    // Every way of walking a Map (the kept answers are one), watched while the version is released.
+    const walks = (['keys', 'values', 'entries', 'forEach', Symbol.iterator] as const).map((method) =>
+      jest.spyOn(Map.prototype, method),
+    );
+    const deletes = jest.spyOn(cache.answers, 'delete');
+    try {
+      cache.forgetParts(ctx, 'parts_7');
+      expect(walks.map((walk) => walk.mock.calls.length)).toEqual([0, 0, 0, 0, 0]);
+      expect(deletes.mock.calls.map(([key]) => key).sort()).toEqual([
+        answerKey(ctx, 'parts_7', 3, 'json', { limit: 1 }),
+        answerKey(ctx, 'parts_7', 3, 'json', { limit: 2 }),
+      ]);
+    } finally {
+      for (const walk of walks) walk.mockRestore();
+    }
+    expect(cache.answers.size).toBe(3_998);
+    expect(cache.answer(answerKey(ctx, 'parts_7', 3, 'json', { limit: 1 }))).toBeUndefined();
+    expect(cache.answer(answerKey(ctx, 'parts_8', 3, 'json', { limit: 1 }))?.body.toString()).toBe('[1]');
   });
 
   it('calls a version settled only while it holds its part list for those rows', async () => {

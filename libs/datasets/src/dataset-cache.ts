@@ -36,15 +36,23 @@ export function answerKey(
   format: string,
   params: Record<string, unknown>,
 ): string {
-  return `${ctx.tenant}/${set}/${rows}/${format}/${JSON.stringify(params)}`;
+  return `${answerGroup(ctx, set)}/${rows}/${format}/${JSON.stringify(params)}`;
+}
+
+/** The group of a table version's kept answers (see `answerKey`), dropped together with the version. */
+export function answerGroup(ctx: TenantContext, set: string): string {
+  return `${ctx.tenant}/${set}`;
 }
 
 /**
  * Least recently used first: a `Map` keeps insertion order, and a hit moves its entry to the end. Holds at
- * most `max` by `weigh` (each entry weighs 1 unless told: then `max` is a count of entries).
+ * most `max` by `weigh` (each entry weighs 1 unless told: then `max` is a count of entries). An entry may
+ * belong to a group (`set(key, value, group)`): `deleteGroup` drops a group's entries and visits no other.
  */
 export class Lru<V> {
-  private readonly entries = new Map<string, V>();
+  private readonly entries = new Map<string, { value: V; group?: string }>();
+  /** Group → the keys of its entries held. */
+  private readonly groups = new Map<string, Set<string>>();
   private weight = 0;
 
   constructor(
@@ -61,17 +69,27 @@ export class Lru<V> {
     return this.entries.size;
   }
 
-  get(key: string): V | undefined {
-    const value = this.entries.get(key);
-    if (value === undefined) return undefined;
-    this.entries.delete(key);
-    this.entries.set(key, value);
-    return value;
+  /** How many groups have entries held. */
+  get groupCount(): number {
+    return this.groups.size;
   }
 
-  set(key: string, value: V): void {
+  get(key: string): V | undefined {
+    const held = this.entries.get(key);
+    if (held === undefined) return undefined;
+    this.entries.delete(key);
+    this.entries.set(key, held);
+    return held.value;
+  }
+
+  set(key: string, value: V, group?: string): void {
     this.delete(key);
-    this.entries.set(key, value);
+    this.entries.set(key, { value, group });
+    if (group !== undefined) {
+      const keys = this.groups.get(group);
+      if (keys) keys.add(key);
+      else this.groups.set(group, new Set([key]));
+    }
     this.weight += this.weigh(value);
     for (const oldest of this.entries.keys()) {
       if (this.weight <= this.max) break;
@@ -83,16 +101,25 @@ export class Lru<V> {
     const held = this.entries.get(key);
     if (held === undefined) return;
     this.entries.delete(key);
-    this.weight -= this.weigh(held);
+    this.weight -= this.weigh(held.value);
+    if (held.group === undefined) return;
+    const keys = this.groups.get(held.group);
+    keys?.delete(key);
+    if (keys?.size === 0) this.groups.delete(held.group);
   }
 
-  /** Drops every entry whose key starts with `prefix`. */
-  deletePrefix(prefix: string): void {
-    for (const key of [...this.entries.keys()]) if (key.startsWith(prefix)) this.delete(key);
+  /** Drops the entries of `group`, visiting those alone; answers how many were dropped. */
+  deleteGroup(group: string): number {
+    const keys = this.groups.get(group);
+    if (!keys) return 0;
+    const count = keys.size;
+    for (const key of [...keys]) this.delete(key);
+    return count;
   }
 
   clear(): void {
     this.entries.clear();
+    this.groups.clear();
     this.weight = 0;
   }
 }
@@ -209,16 +236,19 @@ export class DatasetCache implements OnModuleDestroy {
     return this.answers.get(key);
   }
 
-  /** Keeps an answer of at most ANSWER_MAX_BYTES; a larger one is not kept. */
-  keepAnswer(key: string, answer: KeptAnswer): void {
-    if (answer.body.length <= ANSWER_MAX_BYTES) this.answers.set(key, answer);
+  /**
+   * Keeps an answer of table version `set` at most ANSWER_MAX_BYTES (a larger one is not kept), in the
+   * version's group (`answerGroup`): releasing the version drops its answers and visits no other.
+   */
+  keepAnswer(ctx: TenantContext, set: string, key: string, answer: KeptAnswer): void {
+    if (answer.body.length <= ANSWER_MAX_BYTES) this.answers.set(key, answer, answerGroup(ctx, set));
   }
 
   /** A table version is gone (replaced or dropped): its part list, head and answers are of no further use. */
   forgetParts(ctx: TenantContext, set: string): void {
     this.partLists.delete(`${ctx.tenant}/${set}`);
     this.heads.delete(`${ctx.tenant}/${set}`);
-    this.answers.deletePrefix(`${ctx.tenant}/${set}/`);
+    this.answers.deleteGroup(answerGroup(ctx, set));
   }
 
   /**

@@ -293,7 +293,8 @@ export class DatasetsService {
     if (collector.overflow) return answer;
     const kept: KeptAnswer = { mediaType: answer.mediaType, headers: answer.headers, body: collector.body() };
     const rows = (meta.kindMeta as TableKindMeta).rows;
-    if (this.cache.settled(ctx, meta.collection as string, rows)) this.cache.keepAnswer(key, kept);
+    const set = meta.collection as string;
+    if (this.cache.settled(ctx, set, rows)) this.cache.keepAnswer(ctx, set, key, kept);
     return keptAnswer(kept, answer.format);
   }
 

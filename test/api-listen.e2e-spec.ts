@@ -23,7 +23,7 @@ function groupAlive(pgid: number): boolean {
 /**
  * The API binary on a port something else holds: the boot succeeds (the embedded FerretDB is up, the
  * init hooks ran), then `listen` fails. The process must close what it opened, stop FerretDB, and exit
- * non-zero with one line that says what is wrong.
+ * non-zero with one error line that says what is wrong (and no other error line before it).
  */
 describe('the API on a port already in use', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'omega-listen-'));
@@ -77,11 +77,13 @@ describe('the API on a port already in use', () => {
       // The boot got as far as listening: FerretDB had been started, so there was something to stop.
       expect(output).toContain('Starting FerretDB');
       expect({ code, tail: output.slice(-4000) }).toMatchObject({ code: 1 });
-      const failure = output.split('\n').filter((line) => line.includes('Could not start'));
-      expect(failure).toHaveLength(1);
-      expect(failure[0]).toContain(
-        `Could not start: port ${port} on 127.0.0.1 is in use; set OMEGA_API_PORT to a free port`,
+      // One error line, ours: not Nest's own `listen EADDRINUSE` line before it.
+      const errors = output.split('\n').filter((line) => / ERROR \[/.test(line));
+      expect(errors).toHaveLength(1);
+      expect(errors[0]).toContain(
+        `ERROR [omega] Could not start: port ${port} on 127.0.0.1 is in use; set OMEGA_API_PORT to a free port`,
       );
+      expect(output).not.toContain('EADDRINUSE');
       expect(output).not.toContain('omega-ts is up');
       // Nothing of the API's process group outlived it: FerretDB and any sandbox were stopped.
       expect(groupAlive(pgid)).toBe(false);

@@ -13,6 +13,12 @@ const BOOT_CONTEXTS = new Set([
   'NestApplication',
 ]);
 
+/**
+ * Nest's own line for a failed `listen` (`Error: listen EADDRINUSE: …`, logged before the error reaches
+ * `main.ts`), which then prints one line naming the setting to change: Nest's becomes a debug line.
+ */
+const LISTEN_FAILURE = /^Error: listen [A-Z]+\b/;
+
 export class StartupLogger extends ConsoleLogger {
   constructor(logLevels: LogLevel[]) {
     super({ logLevels });
@@ -25,5 +31,14 @@ export class StartupLogger extends ConsoleLogger {
       return;
     }
     super.log(message, ...optionalParams);
+  }
+
+  override error(message: unknown, ...optionalParams: unknown[]): void {
+    const context = optionalParams[optionalParams.length - 1];
+    if (context === 'NestApplication' && typeof message === 'string' && LISTEN_FAILURE.test(message)) {
+      super.debug(message, ...optionalParams);
+      return;
+    }
+    super.error(message, ...optionalParams);
   }
 }

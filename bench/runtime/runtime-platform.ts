@@ -181,7 +181,7 @@ export async function uploadModel(
 
 /** Drops the suite's databases and deletes its queues (the raw baselines' too). */
 export async function cleanRuntimeLeftovers(client: MongoClient, brokerUrl: string): Promise<void> {
-  const { databases } = await client.db('admin').admin().listDatabases();
+  const { databases } = await client.db('admin').admin().listDatabases({ nameOnly: true });
   for (const { name } of databases)
     if (name.startsWith(`${RUNTIME_PREFIX}_`)) await client.db(name).dropDatabase();
   const connection = await connect(brokerUrl);

@@ -12,6 +12,7 @@ Records = List[Dict[str, Any]]
 ROWS_PER_CSV_CHUNK = 10_000
 ROWS_PER_PARQUET_GROUP = 65_536
 PARQUET_MEDIA_TYPE = "application/vnd.apache.parquet"
+ARROW_MEDIA_TYPE = "application/vnd.apache.arrow.stream"
 
 # pandas dtype kinds → the platform's column types.
 _PANDAS_TYPES = {"i": "integer", "u": "integer", "f": "number", "b": "boolean", "M": "datetime"}
@@ -155,16 +156,13 @@ class Datasets:
         body = {key: value for key, value in body.items() if value is not None}
         pd = pandas_module(self._use_pandas)
         pa = arrow_module(self._use_arrow) if pd is not None else None
+        path = f"/api/v1/dataset/{quote(name)}/query"
         if pa is not None:
-            path = f"/api/v1/dataset/{quote(name)}/query"
-            with self._http.open("POST", path, json_body=body, accept=PARQUET_MEDIA_TYPE) as response:
-                media_type = (response.headers.get("Content-Type") or "").split(";")[0].strip()
-                raw = read_all(response, self._http.url)
-            if media_type == PARQUET_MEDIA_TYPE:
+            raw, rows = self._post_binary(path, body, PARQUET_MEDIA_TYPE)
+            if raw is not None:
                 return _parquet_frame(pa, pd, raw)
-            rows: Records = json.loads(raw.decode("utf-8")) if raw else []
         else:
-            rows = self._http.json("POST", f"/api/v1/dataset/{quote(name)}/query", json_body=body)
+            rows = self._http.json("POST", path, json_body=body)
         if pd is None:
             return rows
         types = _column_types(self.metadata(name))
@@ -177,15 +175,34 @@ class Datasets:
         """Read-only SQL (DuckDB) over this bucket's columnar tables, by dataset name.
 
         Answers the rows (a DataFrame when pandas is in use, records otherwise); with ``into``, stores the
-        answer as a new columnar table of that name instead and answers its Metadata.
+        answer as a new columnar table of that name instead and answers its Metadata. With pandas and
+        pyarrow the rows come as an Arrow stream, with the answer's column types (times as UTC
+        datetimes, an empty answer with its columns); without pyarrow, as JSON records.
         """
         body: Dict[str, Any] = {"query": query}
         if into is not None:
             body["into"] = into
             return self._http.json("POST", "/api/v1/dataset/sql", json_body=body)
-        rows: Records = self._http.json("POST", "/api/v1/dataset/sql", json_body=body)
         pd = pandas_module(self._use_pandas)
+        pa = arrow_module(self._use_arrow) if pd is not None else None
+        if pa is not None:
+            raw, rows = self._post_binary("/api/v1/dataset/sql", body, ARROW_MEDIA_TYPE)
+            if raw is not None:
+                return _arrow_stream_frame(pa, pd, raw)
+        else:
+            rows = self._http.json("POST", "/api/v1/dataset/sql", json_body=body)
         return rows if pd is None else pd.DataFrame.from_records(rows)
+
+    def _post_binary(
+        self, path: str, body: Dict[str, Any], media_type: str
+    ) -> Tuple[Optional[bytes], Records]:
+        """POSTs ``body`` asking for ``media_type``: its bytes when answered so, else the JSON records."""
+        with self._http.open("POST", path, json_body=body, accept=media_type) as response:
+            answered = (response.headers.get("Content-Type") or "").split(";")[0].strip()
+            raw = read_all(response, self._http.url)
+        if answered == media_type:
+            return raw, []
+        return None, json.loads(raw.decode("utf-8")) if raw else []
 
     def convert(self, name: str, kind: str = "table.parquet") -> Dict[str, Any]:
         """Rewrites a table as another table kind (``table.parquet`` or ``table.rows``) under its name."""
@@ -302,7 +319,16 @@ def _drain(sink: io.BytesIO) -> bytes:
 
 def _parquet_frame(pa: Any, pd: Any, raw: bytes) -> Any:
     """A Parquet answer as the DataFrame the JSON path would build."""
-    table = pa.parquet.read_table(pa.BufferReader(raw))
+    return _table_frame(pa, pd, pa.parquet.read_table(pa.BufferReader(raw)))
+
+
+def _arrow_stream_frame(pa: Any, pd: Any, raw: bytes) -> Any:
+    """An Arrow IPC stream answer as a DataFrame, typed as a Parquet answer is."""
+    return _table_frame(pa, pd, pa.ipc.open_stream(pa.BufferReader(raw)).read_all())
+
+
+def _table_frame(pa: Any, pd: Any, table: Any) -> Any:
+    """An Arrow table as the DataFrame the JSON path would build (times as UTC, at its resolution)."""
     frame = table.to_pandas()
     for field in table.schema:
         if pa.types.is_timestamp(field.type):

@@ -41,11 +41,11 @@ def every_type() -> pd.DataFrame:
 
 
 class Spy:
-    """Counts the Parquet and CSV bodies the client builds, so a test knows which path ran."""
+    """Counts the Parquet, Arrow and CSV bodies the client builds or reads, so a test knows which path ran."""
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
         self.calls: List[str] = []
-        for function in ("_parquet_chunks", "_parquet_frame", "_csv_chunks"):
+        for function in ("_parquet_chunks", "_parquet_frame", "_arrow_stream_frame", "_csv_chunks"):
             original = getattr(datasets_module, function)
             monkeypatch.setattr(datasets_module, function, self._wrap(function, original))
 
@@ -128,6 +128,38 @@ def test_an_empty_answer_keeps_the_stored_types(om: omegats.Omega, om_json: omeg
     assert len(got) == 0 and list(got.columns) == list(sales().columns)
     assert got["units"].dtype == np.int64 and got["vip"].dtype == bool and str(got["when"].dt.tz) == "UTC"
     assert om.datasets.get(name, columns=["units"], limit=0)["units"].dtype == np.int64
+
+
+def test_sql_answers_arrow_with_its_column_types(
+    om: omegats.Omega,
+    om_json: omegats.Omega,
+    om_records: omegats.Omega,
+    name: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from test_datasets import sales
+
+    om.datasets.put(sales(), name)
+    spy = Spy(monkeypatch)
+    query = f'SELECT region, units, price, vip, "when" FROM "{name}" ORDER BY units'
+    got = om.datasets.sql(query)
+    assert spy.calls == ["_arrow_stream_frame"]
+    assert list(got.columns) == ["region", "units", "price", "vip", "when"]
+    assert got["units"].tolist() == [0, 3, 7, 12, 25, 40]
+    assert got["units"].dtype == np.int64 and got["price"].dtype == np.float64 and got["vip"].dtype == bool
+    assert str(got["when"].dt.tz) == "UTC" and pd.isna(got["when"][1])
+    assert got["when"][0] == pd.Timestamp("2024-06-05T23:59:59.5Z")
+    # Without pyarrow: the same rows as JSON (times as the ISO 8601 text it carries); without pandas: records.
+    via_json = om_json.datasets.sql(query)
+    assert spy.calls == ["_arrow_stream_frame"]
+    assert_frame_equal(via_json.drop(columns="when"), got.drop(columns="when"))
+    assert (pd.to_datetime(via_json["when"], utc=True, format="ISO8601") == got["when"]).sum() == 5
+    records = om_records.datasets.sql(query)
+    assert [row["units"] for row in records] == got["units"].tolist() and records[0]["region"] == "US"
+    # An empty answer keeps its columns and their types.
+    empty = om.datasets.sql(f'SELECT units, "when" FROM "{name}" WHERE units < 0')
+    assert list(empty.columns) == ["units", "when"] and len(empty) == 0
+    assert empty["units"].dtype == np.int64 and str(empty["when"].dt.tz) == "UTC"
 
 
 def test_aggregates_and_append_through_parquet(om: omegats.Omega, om_json: omegats.Omega, name: str) -> None:

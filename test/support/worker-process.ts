@@ -1,10 +1,24 @@
 import { ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { OmegaConfig } from '@omega/core';
 
 const ROOT = join(__dirname, '..', '..');
 const READY = /worker (\S+) ready/;
-const START_TIMEOUT_MS = 60_000;
+
+/**
+ * How long a starting process may take: `idleMs` without any progress (no output and no CPU time of its
+ * own), and `capMs` in all however busy it stays. A worker booting from source on a loaded machine keeps
+ * compiling (CPU time) well past a minute; one that hangs shows neither for a minute.
+ */
+export interface StartWait {
+  idleMs: number;
+  capMs: number;
+  /** How often the process's CPU time is read. */
+  pollMs?: number;
+}
+
+export const WORKER_START: StartWait = { idleMs: 60_000, capMs: 180_000 };
 
 export function testBrokerUrl(): string {
   const url = process.env.OMEGA_TEST_BROKER_URL;
@@ -51,29 +65,19 @@ export async function startWorker(
       stdio: ['ignore', 'pipe', 'pipe'],
     },
   );
-  let output = '';
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const id = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`worker did not start:\n${output}`)), START_TIMEOUT_MS);
-    const read = (chunk: Buffer): void => {
-      output += chunk.toString();
-      const ready = READY.exec(output);
-      if (ready) {
-        clearTimeout(timer);
-        resolve(ready[1]);
-      }
-    };
-    child.stdout?.on('data', read);
-    child.stderr?.on('data', read);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`worker exited with ${code} before it was ready:\n${output}`));
-    });
-  });
+  const start = watchStart(
+    child,
+    READY,
+    'a line "worker <id> ready" from apps/worker/src/main.ts',
+    WORKER_START,
+  );
+  const id = (await start.ready)[1];
+  const output = start.output;
   return {
     id,
     pid: child.pid as number,
-    output: () => output,
+    output,
     stop: async () => {
       signal(child, 'SIGTERM');
       return exited;
@@ -87,4 +91,77 @@ export async function startWorker(
 
 function signal(child: ChildProcess, name: NodeJS.Signals): void {
   if (child.exitCode === null && child.signalCode === null) child.kill(name);
+}
+
+/**
+ * Waits for `ready` in what a child process prints, for as long as it makes progress (see `StartWait`).
+ * On a timeout the process is killed and the error names what was awaited, why the wait ended and all the
+ * process printed; an exit before `ready` rejects as well. `output()` is everything printed so far.
+ */
+export function watchStart(
+  child: ChildProcess,
+  ready: RegExp,
+  what: string,
+  wait: StartWait,
+): { ready: Promise<RegExpExecArray>; output: () => string } {
+  let output = '';
+  const started = Date.now();
+  let progressed = started;
+  let cpu = cpuTicks(child.pid);
+  let waiting = true;
+  const found = new Promise<RegExpExecArray>((resolve, reject) => {
+    const finish = (error?: Error, match?: RegExpExecArray): void => {
+      waiting = false;
+      clearInterval(timer);
+      child.off('exit', exit);
+      if (error) reject(error);
+      else resolve(match as RegExpExecArray);
+    };
+    // Read for as long as the process lives (a full pipe would stall it), matched only while waiting.
+    const read = (chunk: Buffer): void => {
+      output += chunk.toString();
+      progressed = Date.now();
+      const match = waiting ? ready.exec(output) : null;
+      if (match) finish(undefined, match);
+    };
+    const exit = (code: number | null, signal: NodeJS.Signals | null): void =>
+      finish(new Error(`process exited (${code ?? signal}) before ${what}; its output:\n${output}`));
+    const timer = setInterval(() => {
+      const now = Date.now();
+      const ticks = cpuTicks(child.pid);
+      if (ticks !== undefined && cpu !== undefined && ticks > cpu) progressed = now;
+      cpu = ticks;
+      const why =
+        now - started >= wait.capMs
+          ? `still starting after the cap of ${wait.capMs / 1000} s`
+          : now - progressed >= wait.idleMs
+            ? `no output and no CPU time for ${wait.idleMs / 1000} s`
+            : undefined;
+      if (!why) return;
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      finish(
+        new Error(
+          `waited ${Math.round((now - started) / 1000)} s for ${what} (pid ${child.pid}): ${why}; ` +
+            `its output:\n${output}`,
+        ),
+      );
+    }, wait.pollMs ?? 500);
+    child.stdout?.on('data', read);
+    child.stderr?.on('data', read);
+    child.once('exit', exit);
+  });
+  return { ready: found, output: () => output };
+}
+
+/** The CPU time (user and system, in clock ticks) a process has used, where /proc tells it. */
+function cpuTicks(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name (which may hold spaces, in parentheses): utime and stime are 14 and 15.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return Number(fields[11]) + Number(fields[12]);
+  } catch {
+    return undefined;
+  }
 }

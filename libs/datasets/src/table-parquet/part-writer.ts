@@ -1,4 +1,16 @@
-import { DuckDBAppender, DuckDBConnection, DuckDBTimestampTZValue } from '@duckdb/node-api';
+import {
+  BIGINT,
+  BOOLEAN,
+  DOUBLE,
+  DuckDBAppender,
+  DuckDBConnection,
+  DuckDBDataChunk,
+  DuckDBTimestampTZValue,
+  DuckDBType,
+  DuckDBVector,
+  TIMESTAMPTZ,
+  VARCHAR,
+} from '@duckdb/node-api';
 import { BlobStore, OmegaError, TenantContext } from '@omega/core';
 import { NUL_REFUSED } from '../storable-text';
 import { cellTooLong, MAX_CELL_CHARS } from '../table-rows/table-schema';
@@ -68,23 +80,73 @@ export function partColumn(index: number): string {
   return `c${index}`;
 }
 
-type Cell = (appender: DuckDBAppender, value: unknown) => void;
-
-function cellWriter(type: ColumnType): Cell {
+function vectorType(type: ColumnType): DuckDBType {
   switch (type) {
     case 'integer':
-      return (appender, value) => appender.appendBigInt(BigInt(value as number));
+      return BIGINT;
     case 'number':
-      return (appender, value) => appender.appendDouble(value as number);
+      return DOUBLE;
     case 'boolean':
-      return (appender, value) => appender.appendBoolean(value as boolean);
+      return BOOLEAN;
     case 'datetime':
-      return (appender, value) =>
-        appender.appendTimestampTZ(new DuckDBTimestampTZValue(BigInt((value as Date).getTime()) * 1000n));
-    case 'null':
-      return (appender) => appender.appendNull();
+      return TIMESTAMPTZ;
     default:
-      return (appender, value) => appender.appendVarchar(value as string);
+      return VARCHAR;
+  }
+}
+
+/** Rows handed to DuckDB at once: one data chunk, DuckDB's vector size. */
+const VECTOR_ROWS = 2048;
+
+/**
+ * Writes rows `from … from + count - 1` of one column into a DuckDB vector (at positions 0 … count - 1),
+ * values already of the part column's type (nulls as null); answers the text characters it wrote.
+ */
+export type ColumnFill = (vector: DuckDBVector, from: number, count: number) => number;
+
+/** A datetime (epoch milliseconds) as the TIMESTAMPTZ value a part column takes. */
+export function timestampValue(milliseconds: number): DuckDBTimestampTZValue {
+  return new DuckDBTimestampTZValue(BigInt(milliseconds) * 1000n);
+}
+
+/** The fill of a column of row documents (`TableSchema.toDocuments`): values already checked and typed. */
+function documentFill(
+  documents: readonly Record<string, unknown>[],
+  key: string,
+  type: ColumnType,
+): ColumnFill {
+  const set = (convert: (value: unknown) => unknown): ColumnFill => {
+    return (vector, from, count) => {
+      const target = vector as DuckDBVector<never>;
+      for (let row = 0; row < count; row++) {
+        const value = documents[from + row][key];
+        target.setItem(row, (value === null || value === undefined ? null : convert(value)) as never);
+      }
+      return 0;
+    };
+  };
+  switch (type) {
+    case 'integer':
+      return set((value) => BigInt(value as number));
+    case 'datetime':
+      return set((value) => timestampValue((value as Date).getTime()));
+    case 'null':
+      return set(() => null);
+    case 'string':
+      return (vector, from, count) => {
+        let chars = 0;
+        for (let row = 0; row < count; row++) {
+          const value = documents[from + row][key] as string | null | undefined;
+          if (value === null || value === undefined) vector.setItem(row, null);
+          else {
+            chars += value.length;
+            vector.setItem(row, value);
+          }
+        }
+        return chars;
+      };
+    default:
+      return set((value) => value);
   }
 }
 
@@ -96,7 +158,8 @@ export class OpenPart {
   rows = 0;
   chars = 0;
   private readonly table: string;
-  private readonly writers: Cell[];
+  private readonly columnTypes: ColumnType[];
+  private readonly vectorTypes: DuckDBType[];
   private readonly keys: string[];
   readonly types: string[];
 
@@ -108,7 +171,8 @@ export class OpenPart {
     table: string,
   ) {
     this.table = table;
-    this.writers = columns.map((column) => cellWriter(column.type));
+    this.columnTypes = columns.map((column) => column.type);
+    this.vectorTypes = [BIGINT, ...columns.map((column) => vectorType(column.type))];
     this.keys = columns.map((column) => column.key);
     this.types = columns.map((column) => duckType(column.type));
   }
@@ -135,21 +199,29 @@ export class OpenPart {
 
   /** Row documents as `TableSchema.toDocuments` makes them: values already checked and typed. */
   append(documents: readonly Record<string, unknown>[], firstRowId: number): void {
-    const { appender, writers, keys } = this;
-    for (let row = 0; row < documents.length; row++) {
-      const document = documents[row];
-      appender.appendBigInt(BigInt(firstRowId + row));
-      for (let index = 0; index < writers.length; index++) {
-        const value = document[keys[index]];
-        if (value === null || value === undefined) appender.appendNull();
-        else {
-          if (typeof value === 'string') this.chars += value.length;
-          writers[index](appender, value);
-        }
+    const fills = this.keys.map((key, index) => documentFill(documents, key, this.columnTypes[index]));
+    this.appendColumns(firstRowId, documents.length, fills);
+  }
+
+  /**
+   * `rows` rows with ids from `firstRowId`, a column at a time: each part column's fill writes its values
+   * into DuckDB vectors, which go in as whole data chunks (no call into DuckDB per value).
+   */
+  appendColumns(firstRowId: number, rows: number, fills: readonly ColumnFill[]): void {
+    for (let start = 0; start < rows; start += VECTOR_ROWS) {
+      const count = Math.min(VECTOR_ROWS, rows - start);
+      const chunk = DuckDBDataChunk.create(this.vectorTypes, count);
+      const ids = chunk.getColumnVector(0) as DuckDBVector<bigint>;
+      for (let row = 0; row < count; row++) ids.setItem(row, BigInt(firstRowId + start + row));
+      ids.flush();
+      for (let index = 0; index < fills.length; index++) {
+        const vector = chunk.getColumnVector(index + 1);
+        this.chars += fills[index](vector, start, count);
+        vector.flush();
       }
-      appender.endRow();
+      this.appender.appendDataChunk(chunk);
     }
-    this.rows += documents.length;
+    this.rows += rows;
   }
 
   /** Writes the Parquet file into the scratch folder; answers its path, hash, size and statistics. */

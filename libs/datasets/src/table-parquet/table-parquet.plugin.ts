@@ -14,9 +14,11 @@ import { rm } from 'node:fs/promises';
 import type { Db } from 'mongodb';
 import type { ColumnSchema } from '../table-rows/column-types';
 import { TableKindMeta, TableSchema } from '../table-rows/table-schema';
-import { isColumns, isRecords, TableRecord, TableSource } from '../table-rows/table-source';
+import { isColumns, isRecords, TableSource } from '../table-rows/table-source';
+import { ArrowTableSource } from '../table-rows/formats/arrow';
 import { toSource } from '../table-rows/table-rows.plugin';
 import { DatasetCache } from '../dataset-cache';
+import { arrowBatches, recordBatches } from './column-batches';
 import { DuckDbEngine } from './duckdb-engine';
 import { PartCache } from './part-cache';
 import { ParquetUpload } from './parquet-format';
@@ -109,22 +111,26 @@ export class TableParquetPlugin implements StoragePluginContract<ParquetTable> {
       });
       uploading.catch(() => undefined);
     };
+    // An Arrow body without declared types is written a column at a time; any other a record at a time.
+    const batches =
+      input instanceof ArrowTableSource && Object.keys(declared ?? {}).length === 0
+        ? arrowBatches(input.batches)
+        : recordBatches(source.chunks);
     try {
-      for await (const chunk of source.chunks) {
+      for await (const batch of batches) {
         let offset = 0;
-        while (offset < chunk.length) {
-          const room = PART_ROWS - (open?.rows ?? 0);
-          const slice: TableRecord[] = chunk.slice(offset, offset + room);
-          const firstRowId = previous ? await reserveRowIds(db, set, slice.length) : written;
+        while (offset < batch.rows) {
+          const count = Math.min(PART_ROWS - (open?.rows ?? 0), batch.rows - offset);
+          const firstRowId = previous ? await reserveRowIds(db, set, count) : written;
           const signature = schema.columns.map((column) => column.type).join();
-          const documents = schema.toDocuments(slice, firstRowId);
+          const rows = batch.take(schema, offset, count, firstRowId);
           const changed = schema.columns.map((column) => column.type).join() !== signature;
           if (open && (changed || open.first + open.rows !== firstRowId || open.chars >= PART_MAX_CHARS))
             await close();
           open ??= await OpenPart.open(this.engine, schema.columns, firstRowId);
-          open.append(documents, firstRowId);
-          written += slice.length;
-          offset += slice.length;
+          rows(open);
+          written += count;
+          offset += count;
           if (open.rows >= PART_ROWS) await close();
         }
       }

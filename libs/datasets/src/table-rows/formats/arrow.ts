@@ -29,28 +29,50 @@ import { writeWithBackpressure } from './stream-writes';
 export const ARROW_MEDIA_TYPE = 'application/vnd.apache.arrow.stream';
 const ARROW_BATCH_ROWS = 10_000;
 
+/**
+ * An Arrow IPC body, read batch by batch: as one chunk of records per batch (`chunks`), or as the record
+ * batches themselves (`batches`, what a columnar writer takes), whichever is read first.
+ */
+export class ArrowTableSource extends TableSource {
+  constructor(readonly batches: AsyncIterable<RecordBatch>) {
+    super(recordChunks(batches));
+  }
+}
+
 /** Reads an Arrow IPC stream batch by batch; each batch becomes one chunk of records. */
-export function arrowTableSource(body: Readable): TableSource {
-  async function* chunks(): AsyncGenerator<TableRecord[]> {
-    let reader;
+export function arrowTableSource(body: Readable): ArrowTableSource {
+  return new ArrowTableSource(arrowBatches(body));
+}
+
+async function* arrowBatches(body: Readable): AsyncGenerator<RecordBatch> {
+  let reader;
+  try {
+    // The reader destroys its source once it sees the end-of-stream marker; destroying an HTTP request
+    // before its end aborts the response, so the reader gets a stream of its own.
+    reader = await RecordBatchReader.from(body.pipe(new PassThrough()));
+  } catch (error) {
+    throw OmegaError.invalidInput(`Arrow stream could not be read: ${(error as Error).message}`);
+  }
+  try {
+    for await (const batch of reader) yield batch;
+  } catch (error) {
+    throw OmegaError.invalidInput(`Arrow stream could not be read: ${(error as Error).message}`);
+  }
+}
+
+async function* recordChunks(batches: AsyncIterable<RecordBatch>): AsyncGenerator<TableRecord[]> {
+  for await (const batch of batches) {
     try {
-      // The reader destroys its source once it sees the end-of-stream marker; destroying an HTTP request
-      // before its end aborts the response, so the reader gets a stream of its own.
-      reader = await RecordBatchReader.from(body.pipe(new PassThrough()));
-    } catch (error) {
-      throw OmegaError.invalidInput(`Arrow stream could not be read: ${(error as Error).message}`);
-    }
-    try {
-      for await (const batch of reader) yield batchToRecords(batch);
+      yield batchToRecords(batch);
     } catch (error) {
       if (error instanceof OmegaError) throw error;
       throw OmegaError.invalidInput(`Arrow stream could not be read: ${(error as Error).message}`);
     }
   }
-  return new TableSource(chunks());
 }
 
-function batchToRecords(batch: RecordBatch): TableRecord[] {
+/** The batch's rows as records: each Arrow value as the table stores it (integers beyond 2^53 refused). */
+export function batchToRecords(batch: RecordBatch): TableRecord[] {
   const names = batch.schema.fields.map((field) => field.name);
   const readers = batch.schema.fields.map((field, index) =>
     cellReader(field, batch.getChildAt(index) as Vector),

@@ -1,5 +1,5 @@
-import type { DuckDBResult } from '@duckdb/node-api';
-import { type ColumnChunk, RECORD_ROW_ID } from '../table-rows/table-reader';
+import type { DuckDBDataChunk, DuckDBResult } from '@duckdb/node-api';
+import { type ColumnChunk, type PackedColumn, RECORD_ROW_ID } from '../table-rows/table-reader';
 import type { TableRecord } from '../table-rows/table-source';
 
 /**
@@ -36,36 +36,150 @@ export async function* duckdbRecords(
   if (pending.length > 0) yield pending;
 }
 
+/** How a column of a column read comes out of DuckDB: DOUBLE, BIGINT (integers, epoch-ms dates), or any. */
+export type ColumnKind = 'double' | 'bigint' | 'values';
+
 /**
- * Turns a streaming DuckDB result into column chunks of about `chunkRows` rows: each column's values as
- * DuckDB hands them over, `dated` columns (epoch milliseconds) as Dates. No object per row.
+ * Turns a streaming DuckDB result into column chunks of about `chunkRows` rows. `double` and `bigint`
+ * columns are copied from DuckDB's vectors into typed arrays with their validity bits (what Arrow answers
+ * write out as they are: no JavaScript value per cell, no garbage per row); other columns come as arrays of
+ * the values DuckDB hands over.
  */
 export async function* duckdbColumns(
   result: DuckDBResult,
-  dated: readonly boolean[],
+  kinds: readonly ColumnKind[],
   chunkRows: number,
 ): AsyncGenerator<ColumnChunk> {
-  let pending: unknown[][][] = [];
+  let columns = kinds.map((kind) => newColumn(kind, chunkRows));
   let rows = 0;
   const gathered = (): ColumnChunk => {
-    const columns = dated.map((isDate, index) => {
-      const values =
-        pending.length === 1
-          ? pending[0][index]
-          : ([] as unknown[]).concat(...pending.map((chunk) => chunk[index]));
-      return isDate ? values.map((value) => (value === null ? null : new Date(value as number))) : values;
-    });
-    const batch = { rows, columns };
-    pending = [];
+    const batch = { rows, columns: columns.map((column) => column.finish(rows)) };
+    columns = kinds.map((kind) => newColumn(kind, chunkRows));
     rows = 0;
     return batch;
   };
   for (;;) {
     const chunk = await result.fetchChunk();
     if (!chunk || chunk.rowCount === 0) break;
-    pending.push(chunk.getColumns() as unknown[][]);
+    columns.forEach((column, index) => column.append(chunk, index, rows));
     rows += chunk.rowCount;
     if (rows >= chunkRows) yield gathered();
   }
   if (rows > 0) yield gathered();
 }
+
+/** DuckDB's vectors hold at most this many rows: a batch has room for one more chunk past `chunkRows`. */
+const VECTOR_ROWS = 2048;
+
+interface ColumnBuilder {
+  append(chunk: DuckDBDataChunk, index: number, at: number): void;
+  finish(rows: number): unknown[] | PackedColumn;
+}
+
+function newColumn(kind: ColumnKind, chunkRows: number): ColumnBuilder {
+  if (kind === 'values') return new ValuesColumn();
+  return new PackedBuilder(kind, chunkRows + VECTOR_ROWS);
+}
+
+class ValuesColumn implements ColumnBuilder {
+  private readonly pieces: unknown[][] = [];
+
+  append(chunk: DuckDBDataChunk, index: number): void {
+    this.pieces.push(chunk.getColumnValues(index) as unknown[]);
+  }
+
+  finish(): unknown[] {
+    return this.pieces.length === 1 ? this.pieces[0] : ([] as unknown[]).concat(...this.pieces);
+  }
+}
+
+/** What a DuckDB numeric vector holds (not part of its typed surface): its values and validity words. */
+interface VectorInternals {
+  items?: unknown;
+  validity?: { data?: BigUint64Array | null; offset?: number };
+}
+
+class PackedBuilder implements ColumnBuilder {
+  private readonly values: Float64Array | BigInt64Array;
+  private readonly validity: Uint8Array;
+  private nulls = 0;
+
+  constructor(
+    private readonly kind: 'double' | 'bigint',
+    capacity: number,
+  ) {
+    this.values = kind === 'double' ? new Float64Array(capacity) : new BigInt64Array(capacity);
+    this.validity = new Uint8Array(Math.ceil(capacity / 8));
+  }
+
+  append(chunk: DuckDBDataChunk, index: number, at: number): void {
+    const count = chunk.rowCount;
+    const vector = chunk.getColumnVector(index);
+    const { items, validity } = vector as unknown as VectorInternals;
+    const Expected = this.kind === 'double' ? Float64Array : BigInt64Array;
+    if (items instanceof Expected && validity && (validity.offset ?? 0) === 0) {
+      (this.values as Float64Array).set(items as Float64Array, at);
+      const words = validity.data;
+      if (!words) setBits(this.validity, at, count);
+      else
+        this.nulls += copyBits(
+          this.validity,
+          at,
+          new Uint8Array(words.buffer, words.byteOffset, words.byteLength),
+          count,
+        );
+      return;
+    }
+    // Any other layout: value by value, through DuckDB's own reader.
+    for (let row = 0; row < count; row++) {
+      const value = vector.getItem(row) as number | bigint | null;
+      if (value === null) this.nulls++;
+      else {
+        (this.values as unknown as (number | bigint)[])[at + row] = value;
+        setBits(this.validity, at + row, 1);
+      }
+    }
+  }
+
+  finish(rows: number): PackedColumn {
+    const values = this.values.subarray(0, rows);
+    if (this.nulls === 0) return { values, nullCount: 0 };
+    return { values, validity: this.validity.subarray(0, Math.ceil(rows / 8)), nullCount: this.nulls };
+  }
+}
+
+/** Marks `count` bits from bit `start` as present. */
+function setBits(bitmap: Uint8Array, start: number, count: number): void {
+  let bit = start;
+  const end = start + count;
+  for (; bit < end && bit % 8 !== 0; bit++) bitmap[bit >> 3] |= 1 << (bit & 7);
+  const whole = (end - bit) >> 3;
+  bitmap.fill(0xff, bit >> 3, (bit >> 3) + whole);
+  for (bit += whole * 8; bit < end; bit++) bitmap[bit >> 3] |= 1 << (bit & 7);
+}
+
+/** Copies `count` validity bits of `source` (from its first bit) to `bitmap` at bit `start`; the nulls among them. */
+function copyBits(bitmap: Uint8Array, start: number, source: Uint8Array, count: number): number {
+  let present = 0;
+  let row = 0;
+  if (start % 8 === 0) {
+    const whole = count >> 3;
+    bitmap.set(source.subarray(0, whole), start >> 3);
+    for (; row < whole * 8; row += 8) present += BITS_SET[source[row >> 3]];
+  }
+  for (; row < count; row++) {
+    if (source[row >> 3] & (1 << (row & 7))) {
+      const bit = start + row;
+      bitmap[bit >> 3] |= 1 << (bit & 7);
+      present++;
+    }
+  }
+  return count - present;
+}
+
+/** Bits set in each byte value. */
+const BITS_SET = Uint8Array.from({ length: 256 }, (_unused, byte) => {
+  let bits = 0;
+  for (let value = byte; value > 0; value >>= 1) bits += value & 1;
+  return bits;
+});

@@ -7,7 +7,7 @@ import type { TableKindMeta } from '../table-rows/table-schema';
 import type { TableRecord } from '../table-rows/table-source';
 import { AggregateSpec, MAX_GROUPS, READ_CHUNK_ROWS, TableQuery } from '../table-rows/table-view';
 import { DuckDbEngine, sqlString } from './duckdb-engine';
-import { duckdbColumns, duckdbRecords } from './duckdb-records';
+import { type ColumnKind, duckdbColumns, duckdbRecords } from './duckdb-records';
 import { PartCache } from './part-cache';
 import type { DatasetCache } from '../dataset-cache';
 import { orderClause, partMayMatch, SqlParams, whereClause } from './parquet-sql';
@@ -138,7 +138,7 @@ export class ParquetTable implements TableReader {
   /**
    * The SELECT of a read: selected columns (as part columns), filter, order, paging. Outputs: `records`
    * (row id first, numbers and dates as doubles), `raw` (stored types, named `o0`, `o1`, … by position) or
-   * `columns` (no row id, integers as BIGINT, dates as epoch-millisecond doubles); `true` is `raw`.
+   * `columns` (no row id, integers as BIGINT, dates as epoch-millisecond BIGINTs); `true` is `raw`.
    */
   selectSql(
     query: TableQuery,
@@ -155,6 +155,8 @@ export class ParquetTable implements TableReader {
     const expressions = selected.map((column, position) => {
       if (outputs === 'raw') return `${partColumn(this.indexOf(column))} AS ${rawOutput(position)}`;
       if (outputs === 'columns' && column.type === 'integer') return partColumn(this.indexOf(column));
+      if (outputs === 'columns' && column.type === 'datetime')
+        return `epoch_ms(${partColumn(this.indexOf(column))})`;
       return this.output(column);
     });
     let sql = `SELECT ${outputs === 'records' ? '_r, ' : ''}${expressions.join(', ')} FROM (${this.relationOf(parts, paths)})`;
@@ -207,8 +209,8 @@ export class ParquetTable implements TableReader {
 
   /**
    * The read as columns (what Arrow answers take): DuckDB's chunks gathered to about `chunkRows` rows,
-   * each column's values as DuckDB hands them over (integers as bigints, dates from epoch milliseconds),
-   * no record per row and no row id.
+   * numbers, integers and dates (epoch milliseconds) copied from DuckDB's vectors as typed arrays, other
+   * columns as the values DuckDB hands over; no record per row and no row id.
    */
   async *columnChunks(query: TableQuery = {}, chunkRows = READ_CHUNK_ROWS): AsyncGenerator<ColumnChunk> {
     const head = await this.fromHead(query);
@@ -219,11 +221,7 @@ export class ParquetTable implements TableReader {
       return;
     }
     yield* this.streamed(query, 'columns', (result, selected) =>
-      duckdbColumns(
-        result,
-        selected.map((column) => column.type === 'datetime'),
-        chunkRows,
-      ),
+      duckdbColumns(result, selected.map(columnKind), chunkRows),
     );
   }
 
@@ -338,6 +336,12 @@ export class ParquetTable implements TableReader {
       });
     });
   }
+}
+
+/** How a column comes out of a `columns` read: see `selectSql`. */
+function columnKind(column: ColumnSchema): ColumnKind {
+  if (column.type === 'number') return 'double';
+  return column.type === 'integer' || column.type === 'datetime' ? 'bigint' : 'values';
 }
 
 /** The name of the `position`-th column of a raw select (`selectSql(…, raw = true)`). */

@@ -32,7 +32,22 @@ export interface TableReader {
 /** Rows as columns: `columns[i]` holds the values of the query's i-th column, `rows` long. */
 export interface ColumnChunk {
   rows: number;
-  columns: unknown[][];
+  columns: (unknown[] | PackedColumn)[];
+}
+
+/**
+ * A numeric or datetime column laid out as Arrow keeps it: `values` (doubles, or 64-bit integers: integers
+ * as they are, datetimes in epoch milliseconds), and a validity bitmap (bit set = present, least significant
+ * bit first) when any value is null. Answers write it out without a JavaScript value per cell.
+ */
+export interface PackedColumn {
+  values: Float64Array | BigInt64Array;
+  validity?: Uint8Array;
+  nullCount: number;
+}
+
+export function isPackedColumn(column: unknown[] | PackedColumn): column is PackedColumn {
+  return !Array.isArray(column);
 }
 
 export function isTableReader(value: unknown): value is TableReader {

@@ -22,7 +22,7 @@ import {
 import { PassThrough, Readable, Writable } from 'node:stream';
 import type { ColumnSchema, ColumnType } from '../column-types';
 import { TableRecord, TableSource } from '../table-source';
-import type { ColumnChunk, TableReader } from '../table-reader';
+import { type ColumnChunk, isPackedColumn, type PackedColumn, type TableReader } from '../table-reader';
 import type { TableQuery } from '../table-view';
 import { writeWithBackpressure } from './stream-writes';
 
@@ -144,7 +144,19 @@ function arrowType(type: ColumnType): DataType {
   }
 }
 
-function columnData(column: ColumnSchema, type: DataType, values: readonly unknown[]) {
+function columnData(column: ColumnSchema, type: DataType, rows: number, given: unknown[] | PackedColumn) {
+  if (isPackedColumn(given)) {
+    // Laid out as Arrow keeps it already: the arrays go into the batch as they are.
+    const { values, validity, nullCount } = given;
+    return makeData({
+      type: type as Float64,
+      length: rows,
+      data: values as Float64Array,
+      nullBitmap: validity,
+      nullCount,
+    });
+  }
+  const values = given;
   const length = values.length;
   let nulls = 0;
   let bigints = true;
@@ -229,7 +241,9 @@ async function* columnsOf(
 }
 
 function toBatch(schema: Schema, columns: readonly ColumnSchema[], types: DataType[], batch: ColumnChunk) {
-  const children = columns.map((column, index) => columnData(column, types[index], batch.columns[index]));
+  const children = columns.map((column, index) =>
+    columnData(column, types[index], batch.rows, batch.columns[index]),
+  );
   const data = makeData({ type: new Struct(schema.fields), length: batch.rows, nullCount: 0, children });
   return new RecordBatch(schema, data);
 }

@@ -8,7 +8,7 @@ import {
   loginInBrowser,
   screenshot,
 } from './support/console-browser';
-import { FEATURES, trackedWeatherModel } from './support/seattle-weather';
+import { FEATURES, featuresOf, production, trackedWeatherModel } from './support/seattle-weather';
 import { startTestApp, TestApp, TestPrincipal } from './support/test-app';
 import { startWorker, WorkerProcess } from './support/worker-process';
 
@@ -17,6 +17,8 @@ const HOSTILE_PARAM = '"><img src=x onerror="window.__ran=1">';
 const HOSTILE_TEXT = '<script>window.__ran=1</script>';
 /** An experiment name with a raw `/`, as object names may have. */
 const SLASHED = 'team/churn';
+/** A tracked model whose name holds a `/`. */
+const SLASHED_MODEL = 'team/weather';
 const PNG_MAGIC = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 
 /** The bytes of a URL fetched with the page's session (cookies), with its headers. */
@@ -91,12 +93,28 @@ describe('console: experiments and model monitoring with charts', () => {
 
     // A tracked model with two drift checks: trained on 2012–13, asked about 2015.
     await trackedWeatherModel(t.api, 'weather_base', 'weather-prod');
+    // The same model under a name with a `/`, tracked, asked about 2015 and checked once.
+    const slashed = `/api/v1/model/${encodeURIComponent(SLASHED_MODEL)}`;
+    await t.api
+      .post('/api/v1/model/')
+      .send({ name: SLASHED_MODEL, algorithm: 'knn', params: { k: 5 } })
+      .expect(201);
+    await t.api.put(`${slashed}/fit?datax=weather_base_X&datay=weather_base_y`).expect(200);
+    await t.api.put(`${slashed}/track`).send({ experiment: 'team-weather-prod' }).expect(200);
+    await t.api
+      .put(`${slashed}/predict`)
+      .send({ X: production.slice(0, 200).map(featuresOf) })
+      .expect(200);
     await t.app.get(TrackedModelActions).flush();
     for (let check = 0; check < 2; check++)
       await t.api
         .post('/api/v1/model/weather/monitor')
         .send({ baseline: 'weather_base', features: [...FEATURES] })
         .expect(200);
+    await t.api
+      .post(`${slashed}/monitor`)
+      .send({ baseline: 'weather_base', features: [...FEATURES] })
+      .expect(200);
 
     context = await browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
     page = await loginInBrowser(context, t.url, t.admin);
@@ -270,6 +288,41 @@ describe('console: experiments and model monitoring with charts', () => {
     expect((await fetchIn(page, '/console/experiments/team/nope')).status).toBe(404);
   });
 
+  it('shows the monitoring of a model whose name holds a `/`, by the link (%2F) and by the raw path', async () => {
+    await page.goto(`${t.url}/console/models/team%2Fweather`);
+    await page.getByRole('link', { name: 'monitoring and drift' }).click();
+    await page.waitForURL(`${t.url}/console/models/team%2Fweather/monitor`);
+    await expect(page.locator('h1').textContent()).resolves.toBe(`Monitoring of model ${SLASHED_MODEL}`);
+    await chartsLoaded(page);
+
+    // The raw path, as a name is written: the page (its feature form too) and its charts.
+    await page.goto(`${t.url}/console/models/${SLASHED_MODEL}/monitor`);
+    await expect(page.locator('h1').textContent()).resolves.toBe(`Monitoring of model ${SLASHED_MODEL}`);
+    const charts = await chartsLoaded(page);
+    expect(charts).toHaveLength(3);
+    for (const chart of charts) expect(chart.width).toBeGreaterThan(100);
+    await page.goto(`${t.url}/console/models/${SLASHED_MODEL}/monitor?feature=temp_max`);
+    await expect(page.getByLabel('Feature', { exact: true }).inputValue()).resolves.toBe('temp_max');
+    const bars = await fetchIn(page, `/console/models/${SLASHED_MODEL}/monitor/charts/drift.svg`);
+    expect(bars.status).toBe(200);
+    expect(bars.headers['content-type']).toBe('image/svg+xml; charset=utf-8');
+    expect(bars.body.toString('utf8').match(/aria-roledescription="bar"/g)).toHaveLength(FEATURES.length);
+    const csv = await fetchIn(
+      page,
+      `/console/models/${SLASHED_MODEL}/monitor/charts/distribution.csv?feature=temp_max`,
+    );
+    expect(csv.status).toBe(200);
+    expect(csv.headers['content-disposition']).toContain('filename="team_weather-distribution.csv"');
+    expect(csv.body.toString('utf8').split('\n')[0]).toBe('bin,order,side,count,share');
+    for (const missing of [
+      `/console/models/${SLASHED_MODEL}/monitor/charts/pie.svg`,
+      `/console/models/${SLASHED_MODEL}/monitor?feature=nope`,
+      `/console/models/${SLASHED_MODEL}/nope`,
+      '/console/models/team/nope/monitor',
+    ])
+      expect({ missing, status: (await fetchIn(page, missing)).status }).toEqual({ missing, status: 404 });
+  });
+
   it('keeps tenants apart: another tenant gets 404 for the pages and charts', async () => {
     for (const path of [
       '/console/experiments/churn',
@@ -281,6 +334,8 @@ describe('console: experiments and model monitoring with charts', () => {
       `/console/experiments/${SLASHED}`,
       `/console/experiments/${SLASHED}/compare?runs=1&runs=2`,
       `/console/experiments/${SLASHED}/charts/curves.svg?metric=loss`,
+      `/console/models/${SLASHED_MODEL}/monitor`,
+      `/console/models/${SLASHED_MODEL}/monitor/charts/drift.svg`,
     ])
       await other.api.get(path).expect(404);
     const { text } = await other.api.get('/console/experiments').expect(200);

@@ -281,6 +281,7 @@ const MATRIX: Record<string, Entry> = {
   'GET /console/experiments/*path': { outcome: 'hidden', params: { path: 'proj/shared' } },
   'GET /console/models/:name/monitor': { outcome: 'hidden' },
   'GET /console/models/:name/monitor/charts/:file': { outcome: 'hidden', params: { file: 'drift.csv' } },
+  'GET /console/models/*path': { outcome: 'hidden', params: { path: 'proj/shared/monitor' } },
   'GET /console/sql': { outcome: 'own' },
   'GET /console/sql/:name': { outcome: 'hidden', params: { name: 'sharedsql' } },
   'GET /console/users': { outcome: 'own' },

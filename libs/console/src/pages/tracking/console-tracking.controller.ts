@@ -129,25 +129,69 @@ export class ConsoleTrackingController {
     @Res() res: Response,
   ): Promise<void> {
     const ctx = TenantContext.of(principal.tenant, query.bucket);
-    const segments = (Array.isArray(path) ? path : path.split('/')).filter((segment) => segment !== '');
-    const n = segments.length;
-    if (n >= 3 && segments[n - 2] === 'charts')
-      return this.sendExperimentChart(ctx, segments.slice(0, -2).join('/'), segments[n - 1], query, res);
-    if (n >= 2 && segments[n - 1] === 'compare')
-      return this.experimentPage('experiment-compare', ctx, segments.slice(0, -1).join('/'), query, req, res);
+    const segments = segmentsOf(path);
+    const charted = nameBefore(segments, 'charts', '*');
+    if (charted !== undefined) return this.sendExperimentChart(ctx, charted, segments.at(-1)!, query, res);
+    const compared = nameBefore(segments, 'compare');
+    if (compared !== undefined)
+      return this.experimentPage('experiment-compare', ctx, compared, query, req, res);
     return this.experimentPage('experiment', ctx, segments.join('/'), query, req, res);
   }
 
   @Get('models/:name/monitor')
   @ConsolePage("A tracked model's drift checks: drift per feature, over time, and a feature's distributions")
-  async monitor(
+  monitor(
     @CurrentPrincipal() principal: Principal,
     @Param('name') name: string,
     @Query() query: MonitorQuery,
     @Req() req: Request,
     @Res() res: Response,
   ): Promise<void> {
+    return this.monitorPage(TenantContext.of(principal.tenant, query.bucket), name, query, req, res);
+  }
+
+  @Get('models/:name/monitor/charts/:file')
+  @ChartFile('A monitoring chart: `drift` (per feature, with the threshold), `history` or `distribution`')
+  monitorChart(
+    @CurrentPrincipal() principal: Principal,
+    @Param('name') name: string,
+    @Param('file') file: string,
+    @Query() query: MonitorQuery,
+    @Res() res: Response,
+  ): Promise<void> {
+    return this.sendMonitorChart(TenantContext.of(principal.tenant, query.bucket), name, file, query, res);
+  }
+
+  /**
+   * Model names with a raw `/` (`/console/models/team/churn/monitor`), as for experiments above: a
+   * trailing `monitor` or `monitor/charts/<file>` picks the page, the rest is the name. The model page
+   * itself (`/console/models/:name`) is elsewhere; any other path here is not found.
+   */
+  @Get('models/*path')
+  @ApiExcludeEndpoint()
+  modelPath(
+    @CurrentPrincipal() principal: Principal,
+    @Param('path') path: string[] | string,
+    @Query() query: MonitorQuery,
+    @Req() req: Request,
+    @Res() res: Response,
+  ): Promise<void> {
     const ctx = TenantContext.of(principal.tenant, query.bucket);
+    const segments = segmentsOf(path);
+    const charted = nameBefore(segments, 'monitor', 'charts', '*');
+    if (charted !== undefined) return this.sendMonitorChart(ctx, charted, segments.at(-1)!, query, res);
+    const monitored = nameBefore(segments, 'monitor');
+    if (monitored !== undefined) return this.monitorPage(ctx, monitored, query, req, res);
+    throw OmegaError.notFound(`console page /console/models/${segments.join('/')}`);
+  }
+
+  private async monitorPage(
+    ctx: TenantContext,
+    name: string,
+    query: MonitorQuery,
+    req: Request,
+    res: Response,
+  ): Promise<void> {
     const page = await this.pages.monitoring(ctx, name, query.feature);
     this.view.render(req, res, 'model-monitor', {
       title: `Monitoring of model ${page.model}`,
@@ -159,16 +203,13 @@ export class ConsoleTrackingController {
     });
   }
 
-  @Get('models/:name/monitor/charts/:file')
-  @ChartFile('A monitoring chart: `drift` (per feature, with the threshold), `history` or `distribution`')
-  async monitorChart(
-    @CurrentPrincipal() principal: Principal,
-    @Param('name') name: string,
-    @Param('file') file: string,
-    @Query() query: MonitorQuery,
-    @Res() res: Response,
+  private async sendMonitorChart(
+    ctx: TenantContext,
+    name: string,
+    file: string,
+    query: MonitorQuery,
+    res: Response,
   ): Promise<void> {
-    const ctx = TenantContext.of(principal.tenant, query.bucket);
     const [chart, format] = chartFile(file);
     await this.send(
       res,
@@ -241,6 +282,21 @@ export class ConsoleTrackingController {
     );
     res.send(body);
   }
+}
+
+/** A wildcard route's path as its segments, empty ones left out. */
+function segmentsOf(path: string[] | string): string[] {
+  return (Array.isArray(path) ? path : path.split('/')).filter((segment) => segment !== '');
+}
+
+/**
+ * The name a path's segments hold before `tail` (its last segments, `*` standing for any one), or
+ * undefined when they do not end so or leave no name: `team/churn/compare` before `compare` is `team/churn`.
+ */
+function nameBefore(segments: string[], ...tail: string[]): string | undefined {
+  const at = segments.length - tail.length;
+  if (at < 1 || tail.some((want, i) => want !== '*' && segments[at + i] !== want)) return undefined;
+  return segments.slice(0, at).join('/');
 }
 
 function chartFile(file: string): [string, ChartFormat] {

@@ -19,6 +19,9 @@ const RAW_BODY_ROUTES = /^\/api\/v1\/file\//;
 export function configureApp(app: INestApplication, config: OmegaConfig): void {
   const express = app as NestExpressApplication;
   express.disable('x-powered-by');
+  // No ETag hashed over every JSON answer: API answers change with the data and clients do not revalidate
+  // them. Routes with a real validator (files, console assets) set their own ETag and still answer 304.
+  express.set('etag', false);
   express.set('query parser', 'simple');
   // Behind a proxy, the client's address (rate limits, audit) and https come from X-Forwarded-*.
   express.set('trust proxy', config.trustProxy);

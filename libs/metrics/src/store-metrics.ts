@@ -33,7 +33,8 @@ export function datasetOperation(method: string, route: string): 'read' | 'write
 export class StoreMetrics {
   private readonly datasetRequests: Counter<'operation' | 'outcome'>;
   private readonly tenantRequests: Counter<'tenant'>;
-  private readonly namedTenants = new Set<string>();
+  /** Tenant to its hashed label: hashed once, not on every request. */
+  private readonly namedTenants = new Map<string, string>();
   private cacheScan?: { at: number; result: Promise<CacheUsage> };
 
   constructor(
@@ -106,10 +107,12 @@ export class StoreMetrics {
   }
 
   private tenantSeries(tenant: string): string {
-    if (this.namedTenants.has(tenant)) return tenantLabel(tenant);
+    const named = this.namedTenants.get(tenant);
+    if (named !== undefined) return named;
     if (this.namedTenants.size < MAX_TENANT_SERIES) {
-      this.namedTenants.add(tenant);
-      return tenantLabel(tenant);
+      const label = tenantLabel(tenant);
+      this.namedTenants.set(tenant, label);
+      return label;
     }
     return 'other';
   }

@@ -36,22 +36,63 @@ export function securityHeaders(): RequestHandler {
     referrerPolicy: { policy: 'no-referrer' as const },
     crossOriginEmbedderPolicy: false,
   };
-  const pages = helmet({ ...common, contentSecurityPolicy: { useDefaults: false, directives } });
-  const docs = helmet({
-    ...common,
-    contentSecurityPolicy: {
-      useDefaults: false,
-      directives: { ...directives, styleSrc: ["'self'", "'unsafe-inline'"] },
-    },
-  });
-  const files = helmet({ ...common, contentSecurityPolicy: false });
+  const pages = recorded(helmet({ ...common, contentSecurityPolicy: { useDefaults: false, directives } }));
+  const docs = recorded(
+    helmet({
+      ...common,
+      contentSecurityPolicy: {
+        useDefaults: false,
+        directives: { ...directives, styleSrc: ["'self'", "'unsafe-inline'"] },
+      },
+    }),
+  );
+  const files = recorded(helmet({ ...common, contentSecurityPolicy: false }));
   return (req: Request, res: Response, next: NextFunction) => {
     if (req.secure) res.setHeader('Strict-Transport-Security', 'max-age=31536000; includeSubDomains');
-    if (FILES_PATH.test(req.path)) {
+    const path = req.path;
+    if (FILES_PATH.test(path)) {
       res.setHeader('Content-Security-Policy', FILE_CONTENT_SECURITY_POLICY);
-      files(req, res, next);
-      return;
-    }
-    (DOCS_PATH.test(req.path) ? docs : pages)(req, res, next);
+      replay(files, res);
+    } else replay(DOCS_PATH.test(path) ? docs : pages, res);
+    next();
   };
+}
+
+/** A header helmet sets (a value) or removes (`undefined`). */
+type HeaderStep = readonly [name: string, value: string | undefined];
+
+/**
+ * What a helmet middleware does to every answer, recorded once at boot: with no per-request directive
+ * (no nonce, no function) its headers are the same for every request, so each request replays them
+ * instead of walking helmet's eleven middlewares. A helmet that did not finish at once, or read the
+ * request, would not be replayable: the boot fails rather than sending other headers.
+ */
+function recorded(middleware: RequestHandler): HeaderStep[] {
+  const steps: HeaderStep[] = [];
+  const res = {
+    setHeader: (name: string, value: unknown) => steps.push([name, String(value)]),
+    removeHeader: (name: string) => steps.push([name, undefined]),
+  };
+  const req = new Proxy(
+    {},
+    {
+      get: (_target, key) => {
+        throw new Error(`security headers: helmet read the request (${String(key)}); cannot record them`);
+      },
+    },
+  );
+  let finished = false;
+  middleware(req as Request, res as unknown as Response, (error?: unknown) => {
+    if (error) throw error;
+    finished = true;
+  });
+  if (!finished) throw new Error('security headers: helmet did not finish at once; cannot record them');
+  return steps;
+}
+
+function replay(steps: HeaderStep[], res: Response): void {
+  for (const [name, value] of steps) {
+    if (value === undefined) res.removeHeader(name);
+    else res.setHeader(name, value);
+  }
 }

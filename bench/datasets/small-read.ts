@@ -46,6 +46,12 @@ async function main(): Promise<void> {
     );
     const path = { key: 'small', url: `${url}?orient=records`, headers: auth };
     await runLoad({ paths: [path], requests: 1000, clients, warmup: 500 });
+    // The bare pipeline at one client (issue 13's bound): the public ping, then the 3-row read.
+    const ping = { key: 'ping', url: `${api.url}/api/v1/ping`, headers: {} };
+    const single = await runLoad({ paths: [ping, path], requests: 2000, clients: 1, warmup: 300 });
+    console.log(
+      `1 client: GET /api/v1/ping p50 ${formatMs(single.ping.p50Ms)}, 3-row read p50 ${formatMs(single.small.p50Ms)}`,
+    );
     if (process.env.BENCH_SMALL_FLOOR) {
       // The floor under the same load: the cheapest authenticated route.
       const floor = { key: 'floor', url: `${api.url}/api/v1/config`, headers: auth };

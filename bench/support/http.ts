@@ -16,6 +16,11 @@ export function useDefaultHeaders(headers: OutgoingHttpHeaders): void {
   defaultHeaders = headers;
 }
 
+/** The headers `send` adds, as strings: for a load client in another process. */
+export function defaultHeaderValues(): Record<string, string> {
+  return Object.fromEntries(Object.entries(defaultHeaders).map(([name, value]) => [name, String(value)]));
+}
+
 /**
  * One request with node's own http client, answering the response once its headers arrive; the body is
  * left to the caller to stream. No keep-alive agent, so nothing holds the process open at the end.

@@ -1,6 +1,7 @@
 import { OmegaError } from '@omega/core';
 import { parse } from 'csv-parse';
-import type { Readable, Writable } from 'node:stream';
+import { Readable, type Writable } from 'node:stream';
+import { StringDecoder } from 'node:string_decoder';
 import { ColumnSchema, ColumnType, parseText } from '../column-types';
 import { cellTooLong, MAX_CELL_CHARS } from '../table-schema';
 import { TableRecord, TableSource, WRITE_CHUNK_ROWS } from '../table-source';
@@ -18,6 +19,8 @@ const INFER_ROWS = 1000;
 export const MAX_CSV_LINE_CHARS = 8 * 1024 * 1024;
 /** Rows are handed on once they hold this much text, however few: wide rows never pile up in memory. */
 const MAX_PENDING_CHARS = 64 * 1024 * 1024;
+/** Lines split by hand are shorter than this; a longer one (and the rest of the body) goes to csv-parse. */
+const FAST_LINE_CHARS = 64 * 1024;
 
 /**
  * Parses CSV as it arrives. Column types come from `dtypes` or are inferred from the first rows
@@ -26,16 +29,7 @@ const MAX_PENDING_CHARS = 64 * 1024 * 1024;
  */
 export function csvTableSource(body: Readable, dtypes: Record<string, ColumnType> = {}): TableSource {
   async function* chunks(): AsyncGenerator<TableRecord[]> {
-    const parser = body.pipe(
-      parse({
-        columns: true,
-        skip_empty_lines: true,
-        relax_column_count: false,
-        bom: true,
-        max_record_size: MAX_CSV_LINE_CHARS,
-      }),
-    );
-    body.on('error', (error) => parser.destroy(error));
+    const rowsOf = csvRows(body);
     let types: Record<string, ColumnType> | undefined;
     let pending: Record<string, string>[] = [];
     let pendingChars = 0;
@@ -57,7 +51,7 @@ export function csvTableSource(body: Readable, dtypes: Record<string, ColumnType
         return record;
       });
     try {
-      for await (const row of parser as AsyncIterable<Record<string, string>>) {
+      for await (const row of rowsOf) {
         line++;
         for (const [name, text] of Object.entries(row)) {
           if (text.length > MAX_CELL_CHARS) throw cellTooLong(name, text.length, `CSV line ${line}`);
@@ -86,6 +80,88 @@ export function csvTableSource(body: Readable, dtypes: Record<string, ColumnType
     if (pending.length > 0) yield convert(pending);
   }
   return new TableSource(chunks(), dtypes);
+}
+
+const PARSE_OPTIONS = {
+  columns: true,
+  skip_empty_lines: true,
+  relax_column_count: false,
+  max_record_size: MAX_CSV_LINE_CHARS,
+} as const;
+
+/**
+ * The body's rows as csv-parse reads them (`columns: true`, empty lines skipped, a BOM dropped, every row
+ * as long as the header), split by hand while lines are plain: no quote, no carriage return, as many
+ * fields as the header, not near the line limit. From the first line that is not, csv-parse reads the rest
+ * of the body, after a header and the line breaks already read, so its rows, errors and line numbers are
+ * those it gives reading the whole body.
+ */
+async function* csvRows(body: Readable): AsyncGenerator<Record<string, string>> {
+  const input = body[Symbol.asyncIterator]() as AsyncIterator<Buffer | string>;
+  const decoder = new StringDecoder('utf8');
+  let text = '';
+  let ended = false;
+  const more = async (): Promise<boolean> => {
+    if (ended) return false;
+    const next = await input.next();
+    if (next.done) {
+      ended = true;
+      text += decoder.end();
+    } else text += typeof next.value === 'string' ? next.value : decoder.write(next.value);
+    return true;
+  };
+  let names: string[] | undefined;
+  let header = '';
+  /** Line breaks read after the header. */
+  let breaks = 0;
+  let start = 0;
+  for (;;) {
+    const end = text.indexOf('\n', start);
+    if (end < 0) {
+      text = text.slice(start);
+      start = 0;
+      if (!ended && text.length < FAST_LINE_CHARS) {
+        await more();
+        continue;
+      }
+      if (text.length === 0) return;
+    }
+    const line = text.slice(start, end < 0 ? text.length : end);
+    const plain = line.length < FAST_LINE_CHARS && !line.includes('"') && !line.includes('\r');
+    if (!names) {
+      if (!plain || line.length === 0 || (start === 0 && line.charCodeAt(0) === 0xfeff)) break;
+      names = line.split(',');
+      header = line;
+    } else {
+      if (line.length > 0) {
+        const fields = plain ? line.split(',') : undefined;
+        if (!fields || fields.length !== names.length) break;
+        const row: Record<string, string> = {};
+        for (let index = 0; index < fields.length; index++) row[names[index]] = fields[index];
+        yield row;
+      }
+      breaks++;
+    }
+    if (end < 0) return;
+    start = end + 1;
+  }
+  // csv-parse reads from this line on: first what was read, then the rest of the body.
+  const rest = text.slice(start);
+  const prefix = names ? `${header}\n${'\n'.repeat(breaks)}` : '';
+  async function* remaining(): AsyncGenerator<string> {
+    if (prefix.length + rest.length > 0) yield prefix + rest;
+    while (await more()) {
+      const piece = text;
+      text = '';
+      if (piece.length > 0) yield piece;
+    }
+  }
+  text = '';
+  const source = Readable.from(remaining(), { objectMode: false });
+  const parser = source.pipe(parse({ ...PARSE_OPTIONS, bom: names === undefined }));
+  source.on('error', (error) => parser.destroy(error));
+  body.on('error', (error) => parser.destroy(error));
+  yield* parser as AsyncIterable<Record<string, string>>;
 }
 
 function inferTypes(

@@ -8,6 +8,7 @@ export * from './handlers/ping/ping.handler';
 export * from './execution/task-executor';
 export * from './broker/task-queues';
 export * from './broker/broker-connection';
+export * from './broker/broker.module';
 export * from './broker/task-publisher';
 export * from './broker/task-subscription';
 export * from './client/task-dispatcher';

@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
-import { BrokerConnection } from './broker/broker-connection';
+import { BrokerModule } from './broker/broker.module';
 import { TaskExecutor } from './execution/task-executor';
 import { PingHandler } from './handlers/ping/ping.handler';
 import { TaskHandlerRegistry } from './handlers/task-handler.registry';
@@ -10,13 +10,12 @@ import { WorkerDirectory } from './workers/worker-directory';
 
 /**
  * What runs tasks: handler discovery, the executor, task records, the worker directory and the broker
- * connection. Worker
- * processes import this; the API gets it through `RuntimeClientModule`.
+ * connection (`BrokerModule`, shared with the change exchange). Worker processes import this; the API
+ * gets it through `RuntimeClientModule`.
  */
 @Module({
-  imports: [DiscoveryModule],
+  imports: [DiscoveryModule, BrokerModule],
   providers: [
-    BrokerConnection,
     TaskRecordsRepository,
     TaskRecordBatch,
     TaskHandlerRegistry,
@@ -25,7 +24,7 @@ import { WorkerDirectory } from './workers/worker-directory';
     PingHandler,
   ],
   exports: [
-    BrokerConnection,
+    BrokerModule,
     TaskRecordsRepository,
     TaskRecordBatch,
     TaskHandlerRegistry,

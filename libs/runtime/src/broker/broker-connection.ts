@@ -7,9 +7,8 @@ import amqp, { AmqpConnectionManager, ChannelWrapper } from 'amqp-connection-man
  * The process's one connection to RabbitMQ, opened on first use (a process without `OMEGA_BROKER_URL`
  * never dials). amqp-connection-manager reconnects after a broker restart and runs each channel's setup
  * again, so queues, consumers and reply queues come back with the connection. Publisher, consumer and
- * topology open their channels here, and the cloud status peeks at queue depths on it; nothing else dials
- * AMQP, except the change-events exchange
- * (change-exchange.ts), which still has a connection of its own and can move onto this one.
+ * topology, and the change-events exchange (change-exchange.ts) open their channels here, and the cloud
+ * status peeks at queue depths on it; nothing else dials AMQP. `BrokerModule` provides the one instance.
  */
 @Injectable()
 export class BrokerConnection implements OnApplicationShutdown {
@@ -61,9 +60,13 @@ export class BrokerConnection implements OnApplicationShutdown {
     return depths;
   }
 
-  /** Called each time the connection drops (the broker then redelivers this process's unacknowledged tasks). */
-  onLost(listener: () => void): void {
+  /**
+   * Called each time the connection drops (the broker then redelivers this process's unacknowledged tasks).
+   * Answers a function that removes the listener.
+   */
+  onLost(listener: () => void): () => void {
     this.lostListeners.add(listener);
+    return () => void this.lostListeners.delete(listener);
   }
 
   /** Runs after every module's destroy hook: publisher and consumer have settled what they hold. */

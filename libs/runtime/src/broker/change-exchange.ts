@@ -1,8 +1,9 @@
 import { Logger } from '@nestjs/common';
 import type { ChangeEvent, ChangeEvents, ChangeTransport } from '@omega/core';
 import type { ConfirmChannel, ConsumeMessage } from 'amqplib';
-import amqp, { AmqpConnectionManager, ChannelWrapper } from 'amqp-connection-manager';
+import type { ChannelWrapper } from 'amqp-connection-manager';
 import { randomUUID } from 'node:crypto';
+import { BrokerConnection } from './broker-connection';
 import { ChangePresence, HELLO_INTERVAL_MS, LEASE_MARGIN_MS, LEASE_MS } from './change-exchange-presence';
 
 /** A publish waits this long for the broker before the change is reported as not announced. */
@@ -44,10 +45,12 @@ interface Pending {
  * Events published while a process's connection is down are not kept for it: its queue went with the
  * connection. So on every (re)connect the process drops all its caches (`ChangeEvents.reset`), and until
  * its first announcement is back `current` is false and caches are not trusted.
+ *
+ * It rides the process's one broker connection (`BrokerConnection`) on a channel of its own, whose setup
+ * runs again on every reconnect; the connection is closed by its owner, after this channel.
  */
 export class ChangeExchange implements ChangeTransport {
   private readonly logger = new Logger('ChangeExchange');
-  private readonly connection: AmqpConnectionManager;
   private readonly channel: ChannelWrapper;
   private readonly exchange: string;
   private readonly presence = new ChangePresence(randomUUID());
@@ -59,23 +62,19 @@ export class ChangeExchange implements ChangeTransport {
   private readonly helloTimer: NodeJS.Timeout;
   /** Callers of `waitForConnect` waiting for the first announcement to come back. */
   private readonly whenCurrent: Array<() => void> = [];
+  /** Stops listening for the connection's losses. */
+  private readonly unlisten: () => void;
 
-  constructor(url: string, prefix: string, events: ChangeEvents) {
+  constructor(broker: BrokerConnection, prefix: string, events: ChangeEvents) {
     this.exchange = changeExchangeName(prefix);
-    this.connection = amqp.connect([url], {
-      heartbeatIntervalInSeconds: 5,
-      reconnectTimeInSeconds: 1,
-      // Events are tiny: without noDelay Nagle's algorithm would hold each for tens of ms.
-      connectionOptions: { noDelay: true },
-    });
-    this.connection.on('disconnect', ({ err }) => {
+    this.unlisten = broker.onLost(() => {
       this.restart();
-      this.logger.warn(`Broker connection lost, caches are bypassed until it is back: ${err?.message}`);
+      this.logger.warn('Caches are bypassed until the broker connection is back');
     });
-    this.channel = this.connection.createChannel({
-      json: false,
+    this.channel = broker.channel({
+      name: 'change-exchange',
       confirm: true,
-      publishTimeout: PUBLISH_TIMEOUT_MS,
+      publishTimeoutMs: PUBLISH_TIMEOUT_MS,
       setup: async (channel: ConfirmChannel) => {
         this.restart();
         // Auto-deleted with the last process's queue: nothing of a platform outlives all its processes.
@@ -148,8 +147,10 @@ export class ChangeExchange implements ChangeTransport {
     }
   }
 
+  /** Says goodbye and closes this channel; the shared connection stays with `BrokerConnection`. */
   async close(): Promise<void> {
     clearInterval(this.helloTimer);
+    this.unlisten();
     // Peers stop waiting for this process's acknowledgements at once instead of at their deadline.
     if (this.queue !== undefined)
       await this.channel
@@ -157,7 +158,6 @@ export class ChangeExchange implements ChangeTransport {
         .catch(() => undefined);
     this.queue = undefined;
     await this.channel.close().catch(() => undefined);
-    await this.connection.close().catch(() => undefined);
   }
 
   /**

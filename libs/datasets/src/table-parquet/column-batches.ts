@@ -4,6 +4,7 @@ import { DataType, Float, Int, Precision, RecordBatch, Type, Vector } from 'apac
 import { batchToRecords } from '../table-rows/formats/arrow';
 import { MAX_CELL_CHARS, TableSchema } from '../table-rows/table-schema';
 import type { TableRecord } from '../table-rows/table-source';
+import type { CsvColumns } from '../table-rows/formats/csv';
 import { ColumnFill, OpenPart, timestampValue } from './part-writer';
 
 /** Rows of one upload chunk, written into parts a slice at a time (a slice never spans two parts). */
@@ -32,20 +33,23 @@ export async function* recordBatches(chunks: AsyncIterable<TableRecord[]>): Asyn
 }
 
 /**
- * An Arrow record batch, written a column at a time: no record per row. Values are read once per column
- * (numbers into a Float64Array, NaN for null), and the schema is grown by one sample row per slice
- * holding each column's widest value type, so column order, keys, types and widening are the record
- * path's. Anything the record path would refuse or convert (infinite numbers, integers beyond 2^53, text
- * too long or holding NUL, duplicate names, dictionaries and other types, a value type the column does
- * not take) sends the batch, or the slice, through the record path instead, which answers the same 400.
+ * Rows written a column at a time: no record per row. Each column's values are read once (numbers into a
+ * Float64Array, NaN for null), and the schema is grown by one sample row per slice holding each column's
+ * widest value type, so column order, keys, types and widening are the record path's. Anything the
+ * record path would refuse or convert (infinite numbers, integers beyond 2^53, text too long or holding
+ * NUL, duplicate names, mixed or unknown value types, a value type the column does not take) sends the
+ * batch (`columns` undefined), or the slice, through the record path instead, which answers the same 400.
  */
-export function arrowBatch(batch: RecordBatch): RowBatch {
-  let records: TableRecord[] | undefined;
-  const asRecords = () => recordBatch((records ??= arrowRecords(batch)));
-  const columns = batchColumns(batch);
+function columnBatch(
+  rows: number,
+  columns: BatchColumn[] | undefined,
+  records: () => TableRecord[],
+): RowBatch {
+  let fallback: RowBatch | undefined;
+  const asRecords = () => (fallback ??= recordBatch(records()));
   if (!columns) return asRecords();
   return {
-    rows: batch.numRows,
+    rows,
     take(schema, offset, count, firstRowId) {
       const sample: TableRecord = {};
       for (const column of columns) sample[column.name] = column.sample(offset, count);
@@ -65,6 +69,32 @@ export function arrowBatch(batch: RecordBatch): RowBatch {
       return (part) => part.appendColumns(firstRowId, count, fills);
     },
   };
+}
+
+/** An Arrow record batch, from its columns. */
+export function arrowBatch(batch: RecordBatch): RowBatch {
+  return columnBatch(batch.numRows, batchColumns(batch), () => arrowRecords(batch));
+}
+
+/** A chunk of CSV rows, from its columns of typed values. */
+export function csvBatch(chunk: CsvColumns): RowBatch {
+  const columns: BatchColumn[] = [];
+  for (const [index, name] of chunk.names.entries()) {
+    const column = valuesColumn(name, chunk.values[index]);
+    if (!column) break;
+    columns.push(column);
+  }
+  const records = () =>
+    Array.from({ length: chunk.rows }, (_row, row) => {
+      const record: TableRecord = {};
+      chunk.names.forEach((name, index) => (record[name] = chunk.values[index][row]));
+      return record;
+    });
+  return columnBatch(chunk.rows, columns.length === chunk.names.length ? columns : undefined, records);
+}
+
+export async function* csvBatches(chunks: AsyncIterable<CsvColumns>): AsyncGenerator<RowBatch> {
+  for await (const chunk of chunks) yield csvBatch(chunk);
 }
 
 /** The record path's records of a batch, with its answer to a batch it cannot read. */
@@ -118,41 +148,22 @@ function batchColumn(name: string, type: DataType, vector: Vector): BatchColumn 
     case Type.Float:
     case Type.Int: {
       if (type.typeId === Type.Float && (type as Float).precision === Precision.HALF) return undefined;
-      const values = numbers(vector, type.typeId === Type.Int && (type as Int).bitWidth === 64);
+      const is64 = type.typeId === Type.Int && (type as Int).bitWidth === 64;
+      const raw = vector.toArray() as ArrayLike<number | bigint>;
+      const nulls = vector.nullCount > 0;
+      const values = numbers(rows, (row) =>
+        nulls && !vector.isValid(row) ? null : is64 ? Number(raw[row] as bigint) : (raw[row] as number),
+      );
       return values && numberColumn(name, values, type.typeId === Type.Int);
     }
     case Type.Bool:
       return valueColumn(name, rows, (row) => vector.get(row) as boolean | null, 'boolean', true);
     case Type.Utf8:
-    case Type.LargeUtf8: {
-      const texts = new Array<string | null>(rows);
-      for (let row = 0; row < rows; row++) {
-        const text = (vector.get(row) as string | null) ?? null;
-        if (text !== null && (text.length > MAX_CELL_CHARS || text.includes('\u0000'))) return undefined;
-        texts[row] = text;
-      }
-      return valueColumn(name, rows, (row) => texts[row], 'string', 'x');
-    }
+    case Type.LargeUtf8:
+      return textColumn(name, rows, (row) => vector.get(row) as string | null);
     case Type.Timestamp:
-    case Type.Date: {
-      const times = new Float64Array(rows);
-      for (let row = 0; row < rows; row++) {
-        const value = vector.get(row) as number | Date | null;
-        if (value === null || value === undefined) times[row] = NaN;
-        else {
-          times[row] = (value instanceof Date ? value : new Date(value)).getTime();
-          if (Number.isNaN(times[row])) return undefined;
-        }
-      }
-      return {
-        name,
-        sample: (offset, count) => (someValue(times, offset, count) ? new Date(0) : null),
-        fill: (target, offset) =>
-          target === 'datetime'
-            ? fillFrom(offset, (row) => (Number.isNaN(times[row]) ? null : timestampValue(times[row])))
-            : undefined,
-      };
-    }
+    case Type.Date:
+      return timeColumn(name, rows, (row) => vector.get(row) as number | Date | null);
     case Type.Null:
       return { name, sample: () => null, fill: () => nullFill };
     default:
@@ -160,21 +171,84 @@ function batchColumn(name: string, type: DataType, vector: Vector): BatchColumn 
   }
 }
 
+/** A column of JavaScript values as the record path holds them; undefined for mixed or other types. */
+function valuesColumn(name: string, values: readonly unknown[]): BatchColumn | undefined {
+  let kind: string | undefined;
+  for (const value of values) {
+    if (value === null || value === undefined) continue;
+    const seen = value instanceof Date ? 'date' : typeof value;
+    if (kind !== undefined && kind !== seen) return undefined;
+    kind = seen;
+  }
+  const get = (row: number) => values[row] ?? null;
+  switch (kind) {
+    case undefined:
+      return { name, sample: () => null, fill: () => nullFill };
+    case 'number': {
+      const numeric = numbers(values.length, get as (row: number) => number | null);
+      return numeric && numberColumn(name, numeric, false);
+    }
+    case 'boolean':
+      return valueColumn(name, values.length, get as (row: number) => boolean | null, 'boolean', true);
+    case 'string':
+      return textColumn(name, values.length, get as (row: number) => string | null);
+    case 'date':
+      return timeColumn(name, values.length, get as (row: number) => Date | null);
+    default:
+      return undefined;
+  }
+}
+
+function textColumn(
+  name: string,
+  rows: number,
+  get: (row: number) => string | null,
+): BatchColumn | undefined {
+  const texts = new Array<string | null>(rows);
+  for (let row = 0; row < rows; row++) {
+    const text = get(row) ?? null;
+    if (text !== null && (text.length > MAX_CELL_CHARS || text.includes('\u0000'))) return undefined;
+    texts[row] = text;
+  }
+  return valueColumn(name, rows, (row) => texts[row], 'string', 'x');
+}
+
+function timeColumn(
+  name: string,
+  rows: number,
+  get: (row: number) => number | Date | null,
+): BatchColumn | undefined {
+  const times = new Float64Array(rows);
+  for (let row = 0; row < rows; row++) {
+    const value = get(row);
+    if (value === null || value === undefined) times[row] = NaN;
+    else {
+      times[row] = (value instanceof Date ? value : new Date(value)).getTime();
+      if (Number.isNaN(times[row])) return undefined;
+    }
+  }
+  return {
+    name,
+    sample: (offset, count) => (someValue(times, offset, count) ? new Date(0) : null),
+    fill: (target, offset) =>
+      target === 'datetime'
+        ? fillFrom(offset, (row) => (Number.isNaN(times[row]) ? null : timestampValue(times[row])))
+        : undefined,
+  };
+}
+
 /**
  * A numeric column's values as doubles, NaN for null (the record path stores NaN as null too); undefined
  * when one is infinite or an integer beyond the exactly storable ones.
  */
-function numbers(vector: Vector, is64: boolean): Float64Array | undefined {
-  const rows = vector.length;
+function numbers(rows: number, get: (row: number) => number | null): Float64Array | undefined {
   const values = new Float64Array(rows);
-  const raw = vector.toArray() as ArrayLike<number | bigint>;
-  const nulls = vector.nullCount > 0;
   for (let row = 0; row < rows; row++) {
-    if (nulls && !vector.isValid(row)) {
+    const value = get(row);
+    if (value === null) {
       values[row] = NaN;
       continue;
     }
-    const value = is64 ? Number(raw[row] as bigint) : (raw[row] as number);
     if (value === Infinity || value === -Infinity) return undefined;
     if (Math.abs(value) > MAX_EXACT && Number.isInteger(value)) return undefined;
     values[row] = value;

@@ -16,9 +16,10 @@ import type { ColumnSchema } from '../table-rows/column-types';
 import { TableKindMeta, TableSchema } from '../table-rows/table-schema';
 import { isColumns, isRecords, TableSource } from '../table-rows/table-source';
 import { ArrowTableSource } from '../table-rows/formats/arrow';
+import { CsvTableSource } from '../table-rows/formats/csv';
 import { toSource } from '../table-rows/table-rows.plugin';
 import { DatasetCache } from '../dataset-cache';
-import { arrowBatches, recordBatches } from './column-batches';
+import { arrowBatches, csvBatches, recordBatches } from './column-batches';
 import { DuckDbEngine } from './duckdb-engine';
 import { PartCache } from './part-cache';
 import { ParquetUpload } from './parquet-format';
@@ -111,11 +112,15 @@ export class TableParquetPlugin implements StoragePluginContract<ParquetTable> {
       });
       uploading.catch(() => undefined);
     };
-    // An Arrow body without declared types is written a column at a time; any other a record at a time.
+    // Arrow and CSV bodies without declared types are written a column at a time; any other input a
+    // record at a time.
+    const undeclared = Object.keys(declared ?? {}).length === 0;
     const batches =
-      input instanceof ArrowTableSource && Object.keys(declared ?? {}).length === 0
+      input instanceof ArrowTableSource && undeclared
         ? arrowBatches(input.batches)
-        : recordBatches(source.chunks);
+        : input instanceof CsvTableSource && undeclared && Object.keys(input.dtypes).length === 0
+          ? csvBatches(input.columns)
+          : recordBatches(source.chunks);
     try {
       for await (const batch of batches) {
         let offset = 0;

@@ -22,64 +22,124 @@ const MAX_PENDING_CHARS = 64 * 1024 * 1024;
 /** Lines split by hand are shorter than this; a longer one (and the rest of the body) goes to csv-parse. */
 const FAST_LINE_CHARS = 64 * 1024;
 
+/** A chunk of CSV rows a column at a time: names in header order, each column's values typed. */
+export interface CsvColumns {
+  rows: number;
+  names: string[];
+  values: unknown[][];
+}
+
+/**
+ * A CSV body: its rows as chunks of records (`chunks`), or as chunks of columns (`columns`, what a
+ * columnar writer takes, no record per row), whichever is read first; the same values and errors either way.
+ */
+export class CsvTableSource extends TableSource {
+  constructor(
+    chunks: AsyncIterable<TableRecord[]>,
+    dtypes: Record<string, ColumnType>,
+    readonly columns: AsyncIterable<CsvColumns>,
+  ) {
+    super(chunks, dtypes);
+  }
+}
+
 /**
  * Parses CSV as it arrives. Column types come from `dtypes` or are inferred from the first rows
  * (numbers, booleans, else strings; empty cells are null); later rows must fit them. Lines are counted
  * from the header (line 1) in every message.
  */
-export function csvTableSource(body: Readable, dtypes: Record<string, ColumnType> = {}): TableSource {
-  async function* chunks(): AsyncGenerator<TableRecord[]> {
-    const rowsOf = csvRows(body);
-    let types: Record<string, ColumnType> | undefined;
-    let pending: Record<string, string>[] = [];
-    let pendingChars = 0;
-    // Lines read, and lines converted (conversion waits for type inference and whole chunks).
-    let line = 1;
-    let convertedLine = 1;
-    const convert = (rows: Record<string, string>[]): TableRecord[] =>
-      rows.map((row) => {
-        convertedLine++;
-        const record: TableRecord = {};
-        for (const [name, text] of Object.entries(row)) {
-          const type = (types as Record<string, ColumnType>)[name] ?? 'string';
-          try {
-            record[name] = text === '' ? null : type === 'string' ? text : parseText(type, text, name);
-          } catch (error) {
-            throw OmegaError.invalidInput(`CSV line ${convertedLine}: ${(error as Error).message}`);
-          }
-        }
-        return record;
-      });
-    try {
-      for await (const row of rowsOf) {
-        line++;
-        for (const [name, text] of Object.entries(row)) {
-          if (text.length > MAX_CELL_CHARS) throw cellTooLong(name, text.length, `CSV line ${line}`);
-          pendingChars += text.length;
-        }
-        pending.push(row);
-        const full = pendingChars >= MAX_PENDING_CHARS;
-        if (!types && (full || pending.length >= INFER_ROWS)) types = inferTypes(pending, dtypes);
-        if (types && (full || pending.length >= WRITE_CHUNK_ROWS)) {
-          yield convert(pending);
-          pending = [];
-          pendingChars = 0;
-        }
-      }
-    } catch (error) {
-      if (error instanceof OmegaError) throw error;
-      const { code, column } = error as { code?: string; column?: unknown };
-      if (code === 'CSV_MAX_RECORD_SIZE') {
-        throw OmegaError.invalidInput(
-          `CSV line ${line + 1}${column === undefined ? '' : ` (column ${JSON.stringify(column)})`} is longer than ${MAX_CSV_LINE_CHARS} characters`,
-        );
-      }
-      throw OmegaError.invalidInput(`CSV could not be parsed: ${(error as Error).message}`);
-    }
-    if (!types) types = inferTypes(pending, dtypes);
-    if (pending.length > 0) yield convert(pending);
+export function csvTableSource(body: Readable, dtypes: Record<string, ColumnType> = {}): CsvTableSource {
+  return new CsvTableSource(readCsv(body, dtypes, toRecords), dtypes, readCsv(body, dtypes, toColumns));
+}
+
+/** Converts rows read as text, the first of them on CSV line `line + 1`, to the column types. */
+type Convert<T> = (rows: Record<string, string>[], types: Record<string, ColumnType>, line: number) => T;
+
+function cellValue(types: Record<string, ColumnType>, name: string, text: string, line: number): unknown {
+  const type = types[name] ?? 'string';
+  try {
+    return text === '' ? null : type === 'string' ? text : parseText(type, text, name);
+  } catch (error) {
+    throw OmegaError.invalidInput(`CSV line ${line}: ${(error as Error).message}`);
   }
-  return new TableSource(chunks(), dtypes);
+}
+
+const toRecords: Convert<TableRecord[]> = (rows, types, line) =>
+  rows.map((row, index) => {
+    const record: TableRecord = {};
+    for (const [name, text] of Object.entries(row))
+      record[name] = cellValue(types, name, text, line + index + 1);
+    return record;
+  });
+
+/** As `toRecords`, a column at a time; a failing cell is the one `toRecords` fails on first (row, then column). */
+const toColumns: Convert<CsvColumns> = (rows, types, line) => {
+  const names = rows.length > 0 ? Object.keys(rows[0]) : [];
+  let failed: { row: number; name: string } | undefined;
+  const values = names.map((name) => {
+    const type = types[name] ?? 'string';
+    const column = new Array<unknown>(rows.length);
+    for (let row = 0; row < rows.length && (!failed || row < failed.row); row++) {
+      const text = rows[row][name];
+      if (text === '') column[row] = null;
+      else if (type === 'string') column[row] = text;
+      else {
+        try {
+          column[row] = parseText(type, text, name);
+        } catch {
+          failed = { row, name };
+        }
+      }
+    }
+    return column;
+  });
+  if (failed) cellValue(types, failed.name, rows[failed.row][failed.name], line + failed.row + 1);
+  return { rows: rows.length, names, values };
+};
+
+async function* readCsv<T>(
+  body: Readable,
+  dtypes: Record<string, ColumnType>,
+  convert: Convert<T>,
+): AsyncGenerator<T> {
+  const rowsOf = csvRows(body);
+  let types: Record<string, ColumnType> | undefined;
+  let pending: Record<string, string>[] = [];
+  let pendingChars = 0;
+  // Lines read, and lines converted (conversion waits for type inference and whole chunks).
+  let line = 1;
+  let convertedLine = 1;
+  const take = () => {
+    const converted = convert(pending, types as Record<string, ColumnType>, convertedLine);
+    convertedLine += pending.length;
+    pending = [];
+    pendingChars = 0;
+    return converted;
+  };
+  try {
+    for await (const row of rowsOf) {
+      line++;
+      for (const [name, text] of Object.entries(row)) {
+        if (text.length > MAX_CELL_CHARS) throw cellTooLong(name, text.length, `CSV line ${line}`);
+        pendingChars += text.length;
+      }
+      pending.push(row);
+      const full = pendingChars >= MAX_PENDING_CHARS;
+      if (!types && (full || pending.length >= INFER_ROWS)) types = inferTypes(pending, dtypes);
+      if (types && (full || pending.length >= WRITE_CHUNK_ROWS)) yield take();
+    }
+  } catch (error) {
+    if (error instanceof OmegaError) throw error;
+    const { code, column } = error as { code?: string; column?: unknown };
+    if (code === 'CSV_MAX_RECORD_SIZE') {
+      throw OmegaError.invalidInput(
+        `CSV line ${line + 1}${column === undefined ? '' : ` (column ${JSON.stringify(column)})`} is longer than ${MAX_CSV_LINE_CHARS} characters`,
+      );
+    }
+    throw OmegaError.invalidInput(`CSV could not be parsed: ${(error as Error).message}`);
+  }
+  if (!types) types = inferTypes(pending, dtypes);
+  if (pending.length > 0) yield take();
 }
 
 const PARSE_OPTIONS = {

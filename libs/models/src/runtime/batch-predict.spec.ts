@@ -1,5 +1,16 @@
+import { writeArrow } from '@omega/datasets';
+import { PassThrough } from 'node:stream';
 import type { DenseFeatures, FeatureMatrix } from '../engine/model-engine';
-import { batchRowsOf, FeatureBatch, matrixBatches, predictBatches, recordBatches } from './batch-predict';
+import {
+  batchRowsOf,
+  FeatureBatch,
+  matrixBatches,
+  Prediction,
+  PredictedBatch,
+  predictBatches,
+  PredictionReader,
+  recordBatches,
+} from './batch-predict';
 import { denseRows, predictDense, rowRanges } from './batch-predict-columns';
 
 async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
@@ -88,5 +99,56 @@ describe('batch predictions of a stored table', () => {
     await expect(predictDense(rows, batch, {})).resolves.toEqual([2, 4]);
     const dense = { ...rows, predictDense: async (x: DenseFeatures) => [x.rowCount, x.width] };
     await expect(predictDense(dense, batch, {})).resolves.toEqual([2, 2]);
+  });
+});
+
+describe('predictions as an Arrow answer', () => {
+  async function* predicted(batches: Prediction[][]): AsyncGenerator<PredictedBatch> {
+    let first = 0;
+    for (const predictions of batches) {
+      yield { first, predictions };
+      first += predictions.length;
+    }
+  }
+
+  async function arrowBytes(reader: PredictionReader, columnar: boolean): Promise<Buffer> {
+    const out = new PassThrough();
+    const parts: Buffer[] = [];
+    out.on('data', (part: Buffer) => parts.push(part));
+    // Without `columnChunks` the writer reads a record per row: the answer before columns were fed to it.
+    const view = columnar ? reader : { columns: reader.columns, chunks: () => reader.chunks() };
+    await writeArrow(view, {}, out);
+    return Buffer.concat(parts);
+  }
+
+  it.each([
+    [
+      'numbers',
+      [
+        [0, 1, 2.5],
+        [NaN, 7],
+      ],
+    ],
+    ['labels', [['a', 'b'], ['c']]],
+    ['vectors, one short', [[[0.1, 0.9], [0.7]], [[1, 0]]]],
+    ['numbers with a null', [[1, null as unknown as number], [2]]],
+  ])('answers %s byte for byte as the records did', async (_what, batches) => {
+    const records = await arrowBytes(await PredictionReader.open(predicted(batches)), false);
+    const columns = await arrowBytes(await PredictionReader.open(predicted(batches)), true);
+    expect(records.length).toBeGreaterThan(0);
+    expect(columns.equals(records)).toBe(true);
+  });
+
+  it('packs a column of numbers alone, and gives any other as values', async () => {
+    const reader = await PredictionReader.open(
+      predicted([
+        [1, 2],
+        ['x' as unknown as number, 3],
+      ]),
+    );
+    const chunks = [];
+    for await (const chunk of reader.columnChunks()) chunks.push(chunk);
+    expect(chunks[0].columns[0]).toEqual({ values: Float64Array.of(1, 2), nullCount: 0 });
+    expect(chunks[1].columns[0]).toEqual(['x', 3]);
   });
 });

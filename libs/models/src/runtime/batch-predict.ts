@@ -1,13 +1,29 @@
 import { OmegaError, OmegaStores, TenantContext } from '@omega/core';
 import {
+  ArrowTableSource,
+  ColumnChunk,
   ColumnSchema,
+  ColumnType,
   DatasetCache,
+  isPackedColumn,
+  PackedColumn,
   RECORD_ROW_ID,
   TABLE_PARQUET_KIND,
   TableReader,
   TableRecord,
-  TableSource,
+  typeOfValue,
 } from '@omega/datasets';
+import {
+  DataType,
+  Field,
+  Float64,
+  makeData,
+  RecordBatch,
+  Schema,
+  Struct,
+  Utf8,
+  vectorFromArray,
+} from 'apache-arrow';
 import type { FeatureMatrix } from '../engine/model-engine';
 
 /** Rows per model call when the caller does not say (`?batch=`): large enough for throughput. */
@@ -157,6 +173,38 @@ function predictionColumns(sample: Prediction): ColumnSchema[] {
   return [{ name: 'prediction', type: typeof sample === 'string' ? 'string' : 'number' } as ColumnSchema];
 }
 
+/** The value of prediction column `j` in one row, as a record of the row holds it. */
+function predictionValue(value: Prediction, j: number): unknown {
+  if (Array.isArray(value)) return value[j] ?? null;
+  return j === 0 ? value : undefined;
+}
+
+/**
+ * Prediction column `j` of a batch: packed into a Float64Array when it is a number column of numbers
+ * alone (the common case: no JavaScript value per cell on the way out), else its values as records hold
+ * them.
+ */
+function predictionColumn(
+  predictions: readonly Prediction[],
+  column: ColumnSchema,
+  j: number,
+): unknown[] | PackedColumn {
+  const rows = predictions.length;
+  if (column.type === 'number') {
+    const values = new Float64Array(rows);
+    let row = 0;
+    for (; row < rows; row++) {
+      const value = predictionValue(predictions[row], j);
+      if (typeof value !== 'number') break;
+      values[row] = value;
+    }
+    if (row === rows) return { values, nullCount: 0 };
+  }
+  const values = new Array<unknown>(rows);
+  for (let row = 0; row < rows; row++) values[row] = predictionValue(predictions[row], j);
+  return values;
+}
+
 function predictionRecords(batch: PredictedBatch, names: readonly string[]): TableRecord[] {
   return batch.predictions.map((value, index) => {
     const record: TableRecord = {};
@@ -195,9 +243,19 @@ export class PredictionReader implements TableReader {
     for await (const batch of this.predicted()) yield batch.predictions;
   }
 
+  /** A record per row: for the writers that take nothing else (CSV, JSON records and dict, Parquet). */
   async *chunks(): AsyncGenerator<TableRecord[]> {
     const names = this.columns.map((column) => column.name);
     for await (const batch of this.predicted()) yield predictionRecords(batch, names);
+  }
+
+  /** The same rows as `chunks`, a column per prediction column and a chunk per batch (Arrow answers). */
+  async *columnChunks(): AsyncGenerator<ColumnChunk> {
+    for await (const { predictions } of this.predicted())
+      yield {
+        rows: predictions.length,
+        columns: this.columns.map((column, j) => predictionColumn(predictions, column, j)),
+      };
   }
 
   private async *predicted(): AsyncGenerator<PredictedBatch> {
@@ -212,9 +270,56 @@ export class PredictionReader implements TableReader {
 }
 
 /**
- * Writes predictions into the dataset `name` as a columnar table, parts written as batches arrive. The
- * store writes beside the previous version and swaps only when every part is stored: a failing batch
- * leaves no dataset (or the previous one) and removes the parts it wrote.
+ * Predictions as Arrow record batches, one per predicted batch, for the columnar table's writer, which
+ * takes them a column at a time: no record per row. Columns keep the types of `columns` (declared to the
+ * store as well); a value a column cannot take is refused as the record path refuses it.
+ */
+class PredictionBatches extends ArrowTableSource {
+  constructor(
+    predictions: PredictionReader,
+    override readonly dtypes: Record<string, ColumnType>,
+  ) {
+    super(arrowPredictions(predictions));
+  }
+}
+
+async function* arrowPredictions(predictions: PredictionReader): AsyncGenerator<RecordBatch> {
+  const types = predictions.columns.map((column) => (column.type === 'number' ? new Float64() : new Utf8()));
+  const schema = new Schema(predictions.columns.map((column, j) => new Field(column.name, types[j], true)));
+  let first = 0;
+  for await (const chunk of predictions.columnChunks()) {
+    const children = chunk.columns.map((values, j) => {
+      if (isPackedColumn(values))
+        return makeData({
+          type: types[j] as Float64,
+          length: chunk.rows,
+          data: values.values as Float64Array,
+        });
+      return vectorFromArray(checkedValues(values, predictions.columns[j], first), types[j] as DataType)
+        .data[0];
+    });
+    const data = makeData({ type: new Struct(schema.fields), length: chunk.rows, nullCount: 0, children });
+    yield new RecordBatch(schema, data);
+    first += chunk.rows;
+  }
+}
+
+/** Values of a column that is not all numbers: nulls, and values of the column's type, or a 400. */
+function checkedValues(values: unknown[], column: ColumnSchema, first: number): unknown[] {
+  return values.map((value, row) => {
+    const type = typeOfValue(value);
+    if (type === 'null') return null;
+    if (type === column.type || (column.type === 'number' && type === 'integer')) return value;
+    throw OmegaError.invalidInput(
+      `column ${JSON.stringify(column.name)} row ${first + row}: expected ${column.type}, got ${type ?? typeof value}`,
+    );
+  });
+}
+
+/**
+ * Writes predictions into the dataset `name` as a columnar table, parts written as batches arrive, a
+ * column at a time. The store writes beside the previous version and swaps only when every part is
+ * stored: a failing batch leaves no dataset (or the previous one) and removes the parts it wrote.
  */
 export async function storePredictions(
   stores: OmegaStores,
@@ -225,7 +330,7 @@ export async function storePredictions(
   predictions: PredictionReader,
 ): Promise<BatchPredictSummary> {
   const types = Object.fromEntries(predictions.columns.map((column) => [column.name, column.type]));
-  await stores.datasets.put(ctx, name, new TableSource(predictions.chunks(), types), {
+  await stores.datasets.put(ctx, name, new PredictionBatches(predictions, types), {
     kind: TABLE_PARQUET_KIND,
   });
   await cache.changed(ctx, name);

@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { OmegaError, OmegaErrorCode } from '@omega/core';
-import type { ConfirmChannel, ConsumeMessage } from 'amqplib';
+import type { Channel, ConfirmChannel, ConsumeMessage } from 'amqplib';
 import type { ChannelWrapper } from 'amqp-connection-manager';
 import { TASK_PATTERN, TaskMessage, TaskNotice } from '../task/task';
 import { BrokerConnection } from './broker-connection';
@@ -26,14 +26,19 @@ export const RESENT_HEADER = 'x-omega-resent';
 const RESEND_PAUSE_MS = 250;
 
 /**
- * The submitting side of the broker: publishes tasks on a confirm channel (a publish resolves only once
- * RabbitMQ has taken responsibility for it), asynchronous ones as persistent messages, and listens on a
- * private reply queue for completion notices. amqp-connection-manager reconnects after a broker restart
- * and resends what was not confirmed; task ids make such a resend harmless.
+ * The submitting side of the broker: publishes asynchronous tasks as persistent messages on a confirm
+ * channel (a publish resolves only once RabbitMQ has taken responsibility for it), synchronous calls as
+ * transient messages on a plain channel (see `publish`), and listens on a private reply queue for
+ * completion notices. amqp-connection-manager reconnects after a broker restart and resends what was not
+ * confirmed; task ids make such a resend harmless.
  */
 export class TaskPublisher {
   private readonly logger = new Logger(TaskPublisher.name);
   private readonly channel: ChannelWrapper;
+  /** Synchronous calls go out on this one: no confirms, nothing queued in amqp-connection-manager. */
+  private readonly calls: ChannelWrapper;
+  /** The plain channel while it is open. */
+  private callChannel?: Channel;
   private readonly declared = new Set<string>();
   private replyQueue?: string;
 
@@ -59,8 +64,21 @@ export class TaskPublisher {
         this.replyQueue = queue;
       },
     });
+    this.calls = connection.channel({
+      name: 'task-publisher-calls',
+      confirm: false,
+      setup: async (channel: Channel) => {
+        this.callChannel = channel;
+        channel.once('close', () => {
+          if (this.callChannel === channel) this.callChannel = undefined;
+        });
+      },
+    });
     // Until the setup ran again, calls take the durable path (no queue to answer them on).
-    connection.onLost(() => (this.replyQueue = undefined));
+    connection.onLost(() => {
+      this.replyQueue = undefined;
+      this.callChannel = undefined;
+    });
   }
 
   /** The queue completion notices come back on, once connected. */
@@ -79,15 +97,30 @@ export class TaskPublisher {
    */
   async publish(task: TaskMessage): Promise<void> {
     const queue = taskQueueName(this.queuePrefix, task.label);
-    const deadline = Date.now() + PUBLISH_TIMEOUT_MS;
     const content = Buffer.from(JSON.stringify({ pattern: TASK_PATTERN, data: task }));
-    // A synchronous call (its record deferred until after the answer) is sent transient: its guarantee
-    // is at most once per request, and its caller waits on this process's reply queue, which a broker
-    // restart deletes. A restart may lose such a call; its caller then gets 504 after its timeout, never
-    // a second or wrong answer. The confirm still says the broker took it (in memory, not on disk), which
-    // spares a disk write and its fsync before the confirm of every predict. Asynchronous tasks stay
-    // persistent: they must survive a broker restart.
+    // A synchronous call (its record deferred until after the answer) is sent transient and unconfirmed,
+    // straight onto the plain channel: its guarantee is at most once per request, and its caller waits on
+    // this process's reply queue, which a broker restart deletes. A restart may lose such a call (a
+    // transient message dies with the broker), and so may a connection that drops while the message is
+    // still on its way; the caller then gets 504 after its timeout, never a second or wrong answer. A
+    // confirm would cost a frame each way and a wait on every predict, for the rare publish cut off
+    // mid-way. Asynchronous tasks stay persistent and confirmed: they must survive a broker restart. A
+    // label's first call takes the confirmed path, which declares the label's queue.
     const persistent = task.trace.deferredRecord !== true;
+    if (!persistent && this.callChannel && this.declared.has(task.label)) {
+      try {
+        this.callChannel.sendToQueue(queue, content, {
+          persistent: false,
+          contentType: 'application/json',
+          messageId: task.id,
+        });
+        return;
+      } catch {
+        // The channel closed under us (nothing was written): the confirmed path below waits for it.
+        this.callChannel = undefined;
+      }
+    }
+    const deadline = Date.now() + PUBLISH_TIMEOUT_MS;
     for (let resent = false; ; resent = true) {
       try {
         await this.declare(task.label);
@@ -140,6 +173,8 @@ export class TaskPublisher {
   }
 
   async close(): Promise<void> {
+    this.callChannel = undefined;
+    await this.calls.close().catch(() => undefined);
     await this.channel.close().catch(() => undefined);
   }
 

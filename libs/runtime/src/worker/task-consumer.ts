@@ -101,7 +101,9 @@ export class TaskConsumer implements OnApplicationBootstrap, OnModuleDestroy {
     const run = this.executor.execute(delivery.data, this.workerId, { redelivered });
     if (taskId) {
       this.running.set(taskId, run);
-      this.heartbeat.soon();
+      // The listing shows an asynchronous task running (its status, a redelivery's wait); a synchronous
+      // call has no record to show it in, and a redelivery of one is never run again: no report for it.
+      if (!isSynchronousCall(delivery.data)) this.heartbeat.soon();
       const forget = () => {
         if (this.running.get(taskId) === run) this.running.delete(taskId);
       };
@@ -163,4 +165,10 @@ export class TaskConsumer implements OnApplicationBootstrap, OnModuleDestroy {
     if (disposition.settle === 'ack') delivery.ack();
     else delivery.nack(false);
   }
+}
+
+/** A synchronous call's task: answered on its caller's reply queue, recorded only afterwards. */
+function isSynchronousCall(data: unknown): boolean {
+  const trace = (data as { trace?: { deferredRecord?: unknown } } | undefined)?.trace;
+  return trace?.deferredRecord === true;
 }

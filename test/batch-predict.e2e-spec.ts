@@ -170,7 +170,10 @@ describe.each([
       columns: ['prediction'],
     });
     const { body: meta } = await app.api.get('/api/v1/dataset/wine_pred/metadata').expect(200);
-    expect(meta).toMatchObject({ kind: 'table.parquet', kindMeta: { rows: ROWS } });
+    expect(meta).toMatchObject({
+      kind: 'table.parquet',
+      kindMeta: { rows: ROWS, columns: [expect.objectContaining({ name: 'prediction', type: 'number' })] },
+    });
     const res = await app.api
       .get('/api/v1/dataset/wine_pred')
       .set('Accept', ARROW)

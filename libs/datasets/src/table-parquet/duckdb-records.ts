@@ -1,4 +1,4 @@
-import type { DuckDBDataChunk, DuckDBResult } from '@duckdb/node-api';
+import { type DuckDBDataChunk, type DuckDBResult, DuckDBTypeId, type DuckDBVector } from '@duckdb/node-api';
 import { type ColumnChunk, type PackedColumn, RECORD_ROW_ID } from '../table-rows/table-reader';
 import type { TableRecord } from '../table-rows/table-source';
 
@@ -18,14 +18,16 @@ export async function* duckdbRecords(
   for (;;) {
     const chunk = await result.fetchChunk();
     if (!chunk || chunk.rowCount === 0) break;
-    const columns = chunk.getColumns();
+    const columns = Array.from({ length: names.length + first }, (_unused, index) =>
+      cellReader(chunk, index),
+    );
     for (let row = 0; row < chunk.rowCount; row++) {
       const record: TableRecord = {};
       for (let index = 0; index < names.length; index++) {
-        const value = columns[index + first][row] as unknown;
+        const value = columns[index + first](row);
         record[names[index]] = value === null ? null : dated[index] ? new Date(value as number) : value;
       }
-      if (options.rowIds) (record as Record<symbol, unknown>)[RECORD_ROW_ID] = Number(columns[0][row]);
+      if (options.rowIds) (record as Record<symbol, unknown>)[RECORD_ROW_ID] = Number(columns[0](row));
       pending.push(record);
     }
     if (pending.length >= options.chunkRows) {
@@ -34,6 +36,22 @@ export async function* duckdbRecords(
     }
   }
   if (pending.length > 0) yield pending;
+}
+
+/**
+ * The cells of column `index` of a chunk, as DuckDB reads them (null, number, bigint, string, …): doubles and
+ * 64-bit integers straight from the vector's memory, other types through DuckDB's own reader.
+ */
+function cellReader(chunk: DuckDBDataChunk, index: number): (row: number) => unknown {
+  const raw =
+    rawVector(chunk.getColumnVector(index), 'double') ?? rawVector(chunk.getColumnVector(index), 'bigint');
+  if (!raw) {
+    const values = chunk.getColumnValues(index);
+    return (row) => values[row];
+  }
+  const { items, bits } = raw;
+  if (!bits) return (row) => items[row];
+  return (row) => (bits[row >> 3] & (1 << (row & 7)) ? items[row] : null);
 }
 
 /** How a column of a column read comes out of DuckDB: DOUBLE, BIGINT (integers, epoch-ms dates), or any. */
@@ -99,6 +117,25 @@ interface VectorInternals {
   validity?: { data?: BigUint64Array | null; offset?: number };
 }
 
+/**
+ * A flat DuckDB vector's values and validity bits (least significant bit first; none when every value is
+ * present), where it holds `Items`; undefined for any other vector.
+ */
+function rawVector(
+  vector: DuckDBVector,
+  kind: 'double' | 'bigint',
+): { items: Float64Array | BigInt64Array; bits?: Uint8Array } | undefined {
+  const { items, validity } = vector as unknown as VectorInternals;
+  // Only DOUBLE and BIGINT vectors: timestamps, for one, keep 64-bit integers too, which mean other values.
+  const [typeId, Expected] =
+    kind === 'double' ? [DuckDBTypeId.DOUBLE, Float64Array] : [DuckDBTypeId.BIGINT, BigInt64Array];
+  if (vector.type.typeId !== typeId || !(items instanceof Expected)) return undefined;
+  if (!validity || (validity.offset ?? 0) !== 0) return undefined;
+  const words = validity.data;
+  if (!words) return { items };
+  return { items, bits: new Uint8Array(words.buffer, words.byteOffset, words.byteLength) };
+}
+
 class PackedBuilder implements ColumnBuilder {
   private readonly values: Float64Array | BigInt64Array;
   private readonly validity: Uint8Array;
@@ -115,19 +152,11 @@ class PackedBuilder implements ColumnBuilder {
   append(chunk: DuckDBDataChunk, index: number, at: number): void {
     const count = chunk.rowCount;
     const vector = chunk.getColumnVector(index);
-    const { items, validity } = vector as unknown as VectorInternals;
-    const Expected = this.kind === 'double' ? Float64Array : BigInt64Array;
-    if (items instanceof Expected && validity && (validity.offset ?? 0) === 0) {
-      (this.values as Float64Array).set(items as Float64Array, at);
-      const words = validity.data;
-      if (!words) setBits(this.validity, at, count);
-      else
-        this.nulls += copyBits(
-          this.validity,
-          at,
-          new Uint8Array(words.buffer, words.byteOffset, words.byteLength),
-          count,
-        );
+    const raw = rawVector(vector, this.kind);
+    if (raw) {
+      (this.values as Float64Array).set(raw.items as Float64Array, at);
+      if (!raw.bits) setBits(this.validity, at, count);
+      else this.nulls += copyBits(this.validity, at, raw.bits, count);
       return;
     }
     // Any other layout: value by value, through DuckDB's own reader.

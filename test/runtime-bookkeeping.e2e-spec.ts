@@ -3,6 +3,7 @@ import { RECORD_BATCH_WINDOW_MS, RuntimeClient } from '@omega/runtime';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { storedTasks } from './support/stored-tasks';
 import { startTestApp, TestApp } from './support/test-app';
 import { startWorker, WorkerProcess } from './support/worker-process';
 
@@ -54,7 +55,8 @@ describe.each([
   let worker: WorkerProcess | undefined;
   let client: RuntimeClient;
   const ctx = TenantContext.of('default');
-  const tasks = () => app.databases.db(ctx).collection<TaskDocument>('omega_tasks');
+  const records = storedTasks<TaskDocument>(() => app.databases.db(ctx));
+  const tasks = () => records;
 
   beforeAll(() => {
     ({ app, worker } = started);
@@ -114,7 +116,7 @@ describe.each([
       async () => (await tasks().countDocuments({ 'argsSummary.kwargs.marker': marker })) === 41,
       '41 records',
     );
-    const documents = await tasks().find({ 'argsSummary.kwargs.marker': marker }).toArray();
+    const documents = await tasks().find({ 'argsSummary.kwargs.marker': marker });
     expect(
       documents
         .filter((doc) => doc.status === 'SUCCESS')

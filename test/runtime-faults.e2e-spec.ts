@@ -9,8 +9,8 @@ import {
   taskQueueName,
 } from '@omega/runtime';
 import { connect } from 'amqplib';
-import type { Collection } from 'mongodb';
 import { queueDepth } from './support/broker';
+import { StoredTasks, storedTasks } from './support/stored-tasks';
 import { startTestApp, TestApp } from './support/test-app';
 import { startWorker, WorkerProcess } from './support/worker-process';
 
@@ -23,7 +23,7 @@ import { startWorker, WorkerProcess } from './support/worker-process';
 const ROOT = join(__dirname, '..');
 const PING = 'runtime.ping';
 
-/** A task record as stored in the tenant's `omega_tasks` collection (see TaskRecordsRepository). */
+/** A task record as stored (`omega_tasks`, with its outcome laid over it: see support/stored-tasks). */
 interface TaskDocument {
   _id: string;
   status: 'PENDING' | 'STARTED' | 'SUCCESS' | 'FAILURE';
@@ -86,7 +86,7 @@ function countBy(documents: TaskDocument[]): Record<string, number> {
 describe('runtime faults: killed workers, a restarting broker, poison tasks', () => {
   let app: TestApp;
   let client: RuntimeClient;
-  let tasks: Collection<TaskDocument>;
+  let tasks: StoredTasks<TaskDocument>;
   let brokerUrl: string;
   let taskQueue: string;
   let deadQueue: string;
@@ -114,7 +114,7 @@ describe('runtime faults: killed workers, a restarting broker, poison tasks', ()
     return 'killed';
   };
 
-  const read = (ids: string[]): Promise<TaskDocument[]> => tasks.find({ _id: { $in: ids } }).toArray();
+  const read = (ids: string[]): Promise<TaskDocument[]> => tasks.find({ _id: { $in: ids } });
 
   /**
    * The tasks a worker's last heartbeat listed as running. A first delivery writes nothing until its
@@ -133,7 +133,7 @@ describe('runtime faults: killed workers, a restarting broker, poison tasks', ()
   beforeAll(async () => {
     app = await startTestApp({ broker: true });
     client = app.app.get(RuntimeClient);
-    tasks = app.databases.db(ctx).collection<TaskDocument>('omega_tasks');
+    tasks = storedTasks<TaskDocument>(() => app.databases.db(ctx));
     brokerUrl = app.config.brokerUrl as string;
     taskQueue = taskQueueName(app.config.mongoDbPrefix, 'default');
     deadQueue = deadLetterQueueName(app.config.mongoDbPrefix);
@@ -245,10 +245,10 @@ describe('runtime faults: killed workers, a restarting broker, poison tasks', ()
     expect((await records.claim(ctx, late, first.id, { maxAttempts: 3, takeOver: true })).kind).toBe(
       'finished',
     );
-    expect(await records.finish(ctx, late.id, { status: 'SUCCESS', result: { late: true } })).toBe(false);
-    expect(
-      await records.finish(ctx, late.id, { status: 'FAILURE', error: { code: 'X', message: 'x' } }),
-    ).toBe(false);
+    expect(await records.finish(ctx, late, { status: 'SUCCESS', result: { late: true } })).toBe(false);
+    expect(await records.finish(ctx, late, { status: 'FAILURE', error: { code: 'X', message: 'x' } })).toBe(
+      false,
+    );
     expect(await tasks.findOne({ _id: late.id })).toMatchObject({
       status: 'SUCCESS',
       attempts: settled.attempts,
@@ -259,9 +259,7 @@ describe('runtime faults: killed workers, a restarting broker, poison tasks', ()
   });
 
   it('loses no accepted task when RabbitMQ restarts during a stream of submissions', async () => {
-    const earlier = new Set(
-      (await tasks.find({}, { projection: { _id: 1 } }).toArray()).map((doc) => doc._id),
-    );
+    const earlier = new Set((await tasks.find({})).map((doc) => doc._id));
     const deadBefore = await queueDepth(brokerUrl, deadQueue);
     // One task at a time, slower than they arrive: a backlog waits in the queue across the restart.
     const worker = await spawnWorker({ concurrency: 1 });
@@ -332,7 +330,7 @@ describe('runtime faults: killed workers, a restarting broker, poison tasks', ()
       }
       // No record besides those of this stream's submissions: a publish cut off by the restart is sent
       // again with the same id until the broker confirms it, so nothing is both refused and run.
-      const strays = await tasks.find({ _id: { $nin: [...earlier, ...ids] } }).toArray();
+      const strays = await tasks.find({ _id: { $nin: [...earlier, ...ids] } });
       expect(strays.map((doc) => doc.argsSummary?.kwargs?.n)).toEqual([]);
       expect(worker.output()).toContain('Broker connection lost');
       await waitFor(

@@ -88,8 +88,8 @@ interface Runner {
   stop(): Promise<void>;
 }
 
-/** What a run itself writes in its own tenant: its task record and its run token. */
-const RUN_BOOKKEEPING = new Set(['omega_tasks', 'omega_run_tokens']);
+/** What a run itself writes in its own tenant: its task record, its outcome and its run token. */
+const RUN_BOOKKEEPING = new Set(['omega_tasks', 'omega_task_outcomes', 'omega_run_tokens']);
 
 /** Databases of this test's prefix, each with its collections and their counts (not a run's bookkeeping). */
 async function databaseSnapshot(app: TestApp): Promise<Record<string, Record<string, number>>> {

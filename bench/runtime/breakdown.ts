@@ -85,9 +85,9 @@ export async function databaseSteps(
     starts[index] = outcome.record.started;
   });
   const finish = await step(async (index) => {
-    const { id } = tasks[index];
-    const counted = await records.finish(ctx, id, { status: 'SUCCESS', result: [1] }, starts[index]);
-    if (!counted) throw new Error(`finish of ${id} did not count`);
+    const task = tasks[index];
+    const counted = await records.finish(ctx, task, { status: 'SUCCESS', result: [1] }, starts[index]);
+    if (!counted) throw new Error(`finish of ${task.id} did not count`);
   });
   return { metadataRead, pendingInsert, claim, finish };
 }

@@ -84,7 +84,7 @@ export class TaskExecutor {
     }
 
     const outcome = await this.run(ctx, task);
-    const recorded = await this.records.finish(ctx, task.id, outcome, claim.record.started);
+    const recorded = await this.records.finish(ctx, task, outcome, claim.record.started);
     return recorded ? this.answer(task, outcome) : this.settled(ctx, task);
   }
 

@@ -1,11 +1,20 @@
 import { BeforeApplicationShutdown, Injectable } from '@nestjs/common';
 import { TenantContext, TenantDatabases } from '@omega/core';
-import type { Collection, Filter } from 'mongodb';
+import type { Collection, Filter, OptionalUnlessRequiredId } from 'mongodb';
 import { summariseArgs } from './args-summary';
 import { isFinished, TaskError, TaskMessage, TaskRecord, TaskStatus } from './task';
 import { WriteBatch } from './write-batch';
 
 const COLLECTION = 'omega_tasks';
+/**
+ * Outcomes of asynchronous tasks, one document per task keyed by its id, beside its record in
+ * COLLECTION. An outcome is inserted, never applied as an update: FerretDB 1.x updates a document by
+ * reading and rewriting it one at a time (about 100 a second, slower as the collection grows, and a
+ * `bulkWrite` of 50 or more updates exhausts its PostgreSQL pool and stops it answering), while an
+ * `insertMany` stores thousands a second. The unique `_id` is what makes an outcome count once: the
+ * first insert wins, any later one fails on the key.
+ */
+const OUTCOMES = 'omega_task_outcomes';
 /**
  * An asynchronous task's two writes (its PENDING record at submit, its outcome on the worker) wait at most
  * this long for others to share their round trip…
@@ -21,6 +30,25 @@ interface TaskDocument extends Omit<TaskRecord, 'id' | 'result'> {
    * that MongoDB-wire servers such as FerretDB do not all store as documents.
    */
   resultJson?: string;
+}
+
+/**
+ * An asynchronous task's outcome. It repeats what the record says of the task (so listings filtered by
+ * status find and order outcomes on their own) and notes the record's status it settled (`settled`), so
+ * a count of unfinished tasks can leave the settled ones out. Fields of the run it does not name (a
+ * redelivery's worker, start and attempts are on the record, written by its claim) come from the record.
+ */
+interface OutcomeDocument extends Described {
+  _id: string;
+  settled: 'PENDING' | 'STARTED';
+  status: 'SUCCESS' | 'FAILURE';
+  finished: Date;
+  durationMs?: number;
+  attempts?: number;
+  worker?: string;
+  started?: Date;
+  resultJson?: string;
+  error?: TaskError;
 }
 
 /** What a record says of its task, whatever its status. */
@@ -65,8 +93,11 @@ export type ClaimOutcome =
   | { kind: 'running'; record: TaskRecord };
 
 /**
- * Task records in the tenant's database. Every write is conditional on the status, so concurrent
- * deliveries of one task (a redelivery racing a slow worker) record exactly one outcome.
+ * Task records in the tenant's database. A synchronous call's record is written whole, after its answer.
+ * An asynchronous task has a record from submission (PENDING; STARTED once a redelivery claims it) and its
+ * outcome in a document of its own (see OUTCOMES): reads put the two together. Every outcome is an insert
+ * keyed by the task, so concurrent deliveries of one task (a redelivery racing a slow worker) record
+ * exactly one.
  */
 @Injectable()
 export class TaskRecordsRepository implements BeforeApplicationShutdown {
@@ -80,7 +111,7 @@ export class TaskRecordsRepository implements BeforeApplicationShutdown {
   private readonly outcomes = new WriteBatch<TenantContext, FinishedRecord, boolean>({
     windowMs: ASYNC_RECORD_WINDOW_MS,
     maxSize: ASYNC_RECORD_BATCH_SIZE,
-    write: (ctx, records) => this.writeFirstOutcomes(ctx, records),
+    write: (ctx, records) => this.insertFirstOutcomes(ctx, records),
   });
 
   constructor(private readonly databases: TenantDatabases) {}
@@ -106,7 +137,7 @@ export class TaskRecordsRepository implements BeforeApplicationShutdown {
       status: 'PENDING',
       attempts: 0,
     }));
-    await this.insertAll(ctx, documents);
+    await insertSkippingDuplicates(this.collection(ctx), documents);
     return [];
   }
 
@@ -118,26 +149,13 @@ export class TaskRecordsRepository implements BeforeApplicationShutdown {
     const documents: TaskDocument[] = records.map((record) => ({
       _id: record.task.id,
       ...this.describe(record.task),
-      ...this.outcomeFields(record),
+      ...this.firstRunFields(record),
     }));
-    await this.insertAll(ctx, documents);
-  }
-
-  /** Inserts in one round trip; documents already there are skipped, the others still inserted. */
-  private async insertAll(ctx: TenantContext, documents: TaskDocument[]): Promise<void> {
-    try {
-      await this.collection(ctx).insertMany(documents, { ordered: false });
-    } catch (error) {
-      if (!isOnlyDuplicates(error)) throw error;
-    }
+    await insertSkippingDuplicates(this.collection(ctx), documents);
   }
 
   /** A first run's outcome as stored: who ran it and when, counted as attempt 1. */
-  private outcomeFields({
-    worker,
-    started,
-    outcome,
-  }: FinishedRecord): Omit<TaskDocument, '_id' | keyof Described> {
+  private firstRunFields({ worker, started, outcome }: FinishedRecord) {
     return {
       status: outcome.status,
       attempts: 1,
@@ -145,9 +163,7 @@ export class TaskRecordsRepository implements BeforeApplicationShutdown {
       started,
       finished: outcome.finished,
       durationMs: outcome.finished.getTime() - started.getTime(),
-      ...(outcome.status === 'SUCCESS'
-        ? { resultJson: JSON.stringify(outcome.result ?? null) }
-        : { error: outcome.error }),
+      ...outcomeResult(outcome),
     };
   }
 
@@ -173,7 +189,11 @@ export class TaskRecordsRepository implements BeforeApplicationShutdown {
     // Two tries: the record can change between the read and the conditional write (another delivery, or
     // FerretDB's upsert being a find then an insert); the second try decides on what is there then.
     for (let attempt = 0; attempt < 2; attempt++) {
-      const existing = await collection.findOne({ _id: task.id });
+      const [existing, outcome] = await Promise.all([
+        collection.findOne({ _id: task.id }),
+        this.outcomeCollection(ctx).findOne({ _id: task.id }),
+      ]);
+      if (outcome) return { kind: 'finished', record: withOutcome(existing, outcome) };
       if (existing && isFinished(existing.status)) return { kind: 'finished', record: toRecord(existing) };
       if (existing?.status === 'STARTED' && !options.takeOver) {
         return { kind: 'running', record: toRecord(existing) };
@@ -204,10 +224,9 @@ export class TaskRecordsRepository implements BeforeApplicationShutdown {
   }
 
   /**
-   * The one write of a first delivery: its outcome, who ran it and when, counted as attempt 1, provided
-   * the record is still PENDING (a redelivery that took the task over, or finished it, wins). Creates the
-   * record if it is missing. Resolves once stored (concurrent outcomes share one `bulkWrite` per tenant
-   * database, see WriteBatch) and answers whether this outcome counted.
+   * The one write of a first delivery: its outcome, who ran it and when, counted as attempt 1, unless
+   * another delivery recorded one first. Resolves once stored (concurrent outcomes share one `insertMany`
+   * per tenant database, see WriteBatch) and answers whether this outcome counted.
    */
   finishFirst(
     ctx: TenantContext,
@@ -220,116 +239,96 @@ export class TaskRecordsRepository implements BeforeApplicationShutdown {
     return this.outcomes.add(this.databases.databaseName(ctx), ctx, record);
   }
 
-  /** One batch of first outcomes in one `bulkWrite`: answers, per record, whether it counted. */
-  private async writeFirstOutcomes(ctx: TenantContext, records: FinishedRecord[]): Promise<boolean[]> {
-    try {
-      const result = await this.collection(ctx).bulkWrite(
-        records.map((record) => ({ updateOne: this.firstOutcomeUpdate(record) })),
-        { ordered: false },
-      );
-      if (result.modifiedCount + result.upsertedCount === records.length) return records.map(() => true);
-    } catch (error) {
-      if (!isOnlyDuplicates(error)) throw error;
-    }
-    // Some matched nothing or failed on an existing `_id` (another delivery settled them first). Which
-    // ones is not reliably reported (FerretDB numbers the operations of its errors and upserts its own
-    // way, and stops at the first error), so each is decided from its record: written by this batch
-    // (this run's worker and start), settled by another delivery, or still to write on its own.
-    const stored = await this.collection(ctx)
-      .find({ _id: { $in: records.map((record) => record.task.id) } })
-      .project<Pick<TaskDocument, '_id' | 'status' | 'worker' | 'started'>>({
-        status: 1,
-        worker: 1,
-        started: 1,
-      })
-      .toArray();
-    const byId = new Map(stored.map((document) => [document._id, document]));
+  /** One batch of first outcomes in one `insertMany`: answers, per record, whether it counted. */
+  private async insertFirstOutcomes(ctx: TenantContext, records: FinishedRecord[]): Promise<boolean[]> {
+    const documents: OutcomeDocument[] = records.map((record) => ({
+      _id: record.task.id,
+      ...this.describe(record.task),
+      settled: 'PENDING',
+      ...this.firstRunFields(record),
+    }));
+    const collection = this.outcomeCollection(ctx);
+    if (await insertSkippingDuplicates(collection, documents)) return records.map(() => true);
+    // Some were already there (another delivery settled them first). Which ones is not reliably reported
+    // (FerretDB numbers the documents of its errors its own way, and stops at the first error), so each
+    // is decided from what is stored: this run's outcome (its worker and start), another's, or none yet.
     return Promise.all(
-      records.map((record) => {
-        const document = byId.get(record.task.id);
-        if (document?.status === 'PENDING' || !document) return this.finishOne(ctx, record);
-        return (
-          document.status === record.outcome.status &&
-          document.worker === record.worker &&
-          document.started?.getTime() === record.started.getTime()
+      documents.map(async (document) => {
+        const stored = await collection.findOne(
+          { _id: document._id },
+          { projection: { worker: 1, started: 1 } },
         );
+        if (!stored) return insertOne(collection, document);
+        return stored.worker === document.worker && stored.started?.getTime() === document.started?.getTime();
       }),
     );
   }
 
-  /** One first outcome on its own; answers whether it counted. */
-  private async finishOne(ctx: TenantContext, record: FinishedRecord): Promise<boolean> {
-    for (let attempt = 0; attempt < 2; attempt++) {
-      try {
-        const { filter, update, upsert } = this.firstOutcomeUpdate(record);
-        const { modifiedCount, upsertedCount } = await this.collection(ctx).updateOne(filter, update, {
-          upsert,
-        });
-        return modifiedCount + upsertedCount === 1;
-      } catch (error) {
-        // The record exists and is no longer PENDING (the upsert's insert failed on `_id`), or FerretDB's
-        // find-then-insert raced the submitter's insert: the second try updates or finds it settled.
-        if (!isDuplicateKey(error)) throw error;
-      }
-    }
-    return false;
-  }
-
-  /** A first outcome's write: applies only while the record is PENDING, creates it if missing. */
-  private firstOutcomeUpdate(record: FinishedRecord) {
-    return {
-      filter: { _id: record.task.id, status: 'PENDING' } as Filter<TaskDocument>,
-      update: { $set: this.outcomeFields(record), $setOnInsert: this.describe(record.task) },
-      upsert: true,
-    };
-  }
-
-  /** Records the outcome unless another delivery already did; answers whether this one counted. */
+  /**
+   * Records the outcome of a claimed delivery unless another delivery already did; answers whether this
+   * one counted. Its worker, start and attempts are on the record, written by the claim.
+   */
   async finish(
     ctx: TenantContext,
-    id: string,
+    task: TaskMessage,
     outcome: { status: 'SUCCESS'; result: unknown } | { status: 'FAILURE'; error: TaskError },
     started?: Date,
   ): Promise<boolean> {
+    const existing = await this.collection(ctx).findOne({ _id: task.id }, { projection: { status: 1 } });
+    if (existing && isFinished(existing.status)) return false;
     const finished = new Date();
-    const set: Partial<TaskDocument> = { status: outcome.status, finished };
-    if (started) set.durationMs = finished.getTime() - started.getTime();
-    if (outcome.status === 'SUCCESS') set.resultJson = JSON.stringify(outcome.result ?? null);
-    else set.error = outcome.error;
-    const { modifiedCount } = await this.collection(ctx).updateOne(
-      { _id: id, status: { $in: ['PENDING', 'STARTED'] } },
-      { $set: set },
-    );
-    return modifiedCount === 1;
+    return insertOne(this.outcomeCollection(ctx), {
+      _id: task.id,
+      ...this.describe(task),
+      settled: existing?.status === 'STARTED' ? 'STARTED' : 'PENDING',
+      status: outcome.status,
+      finished,
+      ...(started ? { durationMs: finished.getTime() - started.getTime() } : {}),
+      ...outcomeResult(outcome),
+    });
   }
 
   /**
-   * A FAILURE for a task that never reached a handler (poison, undecodable); creates the record if need be,
-   * with no attempt made.
+   * A FAILURE for a task that never reached a handler (poison, undecodable, an interrupted synchronous
+   * call), unless the task is settled already; creates its record if need be, with no attempt made.
    */
   async failUnrun(ctx: TenantContext, task: TaskMessage, error: TaskError): Promise<void> {
-    await this.collection(ctx)
-      .updateOne(
-        { _id: task.id, status: { $in: ['PENDING', 'STARTED'] } },
-        {
-          $set: { status: 'FAILURE', finished: new Date(), error },
-          $setOnInsert: { ...this.describe(task), attempts: 0 },
-        },
-        { upsert: true },
-      )
-      .catch((err: unknown) => {
-        if (!isDuplicateKey(err)) throw err;
+    const existing = await this.collection(ctx).findOne({ _id: task.id }, { projection: { status: 1 } });
+    if (existing && isFinished(existing.status)) return;
+    if (!existing) {
+      await insertOne(this.collection(ctx), {
+        _id: task.id,
+        ...this.describe(task),
+        status: 'PENDING',
+        attempts: 0,
       });
+    }
+    await insertOne(this.outcomeCollection(ctx), {
+      _id: task.id,
+      ...this.describe(task),
+      settled: existing?.status === 'STARTED' ? 'STARTED' : 'PENDING',
+      status: 'FAILURE',
+      finished: new Date(),
+      error,
+    });
   }
 
   async find(ctx: TenantContext, id: string): Promise<TaskRecord | null> {
-    const document = await this.readableCollection(ctx).findOne({ _id: id });
+    const [document, outcome] = await Promise.all([
+      this.readableCollection(ctx).findOne({ _id: id }),
+      this.outcomeCollection(ctx).findOne({ _id: id }),
+    ]);
+    if (outcome) return withOutcome(document, outcome);
     return document ? toRecord(document) : null;
   }
 
+  /**
+   * A page of tasks, newest first. Unfiltered by status, the records are the list (every task has one)
+   * and each is shown with its outcome. Finished tasks are the finished records (synchronous calls) and
+   * the outcomes, merged; unfinished ones are the records that have no outcome yet.
+   */
   async list(ctx: TenantContext, query: TaskListQuery): Promise<{ items: TaskRecord[]; total: number }> {
     const filter: Filter<TaskDocument> = {};
-    if (query.status) filter.status = query.status;
     if (query.action) filter.action = query.action;
     if (query.object) filter.object = query.object;
     if (query.from || query.to)
@@ -337,27 +336,111 @@ export class TaskRecordsRepository implements BeforeApplicationShutdown {
         ...(query.from ? { $gte: query.from } : {}),
         ...(query.to ? { $lt: query.to } : {}),
       };
-    // Cursor paging: tasks older than the last one shown (ties on the same instant broken by id).
-    const page: Filter<TaskDocument> = query.before
-      ? {
+    const skip = query.skip ?? 0;
+    const limit = query.limit ?? 100;
+    if (query.status && isFinished(query.status)) {
+      const finished = { ...filter, status: query.status };
+      const [records, outcomes, recordCount, outcomeCount] = await Promise.all([
+        this.page(this.readableCollection(ctx), finished, query.before, skip + limit),
+        this.page(
+          this.outcomeCollection(ctx),
+          finished as Filter<OutcomeDocument>,
+          query.before,
+          skip + limit,
+        ),
+        this.readableCollection(ctx).countDocuments(finished),
+        this.outcomeCollection(ctx).countDocuments(finished as Filter<OutcomeDocument>),
+      ]);
+      const items = [...records.map(toRecord), ...outcomes.map((outcome) => withOutcome(null, outcome))]
+        .sort(newestFirst)
+        .slice(skip, skip + limit);
+      return { items, total: recordCount + outcomeCount };
+    }
+    if (query.status) {
+      const unfinished = { ...filter, status: query.status };
+      const settled = { ...filter, settled: query.status } as Filter<OutcomeDocument>;
+      const [items, recordCount, settledCount] = await Promise.all([
+        this.unsettledPage(ctx, unfinished, query.before, skip, limit),
+        this.readableCollection(ctx).countDocuments(unfinished),
+        this.outcomeCollection(ctx).countDocuments(settled),
+      ]);
+      return { items, total: Math.max(0, recordCount - settledCount) };
+    }
+    const [documents, total] = await Promise.all([
+      this.page(this.readableCollection(ctx), filter, query.before, limit, skip),
+      this.readableCollection(ctx).countDocuments(filter),
+    ]);
+    const outcomes = await this.outcomesOf(ctx, documents);
+    return {
+      items: documents.map((document) => {
+        const outcome = outcomes.get(document._id);
+        return outcome ? withOutcome(document, outcome) : toRecord(document);
+      }),
+      total,
+    };
+  }
+
+  /** Records of one unfinished status without an outcome, paged: settled ones are skipped as they come. */
+  private async unsettledPage(
+    ctx: TenantContext,
+    filter: Filter<TaskDocument>,
+    before: TaskListQuery['before'],
+    skip: number,
+    limit: number,
+  ): Promise<TaskRecord[]> {
+    const kept: TaskRecord[] = [];
+    let cursor = before;
+    let toSkip = skip;
+    for (;;) {
+      const documents = await this.page(this.readableCollection(ctx), filter, cursor, limit);
+      const outcomes = await this.outcomesOf(ctx, documents);
+      for (const document of documents) {
+        if (outcomes.has(document._id)) continue;
+        if (toSkip > 0) toSkip--;
+        else kept.push(toRecord(document));
+        if (kept.length === limit) return kept;
+      }
+      if (documents.length < limit) return kept;
+      const last = documents[documents.length - 1];
+      cursor = { submitted: last.submitted, id: last._id };
+    }
+  }
+
+  /** Up to `limit` documents newest first, after the cursor `before` (ties broken by id), then `skip`. */
+  private page<D extends { _id: string; submitted: Date }>(
+    collection: Collection<D>,
+    filter: Filter<D>,
+    before: TaskListQuery['before'],
+    limit: number,
+    skip = 0,
+  ): Promise<D[]> {
+    const page = before
+      ? ({
           ...filter,
           $or: [
-            { submitted: { $lt: query.before.submitted } },
-            { submitted: query.before.submitted, _id: { $lt: query.before.id } },
+            { submitted: { $lt: before.submitted } },
+            { submitted: before.submitted, _id: { $lt: before.id } },
           ],
-        }
+        } as Filter<D>)
       : filter;
-    const collection = this.readableCollection(ctx);
-    const [documents, total] = await Promise.all([
-      collection
-        .find(page, { projection: { resultJson: 0 } })
-        .sort({ submitted: -1, _id: -1 })
-        .skip(query.skip ?? 0)
-        .limit(query.limit ?? 100)
-        .toArray(),
-      collection.countDocuments(filter),
-    ]);
-    return { items: documents.map(toRecord), total };
+    return collection
+      .find(page, { projection: { resultJson: 0 } })
+      .sort({ submitted: -1, _id: -1 })
+      .skip(skip)
+      .limit(limit)
+      .toArray() as Promise<D[]>;
+  }
+
+  /** The outcomes of a page of records, by task id. */
+  private async outcomesOf(
+    ctx: TenantContext,
+    documents: TaskDocument[],
+  ): Promise<Map<string, OutcomeDocument>> {
+    if (documents.length === 0) return new Map();
+    const outcomes = await this.outcomeCollection(ctx)
+      .find({ _id: { $in: documents.map((document) => document._id) } }, { projection: { resultJson: 0 } })
+      .toArray();
+    return new Map(outcomes.map((outcome) => [outcome._id, outcome]));
   }
 
   private describe(task: TaskMessage): Described {
@@ -376,16 +459,32 @@ export class TaskRecordsRepository implements BeforeApplicationShutdown {
     return this.databases.db(ctx).collection<TaskDocument>(COLLECTION);
   }
 
+  private outcomeCollection(ctx: TenantContext): Collection<OutcomeDocument> {
+    return this.databases.db(ctx).collection<OutcomeDocument>(OUTCOMES);
+  }
+
   private collection(ctx: TenantContext): Collection<TaskDocument> {
     const collection = this.readableCollection(ctx);
     const database = this.databases.databaseName(ctx);
     if (!this.indexed.has(database)) {
       this.indexed.add(database);
-      // Listing shows the newest first; the index is created once per process and tenant, in the background.
+      // Listing shows the newest first; the indexes are created once per process and tenant, in the
+      // background.
       void collection.createIndex({ submitted: -1 }).catch(() => undefined);
+      void this.outcomeCollection(ctx)
+        .createIndex({ submitted: -1 })
+        .catch(() => undefined);
     }
     return collection;
   }
+}
+
+function outcomeResult(
+  outcome: { status: 'SUCCESS'; result: unknown } | { status: 'FAILURE'; error: TaskError },
+): { resultJson: string } | { error: TaskError } {
+  return outcome.status === 'SUCCESS'
+    ? { resultJson: JSON.stringify(outcome.result ?? null) }
+    : { error: outcome.error };
 }
 
 function toRecord({ _id, resultJson, ...rest }: TaskDocument): TaskRecord {
@@ -394,6 +493,49 @@ function toRecord({ _id, resultJson, ...rest }: TaskDocument): TaskRecord {
     ...rest,
     ...(resultJson !== undefined ? { result: JSON.parse(resultJson) as unknown } : {}),
   };
+}
+
+/** A record shown with its outcome: the outcome's fields win, the run's others come from the record. */
+function withOutcome(document: TaskDocument | null, outcome: OutcomeDocument): TaskRecord {
+  const { settled: _settled, ...fields } = outcome;
+  return toRecord({ attempts: 0, ...document, ...fields } as TaskDocument);
+}
+
+function newestFirst(a: TaskRecord, b: TaskRecord): number {
+  const bySubmitted = b.submitted.getTime() - a.submitted.getTime();
+  if (bySubmitted !== 0) return bySubmitted;
+  return a.id < b.id ? 1 : a.id > b.id ? -1 : 0;
+}
+
+/** Inserts one document; answers false when one with its `_id` is there already. */
+async function insertOne<D extends { _id: string }>(
+  collection: Collection<D>,
+  document: OptionalUnlessRequiredId<D>,
+): Promise<boolean> {
+  try {
+    await collection.insertOne(document);
+    return true;
+  } catch (error) {
+    if (isDuplicateKey(error)) return false;
+    throw error;
+  }
+}
+
+/**
+ * Inserts in one round trip; documents already there are skipped, the others still inserted. Answers
+ * whether every document was new.
+ */
+async function insertSkippingDuplicates<D extends { _id: string }>(
+  collection: Collection<D>,
+  documents: OptionalUnlessRequiredId<D>[],
+): Promise<boolean> {
+  try {
+    await collection.insertMany(documents, { ordered: false });
+    return true;
+  } catch (error) {
+    if (!isOnlyDuplicates(error)) throw error;
+    return false;
+  }
 }
 
 function isDuplicateKey(error: unknown): boolean {

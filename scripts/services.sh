@@ -356,12 +356,25 @@ stop_ferretdb() {
 
 start_ferretdb() {
   ferretdb_answers && return 0
-  # A recorded FerretDB that does not answer is stale: replace it.
+  # Our FerretDB still running but slow to answer (a loaded machine, a long statement) gets time before it
+  # is taken for stale: replacing it would cut every client's connection.
+  if ferretdb_pid >/dev/null; then
+    local deadline=$((SECONDS + 20))
+    while ((SECONDS < deadline)); do
+      ferretdb_answers && return 0
+      sleep 1
+    done
+    log "FerretDB (pid $(ferretdb_pid)) has not answered for 20s; replacing it"
+  fi
   stop_ferretdb
   local bin
   bin="$(ensure_ferretdb | tail -n 1)"
   mkdir -p "$SVC_DIR/ferretdb-state"
   log "starting FerretDB $FERRETDB_VERSION on PostgreSQL"
+  # The log is kept across starts (what a stopped FerretDB printed last explains why it stopped), one old
+  # file beside it past 10 MiB.
+  if [[ -f $FDB_LOG ]] && (($(stat -c %s "$FDB_LOG") > 10 * 1024 * 1024)); then mv -f "$FDB_LOG" "$FDB_LOG.1"; fi
+  echo "--- $(date -u +%FT%TZ) starting FerretDB" >>"$FDB_LOG"
   # setsid + nohup: keep running after this script (and a CI step) exits.
   # --state-dir: FerretDB otherwise writes state.json into the current directory.
   setsid nohup "$bin" \
@@ -372,7 +385,7 @@ start_ferretdb() {
     --telemetry=disable \
     --debug-addr=- \
     --log-level=warn \
-    >"$FDB_LOG" 2>&1 </dev/null &
+    >>"$FDB_LOG" 2>&1 </dev/null &
   echo $! >"$FDB_PID_FILE"
   wait_until FerretDB "$FDB_LOG" -- ferretdb_answers
   mark_started ferretdb

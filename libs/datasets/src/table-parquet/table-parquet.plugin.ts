@@ -92,7 +92,8 @@ export class TableParquetPlugin implements StoragePluginContract<ParquetTable> {
     const scratch: string[] = [];
     let open: OpenPart | undefined;
     let written = 0;
-    // One part upload in flight while the next one fills: DuckDB, Node and the database work side by side.
+    // One part written out by DuckDB and uploaded while the next one fills: DuckDB, Node and the database
+    // work side by side, and at most two parts are held at once.
     let uploading: Promise<unknown> = Promise.resolve();
     const close = async () => {
       if (!open || open.rows === 0) {
@@ -102,14 +103,15 @@ export class TableParquetPlugin implements StoragePluginContract<ParquetTable> {
       }
       const part = open;
       open = undefined;
-      const finished = await part.finish(this.engine);
-      scratch.push(finished.file);
       await uploading;
-      uploading = storePart(ctx, this.blobs, this.cache, finished).then((blob) => {
+      uploading = part.finish(this.engine).then(async (finished) => {
+        scratch.push(finished.file);
+        const blob = await storePart(ctx, this.blobs, this.cache, finished);
         parts.push(
           indexEntry(set, { ...finished, first: part.first, rows: part.rows, types: part.types }, blob),
         );
       });
+      // Marked handled now; the failure is still thrown where `uploading` is awaited.
       uploading.catch(() => undefined);
     };
     // Arrow and CSV bodies without declared types are written a column at a time; any other input a

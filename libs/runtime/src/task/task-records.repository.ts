@@ -16,11 +16,10 @@ const COLLECTION = 'omega_tasks';
  */
 const OUTCOMES = 'omega_task_outcomes';
 /**
- * An asynchronous task's two writes (its PENDING record at submit, its outcome on the worker) wait at most
- * this long for others to share their round trip…
+ * An asynchronous task's two writes (its PENDING record at submit, its outcome on the worker) share their
+ * round trip with those that arrive while the previous one is under way (see WriteBatch, adaptive), up
+ * to this many in one `insertMany`.
  */
-export const ASYNC_RECORD_WINDOW_MS = 3;
-/** …or until this many wait. */
 const ASYNC_RECORD_BATCH_SIZE = 100;
 
 interface TaskDocument extends Omit<TaskRecord, 'id' | 'result'> {
@@ -104,12 +103,10 @@ export class TaskRecordsRepository implements BeforeApplicationShutdown {
   private readonly indexed = new Set<string>();
 
   private readonly pending = new WriteBatch<TenantContext, TaskMessage>({
-    windowMs: ASYNC_RECORD_WINDOW_MS,
     maxSize: ASYNC_RECORD_BATCH_SIZE,
     write: (ctx, tasks) => this.insertPending(ctx, tasks),
   });
   private readonly outcomes = new WriteBatch<TenantContext, FinishedRecord, boolean>({
-    windowMs: ASYNC_RECORD_WINDOW_MS,
     maxSize: ASYNC_RECORD_BATCH_SIZE,
     write: (ctx, records) => this.insertFirstOutcomes(ctx, records),
   });

@@ -99,4 +99,72 @@ describe('WriteBatch', () => {
     await item;
     expect(written).toEqual([[1]]);
   });
+
+  describe('without a window (adaptive)', () => {
+    beforeEach(() => jest.useRealTimers());
+
+    /** A batch whose writes wait until released, so a test decides when each is done. */
+    function gated(maxSize = 100) {
+      const written: number[][] = [];
+      const releases: Array<() => void> = [];
+      const batch = new WriteBatch<string, number, number>({
+        maxSize,
+        write: async (_context, items) => {
+          written.push(items);
+          await new Promise<void>((resolve) => releases.push(resolve));
+          return items.map((item) => item * 2);
+        },
+      });
+      return { batch, written, releases };
+    }
+    const turn = () => new Promise((resolve) => setImmediate(resolve));
+
+    it('writes at once what arrives in one turn, and what arrives during a write right after it', async () => {
+      const { batch, written, releases } = gated();
+      const first = [batch.add('db', 'ctx', 1), batch.add('db', 'ctx', 2)];
+      await turn();
+      expect(written).toEqual([[1, 2]]);
+      // A write is under way: these wait for it, however many turns go by.
+      const next = [batch.add('db', 'ctx', 3), batch.add('db', 'ctx', 4)];
+      await turn();
+      await turn();
+      expect(written).toHaveLength(1);
+      releases[0]();
+      await expect(Promise.all(first)).resolves.toEqual([2, 4]);
+      await turn();
+      expect(written).toEqual([
+        [1, 2],
+        [3, 4],
+      ]);
+      releases[1]();
+      await expect(Promise.all(next)).resolves.toEqual([6, 8]);
+    });
+
+    it('writes a full group at once even while another write of it is under way', async () => {
+      const { batch, written, releases } = gated(2);
+      const first = batch.add('db', 'ctx', 1);
+      await turn();
+      const full = [batch.add('db', 'ctx', 2), batch.add('db', 'ctx', 3)];
+      expect(written).toEqual([[1], [2, 3]]);
+      releases.forEach((release) => release());
+      await expect(Promise.all([first, ...full])).resolves.toEqual([2, 4, 6]);
+    });
+
+    it('keeps groups apart: one tenant waiting on its write does not hold back another', async () => {
+      const { batch, written, releases } = gated();
+      void batch.add('a', 'tenant a', 1);
+      await turn();
+      void batch.add('a', 'tenant a', 2);
+      const other = batch.add('b', 'tenant b', 3);
+      await turn();
+      expect(written).toEqual([[1], [3]]);
+      releases[1]();
+      await expect(other).resolves.toBe(6);
+      releases[0]();
+      await turn();
+      expect(written).toEqual([[1], [3], [2]]);
+      releases[2]();
+      await batch.flush();
+    });
+  });
 });

@@ -1,7 +1,12 @@
 /** When a batch is written, and how. */
 export interface WriteBatchOptions<C, T, R> {
-  /** A batch is written at the latest this long after its first item… */
-  windowMs: number;
+  /**
+   * A batch is written at the latest this long after its first item… Without a window (adaptive): a
+   * group with no write under way is written at once (with whatever else arrived in the same turn of the
+   * event loop), and items that arrive during a write are written together as soon as it is done. So an
+   * idle caller never waits for a window, and batches grow with the load.
+   */
+  windowMs?: number;
   /** …or as soon as this many items wait (all groups together). */
   maxSize: number;
   /**
@@ -33,6 +38,9 @@ export class WriteBatch<C, T, R = void> {
   private count = 0;
   private timer?: NodeJS.Timeout;
   private readonly writing = new Set<Promise<void>>();
+  /** Adaptive mode: writes under way per group, and groups whose write waits for the next turn. */
+  private readonly underWay = new Map<string, number>();
+  private readonly scheduled = new Set<string>();
 
   constructor(private readonly options: WriteBatchOptions<C, T, R>) {}
 
@@ -43,9 +51,46 @@ export class WriteBatch<C, T, R = void> {
       group.waiting.push({ item, resolve, reject });
       this.groups.set(key, group);
       this.count++;
-      if (this.count >= this.options.maxSize) void this.flush();
+      if (this.options.windowMs === undefined) this.writeAdaptively(key, group);
+      else if (this.count >= this.options.maxSize) void this.flush();
       else this.timer ??= setTimeout(() => void this.flush(), this.options.windowMs);
     });
+  }
+
+  /**
+   * Adaptive mode: a full group is written at once; otherwise the group is written on the next turn of the
+   * event loop unless a write of it is under way, whose end writes it (`writeGroup`).
+   */
+  private writeAdaptively(key: string, group: Group<C, T, R>): void {
+    if (group.waiting.length >= this.options.maxSize) {
+      this.writeGroup(key);
+      return;
+    }
+    if ((this.underWay.get(key) ?? 0) > 0 || this.scheduled.has(key)) return;
+    this.scheduled.add(key);
+    setImmediate(() => {
+      this.scheduled.delete(key);
+      if ((this.underWay.get(key) ?? 0) === 0) this.writeGroup(key);
+    });
+  }
+
+  /** Writes one group's waiting items; when done, writes what arrived meanwhile (adaptive mode). */
+  private writeGroup(key: string): void {
+    const group = this.groups.get(key);
+    if (!group) return;
+    this.groups.delete(key);
+    this.count -= group.waiting.length;
+    this.underWay.set(key, (this.underWay.get(key) ?? 0) + 1);
+    const write = this.write(group).finally(() => {
+      this.writing.delete(write);
+      const left = (this.underWay.get(key) ?? 1) - 1;
+      if (left > 0) this.underWay.set(key, left);
+      else {
+        this.underWay.delete(key);
+        if (this.groups.has(key)) this.writeGroup(key);
+      }
+    });
+    this.writing.add(write);
   }
 
   /** Writes every item waiting now; resolves once these and any write under way are done. */

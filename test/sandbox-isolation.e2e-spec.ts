@@ -96,7 +96,7 @@ async function databaseSnapshot(app: TestApp): Promise<Record<string, Record<str
   const client = await MongoClient.connect(app.config.mongoUrl ?? '');
   try {
     const snapshot: Record<string, Record<string, number>> = {};
-    const { databases } = await client.db('admin').admin().listDatabases();
+    const { databases } = await client.db('admin').admin().listDatabases({ nameOnly: true });
     for (const { name } of databases.filter((entry) => entry.name.startsWith(app.config.mongoDbPrefix))) {
       snapshot[name] = {};
       for (const { name: collection } of await client.db(name).listCollections().toArray()) {

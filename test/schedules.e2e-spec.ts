@@ -28,7 +28,7 @@ const HOUR = 60 * MINUTE;
 async function dropDeployment(config: OmegaConfig): Promise<void> {
   const client = await new MongoClient(config.mongoUrl as string).connect();
   try {
-    const { databases } = await client.db('admin').admin().listDatabases();
+    const { databases } = await client.db('admin').admin().listDatabases({ nameOnly: true });
     for (const { name } of databases) {
       if (name.startsWith(`${config.mongoDbPrefix}_`) || name.startsWith(`${config.mongoDbPrefix}-`))
         await client.db(name).dropDatabase();

@@ -170,7 +170,7 @@ describe('tenant isolation', () => {
 
     const dev = t.databases.databaseName(TenantContext.of('tenant_a', 'default', 'dev'));
     expect(dev).toBe(`${t.config.mongoDbPrefix}_tenant_a-dev`);
-    const { databases } = await t.databases.client().db('admin').admin().listDatabases();
+    const { databases } = await t.databases.client().db('admin').admin().listDatabases({ nameOnly: true });
     expect(databases.map((d) => d.name)).toEqual(
       expect.arrayContaining([
         dev,

@@ -86,7 +86,7 @@ async function main(): Promise<void> {
   } finally {
     session.disconnect();
     await api.close();
-    const { databases } = await client.db('admin').admin().listDatabases();
+    const { databases } = await client.db('admin').admin().listDatabases({ nameOnly: true });
     for (const { name } of databases)
       if (name.startsWith(`${BENCH_DB_PREFIX}_`)) await client.db(name).dropDatabase();
     await client.close();

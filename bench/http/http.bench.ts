@@ -209,7 +209,7 @@ function loadAverage(): string {
 }
 
 async function dropDatabases(client: MongoClient): Promise<void> {
-  const { databases } = await client.db('admin').admin().listDatabases();
+  const { databases } = await client.db('admin').admin().listDatabases({ nameOnly: true });
   for (const { name } of databases)
     if (name.startsWith(`${HTTP_PREFIX}_`) || name.startsWith(`${HTTP_PREFIX}-`))
       await client.db(name).dropDatabase();

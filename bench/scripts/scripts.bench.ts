@@ -158,7 +158,7 @@ function freePort(): Promise<number> {
 }
 
 async function dropDatabases(client: MongoClient): Promise<void> {
-  const { databases } = await client.db('admin').admin().listDatabases();
+  const { databases } = await client.db('admin').admin().listDatabases({ nameOnly: true });
   for (const { name } of databases)
     if (name.startsWith(`${SCRIPTS_PREFIX}_`) || name.startsWith(`${SCRIPTS_PREFIX}-`))
       await client.db(name).dropDatabase();

@@ -155,7 +155,7 @@ export async function startTestApp(
     },
     close: async () => {
       const client = databases.client();
-      const { databases: all } = await client.db('admin').admin().listDatabases();
+      const { databases: all } = await client.db('admin').admin().listDatabases({ nameOnly: true });
       for (const { name } of all) {
         if (name.startsWith(`${config.mongoDbPrefix}_`) || name.startsWith(`${config.mongoDbPrefix}-`))
           await client.db(name).dropDatabase();

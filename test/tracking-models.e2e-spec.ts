@@ -143,6 +143,36 @@ describe('tracked model actions', () => {
     expect(JSON.parse(fit.text)).toMatchObject({ dataset: 'iris_X', version: 3 });
   });
 
+  it('queues nothing for a model known to be untracked, and logs it from its first call once tracked', async () => {
+    const actions = app.app.get(TrackedModelActions);
+    // The earlier predict of `untracked` was written: this process now knows it has no link.
+    await actions.flush();
+    await app.api
+      .put('/api/v1/model/untracked/predict')
+      .send({ X: records(0, 5) })
+      .expect(200);
+    expect(actions.queued).toBe(0);
+
+    await app.api.put('/api/v1/model/untracked/track').send({ experiment: 'late' }).expect(200);
+    await app.api
+      .put('/api/v1/model/untracked/predict')
+      .send({ X: records(0, 4) })
+      .expect(200);
+    const rows = await logged('late', 'predict');
+    expect(rows.map((row) => (JSON.parse(row.text) as LoggedAction).rows)).toEqual([4]);
+
+    // Untracked again: the first call is looked up (and not logged), the next ones are not even queued.
+    await app.api.delete('/api/v1/model/untracked/track').expect(200);
+    for (const rows of [3, 2]) {
+      await app.api
+        .put('/api/v1/model/untracked/predict')
+        .send({ X: records(0, rows) })
+        .expect(200);
+      if (rows === 2) expect(actions.queued).toBe(0);
+      expect(await logged('late', 'predict')).toHaveLength(1);
+    }
+  });
+
   it('stops logging when untracked, keeping what was logged', async () => {
     await app.api.delete('/api/v1/model/iris/track').expect(200, { untracked: 'iris' });
     await app.api

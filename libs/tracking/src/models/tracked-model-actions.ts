@@ -45,7 +45,8 @@ export interface ModelActionRecord {
 /**
  * Logs the synchronous actions of tracked models into their experiment: the call is queued when it has
  * answered and written with others in the background (one insertMany per experiment run and flush), so
- * tracking adds a queue push to a call, not a database write.
+ * tracking adds a queue push to a call, not a database write; a call of a model known to be untracked
+ * is not queued at all.
  */
 @Injectable()
 @ModelRunObserver({})
@@ -64,6 +65,9 @@ export class TrackedModelActions implements ModelRunObserverContract, OnModuleDe
   ) {}
 
   observe(run: ObservedModelRun): void {
+    // A model this process knows is not tracked costs nothing more; one it does not know yet is queued,
+    // and the write looks its link up (and keeps it for the next calls).
+    if (this.links.known(run.ctx, parseModelRef(run.model).name) === null) return;
     if (this.queue.length >= MAX_QUEUED) {
       this.dropped++;
       return;
@@ -71,6 +75,11 @@ export class TrackedModelActions implements ModelRunObserverContract, OnModuleDe
     this.queue.push({ ...run, at: new Date(), version: this.version(run) });
     if (this.queue.length >= FLUSH_AT) this.flushSoon(0);
     else this.flushSoon(FLUSH_MS);
+  }
+
+  /** Calls waiting for the next write. */
+  get queued(): number {
+    return this.queue.length;
   }
 
   /** Writes everything queued so far (tests and shutdown wait on it). */

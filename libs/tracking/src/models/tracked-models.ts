@@ -1,5 +1,5 @@
-import { Injectable } from '@nestjs/common';
-import { OmegaError, TenantContext, TenantDatabases } from '@omega/core';
+import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
+import { ChangeEvents, OmegaError, TenantContext, TenantDatabases } from '@omega/core';
 import { ModelsService, parseModelRef } from '@omega/models';
 import { ExperimentsService } from '../experiments/experiments.service';
 
@@ -18,22 +18,45 @@ interface LinkDocument extends TrackingLink {
 }
 
 const LINKS = 'tracking_links';
-/** How long a process trusts its copy of a link: another API replica's change shows within this time. */
-const LINK_TTL_MS = 10_000;
+/** The change-event topic of tracking links; an event's key names one model (see `cacheKey`). */
+export const TRACKING_LINKS_TOPIC = 'tracking-links';
+/** A safety net only: a track or untrack anywhere drops the copies of every process at once. */
+const LINK_TTL_MS = 60_000;
+/** Models whose link (or absence of one) a process keeps at most (least recently used go first). */
+const MAX_ENTRIES = 10_000;
 
 /**
  * Links models to experiments (`PUT /model/{name}/track`). A link names the open run the model's
  * actions go into; it lives in the tenant's database, one per model and bucket.
+ *
+ * Each process keeps its copy of the links it looked up, the absence of one included, so a call of a
+ * model nobody tracks costs a map lookup (`known`). A track or untrack publishes a change event once
+ * stored and every process drops its copy; while events are not reliable (the broker connection is down)
+ * no copy is trusted, and after a reconnect all are dropped (events may have been missed).
  */
 @Injectable()
-export class TrackedModels {
-  private readonly cache = new Map<string, { link: TrackingLink | null; at: number }>();
+export class TrackedModels implements OnModuleDestroy {
+  private readonly logger = new Logger(TrackedModels.name);
+  private readonly cache = new Map<string, { link: TrackingLink | null; expires: number }>();
+  /** Counts events: a link read from the database while one arrived may be stale and is not kept. */
+  private generation = 0;
+  private readonly unsubscribe: Array<() => void>;
 
   constructor(
     private readonly databases: TenantDatabases,
     private readonly models: ModelsService,
     private readonly experiments: ExperimentsService,
-  ) {}
+    private readonly events: ChangeEvents,
+  ) {
+    this.unsubscribe = [
+      events.subscribe(TRACKING_LINKS_TOPIC, (event) => this.forget(event.key)),
+      events.onReset(() => this.forget()),
+    ];
+  }
+
+  onModuleDestroy(): void {
+    for (const unsubscribe of this.unsubscribe) unsubscribe();
+  }
 
   async track(ctx: TenantContext, model: string, experiment: string, user: string): Promise<TrackingLink> {
     const name = parseModelRef(model).name;
@@ -45,18 +68,28 @@ export class TrackedModels {
     const link: TrackingLink = { model: name, experiment, run: run.run, since: run.start, user };
     const document: LinkDocument = { _id: this.key(ctx, name), bucket: ctx.bucket, ...link };
     await this.collection(ctx).replaceOne({ _id: document._id }, document, { upsert: true });
-    this.cache.set(this.cacheKey(ctx, name), { link, at: Date.now() });
+    await this.changed(ctx, name);
     return link;
   }
 
   async untrack(ctx: TenantContext, model: string): Promise<void> {
     const name = parseModelRef(model).name;
     const { deletedCount } = await this.collection(ctx).deleteOne({ _id: this.key(ctx, name) });
-    this.cache.delete(this.cacheKey(ctx, name));
+    await this.changed(ctx, name);
     if (deletedCount === 0) throw OmegaError.notFound(`tracking of model ${name}`);
   }
 
-  /** The model's link, or null; from this process's copy when it is recent. */
+  /**
+   * The model's link (null: not tracked) when this process holds a trusted copy, else undefined; no
+   * database read. `name` is a model name, not a reference with a version.
+   */
+  known(ctx: TenantContext, name: string): TrackingLink | null | undefined {
+    if (!this.events.reliable) return undefined;
+    const entry = this.cache.get(this.cacheKey(ctx, name));
+    return entry && entry.expires > Date.now() ? entry.link : undefined;
+  }
+
+  /** The model's link, or null; from this process's copy when it holds a trusted one. */
   async link(
     ctx: TenantContext,
     model: string,
@@ -64,8 +97,11 @@ export class TrackedModels {
   ): Promise<TrackingLink | null> {
     const name = parseModelRef(model).name;
     const key = this.cacheKey(ctx, name);
-    const cached = this.cache.get(key);
-    if (!options.fresh && cached && Date.now() - cached.at < LINK_TTL_MS) return cached.link;
+    if (!options.fresh) {
+      const known = this.known(ctx, name);
+      if (known !== undefined) return known;
+    }
+    const generation = this.generation;
     const document = await this.collection(ctx).findOne({ _id: this.key(ctx, name) });
     const link = document
       ? {
@@ -76,7 +112,11 @@ export class TrackedModels {
           user: document.user,
         }
       : null;
-    this.cache.set(key, { link, at: Date.now() });
+    if (generation === this.generation && this.events.reliable) {
+      this.cache.delete(key);
+      this.cache.set(key, { link, expires: Date.now() + LINK_TTL_MS });
+      while (this.cache.size > MAX_ENTRIES) this.cache.delete(this.cache.keys().next().value as string);
+    }
     return link;
   }
 
@@ -88,6 +128,26 @@ export class TrackedModels {
     if (!link)
       throw OmegaError.invalidInput(`model ${name} is not tracked: PUT /api/v1/model/${name}/track first`);
     return link;
+  }
+
+  /**
+   * Announces a changed link once it is stored; every process (this one included) drops its copy. A
+   * failed announcement is logged, not thrown: the change stands, processes cut off from the broker do
+   * not trust their copies and drop them on reconnect, and copies expire after LINK_TTL_MS in any case.
+   */
+  private async changed(ctx: TenantContext, name: string): Promise<void> {
+    await this.events
+      .publish({ topic: TRACKING_LINKS_TOPIC, key: this.cacheKey(ctx, name) })
+      .catch((error: Error) =>
+        this.logger.warn(`Could not announce a tracking change of model ${name}: ${error.message}`),
+      );
+  }
+
+  /** Drops the copy of one model, or every copy (events may have been missed). */
+  private forget(key?: string): void {
+    this.generation += 1;
+    if (key === undefined) this.cache.clear();
+    else this.cache.delete(key);
   }
 
   private collection(ctx: TenantContext) {

@@ -311,10 +311,6 @@ export class SeriesDto {
   @ApiProperty({ type: [RunSeriesDto] }) runs!: RunSeriesDto[];
 }
 
-export class DeletedDto {
-  @ApiProperty() deleted!: string;
-}
-
 /** One row of an experiment's data (`GET /experiment/{name}/data`); `columns` may answer fewer fields. */
 export class ExperimentDataRowDto {
   @ApiPropertyOptional({ example: 2 }) run?: number;

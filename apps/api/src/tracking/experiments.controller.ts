@@ -24,7 +24,7 @@ import type { TenantContext } from '@omega/core';
 import { ARROW_MEDIA_TYPE, CSV_MEDIA_TYPE } from '@omega/datasets';
 import { experimentAnswer, ExperimentsService } from '@omega/tracking';
 import type { Request, Response } from 'express';
-import { ApiStreamAnswer } from '../http/answer-docs';
+import { ApiStreamAnswer, DeletedDto } from '../http/answer-docs';
 import { listEnvelope, ListQueryDto } from '../http/list-query.dto';
 import { sendStream } from '../http/send-answer';
 import { TableReadParams, TableReadQuery, tableReadParams } from '../http/table-read-query';
@@ -33,7 +33,6 @@ import {
   CompareDto,
   CompareQueryDto,
   CreateExperimentDto,
-  DeletedDto,
   EndRunDto,
   ExperimentDataRowDto,
   ExperimentDto,

@@ -26,6 +26,21 @@ interface Limit {
   remaining: number | null;
 }
 
+/** The API counting window of this file's platform. */
+const API_WINDOW_SECONDS = 600;
+/** Time a counting test needs inside one window: its CLI runs take seconds each on a loaded machine. */
+const COUNTING_MS = 120_000;
+
+/**
+ * Waits for the next counting window when the current one ends within COUNTING_MS: a window ending midway
+ * would start the count afresh and let the request that should be refused through.
+ */
+async function withinOneWindow(): Promise<void> {
+  const windowMs = API_WINDOW_SECONDS * 1000;
+  const left = windowMs - (Date.now() % windowMs);
+  if (left < COUNTING_MS) await new Promise((resolve) => setTimeout(resolve, left + 1000));
+}
+
 describe('om keys limits and om whoami (a child process against the real platform)', () => {
   let app: TestApp;
   let member: TestPrincipal;
@@ -61,7 +76,9 @@ describe('om keys limits and om whoami (a child process against the real platfor
   const limitOf = (limits: Limit[], name: string) => limits.find((limit) => limit.name === name);
 
   beforeAll(async () => {
-    app = await startTestApp();
+    // Counting windows are fixed and aligned to the clock; long ones, so the test below can start its
+    // count well inside one (see `withinOneWindow`).
+    app = await startTestApp({ config: { rateLimitApiWindowSeconds: API_WINDOW_SECONDS } });
     member = await app.createPrincipal({ role: 'member' });
   });
 
@@ -87,32 +104,37 @@ describe('om keys limits and om whoami (a child process against the real platfor
     expect(me.limits.map((limit) => limit.name).sort()).toEqual(['api', 'keys', 'uploads']);
   });
 
-  it("sets a key's limits, which bind on its next request, and clears them again", async () => {
-    // A key of its own: the window's count so far is this test's requests only.
-    const fresh = await app.createPrincipal({ role: 'member' });
-    const { keyId } = await whoami(fresh);
-    const set = await run(['--json', 'keys', 'limits', keyId, '--api', '4', '--uploads', '0']);
-    expect({ code: set.code, stderr: set.stderr }).toEqual({ code: 0, stderr: '' });
-    expect(JSON.parse(set.stdout)).toMatchObject({ id: keyId, rateLimits: { api: 4, uploads: 0 } });
+  it(
+    "sets a key's limits, which bind on its next request, and clears them again",
+    async () => {
+      await withinOneWindow();
+      // A key of its own: the window's count so far is this test's requests only.
+      const fresh = await app.createPrincipal({ role: 'member' });
+      const { keyId } = await whoami(fresh);
+      const set = await run(['--json', 'keys', 'limits', keyId, '--api', '4', '--uploads', '0']);
+      expect({ code: set.code, stderr: set.stderr }).toEqual({ code: 0, stderr: '' });
+      expect(JSON.parse(set.stdout)).toMatchObject({ id: keyId, rateLimits: { api: 4, uploads: 0 } });
 
-    // `om whoami` is two requests (the connection check, then /auth/me): the first run fits in 4…
-    const limited = await whoami(fresh);
-    expect(limitOf(limited.limits, 'api')).toMatchObject({ limit: 4 });
-    expect(limitOf(limited.limits, 'uploads')).toMatchObject({ limit: 0, remaining: null });
-    // …the next is refused with a 429 that names the limit.
-    const refused = await run(['whoami'], fresh);
-    expect(refused.code).toBe(1);
-    expect(refused.stderr).toMatch(/^error RATE_LIMITED: .*'api' \(4 per \d+ s\)/m);
+      // `om whoami` is two requests (the connection check, then /auth/me): the first run fits in 4…
+      const limited = await whoami(fresh);
+      expect(limitOf(limited.limits, 'api')).toMatchObject({ limit: 4 });
+      expect(limitOf(limited.limits, 'uploads')).toMatchObject({ limit: 0, remaining: null });
+      // …the next is refused with a 429 that names the limit.
+      const refused = await run(['whoami'], fresh);
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toMatch(/^error RATE_LIMITED: .*'api' \(4 per \d+ s\)/m);
 
-    // The human answer shows the limits the key has now; `default` clears one, the other stays.
-    const cleared = await run(['keys', 'limits', keyId, '--api', 'default']);
-    expect(cleared.code).toBe(0);
-    expect(cleared.stdout).toMatch(/^limit api\s+default$/m);
-    expect(cleared.stdout).toMatch(/^limit uploads\s+0$/m);
-    const again = await whoami(fresh);
-    expect(limitOf(again.limits, 'api')).toMatchObject({ limit: app.config.rateLimitApi });
-    expect(limitOf(again.limits, 'uploads')).toMatchObject({ limit: 0 });
-  });
+      // The human answer shows the limits the key has now; `default` clears one, the other stays.
+      const cleared = await run(['keys', 'limits', keyId, '--api', 'default']);
+      expect(cleared.code).toBe(0);
+      expect(cleared.stdout).toMatch(/^limit api\s+default$/m);
+      expect(cleared.stdout).toMatch(/^limit uploads\s+0$/m);
+      const again = await whoami(fresh);
+      expect(limitOf(again.limits, 'api')).toMatchObject({ limit: app.config.rateLimitApi });
+      expect(limitOf(again.limits, 'uploads')).toMatchObject({ limit: 0 });
+    },
+    COUNTING_MS + 120_000,
+  );
 
   it('refuses bad input and non-admins, changing nothing', async () => {
     const { keyId } = await whoami(member);

@@ -23,3 +23,5 @@ export * from './core.module';
 export * from './naming/storage-names';
 export * from './events/change-events';
 export * from './lifecycle/init-or-close';
+export * from './cache/lru';
+export * from './cache/change-invalidated-cache';

@@ -6,7 +6,6 @@ import {
   DatasetCache,
   datasetKey,
   KeptAnswer,
-  Lru,
 } from './dataset-cache';
 
 const ctx = TenantContext.of('acme');
@@ -18,57 +17,6 @@ function answerOf(text: string): KeptAnswer {
 function metaOf(name: string): MetadataRecord {
   return { name, kind: 'table.parquet', kindMeta: { rows: 3 } } as unknown as MetadataRecord;
 }
-
-describe('Lru', () => {
-  it('holds at most its count of entries, dropping the least recently used first', () => {
-    const lru = new Lru<number>(2);
-    lru.set('a', 1);
-    lru.set('b', 2);
-    expect(lru.get('a')).toBe(1);
-    lru.set('c', 3);
-    expect([lru.get('a'), lru.get('b'), lru.get('c')]).toEqual([1, undefined, 3]);
-    expect(lru.size).toBe(2);
-  });
-
-  it('holds at most its weight, counting a replaced entry once', () => {
-    const lru = new Lru<KeptAnswer>(10, (answer) => answer.body.length);
-    lru.set('a', answerOf('1234'));
-    lru.set('a', answerOf('12345'));
-    lru.set('b', answerOf('12345'));
-    expect(lru.total).toBe(10);
-    lru.set('c', answerOf('12'));
-    expect(lru.get('a')).toBeUndefined();
-    expect(lru.total).toBe(7);
-    lru.delete('b');
-    lru.delete('b');
-    expect(lru.total).toBe(2);
-    lru.set('d', answerOf('x'.repeat(11)));
-    expect(lru.size).toBe(0);
-    expect(lru.total).toBe(0);
-  });
-
-  it("drops a group's entries and no other, forgetting the group once it is empty", () => {
-    const lru = new Lru<number>(10);
-    lru.set('t/parts_1/3/json/{}', 1, 't/parts_1');
-    lru.set('t/parts_1/3/json/{"limit":1}', 2, 't/parts_1');
-    lru.set('t/parts_12/3/json/{}', 3, 't/parts_12');
-    lru.set('loose', 4);
-    expect(lru.groupCount).toBe(2);
-    expect(lru.deleteGroup('t/parts_1')).toBe(2);
-    expect(lru.deleteGroup('t/parts_1')).toBe(0);
-    expect(['t/parts_1/3/json/{}', 't/parts_12/3/json/{}', 'loose'].map((key) => lru.get(key))).toEqual([
-      undefined,
-      3,
-      4,
-    ]);
-    expect([lru.size, lru.groupCount]).toEqual([2, 1]);
-    // An entry evicted or replaced leaves its group too: no group outlives its entries.
-    lru.set('t/parts_12/3/json/{}', 5, 't/parts_13');
-    expect(lru.groupCount).toBe(1);
-    for (let i = 0; i < 10; i++) lru.set(`filler/${i}`, i);
-    expect([lru.groupCount, lru.get('t/parts_12/3/json/{}')]).toEqual([0, undefined]);
-  });
-});
 
 describe('DatasetCache answers', () => {
   it('keeps an answer by version, rows, format and options, and not one past the per-answer cap', () => {

@@ -1,5 +1,5 @@
-import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
-import { ChangeEvents, MetadataRecord, TenantContext } from '@omega/core';
+import { Injectable, OnModuleDestroy } from '@nestjs/common';
+import { ChangeEvents, ChangeInvalidatedCache, Lru, MetadataRecord, TenantContext } from '@omega/core';
 
 /** The change-event topic of datasets; an event's key names one dataset (see `datasetKey`). */
 export const DATASETS_TOPIC = 'datasets';
@@ -45,86 +45,6 @@ export function answerGroup(ctx: TenantContext, set: string): string {
 }
 
 /**
- * Least recently used first: a `Map` keeps insertion order, and a hit moves its entry to the end. Holds at
- * most `max` by `weigh` (each entry weighs 1 unless told: then `max` is a count of entries). An entry may
- * belong to a group (`set(key, value, group)`): `deleteGroup` drops a group's entries and visits no other.
- */
-export class Lru<V> {
-  private readonly entries = new Map<string, { value: V; group?: string }>();
-  /** Group → the keys of its entries held. */
-  private readonly groups = new Map<string, Set<string>>();
-  private weight = 0;
-
-  constructor(
-    private readonly max: number,
-    private readonly weigh: (value: V) => number = () => 1,
-  ) {}
-
-  /** What the entries held weigh together. */
-  get total(): number {
-    return this.weight;
-  }
-
-  get size(): number {
-    return this.entries.size;
-  }
-
-  /** How many groups have entries held. */
-  get groupCount(): number {
-    return this.groups.size;
-  }
-
-  get(key: string): V | undefined {
-    const held = this.entries.get(key);
-    if (held === undefined) return undefined;
-    this.entries.delete(key);
-    this.entries.set(key, held);
-    return held.value;
-  }
-
-  set(key: string, value: V, group?: string): void {
-    this.delete(key);
-    this.entries.set(key, { value, group });
-    if (group !== undefined) {
-      const keys = this.groups.get(group);
-      if (keys) keys.add(key);
-      else this.groups.set(group, new Set([key]));
-    }
-    this.weight += this.weigh(value);
-    for (const oldest of this.entries.keys()) {
-      if (this.weight <= this.max) break;
-      this.delete(oldest);
-    }
-  }
-
-  delete(key: string): void {
-    const held = this.entries.get(key);
-    if (held === undefined) return;
-    this.entries.delete(key);
-    this.weight -= this.weigh(held.value);
-    if (held.group === undefined) return;
-    const keys = this.groups.get(held.group);
-    keys?.delete(key);
-    if (keys?.size === 0) this.groups.delete(held.group);
-  }
-
-  /** Drops the entries of `group`, visiting those alone; answers how many were dropped. */
-  deleteGroup(group: string): number {
-    const keys = this.groups.get(group);
-    if (!keys) return 0;
-    const count = keys.size;
-    for (const key of [...keys]) this.delete(key);
-    return count;
-  }
-
-  clear(): void {
-    this.entries.clear();
-    this.groups.clear();
-    this.weight = 0;
-  }
-}
-
-/**
  * The hot path of small reads: a dataset's Metadata entry and a columnar table's part list, per process,
  * so reading a small table costs no database round trip. Metadata changes (put, append, replace, convert,
  * drop) are announced on the change-event channel by the code that makes them, and every process drops
@@ -135,27 +55,18 @@ export class Lru<V> {
  */
 @Injectable()
 export class DatasetCache implements OnModuleDestroy {
-  private readonly logger = new Logger(DatasetCache.name);
-  private readonly metadataEntries = new Lru<MetadataRecord>(MAX_ENTRIES);
+  private readonly metadataEntries: ChangeInvalidatedCache<MetadataRecord>;
   private readonly partLists = new Lru<{ rows: number; parts: readonly unknown[] }>(MAX_PART_LISTS);
   private readonly heads = new Lru<{ rows: number; records: readonly unknown[] }>(MAX_HEADS);
   /** Finished answers, bounded by the bytes of their bodies. */
   readonly answers = new Lru<KeptAnswer>(ANSWER_CACHE_BYTES, (answer) => answer.body.length);
-  /** Counts events: an entry read from the database while one arrived may be stale and is not kept. */
-  private generation = 0;
-  private readonly unsubscribe: Array<() => void>;
 
-  constructor(private readonly events: ChangeEvents) {
-    this.unsubscribe = [
-      events.subscribe(DATASETS_TOPIC, (event) => {
-        this.generation += 1;
-        this.metadataEntries.delete(event.key);
-      }),
-      events.onReset(() => {
-        this.generation += 1;
-        this.metadataEntries.clear();
-      }),
-    ];
+  constructor(events: ChangeEvents) {
+    this.metadataEntries = new ChangeInvalidatedCache(events, {
+      name: DatasetCache.name,
+      topic: DATASETS_TOPIC,
+      maxEntries: MAX_ENTRIES,
+    });
   }
 
   /**
@@ -168,16 +79,12 @@ export class DatasetCache implements OnModuleDestroy {
     read: () => Promise<MetadataRecord>,
     options: { shared?: boolean } = {},
   ): Promise<MetadataRecord> {
-    const key = datasetKey(ctx, name);
-    if (this.events.reliable) {
-      const held = this.metadataEntries.get(key);
-      // A copy: callers may change what they get, the cache must not see it.
-      if (held) return options.shared ? held : structuredClone(held);
-    }
-    const generation = this.generation;
+    const lookup = this.metadataEntries.lookup(datasetKey(ctx, name));
+    const held = lookup.value;
+    // A copy: callers may change what they get, the cache must not see it.
+    if (held) return options.shared ? held : structuredClone(held);
     const meta = await read();
-    if (generation === this.generation && this.events.reliable)
-      this.metadataEntries.set(key, structuredClone(meta));
+    this.metadataEntries.set(lookup, structuredClone(meta));
     return meta;
   }
 
@@ -253,18 +160,13 @@ export class DatasetCache implements OnModuleDestroy {
 
   /**
    * Announces that a dataset changed, once the change is stored; resolves when every process has dropped
-   * its entry. A failed announcement is logged, not thrown: the change stands, and a process cut off from
-   * the broker answers nothing from its cache until it reconnects and starts afresh.
+   * its entry (see `ChangeInvalidatedCache.announce`).
    */
-  async changed(ctx: TenantContext, name: string): Promise<void> {
-    await this.events
-      .publish({ topic: DATASETS_TOPIC, key: datasetKey(ctx, name) })
-      .catch((error: Error) =>
-        this.logger.warn(`Could not announce a change of dataset ${name}: ${error.message}`),
-      );
+  changed(ctx: TenantContext, name: string): Promise<void> {
+    return this.metadataEntries.announce(datasetKey(ctx, name), `a change of dataset ${name}`);
   }
 
   onModuleDestroy(): void {
-    for (const unsubscribe of this.unsubscribe) unsubscribe();
+    this.metadataEntries.close();
   }
 }

@@ -1,5 +1,5 @@
-import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
-import { ChangeEvents, MetadataRecord, TenantContext } from '@omega/core';
+import { Injectable, OnModuleDestroy } from '@nestjs/common';
+import { ChangeEvents, ChangeInvalidatedCache, MetadataRecord, TenantContext } from '@omega/core';
 
 /** The change-event topic of models; an event's key names one model (see `modelKey`). */
 export const MODELS_TOPIC = 'models';
@@ -22,17 +22,15 @@ export function modelKey(ctx: TenantContext, name: string): string {
  */
 @Injectable()
 export class ModelMetadataCache implements OnModuleDestroy {
-  private readonly logger = new Logger(ModelMetadataCache.name);
-  private readonly entries = new Map<string, { meta: MetadataRecord; expires: number }>();
-  /** Counts events: an entry read from the database while one arrived may be stale and is not kept. */
-  private generation = 0;
-  private readonly unsubscribe: Array<() => void>;
+  private readonly entries: ChangeInvalidatedCache<MetadataRecord>;
 
-  constructor(private readonly events: ChangeEvents) {
-    this.unsubscribe = [
-      events.subscribe(MODELS_TOPIC, (event) => this.drop(event.key)),
-      events.onReset(() => this.clear()),
-    ];
+  constructor(events: ChangeEvents) {
+    this.entries = new ChangeInvalidatedCache(events, {
+      name: ModelMetadataCache.name,
+      topic: MODELS_TOPIC,
+      maxEntries: MAX_ENTRIES,
+      maxAgeMs: MAX_AGE_MS,
+    });
   }
 
   /**
@@ -41,52 +39,17 @@ export class ModelMetadataCache implements OnModuleDestroy {
    * predict reads it twice on the API and once on the worker, and a copy each time cost more than the
    * rest of the lookup. Callers read it; one that needs to change it copies it first.
    */
-  async get(ctx: TenantContext, name: string, read: () => Promise<MetadataRecord>): Promise<MetadataRecord> {
-    const key = modelKey(ctx, name);
-    if (this.events.reliable) {
-      const entry = this.entries.get(key);
-      if (entry && entry.expires > Date.now()) {
-        // Map order is insertion order: moving the entry to the end makes the first the least recently used.
-        this.entries.delete(key);
-        this.entries.set(key, entry);
-        return entry.meta;
-      }
-      this.entries.delete(key);
-    }
-    const generation = this.generation;
-    const meta = deepFreeze(await read());
-    if (generation === this.generation && this.events.reliable) {
-      this.entries.set(key, { meta, expires: Date.now() + MAX_AGE_MS });
-      while (this.entries.size > MAX_ENTRIES) this.entries.delete(this.entries.keys().next().value as string);
-    }
-    return meta;
+  get(ctx: TenantContext, name: string, read: () => Promise<MetadataRecord>): Promise<MetadataRecord> {
+    return this.entries.get(modelKey(ctx, name), async () => deepFreeze(await read()));
   }
 
-  /**
-   * Announces that a model changed, once the change is stored. A failed announcement is logged, not
-   * thrown: the change stands, the other processes are then cut off from the broker themselves (so they
-   * bypass their caches and drop them on reconnect), and entries expire after MAX_AGE_MS in any case.
-   */
-  async changed(ctx: TenantContext, name: string): Promise<void> {
-    await this.events
-      .publish({ topic: MODELS_TOPIC, key: modelKey(ctx, name) })
-      .catch((error: Error) =>
-        this.logger.warn(`Could not announce a change of model ${name}: ${error.message}`),
-      );
-  }
-
-  private drop(key: string): void {
-    this.generation += 1;
-    this.entries.delete(key);
-  }
-
-  private clear(): void {
-    this.generation += 1;
-    this.entries.clear();
+  /** Announces that a model changed, once the change is stored (see `ChangeInvalidatedCache.announce`). */
+  changed(ctx: TenantContext, name: string): Promise<void> {
+    return this.entries.announce(modelKey(ctx, name), `a change of model ${name}`);
   }
 
   onModuleDestroy(): void {
-    for (const unsubscribe of this.unsubscribe) unsubscribe();
+    this.entries.close();
   }
 }
 

@@ -1,5 +1,11 @@
-import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
-import { ChangeEvents, OmegaError, TenantContext, TenantDatabases } from '@omega/core';
+import { Injectable, OnModuleDestroy } from '@nestjs/common';
+import {
+  ChangeEvents,
+  ChangeInvalidatedCache,
+  OmegaError,
+  TenantContext,
+  TenantDatabases,
+} from '@omega/core';
 import { ModelsService, parseModelRef } from '@omega/models';
 import { ExperimentsService } from '../experiments/experiments.service';
 
@@ -36,26 +42,24 @@ const MAX_ENTRIES = 10_000;
  */
 @Injectable()
 export class TrackedModels implements OnModuleDestroy {
-  private readonly logger = new Logger(TrackedModels.name);
-  private readonly cache = new Map<string, { link: TrackingLink | null; expires: number }>();
-  /** Counts events: a link read from the database while one arrived may be stale and is not kept. */
-  private generation = 0;
-  private readonly unsubscribe: Array<() => void>;
+  private readonly cache: ChangeInvalidatedCache<TrackingLink | null>;
 
   constructor(
     private readonly databases: TenantDatabases,
     private readonly models: ModelsService,
     private readonly experiments: ExperimentsService,
-    private readonly events: ChangeEvents,
+    events: ChangeEvents,
   ) {
-    this.unsubscribe = [
-      events.subscribe(TRACKING_LINKS_TOPIC, (event) => this.forget(event.key)),
-      events.onReset(() => this.forget()),
-    ];
+    this.cache = new ChangeInvalidatedCache(events, {
+      name: TrackedModels.name,
+      topic: TRACKING_LINKS_TOPIC,
+      maxEntries: MAX_ENTRIES,
+      maxAgeMs: LINK_TTL_MS,
+    });
   }
 
   onModuleDestroy(): void {
-    for (const unsubscribe of this.unsubscribe) unsubscribe();
+    this.cache.close();
   }
 
   async track(ctx: TenantContext, model: string, experiment: string, user: string): Promise<TrackingLink> {
@@ -84,9 +88,7 @@ export class TrackedModels implements OnModuleDestroy {
    * database read. `name` is a model name, not a reference with a version.
    */
   known(ctx: TenantContext, name: string): TrackingLink | null | undefined {
-    if (!this.events.reliable) return undefined;
-    const entry = this.cache.get(this.cacheKey(ctx, name));
-    return entry && entry.expires > Date.now() ? entry.link : undefined;
+    return this.cache.peek(this.cacheKey(ctx, name));
   }
 
   /** The model's link, or null; from this process's copy when it holds a trusted one. */
@@ -96,12 +98,8 @@ export class TrackedModels implements OnModuleDestroy {
     options: { fresh?: boolean } = {},
   ): Promise<TrackingLink | null> {
     const name = parseModelRef(model).name;
-    const key = this.cacheKey(ctx, name);
-    if (!options.fresh) {
-      const known = this.known(ctx, name);
-      if (known !== undefined) return known;
-    }
-    const generation = this.generation;
+    const lookup = this.cache.lookup(this.cacheKey(ctx, name));
+    if (!options.fresh && lookup.value !== undefined) return lookup.value;
     const document = await this.collection(ctx).findOne({ _id: this.key(ctx, name) });
     const link = document
       ? {
@@ -112,11 +110,7 @@ export class TrackedModels implements OnModuleDestroy {
           user: document.user,
         }
       : null;
-    if (generation === this.generation && this.events.reliable) {
-      this.cache.delete(key);
-      this.cache.set(key, { link, expires: Date.now() + LINK_TTL_MS });
-      while (this.cache.size > MAX_ENTRIES) this.cache.delete(this.cache.keys().next().value as string);
-    }
+    this.cache.set(lookup, link);
     return link;
   }
 
@@ -131,23 +125,11 @@ export class TrackedModels implements OnModuleDestroy {
   }
 
   /**
-   * Announces a changed link once it is stored; every process (this one included) drops its copy. A
-   * failed announcement is logged, not thrown: the change stands, processes cut off from the broker do
-   * not trust their copies and drop them on reconnect, and copies expire after LINK_TTL_MS in any case.
+   * Announces a changed link once it is stored; every process (this one included) drops its copy (see
+   * `ChangeInvalidatedCache.announce`).
    */
-  private async changed(ctx: TenantContext, name: string): Promise<void> {
-    await this.events
-      .publish({ topic: TRACKING_LINKS_TOPIC, key: this.cacheKey(ctx, name) })
-      .catch((error: Error) =>
-        this.logger.warn(`Could not announce a tracking change of model ${name}: ${error.message}`),
-      );
-  }
-
-  /** Drops the copy of one model, or every copy (events may have been missed). */
-  private forget(key?: string): void {
-    this.generation += 1;
-    if (key === undefined) this.cache.clear();
-    else this.cache.delete(key);
+  private changed(ctx: TenantContext, name: string): Promise<void> {
+    return this.cache.announce(this.cacheKey(ctx, name), `a tracking change of model ${name}`);
   }
 
   private collection(ctx: TenantContext) {

@@ -1,6 +1,7 @@
 import { ConsoleLogger } from '@nestjs/common';
 import { ApiKeysService, CSRF_COOKIE, generateApiKey, SESSION_COOKIE } from '@omega/accounts';
 import request from 'supertest';
+import { withinOneWindow } from './support/rate-windows';
 import { startTestApp, TestApp } from './support/test-app';
 
 const UNAUTHENTICATED = {
@@ -302,11 +303,22 @@ describe('authentication', () => {
 });
 
 describe('rate limits', () => {
+  /** Windows are fixed and aligned to the clock: long ones, and each test starts its count with time to spare. */
+  const windowSeconds = 3600;
+  const countingMs = 60_000;
   let t: TestApp;
 
   beforeAll(async () => {
-    t = await startTestApp({ config: { rateLimitApi: 5, rateLimitLogin: 3 } });
+    t = await startTestApp({
+      config: {
+        rateLimitApi: 5,
+        rateLimitLogin: 3,
+        rateLimitApiWindowSeconds: windowSeconds,
+        rateLimitLoginWindowSeconds: windowSeconds,
+      },
+    });
   });
+  beforeEach(() => withinOneWindow(windowSeconds, countingMs), countingMs + 30_000);
 
   afterAll(async () => {
     await t?.close();

@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { withinOneWindow } from './support/rate-windows';
 import { startTestApp, TestApp, TestPrincipal } from './support/test-app';
 
 const ROOT = join(__dirname, '..');
@@ -30,16 +31,6 @@ interface Limit {
 const API_WINDOW_SECONDS = 600;
 /** Time a counting test needs inside one window: its CLI runs take seconds each on a loaded machine. */
 const COUNTING_MS = 120_000;
-
-/**
- * Waits for the next counting window when the current one ends within COUNTING_MS: a window ending midway
- * would start the count afresh and let the request that should be refused through.
- */
-async function withinOneWindow(): Promise<void> {
-  const windowMs = API_WINDOW_SECONDS * 1000;
-  const left = windowMs - (Date.now() % windowMs);
-  if (left < COUNTING_MS) await new Promise((resolve) => setTimeout(resolve, left + 1000));
-}
 
 describe('om keys limits and om whoami (a child process against the real platform)', () => {
   let app: TestApp;
@@ -107,7 +98,7 @@ describe('om keys limits and om whoami (a child process against the real platfor
   it(
     "sets a key's limits, which bind on its next request, and clears them again",
     async () => {
-      await withinOneWindow();
+      await withinOneWindow(API_WINDOW_SECONDS, COUNTING_MS);
       // A key of its own: the window's count so far is this test's requests only.
       const fresh = await app.createPrincipal({ role: 'member' });
       const { keyId } = await whoami(fresh);

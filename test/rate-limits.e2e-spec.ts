@@ -1,10 +1,22 @@
 import { RATE_FLUSH_MS } from '@omega/accounts';
 import request from 'supertest';
+import { withinOneWindow } from './support/rate-windows';
 import { createTestSqlDatabase, SqlKind, TestSqlDatabase } from './support/sql-databases';
 import { agentFor, startTestApp, TestApp } from './support/test-app';
 
 /** Long enough for a process to add its counts to the shared rows. */
 const settle = () => new Promise((resolve) => setTimeout(resolve, RATE_FLUSH_MS * 3));
+
+/**
+ * The counting window of this file's platforms. Windows are fixed and aligned to the clock: a long one, so a
+ * test's count rarely meets a window's end, and every test starts its count with COUNTING_MS to spare.
+ */
+const WINDOW_SECONDS = 3600;
+/** The most a test here takes to count up to its limit on a loaded machine (a few requests and flushes). */
+const COUNTING_MS = 60_000;
+/** Every test here counts: each starts in a window that will not end under it. */
+const startInOneWindow = () =>
+  beforeEach(() => withinOneWindow(WINDOW_SECONDS, COUNTING_MS), COUNTING_MS + 30_000);
 
 /**
  * Rate limits with counters shared by API replicas: two API processes on one accounts database (and one
@@ -20,15 +32,14 @@ describe('rate limits shared between API processes', () => {
         rateLimitBadCredentials: 8,
         rateLimitsByRole: 'readonly.api=4',
         rateLimitUploads: 2,
-        // Fixed windows: an hour makes a window ending in the middle of a test (and resetting its
-        // counts) all but impossible.
-        rateLimitApiWindowSeconds: 3600,
+        rateLimitApiWindowSeconds: WINDOW_SECONDS,
       },
       // Changes to a key's limits reach the other process's principal cache over the broker.
       broker: true,
     });
     b = await startTestApp({ config: a.config });
   });
+  startInOneWindow();
 
   afterAll(async () => {
     await b?.app.close();
@@ -149,9 +160,10 @@ describe.each(['postgres', 'mariadb'] as SqlKind[])('shared rate counters on %s'
 
   beforeAll(async () => {
     database = await createTestSqlDatabase(kind);
-    a = await startTestApp({ config: { sqlUrl: database.url, rateLimitApiWindowSeconds: 3600 } });
+    a = await startTestApp({ config: { sqlUrl: database.url, rateLimitApiWindowSeconds: WINDOW_SECONDS } });
     b = await startTestApp({ config: a.config });
   });
+  startInOneWindow();
 
   afterAll(async () => {
     await b?.app.close();

@@ -106,6 +106,14 @@ export class OmegaEnvironment {
   @Max(100)
   OMEGA_TASK_MAX_ATTEMPTS?: number;
 
+  /** Hours a finished task's record is kept after it finished; 0 keeps them forever. */
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt({ message: 'must be a number of hours (0: keep forever)' })
+  @Min(0)
+  @Max(100_000)
+  OMEGA_TASK_RETENTION_HOURS?: number;
+
   /** Tasks of one tenant handed to workers at once (per API process); the tenant's next ones wait. */
   @IsOptional()
   @Transform(toInt)
@@ -397,6 +405,8 @@ export interface OmegaConfig {
   readonly maxUploadBytes: number;
   readonly taskTimeoutSeconds: number;
   readonly taskMaxAttempts: number;
+  /** Hours finished task records are kept; 0: forever. */
+  readonly taskRetentionHours: number;
   readonly tenantMaxRunning: number;
   readonly tenantMaxQueued: number;
   readonly logLevel: 'error' | 'warn' | 'log' | 'debug' | 'verbose';
@@ -487,6 +497,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): OmegaConfig {
     maxUploadBytes: parsed.OMEGA_MAX_UPLOAD_BYTES ?? 20 * 1024 * 1024 * 1024,
     taskTimeoutSeconds: parsed.OMEGA_TASK_TIMEOUT_SECONDS ?? 60,
     taskMaxAttempts: parsed.OMEGA_TASK_MAX_ATTEMPTS ?? 3,
+    taskRetentionHours: parsed.OMEGA_TASK_RETENTION_HOURS ?? 168,
     tenantMaxRunning: parsed.OMEGA_TENANT_MAX_RUNNING ?? 32,
     tenantMaxQueued: parsed.OMEGA_TENANT_MAX_QUEUED ?? 1000,
     logLevel: parsed.OMEGA_LOG_LEVEL ?? 'log',

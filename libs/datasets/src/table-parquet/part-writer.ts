@@ -276,7 +276,7 @@ export interface FinishedPart {
  * Writes the rows of `source` (a relation with `_r` and part columns `c0 … c{width-1}`) as one part file in
  * the scratch folder, in row order, with its statistics, hash and size.
  */
-async function writePartFile(
+export async function writePartFile(
   engine: DuckDbEngine,
   connection: DuckDBConnection,
   source: string,

@@ -12,13 +12,15 @@ import {
 import { randomBytes } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import type { Db } from 'mongodb';
+import type { Readable } from 'node:stream';
 import type { ColumnSchema } from '../table-rows/column-types';
 import { TableKindMeta, TableSchema } from '../table-rows/table-schema';
 import { isColumns, isRecords, TableSource } from '../table-rows/table-source';
 import { ArrowTableSource } from '../table-rows/formats/arrow';
-import { CsvTableSource } from '../table-rows/formats/csv';
+import { CsvTableSource, csvTableSource } from '../table-rows/formats/csv';
 import { toSource } from '../table-rows/table-rows.plugin';
 import { DatasetCache } from '../dataset-cache';
+import { writeCsvParts } from './csv-parts';
 import { arrowBatches, csvBatches, recordBatches } from './column-batches';
 import { DuckDbEngine } from './duckdb-engine';
 import { PartCache } from './part-cache';
@@ -40,6 +42,8 @@ export const DEFAULT_TABLE_KIND: string = TABLE_PARQUET_KIND;
 /** The part index: one document per Parquet part, in the tenant's database. */
 export const PARTS_COLLECTION = 'omega_table_parts';
 const COUNTERS = 'omega_part_counters';
+/** Part uploads in flight at once while DuckDB writes the next parts. */
+const PARALLEL_UPLOADS = 2;
 
 /**
  * Tables stored as immutable Parquet parts in GridFS, plus a part-index document per part. A put writes a
@@ -81,7 +85,21 @@ export class TableParquetPlugin implements StoragePluginContract<ParquetTable> {
         return stored;
       }
     }
-    const source = toSource(input, target.options.dtypes);
+    let data = input;
+    if (
+      input instanceof CsvTableSource &&
+      input.body &&
+      !target.append &&
+      Object.keys(declared ?? {}).length === 0 &&
+      Object.keys(input.dtypes).length === 0
+    ) {
+      // A large CSV body is parsed by DuckDB; one it cannot read exactly as the JavaScript parser comes
+      // back whole, for the path below.
+      const written = await this.putCsv(ctx, input.body);
+      if (!('replay' in written)) return written;
+      data = csvTableSource(written.replay);
+    }
+    const source = toSource(data, target.options.dtypes);
     const db = this.databases.db(ctx);
     const previous = target.append ? (target.existing?.kindMeta as TableKindMeta | undefined) : undefined;
     const set = previous
@@ -118,10 +136,10 @@ export class TableParquetPlugin implements StoragePluginContract<ParquetTable> {
     // record at a time.
     const undeclared = Object.keys(declared ?? {}).length === 0;
     const batches =
-      input instanceof ArrowTableSource && undeclared
-        ? arrowBatches(input.batches)
-        : input instanceof CsvTableSource && undeclared && Object.keys(input.dtypes).length === 0
-          ? csvBatches(input.columns)
+      data instanceof ArrowTableSource && undeclared
+        ? arrowBatches(data.batches)
+        : data instanceof CsvTableSource && undeclared && Object.keys(data.dtypes).length === 0
+          ? csvBatches(data.columns)
           : recordBatches(source.chunks);
     try {
       for await (const batch of batches) {
@@ -160,6 +178,50 @@ export class TableParquetPlugin implements StoragePluginContract<ParquetTable> {
       sparse: schema.sparse,
     };
     return { collection: set, kindMeta };
+  }
+
+  /**
+   * A new table from a CSV body parsed by DuckDB (see `writeCsvParts`), its parts uploaded a few at a
+   * time while the next are written; answers the body again, having kept nothing, when DuckDB is not sure
+   * to read it as the JavaScript parser does (a bad row among them: that parser answers the 400).
+   */
+  private async putCsv(ctx: TenantContext, body: Readable): Promise<StoredPayload | { replay: Readable }> {
+    const db = this.databases.db(ctx);
+    const set = `parts_${randomBytes(12).toString('hex')}`;
+    const parts: PartRecord[] = [];
+    const uploads = new Set<Promise<void>>();
+    let failed: { error: unknown } | undefined;
+    const store = async (part: FilePart) => {
+      while (uploads.size >= PARALLEL_UPLOADS) await Promise.race(uploads);
+      if (failed) {
+        await rm(part.file, { force: true });
+        throw failed.error;
+      }
+      const upload: Promise<void> = storePart(ctx, this.blobs, this.cache, part)
+        .then((blob) => void parts.push(indexEntry(set, part, blob)))
+        .catch((error: unknown) => void (failed ??= { error }))
+        .finally(() => uploads.delete(upload));
+      uploads.add(upload);
+    };
+    try {
+      const outcome = await writeCsvParts(this.engine, body, store);
+      await Promise.all(uploads);
+      if (failed) throw failed.error;
+      if (!outcome.written) {
+        await this.discard(ctx, set, parts);
+        return { replay: outcome.replay };
+      }
+      if (parts.length > 0) await db.collection<PartRecord>(PARTS_COLLECTION).insertMany(parts);
+      await db
+        .collection<{ _id: string; next: number }>(COUNTERS)
+        .insertOne({ _id: set, next: outcome.rows });
+      const kindMeta: TableKindMeta = { columns: outcome.columns, rows: outcome.rows, sparse: false };
+      return { collection: set, kindMeta };
+    } catch (error) {
+      await Promise.all(uploads);
+      await this.discard(ctx, set, parts);
+      throw error;
+    }
   }
 
   /**

@@ -38,6 +38,8 @@ export class CsvTableSource extends TableSource {
     chunks: AsyncIterable<TableRecord[]>,
     dtypes: Record<string, ColumnType>,
     readonly columns: AsyncIterable<CsvColumns>,
+    /** The body itself, for a writer that parses it otherwise (none of the above read yet). */
+    readonly body?: Readable,
   ) {
     super(chunks, dtypes);
   }
@@ -49,7 +51,7 @@ export class CsvTableSource extends TableSource {
  * from the header (line 1) in every message.
  */
 export function csvTableSource(body: Readable, dtypes: Record<string, ColumnType> = {}): CsvTableSource {
-  return new CsvTableSource(readCsv(body, dtypes, toRecords), dtypes, readCsv(body, dtypes, toColumns));
+  return new CsvTableSource(readCsv(body, dtypes, toRecords), dtypes, readCsv(body, dtypes, toColumns), body);
 }
 
 /** Converts rows read as text, the first of them on CSV line `line + 1`, to the column types. */
@@ -222,6 +224,11 @@ async function* csvRows(body: Readable): AsyncGenerator<Record<string, string>> 
   source.on('error', (error) => parser.destroy(error));
   body.on('error', (error) => parser.destroy(error));
   yield* parser as AsyncIterable<Record<string, string>>;
+}
+
+/** The column types of a body's first rows when no dtypes are given (what the parser infers). */
+export function inferCsvTypes(rows: Record<string, string>[]): Record<string, ColumnType> {
+  return inferTypes(rows, {});
 }
 
 function inferTypes(

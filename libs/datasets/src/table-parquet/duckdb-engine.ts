@@ -58,6 +58,8 @@ export function duckdbLimits(config: OmegaConfig): Record<string, string> {
     temp_directory: join(config.cacheDir, 'scratch', 'spill'),
     autoinstall_known_extensions: 'false',
     autoload_known_extensions: 'false',
+    // DuckDB's default, relied on: reads without a sort answer rows in part order without sorting them.
+    preserve_insertion_order: 'true',
   };
 }
 

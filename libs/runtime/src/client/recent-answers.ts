@@ -13,12 +13,13 @@ const MAX_ENTRIES = 10_000;
  * stored. Another API process finds it once the batch window closed.
  */
 export class RecentAnswers {
-  private readonly entries = new Map<string, { record: TaskRecord; expires: number }>();
+  /** The call's task and its notice: the record is only built when someone asks for it (rarely). */
+  private readonly entries = new Map<string, { task: TaskMessage; notice: TaskNotice; expires: number }>();
 
-  remember(ctx: TenantContext, record: TaskRecord): void {
-    const key = this.key(ctx, record.id);
+  remember(ctx: TenantContext, task: TaskMessage, notice: TaskNotice): void {
+    const key = this.key(ctx, task.id);
     this.entries.delete(key);
-    this.entries.set(key, { record, expires: Date.now() + KEEP_MS });
+    this.entries.set(key, { task, notice, expires: Date.now() + KEEP_MS });
     while (this.entries.size > MAX_ENTRIES) this.entries.delete(this.entries.keys().next().value as string);
   }
 
@@ -26,7 +27,7 @@ export class RecentAnswers {
     const key = this.key(ctx, id);
     const entry = this.entries.get(key);
     if (!entry) return undefined;
-    if (entry.expires > Date.now()) return entry.record;
+    if (entry.expires > Date.now()) return answeredRecord(entry.task, entry.notice);
     this.entries.delete(key);
     return undefined;
   }

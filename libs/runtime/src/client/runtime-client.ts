@@ -102,9 +102,10 @@ export class RuntimeClient implements OnModuleDestroy {
     request: TaskRequest,
     timeoutMs?: number,
   ): Promise<{ task: TaskMessage; result: unknown }> {
-    const { task, record } = await this.run(ctx, request, timeoutMs);
-    if (record.status === 'FAILURE') throw taskFailure(record.error);
-    return { task, result: record.result };
+    const { task, notice, record } = await this.execute(ctx, request, timeoutMs);
+    const outcome = notice ?? record;
+    if (outcome.status === 'FAILURE') throw taskFailure(outcome.error);
+    return { task, result: outcome.result };
   }
 
   /**
@@ -115,8 +116,24 @@ export class RuntimeClient implements OnModuleDestroy {
   async run(
     ctx: TenantContext,
     request: TaskRequest,
-    timeoutMs = this.config.taskTimeoutSeconds * 1000,
+    timeoutMs?: number,
   ): Promise<{ task: TaskMessage; record: TaskRecord }> {
+    const { task, notice, record } = await this.execute(ctx, request, timeoutMs);
+    return { task, record: notice ? answeredRecord(task, notice) : record };
+  }
+
+  /**
+   * Runs a task and answers its outcome: the notice of a synchronous call answered on the reply queue (no
+   * record is built for it unless its task is asked for), else the finished record.
+   */
+  private async execute(
+    ctx: TenantContext,
+    request: TaskRequest,
+    timeoutMs = this.config.taskTimeoutSeconds * 1000,
+  ): Promise<
+    | { task: TaskMessage; notice: TaskNotice; record?: never }
+    | { task: TaskMessage; notice?: never; record: TaskRecord }
+  > {
     // With a reply queue the call records nothing before its answer (see TaskExecutor.executeDeferred);
     // without one (the broker reconnecting) it takes the durable path and its waiter polls the record.
     const task = this.newTask(ctx, request, this.dispatcher.replyTo() !== undefined);
@@ -134,9 +151,9 @@ export class RuntimeClient implements OnModuleDestroy {
     }
     const outcome = await wait.outcome;
     if (task.trace.deferredRecord && 'hasResult' in outcome) {
-      const record = answeredRecord(task, outcome as TaskNotice);
-      this.recent.remember(ctx, record);
-      return { task, record };
+      const notice = outcome as TaskNotice;
+      this.recent.remember(ctx, task, notice);
+      return { task, notice };
     }
     return { task, record: await this.status(ctx, task.id) };
   }

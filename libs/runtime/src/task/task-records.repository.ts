@@ -2,7 +2,7 @@ import { BeforeApplicationShutdown, Injectable } from '@nestjs/common';
 import { TenantContext, TenantDatabases } from '@omega/core';
 import type { Collection, Filter, OptionalUnlessRequiredId } from 'mongodb';
 import { summariseArgs } from './args-summary';
-import { isFinished, TaskError, TaskMessage, TaskRecord, TaskStatus } from './task';
+import { isFinished, TASK_STATUSES, TaskError, TaskMessage, TaskRecord, TaskStatus } from './task';
 import { WriteBatch } from './write-batch';
 
 const COLLECTION = 'omega_tasks';
@@ -21,6 +21,12 @@ const OUTCOMES = 'omega_task_outcomes';
  * to this many in one `insertMany`.
  */
 const ASYNC_RECORD_BATCH_SIZE = 100;
+/**
+ * Tasks deleted per round trip by retention (see `pruneFinished`): their ids are read, then deleted by id.
+ * A `deleteMany` over thousands of documents is safe on FerretDB 1.24 (unlike a `bulkWrite` of updates),
+ * but a bounded batch keeps each statement short beside the platform's own traffic.
+ */
+const PRUNE_BATCH_SIZE = 1000;
 
 interface TaskDocument extends Omit<TaskRecord, 'id' | 'result'> {
   _id: string;
@@ -162,6 +168,29 @@ export class TaskRecordsRepository implements BeforeApplicationShutdown {
       durationMs: outcome.finished.getTime() - started.getTime(),
       ...outcomeResult(outcome),
     };
+  }
+
+  /**
+   * Retention: deletes, from the tenant database `database`, the finished tasks that finished before
+   * `cutoff`: asynchronous tasks whose outcome is that old (outcome and record) and synchronous calls whose
+   * finished record is. A task without an outcome (PENDING, STARTED) is never touched. A record goes before
+   * its outcome, so an interrupted pass leaves an outcome the next pass removes, never a record that would
+   * read as unfinished. Deleting what another pass already deleted deletes nothing, so passes may overlap.
+   * Answers how many outcomes and finished records were deleted.
+   */
+  async pruneFinished(database: string, cutoff: Date): Promise<{ outcomes: number; records: number }> {
+    const db = this.databases.client().db(database);
+    const records = db.collection<TaskDocument>(COLLECTION);
+    const outcomes = await deleteInBatches(
+      db.collection<OutcomeDocument>(OUTCOMES),
+      { finished: { $lt: cutoff } },
+      (ids) => records.deleteMany({ _id: { $in: ids } }),
+    );
+    const finished = await deleteInBatches(records, {
+      status: { $in: TASK_STATUSES.filter(isFinished) },
+      finished: { $lt: cutoff },
+    });
+    return { outcomes, records: finished };
   }
 
   /** Removes the record of a task that was never dispatched. */
@@ -502,6 +531,30 @@ function newestFirst(a: TaskRecord, b: TaskRecord): number {
   const bySubmitted = b.submitted.getTime() - a.submitted.getTime();
   if (bySubmitted !== 0) return bySubmitted;
   return a.id < b.id ? 1 : a.id > b.id ? -1 : 0;
+}
+
+/**
+ * Deletes the documents matching `filter`, PRUNE_BATCH_SIZE at a time: their ids are read, `first` runs
+ * on them (deleting what goes with them), then they are deleted by id. Answers how many this call deleted.
+ */
+async function deleteInBatches<D extends { _id: string }>(
+  collection: Collection<D>,
+  filter: Filter<D>,
+  first?: (ids: string[]) => Promise<unknown>,
+): Promise<number> {
+  let deleted = 0;
+  for (;;) {
+    const found = await collection
+      .find(filter, { projection: { _id: 1 } })
+      .limit(PRUNE_BATCH_SIZE)
+      .toArray();
+    const ids = found.map((document) => document._id);
+    if (ids.length > 0) {
+      await first?.(ids);
+      deleted += (await collection.deleteMany({ _id: { $in: ids } } as Filter<D>)).deletedCount;
+    }
+    if (ids.length < PRUNE_BATCH_SIZE) return deleted;
+  }
 }
 
 /** Inserts one document; answers false when one with its `_id` is there already. */

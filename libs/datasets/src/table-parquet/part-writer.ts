@@ -437,3 +437,34 @@ async function assertStorable(
     }
   }
 }
+
+/**
+ * Part writes and uploads running beside the reading of the body, at most `limit` at once: `add` waits for
+ * a free place, and a failure is thrown by the next `add` or by `drain`.
+ */
+export class PartUploads {
+  private readonly running = new Set<Promise<void>>();
+  private failure?: { error: unknown };
+
+  constructor(private readonly limit: number) {}
+
+  async add(task: () => Promise<void>): Promise<void> {
+    while (this.running.size >= this.limit) await Promise.race(this.running);
+    if (this.failure) throw this.failure.error;
+    const run: Promise<void> = task()
+      .catch((error: unknown) => void (this.failure ??= { error }))
+      .finally(() => this.running.delete(run));
+    this.running.add(run);
+  }
+
+  /** Waits for every task; throws the first failure. */
+  async drain(): Promise<void> {
+    await this.settle();
+    if (this.failure) throw this.failure.error;
+  }
+
+  /** Waits for every task, whatever became of them (before removing what they stored). */
+  async settle(): Promise<void> {
+    while (this.running.size > 0) await Promise.all(this.running);
+  }
+}

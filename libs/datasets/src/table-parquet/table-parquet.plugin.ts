@@ -32,6 +32,7 @@ import {
   PART_ROWS,
   PartRecord,
   partsFromFile,
+  PartUploads,
   storePart,
 } from './part-writer';
 import { ParquetTable } from './parquet-table';
@@ -110,9 +111,9 @@ export class TableParquetPlugin implements StoragePluginContract<ParquetTable> {
     const scratch: string[] = [];
     let open: OpenPart | undefined;
     let written = 0;
-    // One part written out by DuckDB and uploaded while the next one fills: DuckDB, Node and the database
-    // work side by side, and at most two parts are held at once.
-    let uploading: Promise<unknown> = Promise.resolve();
+    // Parts are written out by DuckDB and uploaded while the next one fills: DuckDB, Node and the
+    // database work side by side, and at most PARALLEL_UPLOADS + 1 parts are held at once.
+    const uploads = new PartUploads(PARALLEL_UPLOADS);
     const close = async () => {
       if (!open || open.rows === 0) {
         open?.close();
@@ -121,16 +122,19 @@ export class TableParquetPlugin implements StoragePluginContract<ParquetTable> {
       }
       const part = open;
       open = undefined;
-      await uploading;
-      uploading = part.finish(this.engine).then(async (finished) => {
-        scratch.push(finished.file);
-        const blob = await storePart(ctx, this.blobs, this.cache, finished);
-        parts.push(
-          indexEntry(set, { ...finished, first: part.first, rows: part.rows, types: part.types }, blob),
-        );
-      });
-      // Marked handled now; the failure is still thrown where `uploading` is awaited.
-      uploading.catch(() => undefined);
+      try {
+        await uploads.add(async () => {
+          const finished = await part.finish(this.engine);
+          scratch.push(finished.file);
+          const blob = await storePart(ctx, this.blobs, this.cache, finished);
+          parts.push(
+            indexEntry(set, { ...finished, first: part.first, rows: part.rows, types: part.types }, blob),
+          );
+        });
+      } catch (error) {
+        part.close();
+        throw error;
+      }
     };
     // Arrow and CSV bodies without declared types are written a column at a time; any other input a
     // record at a time.
@@ -160,13 +164,13 @@ export class TableParquetPlugin implements StoragePluginContract<ParquetTable> {
         }
       }
       await close();
-      await uploading;
+      await uploads.drain();
       if (parts.length > 0) await db.collection<PartRecord>(PARTS_COLLECTION).insertMany(parts);
       if (!previous)
         await db.collection<{ _id: string; next: number }>(COUNTERS).insertOne({ _id: set, next: written });
     } catch (error) {
       open?.close();
-      await uploading.catch(() => undefined);
+      await uploads.settle();
       await this.discard(ctx, set, parts);
       throw error;
     } finally {
@@ -189,24 +193,21 @@ export class TableParquetPlugin implements StoragePluginContract<ParquetTable> {
     const db = this.databases.db(ctx);
     const set = `parts_${randomBytes(12).toString('hex')}`;
     const parts: PartRecord[] = [];
-    const uploads = new Set<Promise<void>>();
-    let failed: { error: unknown } | undefined;
+    const uploads = new PartUploads(PARALLEL_UPLOADS);
     const store = async (part: FilePart) => {
-      while (uploads.size >= PARALLEL_UPLOADS) await Promise.race(uploads);
-      if (failed) {
+      try {
+        await uploads.add(async () => {
+          const blob = await storePart(ctx, this.blobs, this.cache, part);
+          parts.push(indexEntry(set, part, blob));
+        });
+      } catch (error) {
         await rm(part.file, { force: true });
-        throw failed.error;
+        throw error;
       }
-      const upload: Promise<void> = storePart(ctx, this.blobs, this.cache, part)
-        .then((blob) => void parts.push(indexEntry(set, part, blob)))
-        .catch((error: unknown) => void (failed ??= { error }))
-        .finally(() => uploads.delete(upload));
-      uploads.add(upload);
     };
     try {
       const outcome = await writeCsvParts(this.engine, body, store);
-      await Promise.all(uploads);
-      if (failed) throw failed.error;
+      await uploads.drain();
       if (!outcome.written) {
         await this.discard(ctx, set, parts);
         return { replay: outcome.replay };
@@ -218,7 +219,7 @@ export class TableParquetPlugin implements StoragePluginContract<ParquetTable> {
       const kindMeta: TableKindMeta = { columns: outcome.columns, rows: outcome.rows, sparse: false };
       return { collection: set, kindMeta };
     } catch (error) {
-      await Promise.all(uploads);
+      await uploads.settle();
       await this.discard(ctx, set, parts);
       throw error;
     }
@@ -250,23 +251,22 @@ export class TableParquetPlugin implements StoragePluginContract<ParquetTable> {
     const first = previous ? await reserveRowIds(db, set, rows) : 0;
     const parts: PartRecord[] = [];
     const scratch: string[] = [];
-    let uploading: Promise<unknown> = Promise.resolve();
+    const uploads = new PartUploads(PARALLEL_UPLOADS);
     try {
       for await (const part of partsFromFile(this.engine, file, columns, first)) {
         scratch.push(part.file);
-        // One part upload in flight while DuckDB writes the next.
-        await uploading;
-        uploading = storePart(ctx, this.blobs, this.cache, part).then((blob) => {
+        // Part uploads in flight while DuckDB writes the next.
+        await uploads.add(async () => {
+          const blob = await storePart(ctx, this.blobs, this.cache, part);
           parts.push(indexEntry(set, part, blob));
         });
-        uploading.catch(() => undefined);
       }
-      await uploading;
+      await uploads.drain();
       if (parts.length > 0) await db.collection<PartRecord>(PARTS_COLLECTION).insertMany(parts);
       if (!previous)
         await db.collection<{ _id: string; next: number }>(COUNTERS).insertOne({ _id: set, next: rows });
     } catch (error) {
-      await uploading.catch(() => undefined);
+      await uploads.settle();
       await this.discard(ctx, set, parts);
       throw error;
     } finally {

@@ -45,8 +45,6 @@ interface Loaded {
   /** Row id of the table's first row. */
   first: number;
   rows: number;
-  /** Rows of it already written as parts. */
-  taken: number;
 }
 
 /**
@@ -226,12 +224,18 @@ function checkBytes(data: Buffer, previous: number, width: number): void {
  * the tables are its own), and each full part out of them, in row order.
  */
 class CsvSegments {
-  private connection?: Promise<DuckDBConnection>;
+  /** Segments are read on one connection while parts are written on another. */
+  private loads?: Promise<DuckDBConnection>;
+  private writes?: Promise<DuckDBConnection>;
   private plan!: Plan;
   private schema = new TableSchema();
   private loading: Promise<void> = Promise.resolve();
+  private writing: Promise<void> = Promise.resolve();
   private failure?: unknown;
+  /** Tables read and checked, in row order; what is still loading is not among them. */
   private readonly loaded: Loaded[] = [];
+  /** A table being read, dropped with the rest if the body goes back to JavaScript. */
+  private reading?: string;
   private rows = 0;
   private written = 0;
   private partRows = PART_ROWS;
@@ -243,28 +247,35 @@ class CsvSegments {
 
   begin(plan: Plan): void {
     this.plan = plan;
-    this.connection = this.engine.connect();
+    this.loads = this.engine.connect();
+    this.writes = this.engine.connect();
   }
 
-  /** Throws what a segment load failed with, so the body stops being read. */
+  /** Throws what a segment load or part write failed with, so the body stops being read. */
   check(): void {
     if (this.failure !== undefined) throw this.failure;
   }
 
+  /** Reads the segment after those before it; the parts it completes are written while the next is read. */
   load(segment: Segment): void {
-    this.loading = this.loading.then(async () => {
-      if (this.failure !== undefined) return;
-      try {
-        await this.loadSegment(segment);
-        await this.writeParts(false);
-      } catch (error) {
-        this.failure = error;
-      }
-    });
+    this.loading = this.loading.then(() => this.guarded(() => this.loadSegment(segment)));
+    this.writing = Promise.all([this.loading, this.writing]).then(() =>
+      this.guarded(() => this.writeParts(false)),
+    );
+  }
+
+  private async guarded(work: () => Promise<void>): Promise<void> {
+    if (this.failure !== undefined) return;
+    try {
+      await work();
+    } catch (error) {
+      this.failure ??= error;
+    }
   }
 
   async finish(): Promise<{ columns: ColumnSchema[]; rows: number }> {
     await this.loading;
+    await this.writing;
     this.check();
     await this.writeParts(true);
     await this.close();
@@ -274,21 +285,23 @@ class CsvSegments {
   async abandon(): Promise<void> {
     this.failure ??= new HandBack();
     await this.loading;
+    await this.writing;
     await this.close();
   }
 
   private async close(): Promise<void> {
-    if (!this.connection) return;
-    const connection = await this.connection.catch(() => undefined);
-    this.connection = undefined;
-    if (!connection) return;
-    for (const table of this.loaded.splice(0))
-      await connection.run(`DROP TABLE IF EXISTS ${table.table}`).catch(() => undefined);
-    connection.closeSync();
+    const [loads, writes] = [this.loads, this.writes];
+    this.loads = this.writes = undefined;
+    const connections = await Promise.all([loads?.catch(() => undefined), writes?.catch(() => undefined)]);
+    const [connection] = connections.filter((open) => open !== undefined);
+    const tables = [...this.loaded.splice(0).map((table) => table.table), this.reading];
+    for (const table of tables)
+      if (connection && table) await connection.run(`DROP TABLE IF EXISTS ${table}`).catch(() => undefined);
+    for (const open of connections) open?.closeSync();
   }
 
   private async loadSegment(segment: Segment): Promise<void> {
-    const connection = await (this.connection as Promise<DuckDBConnection>);
+    const connection = await (this.loads as Promise<DuckDBConnection>);
     const { names, positions, types } = this.plan;
     const numeric = (type: ColumnType) => type === 'integer' || type === 'number';
     // Numbers are read by DuckDB as DOUBLE (what JavaScript's Number() makes of the same text); a segment
@@ -311,17 +324,17 @@ class CsvSegments {
       const index = positions.indexOf(position);
       return `'v${index}': '${typed(types[index]) ? 'DOUBLE' : 'VARCHAR'}'`;
     });
+    // Not temporary: the part writes read it on their own connection. Only the platform's own statements
+    // run on this database.
     const table = `csv_${randomBytes(8).toString('hex')}`;
+    this.reading = table;
     try {
       await connection.run(
-        `CREATE TEMP TABLE ${table} AS SELECT ${values.join(', ')} FROM read_csv(${sqlString(segment.file)}, header = false, delim = ',', quote = '', escape = '', new_line = '\\n', auto_detect = false, strict_mode = true, null_padding = false, nullstr = '', columns = {${readColumns.join(', ')}})`,
+        `CREATE TABLE ${table} AS SELECT ${values.join(', ')} FROM read_csv(${sqlString(segment.file)}, header = false, delim = ',', quote = '', escape = '', new_line = '\\n', auto_detect = false, strict_mode = true, null_padding = false, nullstr = '', columns = {${readColumns.join(', ')}})`,
       );
     } catch {
-      await connection.run(`DROP TABLE IF EXISTS ${table}`).catch(() => undefined);
       throw new HandBack();
     }
-    const entry: Loaded = { table, first: this.rows, rows: 0, taken: 0 };
-    this.loaded.push(entry);
     const checks = names.map((_name, index) => {
       const c = partColumn(index);
       const type = types[index];
@@ -340,7 +353,9 @@ class CsvSegments {
     );
     const [row] = counted.getRows();
     if (row.slice(2).some((bad) => bad === true)) throw new HandBack();
-    entry.rows = Number(row[0]);
+    const entry: Loaded = { table, first: this.rows, rows: Number(row[0]) };
+    this.loaded.push(entry);
+    this.reading = undefined;
     this.rows += entry.rows;
     const chars = Number(row[1]);
     this.partRows = Math.max(
@@ -351,7 +366,7 @@ class CsvSegments {
 
   /** Writes every full part held (and, at the end, the rest); drops tables once all their rows are out. */
   private async writeParts(last: boolean): Promise<void> {
-    const connection = await (this.connection as Promise<DuckDBConnection>);
+    const connection = await (this.writes as Promise<DuckDBConnection>);
     while (this.rows - this.written >= this.partRows || (last && this.rows > this.written)) {
       const count = Math.min(this.partRows, this.rows - this.written);
       await this.writePart(connection, this.written, count);

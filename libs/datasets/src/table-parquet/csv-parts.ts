@@ -15,6 +15,8 @@ import { duckType, FilePart, PART_MAX_CHARS, PART_ROWS, partColumn, writePartFil
 export const CSV_SPOOL_MIN_BYTES = 1024 * 1024;
 /** Body bytes per spooled segment: DuckDB parses one segment while the next arrives. */
 const SEGMENT_BYTES = 16 * 1024 * 1024;
+/** Segments DuckDB holds read ahead of the parts written: bounds its memory to a few segments' rows. */
+const LOADS_AHEAD = 2;
 /** Rows the JavaScript parser infers column types from (its INFER_ROWS). */
 const INFER_ROWS = 1000;
 /** A header past this is read by csv-parse in the JavaScript path (its FAST_LINE_CHARS). */
@@ -239,6 +241,8 @@ class CsvSegments {
   private rows = 0;
   private written = 0;
   private partRows = PART_ROWS;
+  /** When each segment's parts were written (its place in the writing chain). */
+  private readonly segmentsWritten: Promise<void>[] = [];
 
   constructor(
     private readonly engine: DuckDbEngine,
@@ -258,10 +262,19 @@ class CsvSegments {
 
   /** Reads the segment after those before it; the parts it completes are written while the next is read. */
   load(segment: Segment): void {
-    this.loading = this.loading.then(() => this.guarded(() => this.loadSegment(segment)));
+    // At most LOADS_AHEAD segments read and not yet written as parts: DuckDB's memory stays bounded
+    // however fast the body comes (the rest waits on disk).
+    const gate =
+      this.segmentsWritten.length >= LOADS_AHEAD
+        ? this.segmentsWritten[this.segmentsWritten.length - LOADS_AHEAD]
+        : undefined;
+    this.loading = Promise.all([this.loading, gate]).then(() =>
+      this.guarded(() => this.loadSegment(segment)),
+    );
     this.writing = Promise.all([this.loading, this.writing]).then(() =>
       this.guarded(() => this.writeParts(false)),
     );
+    this.segmentsWritten.push(this.writing);
   }
 
   private async guarded(work: () => Promise<void>): Promise<void> {

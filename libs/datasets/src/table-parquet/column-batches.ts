@@ -23,9 +23,41 @@ export function recordBatch(records: readonly TableRecord[]): RowBatch {
     rows: records.length,
     take(schema, offset, count, firstRowId) {
       const documents = schema.toDocuments(records.slice(offset, offset + count), firstRowId);
+      widenBeyondInt64(schema, documents, firstRowId);
       return (part) => part.append(documents, firstRowId);
     },
   };
+}
+
+/** Whole doubles a BIGINT part column holds: from -2^63 up to (not including) 2^63. */
+const INT64_BOUND = 2 ** 63;
+
+/**
+ * table.rows keeps whole numbers beyond a signed 64-bit integer (e.g. 1e20) as doubles in an `integer`
+ * column; a part column of that type is BIGINT, which cannot hold them, so here such a column widens to
+ * `number` (as a fraction would widen it), keeping the values table.rows gives back. A column declared
+ * integer cannot widen: a 400 names the first such row.
+ */
+function widenBeyondInt64(
+  schema: TableSchema,
+  documents: readonly Record<string, unknown>[],
+  firstRowId: number,
+): void {
+  for (const column of schema.columns) {
+    if (column.type !== 'integer') continue;
+    const row = documents.findIndex((document) => {
+      const value = document[column.key];
+      return typeof value === 'number' && (value >= INT64_BOUND || value < -INT64_BOUND);
+    });
+    if (row < 0) continue;
+    try {
+      schema.toDocuments([{ [column.name]: 0.5 }], firstRowId + row);
+    } catch {
+      throw OmegaError.invalidInput(
+        `column ${JSON.stringify(column.name)} row ${firstRowId + row}: ${String(documents[row][column.key])} does not fit a 64-bit integer column (declared integer)`,
+      );
+    }
+  }
 }
 
 export async function* recordBatches(chunks: AsyncIterable<TableRecord[]>): AsyncGenerator<RowBatch> {

@@ -12,14 +12,17 @@ import {
   vectorFromArray,
   type DataType,
 } from 'apache-arrow';
+import { tmpdir } from 'node:os';
 // The module object the plugin calls: a spy on it tells which parser wrote a body.
 // eslint-disable-next-line no-restricted-imports
 import * as csvParts from '../libs/datasets/src/table-parquet/csv-parts';
+import { parquetFile } from './support/parquet-file';
 import { startTestApp, TestApp } from './support/test-app';
 
 const CSV = 'text/csv';
 const JSON_TYPE = 'application/json';
 const ARROW = 'application/vnd.apache.arrow.stream';
+const PARQUET = 'application/vnd.apache.parquet';
 
 /** Whole numbers written as digits that no signed 64-bit integer holds (as doubles, all but one). */
 const BEYOND = ['18446744073709551616', '9223372036854775807', '100000000000000000000', '-1e20'];
@@ -37,7 +40,7 @@ function arrowBody(columns: [string, DataType, unknown[]][]): Buffer {
 /**
  * Whole numbers beyond a signed 64-bit integer, which table.rows keeps as doubles: the columnar kind types
  * such a column `number` and gives back the values table.rows gives, from CSV (JavaScript and DuckDB
- * paths), JSON records and appends; never a 500.
+ * paths), JSON records, appends and Parquet uploads; never a 500.
  */
 describe('table.parquet: whole numbers beyond int64', () => {
   let t: TestApp;
@@ -157,6 +160,20 @@ describe('table.parquet: whole numbers beyond int64', () => {
     expect(response.body.message).toContain('column "n" row 1');
     await t.api.get('/api/v1/dataset/declared-beyond/metadata').expect(404);
     expect(await held()).toEqual(before);
+  });
+
+  it('stores Parquet UBIGINT and HUGEINT columns beyond int64 as number, those within as integer', async () => {
+    const body = await parquetFile(
+      `SELECT * FROM (VALUES (1, 18446744073709551615::UBIGINT, (2::HUGEINT ** 70)::HUGEINT, 7::UBIGINT),
+        (2, NULL, -(2::HUGEINT ** 64)::HUGEINT, 9223372036854775807::UBIGINT)) AS t(id, u, h, fits)`,
+      tmpdir(),
+    );
+    const { types, rows } = await sameAsRows('parquet-beyond', PARQUET, [body]);
+    expect(types).toEqual({ id: 'integer', u: 'number', h: 'number', fits: 'integer' });
+    expect(rows).toEqual([
+      { id: 1, u: 2 ** 64, h: 2 ** 70, fits: 7 },
+      { id: 2, u: null, h: -(2 ** 64), fits: 2 ** 63 },
+    ]);
   });
 
   it('stores Arrow doubles beyond int64 as number and refuses uint64 beyond 2^53 as table.rows does', async () => {

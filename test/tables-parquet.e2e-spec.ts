@@ -2,9 +2,10 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import { TenantContext } from '@omega/core';
 import { PARTS_COLLECTION, PartCache } from '@omega/datasets';
 import { RecordBatchReader, tableFromArrays, tableToIPC } from 'apache-arrow';
-import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Response } from 'superagent';
+import { parquetFile } from './support/parquet-file';
 import { SALES_FILTER_CASES, SalesRow, sampleSales } from './support/sample-sales';
 import { startTestApp, TestApp } from './support/test-app';
 
@@ -277,20 +278,7 @@ describe('table.parquet: columnar tables over REST', () => {
   });
 
   it('writes a Parquet upload into parts file to file: split by part size, appended, bad values refused', async () => {
-    /** A Parquet file made by a DuckDB of the test's own, as pandas or Spark would hand one over. */
-    const parquetOf = async (select: string): Promise<Buffer> => {
-      const file = join(t.config.dataDir, `upload-${Date.now()}-${Math.random()}.parquet`);
-      const instance = await DuckDBInstance.create(':memory:');
-      const connection = await instance.connect();
-      try {
-        await connection.run(`COPY (${select}) TO '${file}' (FORMAT parquet)`);
-        return readFileSync(file);
-      } finally {
-        connection.closeSync();
-        instance.closeSync();
-        rmSync(file, { force: true });
-      }
-    };
+    const parquetOf = (select: string) => parquetFile(select, t.config.dataDir);
     const put = (name: string, body: Buffer, query = '') =>
       t.api.put(`/api/v1/dataset/${name}${query}`).set('Content-Type', PARQUET).send(body);
     const many = await parquetOf(

@@ -54,7 +54,7 @@ function widenBeyondInt64(
       schema.toDocuments([{ [column.name]: 0.5 }], firstRowId + row);
     } catch {
       throw OmegaError.invalidInput(
-        `column ${JSON.stringify(column.name)} row ${firstRowId + row}: ${String(documents[row][column.key])} does not fit a 64-bit integer column (declared integer)`,
+        `column ${JSON.stringify(column.name)} row ${firstRowId + row}: ${String(documents[row][column.key])} does not fit a 64-bit integer, and the column's type is fixed as integer`,
       );
     }
   }

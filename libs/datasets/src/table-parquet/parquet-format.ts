@@ -66,6 +66,8 @@ export async function writeParquet(
   }
 }
 
+const INT64_MAX = '9223372036854775807';
+
 /** DuckDB column types an uploaded Parquet file may hold, and the table type each becomes. */
 function tableType(duckdbType: string): ColumnType | undefined {
   if (/^(TINYINT|SMALLINT|INTEGER|BIGINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|HUGEINT)$/.test(duckdbType))
@@ -82,6 +84,11 @@ export interface SpooledParquet {
   file: string;
   names: string[];
   types: ColumnType[];
+  /**
+   * Per column: an integer column holding a value no signed 64-bit integer holds (UBIGINT, HUGEINT), which
+   * the columnar kind stores as `number` (table.rows keeps such values as doubles).
+   */
+  beyondInt64: boolean[];
   /** From the file's footer: no row is read to count them. */
   rows: number;
 }
@@ -131,10 +138,18 @@ export class ParquetUpload extends TableSource {
             );
           return type;
         });
-        const counted = await connection.runAndReadAll(
-          `SELECT count(*) FROM read_parquet(${sqlString(this.file)})`,
+        const wide = described.map((row, index) =>
+          /^(UBIGINT|HUGEINT)$/.test(String(row[1]))
+            ? `coalesce(bool_or(#${index + 1} > ${INT64_MAX} OR #${index + 1} < -${INT64_MAX} - 1), false)`
+            : 'false',
         );
-        return { file: this.file, names, types, rows: Number(counted.getRows()[0][0]) };
+        const [counted] = (
+          await connection.runAndReadAll(
+            `SELECT count(*)${wide.map((check) => `, ${check}`).join('')} FROM read_parquet(${sqlString(this.file)})`,
+          )
+        ).getRows();
+        const beyondInt64 = counted.slice(1).map((beyond) => beyond === true);
+        return { file: this.file, names, types, beyondInt64, rows: Number(counted[0]) };
       } finally {
         connection.closeSync();
       }

@@ -234,7 +234,9 @@ export class TableParquetPlugin implements StoragePluginContract<ParquetTable> {
     upload: ParquetUpload,
     target: PutTarget,
   ): Promise<StoredPayload | undefined> {
-    const { file, names, types, rows } = await upload.spool();
+    const spooled = await upload.spool();
+    const { file, names, rows } = spooled;
+    const types = spooled.types.map((type, index) => (spooled.beyondInt64[index] ? 'number' : type));
     const previous = target.append ? (target.existing?.kindMeta as TableKindMeta | undefined) : undefined;
     const columns = previous
       ? previous.columns

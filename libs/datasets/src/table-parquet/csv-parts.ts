@@ -132,17 +132,24 @@ export async function writeCsvParts(
     const last = await endSegment();
     if (last) writer.load(last);
     const { columns, rows } = await writer.finish();
-    await Promise.all(spooled.map((file) => rm(file, { force: true })));
+    await removeAll(spooled);
     return { written: true, columns, rows };
   } catch (error) {
     await endSegment().catch(() => undefined);
     await writer.abandon();
     if (!(error instanceof HandBack)) {
-      await Promise.all(spooled.map((file) => rm(file, { force: true })));
+      await removeAll(spooled);
       throw error;
     }
-    return { written: false, replay: Readable.from(replay([header], spooled, pending, input)) };
+    const body = Readable.from(replay([header], spooled, pending, input));
+    // A replay destroyed before it was read never runs its generator's cleanup: closing removes the files.
+    body.once('close', () => void removeAll(spooled));
+    return { written: false, replay: body };
   }
+}
+
+function removeAll(files: readonly string[]): Promise<unknown> {
+  return Promise.all(files.map((file) => rm(file, { force: true })));
 }
 
 /** The body again: what was read before spooling, the spooled segments, what was read after, the rest. */
@@ -156,7 +163,7 @@ async function* replay(
     yield* read;
     for (const file of spooled) for await (const data of createReadStream(file)) yield data as Buffer;
   } finally {
-    await Promise.all(spooled.map((file) => rm(file, { force: true })));
+    await removeAll(spooled);
   }
   if (unspooled.length > 0) yield unspooled;
   for (;;) {

@@ -1,8 +1,27 @@
 import { Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
 import { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { OMEGA_CONFIG, OmegaConfig } from '@omega/core';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+
+/**
+ * Scratch files older than this at start were left by a process that died mid-write (kill -9, power loss).
+ * Younger ones may belong to another process sharing the cache folder (an API and a worker), so they stay.
+ */
+const STALE_SCRATCH_MS = 24 * 60 * 60 * 1000;
+
+function removeStale(dir: string, before: number): void {
+  for (const name of readdirSync(dir)) {
+    const file = join(dir, name);
+    try {
+      const info = statSync(file);
+      // Folders (DuckDB's spill folder) are left to DuckDB, which may be using them in another process.
+      if (info.isFile() && info.mtimeMs < before) rmSync(file, { force: true });
+    } catch {
+      // Gone already (another process cleaning up the same folder): nothing to do.
+    }
+  }
+}
 
 /**
  * The process's DuckDB: in memory, reading and writing only inside the part cache. It runs the platform's
@@ -20,6 +39,7 @@ export class DuckDbEngine implements OnModuleDestroy {
     this.cacheDir = config.cacheDir;
     this.scratchDir = join(config.cacheDir, 'scratch');
     mkdirSync(this.scratchDir, { recursive: true });
+    removeStale(this.scratchDir, Date.now() - STALE_SCRATCH_MS);
   }
 
   async connect(): Promise<DuckDBConnection> {

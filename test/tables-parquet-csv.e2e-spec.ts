@@ -3,6 +3,9 @@ import { PARTS_COLLECTION } from '@omega/datasets';
 // The module object the plugin calls: a spy on it tells which parser wrote a body.
 // eslint-disable-next-line no-restricted-imports
 import * as csvParts from '../libs/datasets/src/table-parquet/csv-parts';
+import { existsSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { startTestApp, TestApp } from './support/test-app';
 
 const CSV = 'text/csv';
@@ -169,6 +172,27 @@ describe('table.parquet: large CSV bodies through DuckDB', () => {
     const single = csvBody('a', rows, (row) => (row === rows / 2 ? '' : `${row}${PAD}`));
     await sameAsRows('csv-duck-single', single);
     expect(await byDuckdb()).toBe(false);
+  });
+
+  it('stores SQL and file names in a header and cells as text, never running them, in DuckDB', async () => {
+    const planted = join(tmpdir(), `omega-csv-attack-${process.pid}.csv`);
+    rmSync(planted, { force: true });
+    const header = `id,x'); COPY (SELECT 42) TO '${planted}'; --,read_csv('/etc/passwd')`;
+    const body = csvBody(header, 40_000, (row) =>
+      row % 2 === 0
+        ? `${row},'); ATTACH '${planted}' AS a; --,${PAD}`
+        : `${row},read_csv('/etc/passwd'),${PAD}`,
+    );
+    const stored = await sameAsRows('csv-duck-attack', body);
+    expect(await byDuckdb()).toBe(true);
+    expect(stored.columns.map((column: { name: string }) => column.name)).toEqual(header.split(','));
+    expect(stored.rows[1]).toEqual({
+      id: 1,
+      [header.split(',')[1]]: "read_csv('/etc/passwd')",
+      [header.split(',')[2]]: PAD,
+    });
+    expect(JSON.stringify(stored.rows)).not.toContain('root:');
+    expect(existsSync(planted)).toBe(false);
   });
 
   it('skips empty lines of a wider body as JavaScript does, in DuckDB', async () => {

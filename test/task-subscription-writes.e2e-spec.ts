@@ -62,15 +62,16 @@ describe('task subscription writes', () => {
       { noAck: true },
     );
 
-    // Every write of a socket other than this test's own client: the subscription's connection.
-    const writes: number[] = [];
+    // Every write of a socket other than this test's own client, with its socket: other connections of the
+    // process (database, heartbeats) may write meanwhile, so the subscription's socket is told apart below.
+    const writes: { socket: Socket; buffers: number }[] = [];
     const original = { write: Socket.prototype._write, writev: Socket.prototype._writev };
     Socket.prototype._write = function (this: Socket, ...args: Parameters<Socket['_write']>) {
-      if (this !== ownSocket) writes.push(1);
+      if (this !== ownSocket) writes.push({ socket: this, buffers: 1 });
       return original.write.apply(this, args);
     };
     Socket.prototype._writev = function (this: Socket, ...args: Parameters<NonNullable<Socket['_writev']>>) {
-      if (this !== ownSocket) writes.push(args[0].length);
+      if (this !== ownSocket) writes.push({ socket: this, buffers: args[0].length });
       return original.writev!.apply(this, args);
     };
     try {
@@ -92,8 +93,12 @@ describe('task subscription writes', () => {
       );
       expect(notices).toEqual([{ id, status: 'SUCCESS' }]);
       expect(deliveries.map((delivery) => delivery.taskId)).toEqual([id]);
-      // One write holding both frames (the notice, then the ack).
-      expect(writes).toEqual([2]);
+      // One write holding both frames (the notice, then the ack), and no other write on that socket.
+      const subscription = writes.find((write) => write.buffers === 2)?.socket;
+      expect(subscription).toBeDefined();
+      expect(writes.filter((write) => write.socket === subscription).map((write) => write.buffers)).toEqual([
+        2,
+      ]);
     } finally {
       Socket.prototype._write = original.write;
       Socket.prototype._writev = original.writev;
